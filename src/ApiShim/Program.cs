@@ -1,0 +1,6 @@
+namespace Vers.ApiShim;
+
+public static class Program
+{
+    public static int Main(string[] args) => 0;
+}

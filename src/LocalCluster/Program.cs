@@ -1,0 +1,6 @@
+namespace Vers.LocalCluster;
+
+public static class Program
+{
+    public static int Main(string[] args) => 0;
+}
