@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Vers.Operator.Entities;
+
+/// <summary>
+/// Vers names (repositories, tags: 1–64 of letters, digits, '-', '_', '.') and their injective mapping
+/// to Kubernetes object names (lowercase DNS labels).
+/// </summary>
+public static partial class VersNames
+{
+    public const int MaxLength = 64;
+    public const string Pattern = "^[A-Za-z0-9._-]{1,64}$";
+
+    /// <summary>Is <paramref name="name"/> a valid Vers repository or tag name?</summary>
+    public static bool IsValid(string? name) => name is not null && VersName().IsMatch(name);
+
+    /// <summary>
+    /// The Kubernetes name for a Vers name. A name that already is a DNS label without "--" and without
+    /// '.' stays as it is; any other becomes "&lt;readable part&gt;--&lt;16 base32 chars of its SHA-256&gt;".
+    /// Kept names never contain "--" and escaped names always do, so the mapping is injective (up to
+    /// SHA-256 collisions).
+    /// </summary>
+    public static string ToObjectName(string versName)
+    {
+        if (!IsValid(versName))
+        {
+            throw new ArgumentException($"'{versName}' is not a valid Vers name", nameof(versName));
+        }
+
+        return IsKept(versName) ? versName : Escape(versName, 63);
+    }
+
+    /// <summary>The object name of the Tag (repository, tag): "repo.tag" when both parts are kept as they are.</summary>
+    public static string TagObjectName(string repository, string tag)
+    {
+        if (!IsValid(repository) || !IsValid(tag))
+        {
+            throw new ArgumentException($"'{repository}:{tag}' is not a valid Vers reference");
+        }
+
+        var plain = $"{repository}.{tag}";
+        return IsKept(repository) && IsKept(tag) && plain.Length <= 63 ? plain : Escape($"{repository}:{tag}", 63);
+    }
+
+    private static bool IsKept(string name) =>
+        name.Length <= 63 && DnsLabel().IsMatch(name) && !name.Contains("--", StringComparison.Ordinal);
+
+    private static string Escape(string name, int maxLength)
+    {
+        var hash = Base32(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..16];
+        var readable = new StringBuilder();
+        foreach (var c in name.ToLowerInvariant())
+        {
+            var mapped = char.IsAsciiLetterOrDigit(c) ? c : '-';
+            if (mapped == '-' && (readable.Length == 0 || readable[^1] == '-'))
+            {
+                continue;
+            }
+
+            readable.Append(mapped);
+        }
+
+        var prefix = readable.ToString().TrimEnd('-');
+        var room = maxLength - hash.Length - 2;
+        if (prefix.Length > room)
+        {
+            prefix = prefix[..room].TrimEnd('-');
+        }
+
+        return prefix.Length == 0 ? $"x--{hash}" : $"{prefix}--{hash}";
+    }
+
+    private static string Base32(byte[] bytes)
+    {
+        const string alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+        var sb = new StringBuilder();
+        int buffer = 0, bits = 0;
+        foreach (var b in bytes)
+        {
+            buffer = (buffer << 8) | b;
+            bits += 8;
+            while (bits >= 5)
+            {
+                sb.Append(alphabet[(buffer >> (bits - 5)) & 31]);
+                bits -= 5;
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    [GeneratedRegex(Pattern)]
+    private static partial Regex VersName();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex DnsLabel();
+}

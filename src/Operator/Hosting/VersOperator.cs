@@ -1,0 +1,116 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Vers.Operator.Entities;
+using Vers.Operator.Forks;
+using Vers.Operator.KubeVirt;
+using Vers.Operator.Runtime;
+using Vers.Operator.Runtime.Controllers;
+using Vers.Operator.Runtime.Events;
+using Vers.Operator.Runtime.Informers;
+
+namespace Vers.Operator.Hosting;
+
+/// <summary>
+/// The operator's parts wired together: one informer per kind it reads, the fork controller and its
+/// watches on KubeVirt/CDI objects. Used by the standalone operator and by the all-in-one host.
+/// </summary>
+public sealed class VersOperator : IAsyncDisposable
+{
+    private readonly List<Func<CancellationToken, Task>> _informerRuns = [];
+    private readonly List<Func<CancellationToken, Task>> _syncWaits = [];
+    private readonly Controller<RepositoryFork> _forkController;
+    private readonly ILogger _logger;
+    private CancellationTokenSource? _stop;
+    private Task? _running;
+
+    public VersOperator(IKubernetes client, ILoggerFactory loggers, VersOperatorOptions? options = null)
+    {
+        options ??= new VersOperatorOptions();
+        _logger = loggers.CreateLogger<VersOperator>();
+        var informerOptions = new InformerOptions { Time = options.Time };
+        var forks = Informer<RepositoryFork>(client, RepositoryFork.Type, loggers, informerOptions);
+        var caches = new ForkCaches(
+            forks,
+            Informer<Repository>(client, Repository.Type, loggers, informerOptions),
+            Informer<Tag>(client, Tag.Type, loggers, informerOptions),
+            Informer<Commit>(client, Commit.Type, loggers, informerOptions),
+            Informer<GenericObject>(client, KubeVirtTypes.VirtualMachineSnapshot, loggers, informerOptions),
+            Informer<GenericObject>(client, KubeVirtTypes.VirtualMachineClone, loggers, informerOptions with { LabelSelector = VersGroup.ForkUidLabel }),
+            Informer<GenericObject>(client, KubeVirtTypes.DataVolume, loggers, informerOptions with { LabelSelector = VersGroup.ForkUidLabel }),
+            Informer<GenericObject>(client, KubeVirtTypes.VirtualMachine, loggers, informerOptions));
+        var namespaces = Informer<V1Namespace>(client, ResourceType.Namespace, loggers, informerOptions with { LabelSelector = VersGroup.OrgLabel });
+        Namespaces = namespaces;
+        Caches = caches;
+
+        var orgs = new OrgDirectory(namespaces);
+        var index = new ForkIndex();
+        forks.AddHandler(index.Update);
+        var events = new EventRecorder(client, "vers.sh/operator", options.Identity, loggers, options.Time);
+        var reconciler = new ForkReconciler(
+            client,
+            caches,
+            orgs,
+            new SourceResolver(orgs, caches.Repositories, caches.Tags, caches.Commits, caches.Snapshots),
+            events,
+            options.Forks,
+            loggers.CreateLogger<ForkReconciler>(),
+            options.Time);
+        _forkController = new Controller<RepositoryFork>("repositoryfork", forks, reconciler, loggers, new ControllerOptions { Workers = options.Workers, Time = options.Time })
+            .Watches(caches.Clones, index.ForksOf)
+            .Watches(caches.DataVolumes, index.ForksOf)
+            .Watches(caches.VirtualMachines, index.ForksOf)
+            .Watches(caches.Snapshots, index.ForksOf);
+    }
+
+    public ForkCaches Caches { get; }
+
+    public ResourceInformer<V1Namespace> Namespaces { get; }
+
+    public bool IsReady { get; private set; }
+
+    /// <summary>Starts informers and the controller; returns once every cache has synced.</summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var token = _stop.Token;
+        var tasks = _informerRuns.Select(run => Task.Run(() => run(token), token)).ToList();
+        tasks.Add(Task.Run(() => _forkController.RunAsync(token), token));
+        _running = Task.WhenAll(tasks);
+        await Task.WhenAll(_syncWaits.Select(wait => wait(ct)));
+        IsReady = true;
+        _logger.LogInformation("Operator caches synced; reconciling RepositoryForks");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop is null)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        try
+        {
+            if (_running is not null)
+            {
+                await _running;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+
+        _stop.Dispose();
+    }
+
+    private ResourceInformer<T> Informer<T>(IKubernetes client, ResourceType type, ILoggerFactory loggers, InformerOptions options)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var informer = new ResourceInformer<T>(client, type, loggers, options);
+        _informerRuns.Add(informer.RunAsync);
+        _syncWaits.Add(informer.WaitForSyncAsync);
+        return informer;
+    }
+}

@@ -1,0 +1,14 @@
+using Vers.Operator.Runtime;
+
+namespace Vers.Operator.KubeVirt;
+
+/// <summary>The KubeVirt and CDI kinds the operator reads and creates (KubeVirt ≥ 1.5 API versions).</summary>
+public static class KubeVirtTypes
+{
+    public static readonly ResourceType VirtualMachine = new("kubevirt.io", "v1", "virtualmachines", "VirtualMachine");
+    public static readonly ResourceType VirtualMachineSnapshot = new("snapshot.kubevirt.io", "v1beta1", "virtualmachinesnapshots", "VirtualMachineSnapshot");
+    public static readonly ResourceType VirtualMachineSnapshotContent = new("snapshot.kubevirt.io", "v1beta1", "virtualmachinesnapshotcontents", "VirtualMachineSnapshotContent");
+    public static readonly ResourceType VirtualMachineClone = new("clone.kubevirt.io", "v1beta1", "virtualmachineclones", "VirtualMachineClone");
+    public static readonly ResourceType DataVolume = new("cdi.kubevirt.io", "v1beta1", "datavolumes", "DataVolume");
+    public static readonly ResourceType VolumeSnapshot = new("snapshot.storage.k8s.io", "v1", "volumesnapshots", "VolumeSnapshot");
+}
