@@ -2,6 +2,7 @@ using k8s;
 using Microsoft.Extensions.Logging;
 using Vers.ApiShim.Auth;
 using Vers.ApiShim.Hosting;
+using Vers.Operator.Hosting;
 
 namespace Vers.ApiShim;
 
@@ -13,7 +14,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        var (positional, flags) = ParseArgs(args);
+        var (positional, flags) = CommandLine.Parse(args);
         var config = flags.TryGetValue("kubeconfig", out var kubeconfig)
             ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
             : KubernetesClientConfiguration.BuildDefaultConfig();
@@ -50,37 +51,5 @@ public static class Program
         loggers.CreateLogger("Vers.ApiShim").LogInformation("Fork API listening on {Address}", server.BaseAddress);
         await server.WaitForShutdownAsync(cts.Token);
         return 0;
-    }
-
-    internal static (string[] Positional, Dictionary<string, string> Flags) ParseArgs(string[] args)
-    {
-        var positional = new List<string>();
-        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                var name = args[i][2..];
-                var eq = name.IndexOf('=', StringComparison.Ordinal);
-                if (eq >= 0)
-                {
-                    flags[name[..eq]] = name[(eq + 1)..];
-                }
-                else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                {
-                    flags[name] = args[++i];
-                }
-                else
-                {
-                    flags[name] = "true";
-                }
-            }
-            else
-            {
-                positional.Add(args[i]);
-            }
-        }
-
-        return (positional.ToArray(), flags);
     }
 }

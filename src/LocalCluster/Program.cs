@@ -1,6 +1,89 @@
+using Microsoft.Extensions.Logging;
+using Vers.LocalCluster.Hosting;
+using Vers.Operator.Hosting;
+
 namespace Vers.LocalCluster;
 
+/// <summary>
+/// <c>dotnet run --project src/LocalCluster -- [--listen URL] [--kube-listen URL] [--kubeconfig PATH]
+/// [--dev-api-key KEY] [--no-seed] [--data-dir DIR]</c>: the all-in-one host (DESIGN §7).
+/// </summary>
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    private static readonly HashSet<string> Known = ["listen", "kube-listen", "kubeconfig", "dev-api-key", "no-seed", "data-dir", "help"];
+
+    public static async Task<int> Main(string[] args)
+    {
+        var (positional, flags) = CommandLine.Parse(args, new HashSet<string> { "no-seed", "help" });
+        var unknown = flags.Keys.Where(k => !Known.Contains(k)).Concat(positional).ToList();
+        if (flags.ContainsKey("help") || unknown.Count > 0)
+        {
+            if (unknown.Count > 0)
+            {
+                await Console.Error.WriteLineAsync($"unknown argument(s): {string.Join(", ", unknown)}");
+            }
+
+            await Console.Error.WriteLineAsync(
+                "usage: dotnet run --project src/LocalCluster -- [--listen URL] [--kube-listen URL] [--kubeconfig PATH] [--dev-api-key KEY] [--no-seed] [--data-dir DIR]");
+            return unknown.Count > 0 ? 2 : 0;
+        }
+
+        if (flags.ContainsKey("data-dir"))
+        {
+            await Console.Error.WriteLineAsync("--data-dir (SQLite persistence) is not available in this version yet; state is kept in memory. Run without --data-dir.");
+            return 2;
+        }
+
+        using var loggers = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss ";
+            })
+            .SetMinimumLevel(LogLevel.Information)
+            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+
+        var options = new AllInOneOptions
+        {
+            Listen = flags.GetValueOrDefault("listen") ?? "http://127.0.0.1:8080",
+            KubeListen = flags.GetValueOrDefault("kube-listen") ?? "http://127.0.0.1:6443",
+            Kubeconfig = flags.GetValueOrDefault("kubeconfig") ?? ".vers/kubeconfig",
+            DevApiKey = flags.GetValueOrDefault("dev-api-key"),
+            Seed = !flags.ContainsKey("no-seed"),
+            LoggerFactory = loggers,
+        };
+        await using var host = await AllInOneHost.StartAsync(options, stop.Token);
+        Console.WriteLine($"""
+
+            Vers on Kubernetes (all-in-one) is ready.
+              Fork API:        {host.ApiAddress}
+              Kubernetes API:  {host.KubeApi.BaseAddress}
+              kubeconfig:      {Path.GetFullPath(options.Kubeconfig)}   (kubectl --kubeconfig {options.Kubeconfig} get vers -A)
+              Dev API key:     {host.DevApiKey}   (org "dev")
+
+            Fork a public repository:
+              curl -s -X POST {host.ApiAddress}api/v1/repositories/fork \
+                -H "Authorization: Bearer {host.DevApiKey}" -H "Content-Type: application/json" \
+                -d '{"{"}"source_org":"vers","source_repo":"node","source_tag":"latest"{"}"}'
+
+            Press Ctrl+C to stop.
+            """);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C.
+        }
+
+        return 0;
+    }
 }

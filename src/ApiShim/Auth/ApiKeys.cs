@@ -26,11 +26,25 @@ public static class ApiKeys
 
     public static string SecretName(string keyId) => SecretPrefix + keyId;
 
-    /// <summary>Splits a presented key into its id; null when it cannot be a key at all.</summary>
-    public static string? KeyIdOf(string key) =>
-        key.Length == KeyIdLength + SecretLength && Guid.TryParseExact(key[..KeyIdLength], "D", out _) && key[KeyIdLength..].All(char.IsAsciiHexDigitLower)
-            ? key[..KeyIdLength].ToLowerInvariant()
+    /// <summary>Keys chosen by an operator (e.g. --dev-api-key) must be at least this long.</summary>
+    public const int MinCustomKeyLength = 16;
+
+    /// <summary>
+    /// The id of a presented key: the uuid prefix of a Vers-format key, or, for a key an operator chose
+    /// (any printable text of at least 16 characters), "h" plus 32 hex characters of its SHA-256.
+    /// Null when it cannot be a key at all.
+    /// </summary>
+    public static string? KeyIdOf(string key)
+    {
+        if (key.Length == KeyIdLength + SecretLength && Guid.TryParseExact(key[..KeyIdLength], "D", out _) && key[KeyIdLength..].All(char.IsAsciiHexDigitLower))
+        {
+            return key[..KeyIdLength].ToLowerInvariant();
+        }
+
+        return key.Length is >= MinCustomKeyLength and <= 512 && key.All(c => c is > ' ' and < (char)127)
+            ? "h" + Convert.ToHexStringLower(Hash(key))[..32]
             : null;
+    }
 
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
@@ -40,7 +54,8 @@ public static class ApiKeys
     public static async Task<(string Key, ApiKeyInfo Info)> CreateAsync(IKubernetes client, string releaseNamespace, string org, CancellationToken ct, string? key = null)
     {
         key ??= NewKey();
-        var keyId = KeyIdOf(key) ?? throw new ArgumentException("not a key of the form <uuid><64 lowercase hex>", nameof(key));
+        var keyId = KeyIdOf(key)
+            ?? throw new ArgumentException($"an API key must be at least {MinCustomKeyLength} printable ASCII characters without spaces", nameof(key));
         var secret = new V1Secret
         {
             ApiVersion = "v1",

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+using Vers.LocalCluster.KubeVirt;
+using Vers.Operator.Forks;
+
+namespace Vers.LocalCluster.Hosting;
+
+public sealed record AllInOneOptions
+{
+    /// <summary>The fork API (the shim).</summary>
+    public string Listen { get; init; } = "http://127.0.0.1:8080";
+
+    /// <summary>The embedded Kubernetes API.</summary>
+    public string KubeListen { get; init; } = "http://127.0.0.1:6443";
+
+    /// <summary>Where to write a kubeconfig for kubectl; null writes none.</summary>
+    public string? Kubeconfig { get; init; } = ".vers/kubeconfig";
+
+    /// <summary>API key of org dev; null generates one.</summary>
+    public string? DevApiKey { get; init; }
+
+    public bool Seed { get; init; } = true;
+
+    public string ReleaseNamespace { get; init; } = "vers-system";
+
+    public ForkOptions Forks { get; init; } = new();
+
+    public SimulatorOptions Simulator { get; init; } = new();
+
+    public TimeSpan ForkWaitTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    public int OperatorWorkers { get; init; } = 4;
+
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
