@@ -1,0 +1,275 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+
+namespace Vers.Operator.Runtime.Client;
+
+public enum PatchKind
+{
+    Merge,
+    Json,
+    Apply,
+}
+
+/// <summary>
+/// A small REST client for any resource, core or custom, on top of the connection, credentials and
+/// JSON settings of a <see cref="Kubernetes"/> client. KubernetesClient's <c>CustomObjects</c> cannot
+/// address the core group ("/api/v1") and its watch helpers hide the raw event stream; one uniform
+/// client keeps the informer, the operator and the shim on the same code path for every kind.
+/// </summary>
+public sealed class KubeRestClient
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(100);
+    private readonly Kubernetes _kubernetes;
+
+    public KubeRestClient(IKubernetes kubernetes)
+    {
+        _kubernetes = kubernetes as Kubernetes
+            ?? throw new ArgumentException("KubeRestClient needs a k8s.Kubernetes instance", nameof(kubernetes));
+        var baseUri = _kubernetes.BaseUri.ToString();
+        BaseUri = new Uri(baseUri.EndsWith('/') ? baseUri : baseUri + "/");
+    }
+
+    public Uri BaseUri { get; }
+
+    public IKubernetes Kubernetes => _kubernetes;
+
+    public static string PathOf(ResourceType type, string? ns, string? name = null, string? subresource = null)
+    {
+        var sb = new StringBuilder(type.Group.Length == 0 ? "api/" : $"apis/{type.Group}/");
+        sb.Append(type.Version);
+        if (type.Namespaced && ns is not null)
+        {
+            sb.Append("/namespaces/").Append(Uri.EscapeDataString(ns));
+        }
+
+        sb.Append('/').Append(type.Plural);
+        if (name is not null)
+        {
+            sb.Append('/').Append(Uri.EscapeDataString(name));
+            if (subresource is not null)
+            {
+                sb.Append('/').Append(subresource);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    public async Task<T> GetAsync<T>(ResourceType type, string? ns, string name, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Get, PathOf(type, ns, name), null, null, ct);
+        return await ReadAsync<T>(response, ct);
+    }
+
+    /// <summary>GET that answers null for 404.</summary>
+    public async Task<T?> TryGetAsync<T>(ResourceType type, string? ns, string name, CancellationToken ct)
+        where T : class
+    {
+        try
+        {
+            return await GetAsync<T>(type, ns, name, ct);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    public async Task<KubernetesList<T>> ListAsync<T>(
+        ResourceType type,
+        string? ns,
+        CancellationToken ct,
+        string? labelSelector = null,
+        string? fieldSelector = null,
+        string? resourceVersion = null,
+        int? limit = null,
+        string? continueToken = null)
+        where T : IKubernetesObject
+    {
+        var query = Query(
+            ("labelSelector", labelSelector),
+            ("fieldSelector", fieldSelector),
+            ("resourceVersion", resourceVersion),
+            ("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("continue", continueToken));
+        using var response = await SendAsync(HttpMethod.Get, PathOf(type, ns) + query, null, null, ct);
+        return await ReadAsync<KubernetesList<T>>(response, ct);
+    }
+
+    public async Task<T> CreateAsync<T>(ResourceType type, string? ns, T obj, CancellationToken ct, string? fieldManager = null)
+    {
+        using var response = await SendAsync(
+            HttpMethod.Post, PathOf(type, ns) + Query(("fieldManager", fieldManager)), KubernetesJson.Serialize(obj), "application/json", ct);
+        return await ReadAsync<T>(response, ct);
+    }
+
+    public async Task<T> ReplaceAsync<T>(ResourceType type, string? ns, string name, T obj, CancellationToken ct, string? subresource = null)
+    {
+        using var response = await SendAsync(
+            HttpMethod.Put, PathOf(type, ns, name, subresource), KubernetesJson.Serialize(obj), "application/json", ct);
+        return await ReadAsync<T>(response, ct);
+    }
+
+    public async Task<T> PatchAsync<T>(
+        ResourceType type,
+        string? ns,
+        string name,
+        string patch,
+        CancellationToken ct,
+        PatchKind kind = PatchKind.Merge,
+        string? subresource = null,
+        string? fieldManager = null,
+        bool? force = null)
+    {
+        var mediaType = kind switch
+        {
+            PatchKind.Json => "application/json-patch+json",
+            PatchKind.Apply => "application/apply-patch+yaml",
+            _ => "application/merge-patch+json",
+        };
+        var query = Query(("fieldManager", fieldManager), ("force", force is null ? null : force.Value ? "true" : "false"));
+        using var response = await SendAsync(HttpMethod.Patch, PathOf(type, ns, name, subresource) + query, patch, mediaType, ct);
+        return await ReadAsync<T>(response, ct);
+    }
+
+    public Task<T> PatchAsync<T>(ResourceType type, string? ns, string name, object patch, CancellationToken ct, string? subresource = null)
+        => PatchAsync<T>(type, ns, name, KubernetesJson.Serialize(patch), ct, PatchKind.Merge, subresource);
+
+    /// <summary>DELETE; answers false when the object was already gone.</summary>
+    public async Task<bool> DeleteAsync(
+        ResourceType type, string? ns, string name, CancellationToken ct, string propagationPolicy = "Background", string? uidPrecondition = null)
+    {
+        var options = new V1DeleteOptions
+        {
+            PropagationPolicy = propagationPolicy,
+            Preconditions = uidPrecondition is null ? null : new V1Preconditions { Uid = uidPrecondition },
+        };
+        try
+        {
+            using var response = await SendAsync(HttpMethod.Delete, PathOf(type, ns, name), KubernetesJson.Serialize(options), "application/json", ct);
+            return true;
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Opens a watch and yields its events, BOOKMARKs included (their object carries only the
+    /// resourceVersion). An ERROR event (e.g. 410 Expired) is thrown as <see cref="KubeApiException"/>.
+    /// The enumeration ends normally when the server closes the stream.
+    /// </summary>
+    public async IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync<T>(
+        ResourceType type,
+        string? ns,
+        string? resourceVersion,
+        [EnumeratorCancellation] CancellationToken ct,
+        string? labelSelector = null,
+        string? fieldSelector = null,
+        int? timeoutSeconds = null,
+        bool allowBookmarks = true)
+    {
+        var query = Query(
+            ("watch", "true"),
+            ("allowWatchBookmarks", allowBookmarks ? "true" : null),
+            ("labelSelector", labelSelector),
+            ("fieldSelector", fieldSelector),
+            ("resourceVersion", resourceVersion),
+            ("timeoutSeconds", timeoutSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        using var response = await SendAsync(HttpMethod.Get, PathOf(type, ns) + query, null, null, ct, watch: true);
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        while (true)
+        {
+            var line = await reader.ReadLineAsync(ct);
+            if (line is null)
+            {
+                yield break;
+            }
+
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            var eventType = root.GetProperty("type").GetString();
+            var obj = root.GetProperty("object");
+            if (eventType == "ERROR")
+            {
+                var status = KubernetesJson.Deserialize<V1Status>(obj.GetRawText());
+                throw new KubeApiException((HttpStatusCode)(status.Code ?? 500), status, status.Message ?? "watch error");
+            }
+
+            var parsed = Enum.Parse<WatchEventType>(eventType ?? "", ignoreCase: true);
+            yield return (parsed, KubernetesJson.Deserialize<T>(obj.GetRawText()));
+        }
+    }
+
+    private static string Query(params (string Name, string? Value)[] parameters)
+    {
+        var parts = parameters.Where(p => p.Value is not null).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(
+        HttpMethod method, string relativePath, string? body, string? mediaType, CancellationToken ct, bool watch = false)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(BaseUri, relativePath))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType ?? "application/json") { CharSet = "utf-8" };
+        }
+
+        if (_kubernetes.Credentials is not null)
+        {
+            await _kubernetes.Credentials.ProcessHttpRequestAsync(request, ct);
+        }
+
+        // Watches stay open for their timeoutSeconds; every other call gets the client's usual 100 s.
+        using var timeout = watch ? null : CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout?.CancelAfter(RequestTimeout);
+        var response = await _kubernetes.HttpClient.SendAsync(
+            request, HttpCompletionOption.ResponseHeadersRead, timeout?.Token ?? ct);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct);
+            V1Status? status = null;
+            try
+            {
+                status = text.Length > 0 ? KubernetesJson.Deserialize<V1Status>(text) : null;
+            }
+            catch (JsonException)
+            {
+                // Not a Status body (e.g. a proxy error page): keep the raw text in the message.
+            }
+
+            throw new KubeApiException(
+                response.StatusCode, status, $"{method} {relativePath}: {(int)response.StatusCode} {status?.Message ?? text}");
+        }
+    }
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct);
+        return KubernetesJson.Deserialize<T>(text);
+    }
+}
