@@ -9,11 +9,11 @@ namespace Vers.LocalCluster.KubeVirt;
 /// usable (a ready VolumeSnapshot, in any namespace, for <c>source.snapshot</c>; immediately for pvc, blank,
 /// http and the other sources).
 /// </summary>
-internal sealed class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<KubeVirtObject>
 {
     public const string Kind = "DataVolume";
 
-    public async Task<ReconcileResult> ReconcileAsync(GenericObject dv, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(KubeVirtObject dv, CancellationToken ct)
     {
         var status = dv.Status;
         var phase = (string?)status?["phase"];
@@ -69,7 +69,7 @@ internal sealed class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<G
         return ReconcileResult.Done;
     }
 
-    private JsonObject Status(GenericObject dv, string phase, string progress,
+    private JsonObject Status(KubeVirtObject dv, string phase, string progress,
         (bool Status, string Reason, string Message) bound, bool ready, (bool Status, string Reason, string Message) running)
     {
         var current = dv.Status;

@@ -70,7 +70,7 @@ public static class KubeVirtSchemaValidator
         return new ValidationResult([.. errors.Distinct()]);
     }
 
-    /// <summary>Validates an object given as a model (e.g. a <c>GenericObject</c>), serialised with <see cref="KubernetesJson"/>.</summary>
+    /// <summary>Validates an object given as a model (e.g. a <c>KubeVirtObject</c>), serialised with <see cref="KubernetesJson"/>.</summary>
     public static ValidationResult Validate(object model) =>
         Validate(JsonNode.Parse(KubernetesJson.Serialize(model))!);
 

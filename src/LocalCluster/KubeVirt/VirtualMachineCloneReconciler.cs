@@ -11,12 +11,12 @@ namespace Vers.LocalCluster.KubeVirt;
 /// (identity stripped, Halted) and one DataVolume per backed-up volume restored from its VolumeSnapshot.
 /// A VirtualMachine source is first snapshotted into <c>tmp-snapshot-&lt;clone uid&gt;</c>.
 /// </summary>
-internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IReconciler<KubeVirtObject>
 {
     public const string Kind = "VirtualMachineClone";
     private readonly ILogger _logger = ctx.Loggers.CreateLogger<VirtualMachineCloneReconciler>();
 
-    public async Task<ReconcileResult> ReconcileAsync(GenericObject clone, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(KubeVirtObject clone, CancellationToken ct)
     {
         var status = clone.Status;
         var phase = (string?)status?["phase"];
@@ -37,7 +37,7 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
                 ["kind"] = "VirtualMachine",
                 ["name"] = KubeVirtNames.GeneratedCloneTarget(sourceName, uid),
             };
-            await ctx.Client.PatchAsync<GenericObject>(KubeVirtResourceTypes.VirtualMachineClone, ns, clone.Metadata.Name,
+            await ctx.Client.PatchAsync<KubeVirtObject>(KubeVirtResourceTypes.VirtualMachineClone, ns, clone.Metadata.Name,
                 new JsonObject { ["spec"] = new JsonObject { ["target"] = target } }.ToJsonString(), ct).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
@@ -144,7 +144,7 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
         return ReconcileResult.Done;
     }
 
-    private async Task<ReconcileResult> PendingAsync(GenericObject clone, string reason, CancellationToken ct)
+    private async Task<ReconcileResult> PendingAsync(KubeVirtObject clone, string reason, CancellationToken ct)
     {
         // Upstream leaves the phase empty while the source is missing and retries on source events.
         await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineClone, clone, new JsonObject
@@ -156,7 +156,7 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
         return ReconcileResult.Done;
     }
 
-    private async Task<ReconcileResult> FailAsync(GenericObject clone, string reason, string message, CancellationToken ct)
+    private async Task<ReconcileResult> FailAsync(KubeVirtObject clone, string reason, string message, CancellationToken ct)
     {
         _logger.LogInformation("Clone {Namespace}/{Name} failed: {Reason}", clone.Metadata.NamespaceProperty, clone.Metadata.Name, reason);
         await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineClone, clone, new JsonObject

@@ -10,14 +10,14 @@ namespace Vers.LocalCluster.KubeVirt;
 /// the Ready condition and volumeSnapshotStatuses, from the run strategy and the VM's DataVolumes. No VMI
 /// is simulated: a started VM goes Starting → Running (after the injected VirtualMachine delay).
 /// </summary>
-internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconciler<KubeVirtObject>
 {
     public const string Kind = "VirtualMachine";
 
     // When each VM was seen Starting; lost on restart, which simply lets a Starting VM become Running.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _startingSince = new(StringComparer.Ordinal);
 
-    public async Task<ReconcileResult> ReconcileAsync(GenericObject vm, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(KubeVirtObject vm, CancellationToken ct)
     {
         if (vm.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
 
@@ -26,6 +26,7 @@ internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconcil
         var runStrategy = (string?)spec?["runStrategy"] ?? ((bool?)spec?["running"] == true ? "Always" : "Halted");
         var runs = runStrategy is "Always" or "RerunOnFailure" or "Once";
         var volumes = (spec?["template"]?["spec"]?["volumes"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
+        await EnsureTemplateDataVolumesAsync(vm, ct).ConfigureAwait(false);
 
         string printable;
         RequeueOrDone result = default;
@@ -76,6 +77,33 @@ internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconcil
             ["volumeSnapshotStatuses"] = new JsonArray([.. volumes.Select(VolumeSnapshotStatus)]),
         }, ct).ConfigureAwait(false);
         return result.Delay is { } delay && delay > TimeSpan.Zero ? ReconcileResult.After(delay) : ReconcileResult.Done;
+    }
+
+    /// <summary>virt-controller creates the DataVolumes of <c>spec.dataVolumeTemplates</c>, owned by the VM.</summary>
+    private async Task EnsureTemplateDataVolumesAsync(KubeVirtObject vm, CancellationToken ct)
+    {
+        if (vm.Spec?["dataVolumeTemplates"] is not JsonArray templates) return;
+        var ns = vm.Metadata.NamespaceProperty;
+        foreach (var template in templates.OfType<JsonObject>())
+        {
+            var name = (string?)template["metadata"]?["name"];
+            if (name is null || ctx.DataVolumes.Get(ns, name) is not null) continue;
+            var metadata = new JsonObject
+            {
+                ["name"] = name,
+                ["namespace"] = ns,
+                ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(vm)),
+            };
+            if (template["metadata"]?["labels"] is JsonObject labels) metadata["labels"] = labels.DeepClone();
+            if (template["metadata"]?["annotations"] is JsonObject annotations) metadata["annotations"] = annotations.DeepClone();
+            await ctx.CreateOrGetAsync(KubeVirtResourceTypes.DataVolume, new JsonObject
+            {
+                ["apiVersion"] = KubeVirtObjectBuilder.DataVolumeApiVersion,
+                ["kind"] = "DataVolume",
+                ["metadata"] = metadata,
+                ["spec"] = template["spec"]?.DeepClone() ?? new JsonObject(),
+            }, ct).ConfigureAwait(false);
+        }
     }
 
     private static JsonNode VolumeSnapshotStatus(JsonObject volume)

@@ -10,12 +10,12 @@ namespace Vers.LocalCluster.KubeVirt;
 /// the VM and one CSI VolumeSnapshot per PVC-backed volume → Succeeded/readyToUse. Storage is instant, so
 /// a snapshot completes in one pass unless a delay or failure is injected.
 /// </summary>
-internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : IReconciler<KubeVirtObject>
 {
     public const string Kind = "VirtualMachineSnapshot";
     private readonly ILogger _logger = ctx.Loggers.CreateLogger<VirtualMachineSnapshotReconciler>();
 
-    public async Task<ReconcileResult> ReconcileAsync(GenericObject snapshot, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(KubeVirtObject snapshot, CancellationToken ct)
     {
         var status = snapshot.Status;
         var phase = (string?)status?["phase"];
@@ -137,7 +137,7 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
     private Func<string, JsonObject?> DataVolumeJson(string ns) =>
         name => ctx.DataVolumes.Get(ns, name) is { } dv ? SimulatorContext.ToJson(dv) : null;
 
-    private async Task EnsureVolumeSnapshotAsync(GenericObject content, JsonObject backup, string vsName, GenericObject vm, CancellationToken ct)
+    private async Task EnsureVolumeSnapshotAsync(KubeVirtObject content, JsonObject backup, string vsName, KubeVirtObject vm, CancellationToken ct)
     {
         var ns = content.Metadata.NamespaceProperty;
         var volumeSnapshot = ctx.VolumeSnapshots.Get(ns, vsName) ?? await ctx.CreateOrGetAsync(KubeVirtResourceTypes.VolumeSnapshot, new JsonObject
