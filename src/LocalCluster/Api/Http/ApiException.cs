@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using Vers.LocalCluster.Api.Resources;
+
+namespace Vers.LocalCluster.Api.Http;
+
+/// <summary>An error that the HTTP layer renders as a metav1.Status body.</summary>
+internal sealed class ApiException(int code, string reason, string message, JsonObject? details = null) : Exception(message)
+{
+    public int Code { get; } = code;
+    public string Reason { get; } = reason;
+    public JsonObject? Details { get; } = details;
+
+    public JsonObject ToStatus() => StatusBody.Failure(Code, Reason, Message, Details?.DeepClone().AsObject());
+
+    public static ApiException NotFound(ResourceName r, string name) =>
+        new(404, "NotFound", $"{r.Qualified} \"{name}\" not found", r.Details(name));
+
+    public static ApiException NamespaceNotFound(string ns) =>
+        new(404, "NotFound", $"namespaces \"{ns}\" not found", new JsonObject { ["name"] = ns, ["kind"] = "namespaces" });
+
+    public static ApiException UnknownPath() =>
+        new(404, "NotFound", "the server could not find the requested resource", new JsonObject());
+
+    public static ApiException AlreadyExists(ResourceName r, string name) =>
+        new(409, "AlreadyExists", $"{r.Qualified} \"{name}\" already exists", r.Details(name));
+
+    public static ApiException Conflict(ResourceName r, string name, string detail = "the object has been modified; please apply your changes to the latest version and try again") =>
+        new(409, "Conflict", $"Operation cannot be fulfilled on {r.Qualified} \"{name}\": {detail}", r.Details(name));
+
+    public static ApiException BadRequest(string message) => new(400, "BadRequest", message);
+
+    public static ApiException MethodNotAllowed(string verbDescription = "the server does not allow this method on the requested resource") =>
+        new(405, "MethodNotAllowed", verbDescription, new JsonObject());
+
+    public static ApiException Forbidden(ResourceName r, string name, string message) =>
+        new(403, "Forbidden", message, r.Details(name));
+
+    public static ApiException UnsupportedMediaType(string contentType, IEnumerable<string> supported) =>
+        new(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: {string.Join(", ", supported)}", new JsonObject());
+
+    public static ApiException Gone(string message) => new(410, "Expired", message, new JsonObject());
+
+    /// <summary>422 Invalid with the apiserver's aggregated message format.</summary>
+    public static ApiException Invalid(string kind, string group, string name, IReadOnlyList<FieldError> causes)
+    {
+        var qualifiedKind = group.Length == 0 ? kind : $"{kind}.{group}";
+        var summary = causes.Count == 1
+            ? causes[0].Render()
+            : "[" + string.Join(", ", causes.Select(c => c.Render())) + "]";
+        var details = new JsonObject
+        {
+            ["name"] = name,
+            ["group"] = group,
+            ["kind"] = kind,
+            ["causes"] = new JsonArray(causes.Select(c => (JsonNode)new JsonObject
+            {
+                ["reason"] = c.Reason,
+                ["message"] = c.CauseMessage(),
+                ["field"] = c.Field,
+            }).ToArray()),
+        };
+        return new ApiException(422, "Invalid", $"{qualifiedKind} \"{name}\" is invalid: {summary}", details);
+    }
+}
+
+/// <summary>One field-level validation error (apimachinery field.Error).</summary>
+internal sealed record FieldError(string Reason, string Field, string Detail, string? BadValue = null)
+{
+    private string Prefix => Reason switch
+    {
+        "FieldValueRequired" => "Required value",
+        "FieldValueNotSupported" => $"Unsupported value: {BadValue}",
+        "FieldValueForbidden" => "Forbidden",
+        "FieldValueTypeInvalid" => $"Invalid value: {BadValue}",
+        "FieldValueDuplicate" => $"Duplicate value: {BadValue}",
+        "FieldValueTooLong" => "Too long",
+        "FieldValueTooMany" => "Too many",
+        _ => BadValue is null ? "Invalid value" : $"Invalid value: {BadValue}",
+    };
+
+    public string CauseMessage() => Detail.Length == 0 ? Prefix : $"{Prefix}: {Detail}";
+
+    public string Render() => $"{Field}: {CauseMessage()}";
+}

@@ -1,0 +1,738 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Vers.LocalCluster.Api.Discovery;
+using Vers.LocalCluster.Api.OpenApi;
+using Vers.LocalCluster.Api.Patching;
+using Vers.LocalCluster.Api.Resources;
+using Vers.LocalCluster.Api.Selectors;
+using Vers.LocalCluster.Api.Storage;
+using Vers.LocalCluster.Api.Tables;
+using Vers.LocalCluster.Api.Watch;
+
+namespace Vers.LocalCluster.Api.Http;
+
+/// <summary>Routes Kubernetes REST paths to discovery, OpenAPI and the resource store.</summary>
+internal sealed partial class ApiRequestHandler(
+    ResourceStore store,
+    DiscoveryDocuments discovery,
+    OpenApiDocuments openApi,
+    TableConverter tables,
+    TimeProvider time,
+    Func<bool>? readiness,
+    TimeSpan bookmarkInterval,
+    ILogger logger)
+{
+    public const string GitVersion = "v1.32.4";
+    private const string TableContentType = "application/json;as=Table;v={0};g=meta.k8s.io";
+
+    private sealed record Target(ResourceType Type, string Version, string? Namespace, string? Name, string? Subresource);
+
+    public async Task HandleAsync(HttpContext ctx)
+    {
+        var ct = ctx.RequestAborted;
+        try
+        {
+            await RouteAsync(ctx, ct);
+        }
+        catch (ApiException e)
+        {
+            if (!ctx.Response.HasStarted)
+            {
+                await WriteJsonAsync(ctx, e.Code, e.ToStatus(), ct);
+            }
+        }
+        catch (JsonException e)
+        {
+            if (!ctx.Response.HasStarted)
+            {
+                await WriteJsonAsync(ctx, 400, ApiException.BadRequest($"error decoding request body: {e.Message}").ToStatus(), ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Client went away (watch closed); nothing to answer.
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogUnhandled(e, ctx.Request.Method, ctx.Request.Path);
+            if (!ctx.Response.HasStarted)
+            {
+                await WriteJsonAsync(ctx, 500, StatusBody.Failure(500, "InternalError", $"Internal error occurred: {e.Message}", null), ct);
+            }
+        }
+    }
+
+    private async Task RouteAsync(HttpContext ctx, CancellationToken ct)
+    {
+        var path = ctx.Request.Path.Value ?? "/";
+        if (path.Length > 1)
+        {
+            path = path.TrimEnd('/');
+        }
+
+        var method = ctx.Request.Method;
+        switch (path)
+        {
+            case "/version":
+                await WriteJsonAsync(ctx, 200, new JsonObject
+                {
+                    ["major"] = "1",
+                    ["minor"] = "32",
+                    ["gitVersion"] = GitVersion,
+                    ["gitCommit"] = "0000000000000000000000000000000000000000",
+                    ["gitTreeState"] = "clean",
+                    ["buildDate"] = "2025-04-22T00:00:00Z",
+                    ["goVersion"] = "go1.23.6",
+                    ["compiler"] = "gc",
+                    ["platform"] = "linux/amd64",
+                }, ct);
+                return;
+            case "/healthz" or "/livez":
+                await WriteTextAsync(ctx, 200, "ok", ct);
+                return;
+            case "/readyz":
+                var ready = readiness?.Invoke() ?? true;
+                await WriteTextAsync(ctx, ready ? 200 : 500, ready ? "ok" : "[-]readiness check failed\nreadyz check failed", ct);
+                return;
+            case "/api":
+                await DiscoveryAsync(ctx, core: true, ct);
+                return;
+            case "/apis":
+                await DiscoveryAsync(ctx, core: false, ct);
+                return;
+            case "/openapi/v3":
+                await WriteJsonAsync(ctx, 200, openApi.Index(), ct);
+                return;
+        }
+
+        if (path.StartsWith("/openapi/v3/", StringComparison.Ordinal))
+        {
+            var doc = openApi.Document(path["/openapi/v3/".Length..]) ?? throw ApiException.UnknownPath();
+            ctx.Response.Headers.ETag = $"\"{OpenApiDocuments.Hash(doc)}\"";
+            await WriteJsonAsync(ctx, 200, doc, ct);
+            return;
+        }
+
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length >= 2 && segments[0] == "api" && segments[1] == "v1")
+        {
+            if (segments.Length == 2)
+            {
+                RequireGet(method);
+                await WriteJsonAsync(ctx, 200, discovery.ResourceList("", "v1"), ct);
+                return;
+            }
+
+            await ResourceAsync(ctx, "", "v1", segments[2..], ct);
+            return;
+        }
+
+        if (segments.Length >= 2 && segments[0] == "apis")
+        {
+            var group = segments[1];
+            if (segments.Length == 2)
+            {
+                RequireGet(method);
+                if (!discovery.HasGroup(group))
+                {
+                    throw ApiException.UnknownPath();
+                }
+
+                await WriteJsonAsync(ctx, 200, discovery.ApiGroup(group), ct);
+                return;
+            }
+
+            var version = segments[2];
+            if (segments.Length == 3)
+            {
+                RequireGet(method);
+                if (!discovery.HasGroupVersion(group, version))
+                {
+                    throw ApiException.UnknownPath();
+                }
+
+                await WriteJsonAsync(ctx, 200, discovery.ResourceList(group, version), ct);
+                return;
+            }
+
+            await ResourceAsync(ctx, group, version, segments[3..], ct);
+            return;
+        }
+
+        throw ApiException.UnknownPath();
+    }
+
+    private static void RequireGet(string method)
+    {
+        if (method != "GET")
+        {
+            throw ApiException.MethodNotAllowed();
+        }
+    }
+
+    private async Task DiscoveryAsync(HttpContext ctx, bool core, CancellationToken ct)
+    {
+        var accept = ctx.Request.Headers.Accept.ToString();
+        var v = MediaTypes.Negotiate(accept, "APIGroupDiscoveryList", "apidiscovery.k8s.io", "v2", "v2beta1");
+        if (v is not null)
+        {
+            await WriteJsonAsync(ctx, 200, discovery.Aggregated(core, v), ct, $"application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList");
+            return;
+        }
+
+        await WriteJsonAsync(ctx, 200, core ? discovery.ApiVersions(ctx.Request.Host.Value ?? "127.0.0.1") : discovery.ApiGroupList(), ct);
+    }
+
+    private Target Resolve(string group, string version, string[] segs)
+    {
+        string? ns = null;
+        if (segs[0] == "namespaces" && segs.Length >= 3 && !(group.Length == 0 && segs.Length == 3 && segs[2] is "status" or "finalize"))
+        {
+            ns = segs[1];
+            segs = segs[2..];
+        }
+
+        if (segs.Length > 3)
+        {
+            throw ApiException.UnknownPath();
+        }
+
+        var type = store.Registry.Find(group, version, segs[0]) ?? throw ApiException.UnknownPath();
+        var name = segs.Length > 1 ? segs[1] : null;
+        var sub = segs.Length > 2 ? segs[2] : null;
+        if (!type.Namespaced && ns is not null)
+        {
+            throw ApiException.UnknownPath();
+        }
+
+        if (type.Namespaced && ns is null && name is not null)
+        {
+            throw ApiException.UnknownPath();
+        }
+
+        if (sub is not null && !(sub == "status" && type.Version(version)!.HasStatus) && !(sub == "finalize" && type.Builtin == BuiltinKind.Namespace))
+        {
+            throw ApiException.UnknownPath();
+        }
+
+        return new Target(type, version, ns, name, sub);
+    }
+
+    private async Task ResourceAsync(HttpContext ctx, string group, string version, string[] segs, CancellationToken ct)
+    {
+        var t = Resolve(group, version, segs);
+        var q = ctx.Request.Query;
+        var method = ctx.Request.Method;
+        var dryRun = q["dryRun"].ToString() == "All";
+        if (t.Name is null)
+        {
+            switch (method)
+            {
+                case "GET" when IsTrue(q["watch"]):
+                    await WatchAsync(ctx, t, ct);
+                    return;
+                case "GET":
+                    await ListAsync(ctx, t, ct);
+                    return;
+                case "POST" when t.Namespace is not null || !t.Type.Namespaced:
+                {
+                    var body = await ReadObjectBodyAsync(ctx, t, ct);
+                    var created = store.Create(t.Type, t.Namespace ?? "", CheckBodyIdentity(body, t), dryRun);
+                    await WriteJsonAsync(ctx, 201, Out(created, t), ct);
+                    return;
+                }
+
+                case "DELETE" when t.Namespace is not null || !t.Type.Namespaced:
+                    await DeleteCollectionAsync(ctx, t, ct);
+                    return;
+                default:
+                    throw ApiException.MethodNotAllowed();
+            }
+        }
+
+        var ns = t.Namespace ?? "";
+        var isStatus = t.Subresource == "status";
+        switch (method)
+        {
+            case "GET":
+            {
+                var obj = store.Get(t.Type, ns, t.Name) ?? throw ApiException.NotFound(t.Type.Name, t.Name);
+                await WriteObjectAsync(ctx, t, obj, 200, ct);
+                return;
+            }
+
+            case "PUT":
+            {
+                var body = CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t);
+                var result = store.Update(t.Type, ns, t.Name, _ => body, new UpdateOptions(
+                    StatusSubresource: isStatus, RequireResourceVersion: true, DryRun: dryRun, NamespaceFinalize: t.Subresource == "finalize"));
+                await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
+                return;
+            }
+
+            case "PATCH":
+                await PatchAsync(ctx, t, isStatus, dryRun, ct);
+                return;
+            case "DELETE" when t.Subresource is null:
+            {
+                var options = await ReadDeleteOptionsAsync(ctx, dryRun, ct);
+                var result = store.Delete(t.Type, ns, t.Name, options);
+                if (result.Removed)
+                {
+                    var details = t.Type.Name.Details(t.Name);
+                    details["uid"] = Meta.Uid(result.Object);
+                    await WriteJsonAsync(ctx, 200, StatusBody.Success(details), ct);
+                }
+                else
+                {
+                    await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
+                }
+
+                return;
+            }
+
+            default:
+                throw ApiException.MethodNotAllowed();
+        }
+    }
+
+    private static bool IsTrue(Microsoft.Extensions.Primitives.StringValues v) => v.ToString() is "true" or "1" or "True";
+
+    private static JsonObject CheckBodyIdentity(JsonObject body, Target t)
+    {
+        var expected = ResourceType.ApiVersionOf(t.Type.Group, t.Version);
+        if (body["apiVersion"] is JsonValue av && av.ToString() is { Length: > 0 } given && given != expected)
+        {
+            throw ApiException.BadRequest($"the API version in the data ({given}) does not match the expected API version ({expected})");
+        }
+
+        if (body["kind"] is JsonValue kv && kv.ToString() is { Length: > 0 } kind && kind != t.Type.Kind)
+        {
+            throw ApiException.BadRequest($"{kind} in version \"{t.Version}\" cannot be handled as a {t.Type.Kind}: no kind \"{kind}\" is registered for version \"{expected}\"");
+        }
+
+        if (t.Type.Namespaced)
+        {
+            var bodyNs = Meta.Str(body, "namespace");
+            if (!string.IsNullOrEmpty(bodyNs) && bodyNs != t.Namespace)
+            {
+                throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+            }
+        }
+
+        if (t.Name is not null && Meta.Str(body, "name") is { Length: > 0 } bodyName && bodyName != t.Name)
+        {
+            throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({t.Name})");
+        }
+
+        return body;
+    }
+
+    private JsonObject Out(JsonObject obj, Target t)
+    {
+        obj["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version);
+        return obj;
+    }
+
+    private static async Task<string> ReadBodyTextAsync(HttpContext ctx, CancellationToken ct)
+    {
+        using var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8);
+        return await reader.ReadToEndAsync(ct);
+    }
+
+    private static readonly string[] ObjectMediaTypes = [MediaTypes.Json, MediaTypes.Yaml];
+
+    private static async Task<JsonObject> ReadObjectBodyAsync(HttpContext ctx, Target t, CancellationToken ct)
+    {
+        var contentType = MediaTypes.Bare(ctx.Request.ContentType);
+        if (contentType is not (MediaTypes.Json or MediaTypes.Yaml or "" or "*/*"))
+        {
+            throw ApiException.UnsupportedMediaType(contentType, ObjectMediaTypes);
+        }
+
+        var text = await ReadBodyTextAsync(ctx, ct);
+        var node = contentType == MediaTypes.Yaml ? YamlJson.Parse(text) : JsonNode.Parse(text);
+        return node as JsonObject ?? throw ApiException.BadRequest($"Object '{t.Type.Kind}' is missing in 'null'");
+    }
+
+    private static async Task<Storage.DeleteOptions> ReadDeleteOptionsAsync(HttpContext ctx, bool dryRun, CancellationToken ct)
+    {
+        var q = ctx.Request.Query;
+        var text = await ReadBodyTextAsync(ctx, ct);
+        var body = string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text) as JsonObject;
+        var policy = body?["propagationPolicy"]?.GetValue<string>() ?? (q["propagationPolicy"].ToString() is { Length: > 0 } p ? p : null);
+        if (body?["orphanDependents"] is JsonValue od && od.GetValue<bool>())
+        {
+            policy = "Orphan";
+        }
+
+        var bodyDryRun = body?["dryRun"] is JsonArray a && a.Any(x => x?.GetValue<string>() == "All");
+        return new Storage.DeleteOptions(
+            body?["preconditions"]?["uid"]?.GetValue<string>(),
+            body?["preconditions"]?["resourceVersion"]?.GetValue<string>(),
+            policy,
+            dryRun || bodyDryRun);
+    }
+
+    private static readonly string[] PatchMediaTypes = [MediaTypes.JsonPatch, MediaTypes.MergePatch, MediaTypes.ApplyPatch];
+
+    private async Task PatchAsync(HttpContext ctx, Target t, bool isStatus, bool dryRun, CancellationToken ct)
+    {
+        var contentType = MediaTypes.Bare(ctx.Request.ContentType);
+        var supported = t.Type.IsCustom ? PatchMediaTypes : [.. PatchMediaTypes, MediaTypes.StrategicMergePatch];
+        if (!supported.Contains(contentType))
+        {
+            throw ApiException.UnsupportedMediaType(contentType, supported);
+        }
+
+        var text = await ReadBodyTextAsync(ctx, ct);
+        var ns = t.Namespace ?? "";
+        var name = t.Name!;
+        WriteResult result;
+        if (contentType == MediaTypes.ApplyPatch)
+        {
+            if (string.IsNullOrEmpty(ctx.Request.Query["fieldManager"].ToString()))
+            {
+                throw ApiException.BadRequest("PATCH, application/apply-patch+yaml requests must have a fieldManager parameter");
+            }
+
+            var applied = YamlJson.Parse(text) as JsonObject ?? throw ApiException.BadRequest("error decoding YAML: body must be an object");
+            CheckBodyIdentity(applied, t);
+            if (applied["apiVersion"] is null || applied["kind"] is null)
+            {
+                throw ApiException.BadRequest("apiVersion and kind must be set in an apply patch");
+            }
+
+            // Approximation of server-side apply: create when missing, else deep-merge the applied config
+            // (maps merge, lists replace) without ownership tracking or conflict detection.
+            result = store.Update(t.Type, ns, name, current =>
+            {
+                if (current is null)
+                {
+                    var created = applied.DeepClone().AsObject();
+                    Meta.Of(created)["name"] = name;
+                    return created;
+                }
+
+                var merged = (JsonObject)MergePatch.Apply(current, applied)!;
+                Meta.Of(merged)["resourceVersion"] = Meta.Str(applied, "resourceVersion") ?? Meta.ResourceVersion(current);
+                return merged;
+            }, new UpdateOptions(StatusSubresource: isStatus, CreateIfMissing: !isStatus, DryRun: dryRun));
+            await WriteJsonAsync(ctx, result.Created ? 201 : 200, Out(result.Object, t), ct);
+            return;
+        }
+
+        var patch = JsonNode.Parse(text);
+        result = store.Update(t.Type, ns, name, current =>
+        {
+            var input = current!.DeepClone().AsObject();
+            input["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version);
+            var patched = contentType switch
+            {
+                MediaTypes.JsonPatch => JsonPatch.Apply(input, patch),
+                MediaTypes.StrategicMergePatch => MergePatch.Apply(input, patch, strategic: true),
+                _ => MergePatch.Apply(input, patch),
+            };
+            return patched as JsonObject ?? throw ApiException.BadRequest("the patch produced a non-object document");
+        }, new UpdateOptions(StatusSubresource: isStatus, DryRun: dryRun));
+        await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
+    }
+
+    private (LabelSelector Labels, FieldSelector Fields) Selectors(HttpContext ctx, Target t) =>
+        (LabelSelector.Parse(ctx.Request.Query["labelSelector"].ToString()), FieldSelector.Parse(ctx.Request.Query["fieldSelector"].ToString(), t.Type));
+
+    private static Func<JsonObject, bool> Filter(Target t, LabelSelector labels, FieldSelector fields) =>
+        o => (t.Namespace is null || Meta.Namespace(o) == t.Namespace) && labels.Matches(o) && fields.Matches(o);
+
+    private sealed record ContinueToken(long Rv, string Ns, string Name);
+
+    private async Task ListAsync(HttpContext ctx, Target t, CancellationToken ct)
+    {
+        var (labels, fields) = Selectors(ctx, t);
+        var q = ctx.Request.Query;
+        var (items, rv) = store.List(t.Type, t.Namespace, Filter(t, labels, fields));
+        var listRv = rv;
+        if (q["continue"].ToString() is { Length: > 0 } cont)
+        {
+            ContinueToken token;
+            try
+            {
+                token = JsonSerializer.Deserialize<ContinueToken>(Convert.FromBase64String(cont)) ?? throw new FormatException();
+            }
+            catch (Exception e) when (e is FormatException or JsonException)
+            {
+                throw ApiException.BadRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)");
+            }
+
+            listRv = token.Rv;
+            items = [.. items.Where(o => string.CompareOrdinal(Meta.Namespace(o), token.Ns) > 0
+                                         || (Meta.Namespace(o) == token.Ns && string.CompareOrdinal(Meta.Name(o), token.Name) > 0))];
+        }
+
+        var metadata = new JsonObject { ["resourceVersion"] = listRv.ToString(CultureInfo.InvariantCulture) };
+        if (int.TryParse(q["limit"].ToString(), out var limit) && limit > 0 && items.Count > limit)
+        {
+            var last = items[limit - 1];
+            items = items[..limit];
+            metadata["continue"] = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new ContinueToken(listRv, Meta.Namespace(last), Meta.Name(last))));
+        }
+
+        foreach (var item in items)
+        {
+            Out(item, t);
+        }
+
+        var tableVersion = MediaTypes.Negotiate(ctx.Request.Headers.Accept.ToString(), "Table", "meta.k8s.io", "v1", "v1beta1");
+        if (tableVersion is not null)
+        {
+            var table = tables.Convert(t.Type, t.Version, items, q["includeObject"].ToString(), metadata);
+            table["apiVersion"] = $"meta.k8s.io/{tableVersion}";
+            await WriteJsonAsync(ctx, 200, table, ct, string.Format(CultureInfo.InvariantCulture, TableContentType, tableVersion));
+            return;
+        }
+
+        await WriteJsonAsync(ctx, 200, new JsonObject
+        {
+            ["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version),
+            ["kind"] = t.Type.ListKind,
+            ["metadata"] = metadata,
+            ["items"] = new JsonArray([.. items]),
+        }, ct);
+    }
+
+    private async Task WriteObjectAsync(HttpContext ctx, Target t, JsonObject obj, int code, CancellationToken ct)
+    {
+        Out(obj, t);
+        var tableVersion = MediaTypes.Negotiate(ctx.Request.Headers.Accept.ToString(), "Table", "meta.k8s.io", "v1", "v1beta1");
+        if (tableVersion is not null)
+        {
+            var table = tables.Convert(t.Type, t.Version, [obj], ctx.Request.Query["includeObject"].ToString(), new JsonObject { ["resourceVersion"] = Meta.ResourceVersion(obj) });
+            table["apiVersion"] = $"meta.k8s.io/{tableVersion}";
+            await WriteJsonAsync(ctx, code, table, ct, string.Format(CultureInfo.InvariantCulture, TableContentType, tableVersion));
+            return;
+        }
+
+        await WriteJsonAsync(ctx, code, obj, ct);
+    }
+
+    private async Task DeleteCollectionAsync(HttpContext ctx, Target t, CancellationToken ct)
+    {
+        var (labels, fields) = Selectors(ctx, t);
+        var options = await ReadDeleteOptionsAsync(ctx, ctx.Request.Query["dryRun"].ToString() == "All", ct);
+        var (items, rv) = store.List(t.Type, t.Namespace, Filter(t, labels, fields));
+        var deleted = new JsonArray();
+        foreach (var item in items)
+        {
+            try
+            {
+                var r = store.Delete(t.Type, Meta.Namespace(item), Meta.Name(item), options with { PreconditionUid = null, PreconditionResourceVersion = null });
+                deleted.Add(Out(r.Object, t));
+            }
+            catch (ApiException e) when (e.Code == 404)
+            {
+                // Raced with another delete; the end state is the same.
+            }
+        }
+
+        await WriteJsonAsync(ctx, 200, new JsonObject
+        {
+            ["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version),
+            ["kind"] = t.Type.ListKind,
+            ["metadata"] = new JsonObject { ["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture) },
+            ["items"] = deleted,
+        }, ct);
+    }
+
+    private async Task WatchAsync(HttpContext ctx, Target t, CancellationToken ct)
+    {
+        var (labels, fields) = Selectors(ctx, t);
+        var filter = Filter(t, labels, fields);
+        var q = ctx.Request.Query;
+        var rvText = q["resourceVersion"].ToString();
+        long? from = null;
+        if (rvText.Length > 0 && rvText != "0")
+        {
+            if (!long.TryParse(rvText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                throw ApiException.BadRequest($"invalid resource version: \"{rvText}\"");
+            }
+
+            from = parsed;
+        }
+
+        var tableVersion = MediaTypes.Negotiate(ctx.Request.Headers.Accept.ToString(), "Table", "meta.k8s.io", "v1", "v1beta1");
+        var includeObject = q["includeObject"].ToString();
+        var bookmarks = IsTrue(q["allowWatchBookmarks"]);
+        var timeout = int.TryParse(q["timeoutSeconds"].ToString(), out var ts) && ts > 0 ? TimeSpan.FromSeconds(ts) : TimeSpan.FromMinutes(30);
+
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = tableVersion is null ? MediaTypes.Json : string.Format(CultureInfo.InvariantCulture, TableContentType, tableVersion);
+        ctx.Response.Headers.CacheControl = "no-cache, private";
+
+        WatchSubscription subscription;
+        List<JsonObject> initial;
+        try
+        {
+            (subscription, initial) = store.StartWatch(t.Type, from);
+        }
+        catch (ApiException e) when (e.Code == 410)
+        {
+            // Like the watch cache: a 200 stream whose only event is an ERROR carrying the 410 Status.
+            await WriteEventAsync(ctx, "ERROR", e.ToStatus(), ct);
+            return;
+        }
+
+        try
+        {
+            var lastRv = from ?? store.Revision;
+            await ctx.Response.StartAsync(ct);
+            foreach (var obj in initial.Where(filter))
+            {
+                lastRv = Math.Max(lastRv, long.Parse(Meta.ResourceVersion(obj), CultureInfo.InvariantCulture));
+                await WriteEventAsync(ctx, "ADDED", Render(t, obj, tableVersion, includeObject), ct);
+            }
+
+            if (initial.Count > 0)
+            {
+                lastRv = Math.Max(lastRv, initial.Max(o => long.Parse(Meta.ResourceVersion(o), CultureInfo.InvariantCulture)));
+            }
+
+            var reader = subscription.Channel.Reader;
+            var deadline = time.GetUtcNow() + timeout;
+            var nextBookmark = time.GetUtcNow();
+            while (!ct.IsCancellationRequested)
+            {
+                while (reader.TryRead(out var e))
+                {
+                    lastRv = e.Revision;
+                    if (Translate(e, filter) is { } translated)
+                    {
+                        await WriteEventAsync(ctx, translated.Type, Render(t, translated.Object, tableVersion, includeObject), ct);
+                    }
+                }
+
+                var now = time.GetUtcNow();
+                if (now >= deadline)
+                {
+                    return;
+                }
+
+                if (bookmarks && now >= nextBookmark)
+                {
+                    // Everything for this bucket up to the current revision has been written (the channel is
+                    // drained and fed under the store lock), so the bookmark may claim the current revision.
+                    var revision = store.Revision;
+                    if (reader.Count == 0)
+                    {
+                        lastRv = Math.Max(lastRv, revision);
+                        await WriteEventAsync(ctx, "BOOKMARK", new JsonObject
+                        {
+                            ["kind"] = t.Type.Kind,
+                            ["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version),
+                            ["metadata"] = new JsonObject { ["resourceVersion"] = lastRv.ToString(CultureInfo.InvariantCulture) },
+                        }, ct);
+                    }
+
+                    nextBookmark = now + bookmarkInterval;
+                }
+
+                var wait = (bookmarks ? Min(deadline, nextBookmark) : deadline) - now;
+                using var delay = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                delay.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+                try
+                {
+                    if (!await reader.WaitToReadAsync(delay.Token))
+                    {
+                        return;
+                    }
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    // Timer fired: loop to emit a bookmark or end at the deadline.
+                }
+            }
+        }
+        finally
+        {
+            store.StopWatch(subscription);
+        }
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    /// <summary>Selector transitions as the watch cache does them: leaving the selection is DELETED, entering is ADDED.</summary>
+    private static (string Type, JsonObject Object)? Translate(WatchEvent e, Func<JsonObject, bool> filter)
+    {
+        var now = e.Type != "DELETED" && filter(e.Object);
+        var before = e.Previous is not null && filter(e.Previous);
+        switch (e.Type)
+        {
+            case "DELETED":
+                return filter(e.Object) ? ("DELETED", e.Object.DeepClone().AsObject()) : null;
+            case "ADDED":
+                return now ? ("ADDED", e.Object.DeepClone().AsObject()) : null;
+        }
+
+        if (now && before)
+        {
+            return ("MODIFIED", e.Object.DeepClone().AsObject());
+        }
+
+        if (now)
+        {
+            return ("ADDED", e.Object.DeepClone().AsObject());
+        }
+
+        if (before)
+        {
+            var last = e.Previous!.DeepClone().AsObject();
+            Meta.Of(last)["resourceVersion"] = e.Revision.ToString(CultureInfo.InvariantCulture);
+            return ("DELETED", last);
+        }
+
+        return null;
+    }
+
+    private JsonObject Render(Target t, JsonObject obj, string? tableVersion, string includeObject)
+    {
+        Out(obj, t);
+        if (tableVersion is null)
+        {
+            return obj;
+        }
+
+        var table = tables.Convert(t.Type, t.Version, [obj], includeObject, new JsonObject { ["resourceVersion"] = Meta.ResourceVersion(obj) });
+        table["apiVersion"] = $"meta.k8s.io/{tableVersion}";
+        return table;
+    }
+
+    private static async Task WriteEventAsync(HttpContext ctx, string type, JsonObject obj, CancellationToken ct)
+    {
+        var line = new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString() + "\n";
+        await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(line), ct);
+        await ctx.Response.Body.FlushAsync(ct);
+    }
+
+    private static async Task WriteJsonAsync(HttpContext ctx, int code, JsonObject body, CancellationToken ct, string contentType = MediaTypes.Json)
+    {
+        ctx.Response.StatusCode = code;
+        ctx.Response.ContentType = contentType;
+        var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
+        ctx.Response.ContentLength = bytes.Length;
+        await ctx.Response.Body.WriteAsync(bytes, ct);
+    }
+
+    private static async Task WriteTextAsync(HttpContext ctx, int code, string text, CancellationToken ct)
+    {
+        ctx.Response.StatusCode = code;
+        ctx.Response.ContentType = "text/plain; charset=utf-8";
+        await ctx.Response.WriteAsync(text, ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error serving {Method} {Path}")]
+    private partial void LogUnhandled(Exception e, string method, string path);
+}

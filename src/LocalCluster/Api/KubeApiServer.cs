@@ -1,0 +1,122 @@
+using System.Net;
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Vers.LocalCluster.Api.Controllers;
+using Vers.LocalCluster.Api.Discovery;
+using Vers.LocalCluster.Api.Http;
+using Vers.LocalCluster.Api.OpenApi;
+using Vers.LocalCluster.Api.Resources;
+using Vers.LocalCluster.Api.Storage;
+using Vers.LocalCluster.Api.Tables;
+
+namespace Vers.LocalCluster.Api;
+
+/// <summary>
+/// An in-process Kubernetes API server (Kestrel) that serves the REST protocol for the built-in kinds we use and for
+/// CRDs, faithfully enough for kubectl 1.32 and KubernetesClient. State lives in memory.
+/// </summary>
+public sealed class KubeApiServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly LifecycleController _controller;
+
+    private KubeApiServer(WebApplication app, LifecycleController controller, Uri baseAddress, ResourceStore store)
+    {
+        _app = app;
+        _controller = controller;
+        BaseAddress = baseAddress;
+        Store = store;
+    }
+
+    public Uri BaseAddress { get; }
+
+    internal ResourceStore Store { get; }
+
+    public static async Task<KubeApiServer> StartAsync(KubeApiServerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var registry = new ResourceRegistry();
+        var store = new ResourceStore(new InMemoryObjectStore(), registry, options.Time, loggerFactory.CreateLogger<ResourceStore>(), options.WatchHistoryLimit);
+        store.SeedNamespaces("default", "kube-system", "kube-public", "kube-node-lease");
+
+        var handler = new ApiRequestHandler(
+            store,
+            new DiscoveryDocuments(registry),
+            new OpenApiDocuments(registry, ApiRequestHandler.GitVersion),
+            new TableConverter(options.Time),
+            options.Time,
+            options.ReadinessCheck,
+            options.BookmarkInterval,
+            loggerFactory.CreateLogger<ApiRequestHandler>());
+
+        var uri = new Uri(options.Url);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(KubeApiServer).Assembly.GetName().Name });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            var address = uri.Host is "localhost" ? IPAddress.Loopback : IPAddress.Parse(uri.Host);
+            k.Listen(address, uri.Port, l => l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2);
+            k.Limits.MaxRequestBodySize = 3 * 1024 * 1024;
+        });
+        var app = builder.Build();
+        app.Run(handler.HandleAsync);
+        await app.StartAsync(cancellationToken);
+
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(bound).Port;
+        var baseAddress = new UriBuilder(uri.Scheme, uri.Host, port, "/").Uri;
+        var controller = new LifecycleController(store, loggerFactory.CreateLogger<LifecycleController>());
+        return new KubeApiServer(app, controller, baseAddress, store);
+    }
+
+    public KubernetesClientConfiguration CreateClientConfiguration() => new() { Host = BaseAddress.ToString() };
+
+    public IKubernetes CreateClient() => new Kubernetes(CreateClientConfiguration());
+
+    /// <summary>Writes a kubeconfig with cluster, context and user "vers-local", current-context set.</summary>
+    public void WriteKubeconfig(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir))
+        {
+            Directory.CreateDirectory(dir);
+        }
+
+        var server = BaseAddress.ToString().TrimEnd('/');
+        File.WriteAllText(path, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: vers-local
+              cluster:
+                server: {server}
+            contexts:
+            - name: vers-local
+              context:
+                cluster: vers-local
+                user: vers-local
+                namespace: default
+            users:
+            - name: vers-local
+              user: {"{}"}
+            current-context: vers-local
+            preferences: {"{}"}
+
+            """);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _controller.DisposeAsync();
+        await _app.StopAsync(TimeSpan.FromSeconds(2));
+        await _app.DisposeAsync();
+    }
+}

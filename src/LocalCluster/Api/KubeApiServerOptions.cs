@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace Vers.LocalCluster.Api;
+
+public sealed record KubeApiServerOptions
+{
+    /// <summary>Listen URL; <c>http://127.0.0.1:0</c> picks a free port.</summary>
+    public string Url { get; init; } = "http://127.0.0.1:6443";
+
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary><c>/readyz</c> answers 200 "ok" only when this returns true (null = always ready).</summary>
+    public Func<bool>? ReadinessCheck { get; init; }
+
+    /// <summary>How many storage events watches can resume from before a 410 Expired (etcd compaction window).</summary>
+    internal int WatchHistoryLimit { get; init; } = 10_000;
+
+    /// <summary>Period of BOOKMARK events on watches that allow them (the real server: about a minute).</summary>
+    internal TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromSeconds(60);
+}

@@ -1,0 +1,106 @@
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+
+namespace Vers.LocalCluster.Api.Resources;
+
+/// <summary>
+/// The set of served resources: fixed built-ins plus one entry per established CRD.
+/// Readers see an immutable snapshot, so discovery and request routing never lock.
+/// </summary>
+internal sealed class ResourceRegistry
+{
+    private ImmutableDictionary<string, ResourceType> _custom = ImmutableDictionary<string, ResourceType>.Empty;
+
+    public ResourceRegistry() => Builtins = CreateBuiltins();
+
+    public IReadOnlyList<ResourceType> Builtins { get; }
+
+    /// <summary>All served resources, built-ins first, then CRDs ordered by group and plural.</summary>
+    public IReadOnlyList<ResourceType> All =>
+        [.. Builtins, .. _custom.Values.OrderBy(t => t.Group, StringComparer.Ordinal).ThenBy(t => t.Plural, StringComparer.Ordinal)];
+
+    public ResourceType? Find(string group, string version, string plural)
+    {
+        var type = Builtins.FirstOrDefault(t => t.Group == group && t.Plural == plural)
+                   ?? _custom.GetValueOrDefault($"{group}/{plural}");
+        return type?.Version(version) is null ? null : type;
+    }
+
+    public ResourceType? FindByStorageKey(string storageKey) =>
+        Builtins.FirstOrDefault(t => t.StorageKey == storageKey) ?? _custom.GetValueOrDefault(storageKey);
+
+    public ResourceType Namespaces => Builtins[0];
+
+    public ResourceType Crds => Builtins.First(t => t.Builtin == BuiltinKind.CustomResourceDefinition);
+
+    public void Register(ResourceType type) => ImmutableInterlocked.Update(ref _custom, d => d.SetItem(type.StorageKey, type));
+
+    public void Unregister(string storageKey) => ImmutableInterlocked.Update(ref _custom, d => d.Remove(storageKey));
+
+    /// <summary>Builds the served type for a CRD object (already validated).</summary>
+    public static ResourceType FromCrd(JsonObject crd)
+    {
+        var spec = crd["spec"]!.AsObject();
+        var names = spec["names"]!.AsObject();
+        var kind = names["kind"]!.GetValue<string>();
+        var versions = new List<ResourceVersion>();
+        foreach (var v in spec["versions"]!.AsArray())
+        {
+            var vo = v!.AsObject();
+            var columns = new List<PrinterColumn>();
+            if (vo["additionalPrinterColumns"] is JsonArray cols)
+            {
+                foreach (var c in cols.OfType<JsonObject>())
+                {
+                    columns.Add(new PrinterColumn(
+                        c["name"]?.GetValue<string>() ?? "",
+                        c["type"]?.GetValue<string>() ?? "string",
+                        c["format"]?.GetValue<string>(),
+                        c["description"]?.GetValue<string>() ?? "",
+                        c["priority"]?.GetValue<int>() ?? 0,
+                        c["jsonPath"]?.GetValue<string>() ?? ""));
+                }
+            }
+
+            versions.Add(new ResourceVersion(
+                vo["name"]!.GetValue<string>(),
+                vo["served"]?.GetValue<bool>() ?? false,
+                vo["storage"]?.GetValue<bool>() ?? false,
+                vo["subresources"]?["status"] is JsonObject,
+                vo["schema"]?["openAPIV3Schema"]?.DeepClone().AsObject(),
+                columns));
+        }
+
+        return new ResourceType
+        {
+            Group = spec["group"]!.GetValue<string>(),
+            Plural = names["plural"]!.GetValue<string>(),
+            Singular = names["singular"]?.GetValue<string>() ?? kind.ToLowerInvariant(),
+            Kind = kind,
+            ListKind = names["listKind"]?.GetValue<string>() ?? kind + "List",
+            Namespaced = spec["scope"]?.GetValue<string>() != "Cluster",
+            ShortNames = Strings(names["shortNames"]),
+            Categories = Strings(names["categories"]),
+            Versions = versions,
+        };
+    }
+
+    private static string[] Strings(JsonNode? node) =>
+        node is JsonArray a ? [.. a.Select(n => n!.GetValue<string>())] : [];
+
+    private static ResourceType[] CreateBuiltins()
+    {
+        static ResourceVersion V(string name, bool status = false) => new(name, true, true, status, null, []);
+        return
+        [
+            new() { Group = "", Plural = "namespaces", Singular = "namespace", Kind = "Namespace", ListKind = "NamespaceList", Namespaced = false, ShortNames = ["ns"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Namespace },
+            new() { Group = "", Plural = "configmaps", Singular = "configmap", Kind = "ConfigMap", ListKind = "ConfigMapList", Namespaced = true, ShortNames = ["cm"], Versions = [V("v1")], Builtin = BuiltinKind.ConfigMap },
+            new() { Group = "", Plural = "secrets", Singular = "secret", Kind = "Secret", ListKind = "SecretList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Secret },
+            new() { Group = "", Plural = "serviceaccounts", Singular = "serviceaccount", Kind = "ServiceAccount", ListKind = "ServiceAccountList", Namespaced = true, ShortNames = ["sa"], Versions = [V("v1")], Builtin = BuiltinKind.ServiceAccount },
+            new() { Group = "", Plural = "events", Singular = "event", Kind = "Event", ListKind = "EventList", Namespaced = true, ShortNames = ["ev"], Versions = [V("v1")], Builtin = BuiltinKind.CoreEvent },
+            new() { Group = "coordination.k8s.io", Plural = "leases", Singular = "lease", Kind = "Lease", ListKind = "LeaseList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Lease },
+            new() { Group = "events.k8s.io", Plural = "events", Singular = "event", Kind = "Event", ListKind = "EventList", Namespaced = true, ShortNames = ["ev"], Versions = [V("v1")], Builtin = BuiltinKind.EventsV1Event },
+            new() { Group = "apiextensions.k8s.io", Plural = "customresourcedefinitions", Singular = "customresourcedefinition", Kind = "CustomResourceDefinition", ListKind = "CustomResourceDefinitionList", Namespaced = false, ShortNames = ["crd", "crds"], Categories = ["api-extensions"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.CustomResourceDefinition },
+        ];
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+
+namespace Vers.LocalCluster.Api.Resources;
+
+/// <summary>The (plural, group) pair used in error messages and Status details.</summary>
+internal sealed record ResourceName(string Group, string Plural)
+{
+    /// <summary><c>widgets.example.com</c>, or just <c>configmaps</c> for the core group.</summary>
+    public string Qualified => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
+
+    public JsonObject Details(string name) => new() { ["name"] = name, ["group"] = Group, ["kind"] = Plural };
+}
+
+/// <summary>Which built-in behaviour (printer, field selectors, defaults) a resource gets.</summary>
+internal enum BuiltinKind
+{
+    None,
+    Namespace,
+    ConfigMap,
+    Secret,
+    ServiceAccount,
+    CoreEvent,
+    EventsV1Event,
+    Lease,
+    CustomResourceDefinition,
+}
+
+/// <summary>A CRD <c>additionalPrinterColumns</c> entry.</summary>
+internal sealed record PrinterColumn(string Name, string Type, string? Format, string Description, int Priority, string JsonPath);
+
+internal sealed record ResourceVersion(string Name, bool Served, bool Storage, bool HasStatus, JsonObject? Schema, IReadOnlyList<PrinterColumn> PrinterColumns);
+
+/// <summary>One served resource (a plural inside an API group) and the versions it is served in.</summary>
+internal sealed record ResourceType
+{
+    public required string Group { get; init; }
+    public required string Plural { get; init; }
+    public required string Singular { get; init; }
+    public required string Kind { get; init; }
+    public required string ListKind { get; init; }
+    public required bool Namespaced { get; init; }
+    public IReadOnlyList<string> ShortNames { get; init; } = [];
+    public IReadOnlyList<string> Categories { get; init; } = [];
+    public required IReadOnlyList<ResourceVersion> Versions { get; init; }
+    public BuiltinKind Builtin { get; init; }
+
+    /// <summary>Custom resources: no unconditional update, no strategic merge patch, generation always.</summary>
+    public bool IsCustom => Builtin == BuiltinKind.None;
+
+    /// <summary>Whether metadata.generation is maintained (CRs and CRDs).</summary>
+    public bool TracksGeneration => IsCustom || Builtin == BuiltinKind.CustomResourceDefinition;
+
+    public bool AllowsUnconditionalUpdate => !IsCustom && Builtin != BuiltinKind.CustomResourceDefinition;
+
+    public ResourceName Name => new(Group, Plural);
+
+    /// <summary>Storage bucket key; one per (group, plural).</summary>
+    public string StorageKey => $"{Group}/{Plural}";
+
+    public string StorageVersion => Versions.First(v => v.Storage).Name;
+
+    public ResourceVersion? Version(string version) => Versions.FirstOrDefault(v => v.Served && v.Name == version);
+
+    public static string ApiVersionOf(string group, string version) => group.Length == 0 ? version : $"{group}/{version}";
+
+    public static readonly string[] StandardVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+}

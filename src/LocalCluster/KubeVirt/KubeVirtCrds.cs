@@ -1,0 +1,254 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace Vers.LocalCluster.KubeVirt;
+
+/// <summary>
+/// CustomResourceDefinitions for the KubeVirt v1.9 / CDI v1.66 kinds the operator drives, generated from the
+/// upstream OpenAPI definitions, plus a hand-written CSI <c>VolumeSnapshot</c> CRD. Names, short names,
+/// categories and printer columns follow the real CRDs (virt-operator <c>crds.go</c>, CDI kubebuilder markers,
+/// external-snapshotter manifests). Each call builds fresh objects, so callers may mutate them.
+/// </summary>
+public static class KubeVirtCrds
+{
+    private static V1CustomResourceColumnDefinition AgeColumn => Col("Age", "date", ".metadata.creationTimestamp");
+
+    private static V1CustomResourceColumnDefinition Col(string name, string type, string jsonPath, string? description = null) =>
+        new() { Name = name, Type = type, JsonPath = jsonPath, Description = description };
+
+    public static V1CustomResourceDefinition VirtualMachine() => FromDefinition(
+        "v1.VirtualMachine", singular: "virtualmachine", shortNames: ["vm", "vms"],
+        columns:
+        [
+            AgeColumn,
+            Col("Status", "string", ".status.printableStatus", "Human Readable Status"),
+            Col("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status"),
+        ]);
+
+    public static V1CustomResourceDefinition VirtualMachineSnapshot() => FromDefinition(
+        "v1beta1.VirtualMachineSnapshot", singular: "virtualmachinesnapshot", shortNames: ["vmsnapshot", "vmsnapshots"],
+        columns:
+        [
+            Col("SourceKind", "string", ".spec.source.kind"),
+            Col("SourceName", "string", ".spec.source.name"),
+            Col("Phase", "string", ".status.phase"),
+            Col("ReadyToUse", "boolean", ".status.readyToUse"),
+            Col("CreationTime", "date", ".status.creationTime"),
+            Col("Error", "string", ".status.error.message"),
+        ]);
+
+    public static V1CustomResourceDefinition VirtualMachineSnapshotContent() => FromDefinition(
+        "v1beta1.VirtualMachineSnapshotContent", singular: "virtualmachinesnapshotcontent",
+        shortNames: ["vmsnapshotcontent", "vmsnapshotcontents"],
+        columns:
+        [
+            Col("ReadyToUse", "boolean", ".status.readyToUse"),
+            Col("CreationTime", "date", ".status.creationTime"),
+            Col("Error", "string", ".status.error.message"),
+        ]);
+
+    public static V1CustomResourceDefinition VirtualMachineRestore() => FromDefinition(
+        "v1beta1.VirtualMachineRestore", singular: "virtualmachinerestore", shortNames: ["vmrestore", "vmrestores"],
+        columns:
+        [
+            Col("TargetKind", "string", ".spec.target.kind"),
+            Col("TargetName", "string", ".spec.target.name"),
+            Col("Complete", "boolean", ".status.complete"),
+            Col("RestoreTime", "date", ".status.restoreTime"),
+        ]);
+
+    public static V1CustomResourceDefinition VirtualMachineClone() => FromDefinition(
+        "v1beta1.VirtualMachineClone", singular: "virtualmachineclone", shortNames: ["vmclone", "vmclones"],
+        columns:
+        [
+            Col("Phase", "string", ".status.phase"),
+            Col("SourceVirtualMachine", "string", ".spec.source.name"),
+            Col("TargetVirtualMachine", "string", ".spec.target.name"),
+        ]);
+
+    public static V1CustomResourceDefinition VirtualMachineExport() => FromDefinition(
+        "v1.VirtualMachineExport", singular: "virtualmachineexport", shortNames: ["vmexport", "vmexports"],
+        columns:
+        [
+            Col("SourceKind", "string", ".spec.source.kind"),
+            Col("SourceName", "string", ".spec.source.name"),
+            Col("Phase", "string", ".status.phase"),
+        ]);
+
+    public static V1CustomResourceDefinition DataVolume() => FromDefinition(
+        "cdi.v1beta1.DataVolume", singular: "datavolume", shortNames: ["dv", "dvs"],
+        columns:
+        [
+            Col("Phase", "string", ".status.phase", "The phase the data volume is in"),
+            Col("Progress", "string", ".status.progress", "Transfer progress in percentage if known, N/A otherwise"),
+            Col("Restarts", "integer", ".status.restartCount", "The number of times the transfer has been restarted."),
+            AgeColumn,
+        ]);
+
+    /// <summary>CSI external-snapshotter <c>snapshot.storage.k8s.io/v1</c> VolumeSnapshot (the subset KubeVirt and CDI use).</summary>
+    public static V1CustomResourceDefinition VolumeSnapshot()
+    {
+        static V1JSONSchemaProps Str() => new() { Type = "string" };
+        var schema = new V1JSONSchemaProps
+        {
+            Type = "object",
+            Required = ["spec"],
+            Properties = new Dictionary<string, V1JSONSchemaProps>
+            {
+                ["apiVersion"] = Str(),
+                ["kind"] = Str(),
+                ["metadata"] = new() { Type = "object" },
+                ["spec"] = new()
+                {
+                    Type = "object",
+                    Required = ["source"],
+                    Properties = new Dictionary<string, V1JSONSchemaProps>
+                    {
+                        ["source"] = new()
+                        {
+                            Type = "object",
+                            Properties = new Dictionary<string, V1JSONSchemaProps>
+                            {
+                                ["persistentVolumeClaimName"] = Str(),
+                                ["volumeSnapshotContentName"] = Str(),
+                            },
+                        },
+                        ["volumeSnapshotClassName"] = Str(),
+                    },
+                },
+                ["status"] = new()
+                {
+                    Type = "object",
+                    Properties = new Dictionary<string, V1JSONSchemaProps>
+                    {
+                        ["boundVolumeSnapshotContentName"] = Str(),
+                        ["creationTime"] = new() { Type = "string", Format = "date-time" },
+                        ["readyToUse"] = new() { Type = "boolean" },
+                        ["restoreSize"] = SwaggerToCrdSchema.IntOrString(),
+                        ["error"] = new()
+                        {
+                            Type = "object",
+                            Properties = new Dictionary<string, V1JSONSchemaProps>
+                            {
+                                ["message"] = Str(),
+                                ["time"] = new() { Type = "string", Format = "date-time" },
+                            },
+                        },
+                    },
+                },
+            },
+        };
+        return Build("snapshot.storage.k8s.io", "v1", "VolumeSnapshot", "volumesnapshots", "volumesnapshot", ["vs"], categories: null, schema,
+        [
+            Col("ReadyToUse", "boolean", ".status.readyToUse"),
+            Col("SourcePVC", "string", ".spec.source.persistentVolumeClaimName"),
+            Col("SourceSnapshotContent", "string", ".spec.source.volumeSnapshotContentName"),
+            Col("RestoreSize", "string", ".status.restoreSize"),
+            Col("SnapshotClass", "string", ".spec.volumeSnapshotClassName"),
+            Col("SnapshotContent", "string", ".status.boundVolumeSnapshotContentName"),
+            Col("CreationTime", "date", ".status.creationTime"),
+            AgeColumn,
+        ]);
+    }
+
+    public static IReadOnlyList<V1CustomResourceDefinition> All =>
+    [
+        VirtualMachine(), VirtualMachineSnapshot(), VirtualMachineSnapshotContent(), VirtualMachineRestore(),
+        VirtualMachineClone(), VirtualMachineExport(), DataVolume(), VolumeSnapshot(),
+    ];
+
+    /// <summary>Creates every CRD (an existing one is left as is) and returns once all report <c>Established=True</c>.</summary>
+    public static async Task InstallAsync(IKubernetes client, CancellationToken ct)
+    {
+        var crds = All;
+        foreach (var crd in crds)
+        {
+            try
+            {
+                await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd, cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+            {
+                // AlreadyExists: installed by an earlier run.
+            }
+        }
+        await WaitEstablishedAsync(client, crds.Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal), ct).ConfigureAwait(false);
+    }
+
+    private static async Task WaitEstablishedAsync(IKubernetes client, HashSet<string> pending, CancellationToken ct)
+    {
+        // List, then watch from the list's resourceVersion. A watch that ends normally (server timeout)
+        // simply lists again; this is event-driven, not a polling loop.
+        while (true)
+        {
+            var list = await client.ApiextensionsV1.ListCustomResourceDefinitionAsync(cancellationToken: ct).ConfigureAwait(false);
+            foreach (var crd in list.Items)
+            {
+                if (IsEstablished(crd)) pending.Remove(crd.Metadata.Name);
+            }
+            if (pending.Count == 0) return;
+
+#pragma warning disable CS0618 // WatchAsync<T,L> is marked obsolete in 21.x but is the typed watch (operator-runtime.md §1.4)
+            var response = client.ApiextensionsV1.ListCustomResourceDefinitionWithHttpMessagesAsync(
+                watch: true, resourceVersion: list.ResourceVersion(), timeoutSeconds: 60, cancellationToken: ct);
+            await foreach (var (type, crd) in response.WatchAsync<V1CustomResourceDefinition, V1CustomResourceDefinitionList>(
+                               onError: e => throw e, cancellationToken: ct).ConfigureAwait(false))
+#pragma warning restore CS0618
+            {
+                if (type is WatchEventType.Added or WatchEventType.Modified && crd.Metadata?.Name is { } name && IsEstablished(crd))
+                {
+                    pending.Remove(name);
+                    if (pending.Count == 0) return;
+                }
+            }
+        }
+    }
+
+    private static bool IsEstablished(V1CustomResourceDefinition crd) =>
+        crd.Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true;
+
+    private static V1CustomResourceDefinition FromDefinition(
+        string definition, string singular, IList<string> shortNames, IList<V1CustomResourceColumnDefinition> columns)
+    {
+        var kind = KubeVirtDefinitions.Kinds.Single(k => k.DefinitionName == definition);
+        var schema = SwaggerToCrdSchema.ConvertRoot(KubeVirtDefinitions.Definitions, definition);
+        return Build(kind.Group, kind.Version, kind.Kind, kind.Plural, singular, shortNames, ["all"], schema, columns);
+    }
+
+    private static V1CustomResourceDefinition Build(
+        string group, string version, string kind, string plural, string singular, IList<string> shortNames,
+        IList<string>? categories, V1JSONSchemaProps schema, IList<V1CustomResourceColumnDefinition> columns) => new()
+        {
+            ApiVersion = "apiextensions.k8s.io/v1",
+            Kind = "CustomResourceDefinition",
+            Metadata = new V1ObjectMeta { Name = $"{plural}.{group}" },
+            Spec = new V1CustomResourceDefinitionSpec
+            {
+                Group = group,
+                Scope = "Namespaced",
+                Names = new V1CustomResourceDefinitionNames
+                {
+                    Kind = kind,
+                    ListKind = kind + "List",
+                    Plural = plural,
+                    Singular = singular,
+                    ShortNames = shortNames,
+                    Categories = categories,
+                },
+                Versions =
+                [
+                    new V1CustomResourceDefinitionVersion
+                    {
+                        Name = version,
+                        Served = true,
+                        Storage = true,
+                        Schema = new V1CustomResourceValidation { OpenAPIV3Schema = schema },
+                        Subresources = new V1CustomResourceSubresources { Status = new object() },
+                        AdditionalPrinterColumns = columns,
+                    },
+                ],
+            },
+        };
+}

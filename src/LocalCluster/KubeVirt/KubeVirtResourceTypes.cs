@@ -1,0 +1,22 @@
+using Vers.Operator.Runtime;
+
+namespace Vers.LocalCluster.KubeVirt;
+
+/// <summary>Where the simulated kinds live on the API server.</summary>
+public static class KubeVirtResourceTypes
+{
+    public static readonly ResourceType VirtualMachine = new("kubevirt.io", "v1", "virtualmachines", "VirtualMachine");
+    public static readonly ResourceType VirtualMachineSnapshot = new("snapshot.kubevirt.io", "v1beta1", "virtualmachinesnapshots", "VirtualMachineSnapshot");
+    public static readonly ResourceType VirtualMachineSnapshotContent = new("snapshot.kubevirt.io", "v1beta1", "virtualmachinesnapshotcontents", "VirtualMachineSnapshotContent");
+    public static readonly ResourceType VirtualMachineRestore = new("snapshot.kubevirt.io", "v1beta1", "virtualmachinerestores", "VirtualMachineRestore");
+    public static readonly ResourceType VirtualMachineClone = new("clone.kubevirt.io", "v1beta1", "virtualmachineclones", "VirtualMachineClone");
+    public static readonly ResourceType VirtualMachineExport = new("export.kubevirt.io", "v1", "virtualmachineexports", "VirtualMachineExport");
+    public static readonly ResourceType DataVolume = new("cdi.kubevirt.io", "v1beta1", "datavolumes", "DataVolume");
+    public static readonly ResourceType VolumeSnapshot = new("snapshot.storage.k8s.io", "v1", "volumesnapshots", "VolumeSnapshot");
+
+    public static IReadOnlyList<ResourceType> All { get; } =
+    [
+        VirtualMachine, VirtualMachineSnapshot, VirtualMachineSnapshotContent, VirtualMachineRestore,
+        VirtualMachineClone, VirtualMachineExport, DataVolume, VolumeSnapshot,
+    ];
+}

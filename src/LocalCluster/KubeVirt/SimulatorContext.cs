@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using Microsoft.Extensions.Logging;
+using Vers.Operator.Runtime;
+using Vers.Operator.Runtime.Client;
+using Vers.Operator.Runtime.Informers;
+
+namespace Vers.LocalCluster.KubeVirt;
+
+/// <summary>What the simulated controllers share: the client, the informer caches, injection and time.</summary>
+internal sealed class SimulatorContext(IKubernetes client, ILoggerFactory loggers, SimulatorOptions options, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<(string Kind, string Uid), Decision> _decisions = new();
+
+    public KubeRestClient Client { get; } = new(client);
+    public SimulatorOptions Options { get; } = options;
+    public TimeProvider Time { get; } = time;
+    public ILoggerFactory Loggers { get; } = loggers;
+
+    public ResourceInformer<KubeVirtObject> VirtualMachines { get; } = new(client, KubeVirtResourceTypes.VirtualMachine, loggers, new InformerOptions { Time = time });
+    public ResourceInformer<KubeVirtObject> Snapshots { get; } = new(client, KubeVirtResourceTypes.VirtualMachineSnapshot, loggers, new InformerOptions { Time = time });
+    public ResourceInformer<KubeVirtObject> Contents { get; } = new(client, KubeVirtResourceTypes.VirtualMachineSnapshotContent, loggers, new InformerOptions { Time = time });
+    public ResourceInformer<KubeVirtObject> Clones { get; } = new(client, KubeVirtResourceTypes.VirtualMachineClone, loggers, new InformerOptions { Time = time });
+    public ResourceInformer<KubeVirtObject> DataVolumes { get; } = new(client, KubeVirtResourceTypes.DataVolume, loggers, new InformerOptions { Time = time });
+    public ResourceInformer<KubeVirtObject> VolumeSnapshots { get; } = new(client, KubeVirtResourceTypes.VolumeSnapshot, loggers, new InformerOptions { Time = time });
+
+    public IEnumerable<ResourceInformer<KubeVirtObject>> Informers =>
+        [VirtualMachines, Snapshots, Contents, Clones, DataVolumes, VolumeSnapshots];
+
+    public string Now() => Timestamp(Time.GetUtcNow());
+
+    public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The injection decision for one object, taken the first time the simulator works on it and then kept,
+    /// so that a requeue neither re-rolls a failure nor restarts a delay.
+    /// </summary>
+    public Decision Decide(string kind, string uid) =>
+        _decisions.GetOrAdd((kind, uid), _ => new Decision(Time.GetUtcNow() + Options.DelayFor(kind), Options.TakeFailure(kind)));
+
+    /// <summary>Time left before a delayed object may complete; zero when it may complete now.</summary>
+    public TimeSpan Remaining(Decision decision)
+    {
+        var left = decision.ReadyAt - Time.GetUtcNow();
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    public static JsonObject ToJson(KubeVirtObject obj) => JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject();
+
+    public static KubeVirtObject FromJson(JsonObject obj) => KubernetesJson.Deserialize<KubeVirtObject>(obj.ToJsonString());
+
+    public static JsonObject OwnerReference(KubeVirtObject owner, bool controller = true) => new()
+    {
+        ["apiVersion"] = owner.ApiVersion,
+        ["kind"] = owner.Kind,
+        ["name"] = owner.Metadata.Name,
+        ["uid"] = owner.Metadata.Uid,
+        ["controller"] = controller,
+        ["blockOwnerDeletion"] = true,
+    };
+
+    /// <summary>Creates an object; an existing one of that name (a cache that lags our own write) is read instead.</summary>
+    public async Task<KubeVirtObject> CreateOrGetAsync(ResourceType type, JsonObject obj, CancellationToken ct)
+    {
+        var ns = (string?)obj["metadata"]?["namespace"];
+        var name = (string)obj["metadata"]!["name"]!;
+        try
+        {
+            return await Client.CreateAsync(type, ns, FromJson(obj), ct).ConfigureAwait(false);
+        }
+        catch (KubeApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
+        {
+            return await Client.GetAsync<KubeVirtObject>(type, ns, name, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Merge-patches <c>status</c> through the status subresource, unless it already says so.</summary>
+    public async Task PatchStatusAsync(ResourceType type, KubeVirtObject obj, JsonObject status, CancellationToken ct)
+    {
+        if (!StatusDiffers(obj.Status, status)) return;
+        var patch = new JsonObject { ["status"] = status };
+        await Client.PatchAsync<KubeVirtObject>(type, obj.Metadata.NamespaceProperty, obj.Metadata.Name, patch.ToJsonString(), ct,
+            PatchKind.Merge, subresource: "status").ConfigureAwait(false);
+    }
+
+    /// <summary>Compares the keys <paramref name="desired"/> sets; conditions by type/status/reason/message only.</summary>
+    public static bool StatusDiffers(JsonObject? current, JsonObject desired)
+    {
+        foreach (var (key, value) in desired)
+        {
+            var existing = current?[key];
+            if (key == "conditions")
+            {
+                if (ConditionKey(existing) != ConditionKey(value)) return true;
+            }
+            else if (!JsonNode.DeepEquals(existing, value))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static string ConditionKey(JsonNode? conditions) =>
+        conditions is JsonArray array
+            ? string.Join('|', array.OfType<JsonObject>().Select(c => $"{c["type"]};{c["status"]};{c["reason"]};{c["message"]}"))
+            : "";
+
+    /// <summary>A condition in KubeVirt's shape; keeps the old lastTransitionTime while the status stays the same.</summary>
+    public JsonObject Condition(JsonObject? currentStatus, string type, bool status, string? reason, string? message = null)
+    {
+        var statusText = status ? "True" : "False";
+        var existing = (currentStatus?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == type);
+        var transition = existing is not null && (string?)existing["status"] == statusText && (string?)existing["lastTransitionTime"] is { } t
+            ? t
+            : Now();
+        var condition = new JsonObject { ["type"] = type, ["status"] = statusText, ["lastTransitionTime"] = transition };
+        if (reason is not null) condition["reason"] = reason;
+        condition["message"] = message ?? reason ?? "";
+        return condition;
+    }
+
+    public readonly record struct Decision(DateTimeOffset ReadyAt, bool Fail);
+}

@@ -1,0 +1,171 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Vers.Operator.Runtime;
+using Vers.Operator.Runtime.Controllers;
+
+namespace Vers.LocalCluster.KubeVirt;
+
+/// <summary>
+/// Plays KubeVirt's clone controller plus its inner restore (pkg/virt-controller/watch/clone,
+/// pkg/storage/snapshot/restore.go): a VirtualMachineClone of a VirtualMachineSnapshot creates the target VM
+/// (identity stripped, Halted) and one DataVolume per backed-up volume restored from its VolumeSnapshot.
+/// A VirtualMachine source is first snapshotted into <c>tmp-snapshot-&lt;clone uid&gt;</c>.
+/// </summary>
+internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IReconciler<KubeVirtObject>
+{
+    public const string Kind = "VirtualMachineClone";
+    private readonly ILogger _logger = ctx.Loggers.CreateLogger<VirtualMachineCloneReconciler>();
+
+    public async Task<ReconcileResult> ReconcileAsync(KubeVirtObject clone, CancellationToken ct)
+    {
+        var status = clone.Status;
+        var phase = (string?)status?["phase"];
+        if (clone.Metadata.DeletionTimestamp is not null || phase is "Succeeded" or "Failed")
+            return ReconcileResult.Done;
+
+        var ns = clone.Metadata.NamespaceProperty;
+        var uid = clone.Metadata.Uid;
+        var sourceKind = (string?)clone.Spec?["source"]?["kind"];
+        var sourceName = (string?)clone.Spec?["source"]?["name"] ?? "";
+        var targetName = (string?)clone.Spec?["target"]?["name"];
+        if (string.IsNullOrEmpty(targetName))
+        {
+            // What the mutating webhook does at admission; the resulting MODIFIED event brings us back.
+            var target = new JsonObject
+            {
+                ["apiGroup"] = "kubevirt.io",
+                ["kind"] = "VirtualMachine",
+                ["name"] = KubeVirtNames.GeneratedCloneTarget(sourceName, uid),
+            };
+            await ctx.Client.PatchAsync<KubeVirtObject>(KubeVirtResourceTypes.VirtualMachineClone, ns, clone.Metadata.Name,
+                new JsonObject { ["spec"] = new JsonObject { ["target"] = target } }.ToJsonString(), ct).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        var decision = ctx.Decide(Kind, uid);
+        if (decision.Fail)
+            return await FailAsync(clone, "SnapshotContentInvalid", "injected failure: snapshot content is invalid", ct).ConfigureAwait(false);
+
+        string snapshotName;
+        if (sourceKind == "VirtualMachine")
+        {
+            if (ctx.VirtualMachines.Get(ns, sourceName) is null)
+                return await PendingAsync(clone, $"Source doesnt exist: VirtualMachine {ns}/{sourceName}", ct).ConfigureAwait(false);
+            snapshotName = KubeVirtNames.TemporarySnapshot(uid);
+            if (ctx.Snapshots.Get(ns, snapshotName) is null)
+            {
+                await ctx.CreateOrGetAsync(KubeVirtResourceTypes.VirtualMachineSnapshot, new JsonObject
+                {
+                    ["apiVersion"] = KubeVirtResourceTypes.VirtualMachineSnapshot.ApiVersion,
+                    ["kind"] = KubeVirtResourceTypes.VirtualMachineSnapshot.Kind,
+                    ["metadata"] = new JsonObject
+                    {
+                        ["name"] = snapshotName,
+                        ["namespace"] = ns,
+                        ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(clone)),
+                    },
+                    ["spec"] = new JsonObject
+                    {
+                        ["source"] = new JsonObject { ["apiGroup"] = "kubevirt.io", ["kind"] = "VirtualMachine", ["name"] = sourceName },
+                    },
+                }, ct).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            snapshotName = sourceName;
+        }
+
+        var snapshot = ctx.Snapshots.Get(ns, snapshotName);
+        var content = snapshot is null ? null : ctx.Contents.Get(ns, (string?)snapshot.Status?["virtualMachineSnapshotContentName"] ?? "");
+        if (snapshot is null || (bool?)snapshot.Status?["readyToUse"] != true || content is null)
+        {
+            if (sourceKind == "VirtualMachine")
+            {
+                await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineClone, clone, new JsonObject
+                {
+                    ["phase"] = "SnapshotInProgress",
+                    ["snapshotName"] = snapshotName,
+                    ["conditions"] = new JsonArray(
+                        ctx.Condition(status, "Progressing", true, "Still processing"),
+                        ctx.Condition(status, "Ready", false, "Still processing")),
+                }, ct).ConfigureAwait(false);
+                return ReconcileResult.Done;
+            }
+            return await PendingAsync(clone, $"Source doesnt exist: VirtualMachineSnapshot {ns}/{snapshotName}", ct).ConfigureAwait(false);
+        }
+
+        var backups = (content.Spec?["volumeBackups"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
+        if (backups.FirstOrDefault(b => (string?)b["volumeSnapshotName"] is null) is { } unbacked)
+        {
+            return await FailAsync(clone, "SnapshotContentInvalid",
+                $"volume {(string?)unbacked["volumeName"]} is not backed up in snapshot {snapshotName}", ct).ConfigureAwait(false);
+        }
+
+        if (ctx.Remaining(decision) is var left && left > TimeSpan.Zero)
+        {
+            await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineClone, clone, new JsonObject
+            {
+                ["phase"] = "RestoreInProgress",
+                ["conditions"] = new JsonArray(
+                    ctx.Condition(status, "Progressing", true, "Still processing"),
+                    ctx.Condition(status, "Ready", false, "Still processing")),
+            }, ct).ConfigureAwait(false);
+            return ReconcileResult.After(left);
+        }
+
+        var contentVm = content.Spec?["source"]?["virtualMachine"] as JsonObject ?? new JsonObject();
+        var vm = ctx.VirtualMachines.Get(ns, targetName) ?? await ctx.CreateOrGetAsync(KubeVirtResourceTypes.VirtualMachine,
+            KubeVirtObjectBuilder.CloneTargetVm(contentVm, targetName, ns, uid, backups.Select(b => (string)b["volumeName"]!)), ct).ConfigureAwait(false);
+
+        foreach (var backup in backups)
+        {
+            var dvName = KubeVirtNames.RestoredVolume(uid, (string)backup["volumeName"]!);
+            if (ctx.DataVolumes.Get(ns, dvName) is not null) continue;
+            var dv = KubeVirtObjectBuilder.RestoreDataVolume(dvName, ns, ns, (string)backup["volumeSnapshotName"]!,
+                backup["persistentVolumeClaim"]?["spec"] as JsonObject);
+            // Like restore with volumeOwnershipPolicy Vm: the target VM owns its restored volumes.
+            dv["metadata"]!["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(vm));
+            await ctx.CreateOrGetAsync(KubeVirtResourceTypes.DataVolume, dv, ct).ConfigureAwait(false);
+        }
+
+        await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineClone, clone, new JsonObject
+        {
+            ["phase"] = "Succeeded",
+            ["targetName"] = targetName,
+            ["creationTime"] = (string?)status?["creationTime"] ?? ctx.Now(),
+            ["snapshotName"] = null,
+            ["restoreName"] = null,
+            ["conditions"] = new JsonArray(
+                ctx.Condition(status, "Progressing", false, "Ready"),
+                ctx.Condition(status, "Ready", true, "Ready")),
+        }, ct).ConfigureAwait(false);
+        _logger.LogInformation("Clone {Namespace}/{Name} created VM {Target} from snapshot {Snapshot}", ns, clone.Metadata.Name, targetName, snapshotName);
+        return ReconcileResult.Done;
+    }
+
+    private async Task<ReconcileResult> PendingAsync(KubeVirtObject clone, string reason, CancellationToken ct)
+    {
+        // Upstream leaves the phase empty while the source is missing and retries on source events.
+        await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineClone, clone, new JsonObject
+        {
+            ["conditions"] = new JsonArray(
+                ctx.Condition(clone.Status, "Progressing", false, "Pending"),
+                ctx.Condition(clone.Status, "Ready", false, reason)),
+        }, ct).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+
+    private async Task<ReconcileResult> FailAsync(KubeVirtObject clone, string reason, string message, CancellationToken ct)
+    {
+        _logger.LogInformation("Clone {Namespace}/{Name} failed: {Reason}", clone.Metadata.NamespaceProperty, clone.Metadata.Name, reason);
+        await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineClone, clone, new JsonObject
+        {
+            ["phase"] = "Failed",
+            ["conditions"] = new JsonArray(
+                ctx.Condition(clone.Status, "Progressing", false, "Failed"),
+                ctx.Condition(clone.Status, "Ready", false, reason, message)),
+        }, ct).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+}

@@ -1,0 +1,173 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Vers.Operator.Runtime;
+using Vers.Operator.Runtime.Controllers;
+
+namespace Vers.LocalCluster.KubeVirt;
+
+/// <summary>
+/// Plays KubeVirt's snapshot controller (pkg/storage/snapshot): VirtualMachineSnapshot → content with a copy of
+/// the VM and one CSI VolumeSnapshot per PVC-backed volume → Succeeded/readyToUse. Storage is instant, so
+/// a snapshot completes in one pass unless a delay or failure is injected.
+/// </summary>
+internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : IReconciler<KubeVirtObject>
+{
+    public const string Kind = "VirtualMachineSnapshot";
+    private readonly ILogger _logger = ctx.Loggers.CreateLogger<VirtualMachineSnapshotReconciler>();
+
+    public async Task<ReconcileResult> ReconcileAsync(KubeVirtObject snapshot, CancellationToken ct)
+    {
+        var status = snapshot.Status;
+        var phase = (string?)status?["phase"];
+        if (snapshot.Metadata.DeletionTimestamp is not null || phase == "Failed" || (phase == "Succeeded" && (bool?)status?["readyToUse"] == true))
+            return ReconcileResult.Done;
+
+        var ns = snapshot.Metadata.NamespaceProperty;
+        var uid = snapshot.Metadata.Uid;
+        var decision = ctx.Decide(Kind, uid);
+        if (decision.Fail)
+        {
+            _logger.LogInformation("Failing snapshot {Namespace}/{Name} (injected)", ns, snapshot.Metadata.Name);
+            await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineSnapshot, snapshot, new JsonObject
+            {
+                ["phase"] = "Failed",
+                ["readyToUse"] = false,
+                ["conditions"] = new JsonArray(
+                    ctx.Condition(status, "Progressing", false, "Operation failed"),
+                    ctx.Condition(status, "Ready", false, "Not ready"),
+                    ctx.Condition(status, "Failure", true, "snapshot deadline exceeded")),
+            }, ct).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        var vmName = (string?)snapshot.Spec?["source"]?["name"] ?? "";
+        var vm = ctx.VirtualMachines.Get(ns, vmName);
+        if (vm is null || vm.Metadata.DeletionTimestamp is not null)
+        {
+            // Re-evaluated when the VM appears (the controller watches VMs).
+            await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineSnapshot, snapshot, new JsonObject
+            {
+                ["phase"] = "InProgress",
+                ["readyToUse"] = false,
+                ["conditions"] = new JsonArray(
+                    ctx.Condition(status, "Progressing", false, "Source does not exist"),
+                    ctx.Condition(status, "Ready", false, "Not ready")),
+            }, ct).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        if (ctx.Remaining(decision) is var left && left > TimeSpan.Zero)
+        {
+            await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineSnapshot, snapshot, new JsonObject
+            {
+                ["phase"] = "InProgress",
+                ["readyToUse"] = false,
+                ["sourceUID"] = vm.Metadata.Uid,
+                ["conditions"] = new JsonArray(
+                    ctx.Condition(status, "Progressing", true, "Source locked and operation in progress"),
+                    ctx.Condition(status, "Ready", false, "Not ready")),
+            }, ct).ConfigureAwait(false);
+            return ReconcileResult.After(left);
+        }
+
+        var vmJson = SimulatorContext.ToJson(vm);
+        var contentName = KubeVirtNames.SnapshotContent(uid);
+        var content = ctx.Contents.Get(ns, contentName) ?? await ctx.CreateOrGetAsync(KubeVirtResourceTypes.VirtualMachineSnapshotContent, new JsonObject
+        {
+            ["apiVersion"] = KubeVirtResourceTypes.VirtualMachineSnapshotContent.ApiVersion,
+            ["kind"] = KubeVirtResourceTypes.VirtualMachineSnapshotContent.Kind,
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = contentName,
+                ["namespace"] = ns,
+                ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(snapshot)),
+            },
+            ["spec"] = KubeVirtObjectBuilder.SnapshotContentSpec(snapshot.Metadata.Name, uid, vmJson, DataVolumeJson(ns)),
+        }, ct).ConfigureAwait(false);
+
+        var now = ctx.Now();
+        var volumeStatuses = new JsonArray();
+        var included = new JsonArray();
+        foreach (var backup in (content.Spec?["volumeBackups"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        {
+            var vsName = (string?)backup["volumeSnapshotName"];
+            if (vsName is null) continue;
+            included.Add((string?)backup["volumeName"]);
+            await EnsureVolumeSnapshotAsync(content, backup, vsName, vm, ct).ConfigureAwait(false);
+            volumeStatuses.Add(new JsonObject { ["volumeSnapshotName"] = vsName, ["creationTime"] = now, ["readyToUse"] = true });
+        }
+
+        if ((bool?)content.Status?["readyToUse"] != true)
+        {
+            await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineSnapshotContent, content, new JsonObject
+            {
+                ["creationTime"] = now,
+                ["readyToUse"] = true,
+                ["volumeSnapshotStatus"] = volumeStatuses,
+            }, ct).ConfigureAwait(false);
+        }
+
+        var includedNames = included.Select(n => (string?)n).ToHashSet();
+        var excluded = new JsonArray([.. ((vmJson["spec"]?["template"]?["spec"]?["volumes"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            .Select(v => (string?)v["name"]).Where(n => n is not null && !includedNames.Contains(n)).Select(n => (JsonNode)n!)]);
+        var succeeded = new JsonObject
+        {
+            ["phase"] = "Succeeded",
+            ["readyToUse"] = true,
+            ["creationTime"] = (string?)status?["creationTime"] ?? now,
+            ["sourceUID"] = vm.Metadata.Uid,
+            ["virtualMachineSnapshotContentName"] = contentName,
+            ["conditions"] = new JsonArray(
+                ctx.Condition(status, "Progressing", false, "Operation complete"),
+                ctx.Condition(status, "Ready", true, "Ready")),
+            ["snapshotVolumes"] = new JsonObject { ["includedVolumes"] = included, ["excludedVolumes"] = excluded },
+        };
+        if ((string?)vm.Status?["printableStatus"] == "Running")
+        {
+            succeeded["indications"] = new JsonArray("Online", "NoGuestAgent");
+            succeeded["sourceIndications"] = new JsonArray(
+                new JsonObject { ["indication"] = "Online", ["message"] = "Snapshot was taken while the source was running" },
+                new JsonObject { ["indication"] = "NoGuestAgent", ["message"] = "No guest agent: filesystems were not frozen, the snapshot is crash-consistent" });
+        }
+        await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineSnapshot, snapshot, succeeded, ct).ConfigureAwait(false);
+        _logger.LogInformation("Snapshot {Namespace}/{Name} of VM {Vm} is ready ({Volumes} volumes)", ns, snapshot.Metadata.Name, vmName, included.Count);
+        return ReconcileResult.Done;
+    }
+
+    private Func<string, JsonObject?> DataVolumeJson(string ns) =>
+        name => ctx.DataVolumes.Get(ns, name) is { } dv ? SimulatorContext.ToJson(dv) : null;
+
+    private async Task EnsureVolumeSnapshotAsync(KubeVirtObject content, JsonObject backup, string vsName, KubeVirtObject vm, CancellationToken ct)
+    {
+        var ns = content.Metadata.NamespaceProperty;
+        var volumeSnapshot = ctx.VolumeSnapshots.Get(ns, vsName) ?? await ctx.CreateOrGetAsync(KubeVirtResourceTypes.VolumeSnapshot, new JsonObject
+        {
+            ["apiVersion"] = KubeVirtResourceTypes.VolumeSnapshot.ApiVersion,
+            ["kind"] = KubeVirtResourceTypes.VolumeSnapshot.Kind,
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = vsName,
+                ["namespace"] = ns,
+                ["labels"] = new JsonObject
+                {
+                    [KubeVirtNames.SourceVmNameLabel] = vm.Metadata.Name,
+                    [KubeVirtNames.SourceVmNamespaceLabel] = vm.Metadata.NamespaceProperty,
+                },
+                ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(content)),
+            },
+            ["spec"] = new JsonObject
+            {
+                ["source"] = new JsonObject { ["persistentVolumeClaimName"] = (string?)backup["persistentVolumeClaim"]?["metadata"]?["name"] },
+            },
+        }, ct).ConfigureAwait(false);
+
+        if ((bool?)volumeSnapshot.Status?["readyToUse"] == true) return;
+        await ctx.PatchStatusAsync(KubeVirtResourceTypes.VolumeSnapshot, volumeSnapshot, new JsonObject
+        {
+            ["boundVolumeSnapshotContentName"] = $"snapcontent-{volumeSnapshot.Metadata.Uid}",
+            ["creationTime"] = ctx.Now(),
+            ["readyToUse"] = true,
+            ["restoreSize"] = (string?)backup["persistentVolumeClaim"]?["spec"]?["resources"]?["requests"]?["storage"] ?? VolumeStorage.DefaultSize,
+        }, ct).ConfigureAwait(false);
+    }
+}
