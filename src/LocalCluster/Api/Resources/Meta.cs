@@ -32,7 +32,17 @@ internal static class Meta
     public static bool IsTerminating(JsonObject obj) => obj["metadata"]?["deletionTimestamp"] is not null;
 
     public static long Generation(JsonObject obj) =>
-        obj["metadata"]?["generation"] is JsonValue v && v.TryGetValue<long>(out var g) ? g : 0;
+        obj["metadata"]?["generation"] is JsonValue v && long.TryParse(v.ToJsonString(), out var g) ? g : 0;
+
+    /// <summary>Drops null-valued metadata fields, as decoding into ObjectMeta does.</summary>
+    public static void DropNulls(JsonObject obj)
+    {
+        var m = Of(obj);
+        foreach (var key in m.Where(kv => kv.Value is null).Select(kv => kv.Key).ToList())
+        {
+            m.Remove(key);
+        }
+    }
 
     public static List<string> Finalizers(JsonObject obj) =>
         obj["metadata"]?["finalizers"] is JsonArray a ? [.. a.Select(n => n?.GetValue<string>() ?? "")] : [];

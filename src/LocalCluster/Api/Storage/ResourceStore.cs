@@ -105,6 +105,7 @@ internal sealed partial class ResourceStore
     private WriteResult CreateLocked(ResourceType type, string ns, JsonObject body, bool dryRun)
     {
         var obj = body.DeepClone().AsObject();
+        Meta.DropNulls(obj);
         var meta = Meta.Of(obj);
         var name = Meta.Name(obj);
         if (name.Length == 0)
@@ -252,7 +253,7 @@ internal sealed partial class ResourceStore
     {
         var name = Meta.Name(current);
         var ns = Meta.Namespace(current);
-        var desiredMeta = Meta.Of(desired);
+        Meta.DropNulls(desired);
         var bodyName = Meta.Str(desired, "name");
         if (!string.IsNullOrEmpty(bodyName) && bodyName != name)
         {

@@ -59,8 +59,9 @@ internal sealed class WatchSubscription(string bucket, WatchHub hub)
 {
     public string Bucket { get; } = bucket;
 
+    // Multi-reader mode only because the single-reader channel cannot report Count (needed for bookmarks).
     public Channel<WatchEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<WatchEvent>(
-        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
 
     public WatchHub Hub { get; } = hub;
 }
