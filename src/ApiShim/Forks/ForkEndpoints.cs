@@ -16,7 +16,6 @@ public static class ForkEndpoints
         group.MapPost("/fork", ForkAsync)
             .WithName("fork_repository")
             .AddEndpointFilter<ApiKeyFilter>()
-            .Accepts<ForkRepositoryRequest>("application/json")
             .Produces<ForkRepositoryResponse>(StatusCodes.Status201Created)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
             .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)

@@ -110,7 +110,7 @@ public sealed class RepositoryForkStatus
     [Description("Why the fork failed, when phase is Failed.")]
     public ForkError? Error { get; set; }
 
-    [Description("The step the fork is at: Resolving, Claiming, CreatingVM, StartingVM, Committing, Recording, Done, RollingBack.")]
+    [Description("CreatingVM while the fork runs, RollingBack while a failed fork removes what it created, Done once it finished.")]
     public string? Step { get; set; }
 
     [Description("The resolved source: namespace, commit and VirtualMachineSnapshot.")]

@@ -108,11 +108,11 @@ public sealed class ForkReconciler(
         var status = fork.Status!;
         var ns = fork.Metadata.NamespaceProperty;
 
-        // 3. Claim the target repository name.
+        // 3 (again, idempotent): the claimed Repository, which owns the Tag recorded at the end.
         var repository = await ClaimAsync(fork, ct);
         if (repository is null)
         {
-            await FailAsync(fork, ForkReasons.TargetExists, $"repository {status.RepoName} already exists", ct, rollback: false);
+            await FailAsync(fork, ForkReasons.TargetExists, $"repository {status.RepoName} is no longer claimed by this fork", ct);
             return ReconcileResult.Done;
         }
 
@@ -199,8 +199,6 @@ public sealed class ForkReconciler(
             return null;
         }
 
-        status.Phase = ForkPhase.Running;
-        status.Step = Steps.Claiming;
         status.Resolved = new ForkSourceStatus
         {
             Namespace = source.Namespace,
@@ -208,6 +206,17 @@ public sealed class ForkReconciler(
             Snapshot = source.Snapshot.Metadata.Name,
             Method = source.Namespace == ns ? "VirtualMachineClone" : "DataVolumes",
         };
+
+        // 3. Claim the target name before choosing ids: a fork that loses the name never names a VM.
+        if (await ClaimAsync(fork, ct) is null)
+        {
+            await FailAsync(fork, ForkReasons.TargetExists, $"repository {status.RepoName} already exists", ct, rollback: false);
+            return null;
+        }
+
+        // 4. Record intent: the ids of everything still to be created, before any of it is.
+        status.Phase = ForkPhase.Running;
+        status.Step = Steps.CreatingVm;
         status.VmId ??= Guid.NewGuid().ToString();
         status.CommitId ??= Guid.NewGuid().ToString();
         status.ObservedGeneration = fork.Metadata.Generation;
@@ -854,7 +863,7 @@ public sealed class ForkReconciler(
 
     private static class Steps
     {
-        public const string Claiming = "Claiming";
+        public const string CreatingVm = "CreatingVM";
         public const string RollingBack = "RollingBack";
         public const string Done = "Done";
     }
