@@ -35,7 +35,8 @@ public sealed class AllInOneHost : IAsyncDisposable
 
     public KubeVirtSimulator Simulator { get; private set; } = null!;
 
-    public VersOperator Operator { get; private set; } = null!;
+    /// <summary>The operator running in the host; null when <see cref="AllInOneOptions.RunOperator"/> is off.</summary>
+    public VersOperator? Operator { get; private set; }
 
     public ApiShimServer Shim { get; private set; } = null!;
 
@@ -73,8 +74,12 @@ public sealed class AllInOneHost : IAsyncDisposable
 
             host.Simulator = new KubeVirtSimulator(client, loggers, options.Simulator, options.Time);
             await host.Simulator.StartAsync(ct);
-            host.Operator = new VersOperator(client, loggers, new VersOperatorOptions { Forks = options.Forks, Workers = options.OperatorWorkers, Time = options.Time, Identity = "all-in-one" });
-            await host.Operator.StartAsync(ct);
+            if (options.RunOperator)
+            {
+                host.Operator = new VersOperator(client, loggers, new VersOperatorOptions { Forks = options.Forks, Workers = options.OperatorWorkers, Time = options.Time, Identity = "all-in-one" });
+                await host.Operator.StartAsync(ct);
+            }
+
             if (options.Seed)
             {
                 await new DemoSeeder(client, logger).SeedAsync(options.ReleaseNamespace, devKey, ct);
