@@ -62,7 +62,7 @@ public sealed class AllInOneHost : IAsyncDisposable
             ct);
         try
         {
-            var client = kubeApi.CreateClient();
+            var client = kubeApi.CreateClient(UserAgents.Host);
             host = new AllInOneHost(kubeApi, client, devKey);
             if (options.Kubeconfig is not null)
             {
@@ -72,11 +72,12 @@ public sealed class AllInOneHost : IAsyncDisposable
             await new CrdInstaller(client, logger).InstallAsync(CrdGenerator.All().Concat(KubeVirtCrds.All), TimeSpan.FromSeconds(30), ct);
             await EnsureNamespaceAsync(client, options.ReleaseNamespace, ct);
 
-            host.Simulator = new KubeVirtSimulator(client, loggers, options.Simulator, options.Time);
+            // One client per component, each with its own User-Agent, so API request counts tell them apart.
+            host.Simulator = new KubeVirtSimulator(kubeApi.CreateClient(UserAgents.Simulator), loggers, options.Simulator, options.Time);
             await host.Simulator.StartAsync(ct);
             if (options.RunOperator)
             {
-                host.Operator = new VersOperator(client, loggers, new VersOperatorOptions { Forks = options.Forks, Workers = options.OperatorWorkers, Time = options.Time, Identity = "all-in-one" });
+                host.Operator = new VersOperator(kubeApi.CreateClient(UserAgents.Operator), loggers, new VersOperatorOptions { Forks = options.Forks, Workers = options.OperatorWorkers, Time = options.Time, Identity = "all-in-one" });
                 await host.Operator.StartAsync(ct);
             }
 
@@ -86,7 +87,7 @@ public sealed class AllInOneHost : IAsyncDisposable
             }
 
             host.Shim = await ApiShimServer.StartAsync(
-                client,
+                kubeApi.CreateClient(UserAgents.ApiShim),
                 new ApiShimOptions
                 {
                     Listen = options.Listen,

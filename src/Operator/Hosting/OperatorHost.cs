@@ -25,6 +25,7 @@ public static class OperatorHost
         var config = builder.Configuration["kubeconfig"] is { } path
             ? KubernetesClientConfiguration.BuildConfigFromConfigFile(path)
             : KubernetesClientConfiguration.BuildDefaultConfig();
+        config.UserAgent = "vers-operator/0.1";
         var client = new Kubernetes(config);
         builder.Services.AddSingleton<IKubernetes>(client);
         var app = builder.Build();
