@@ -45,7 +45,12 @@ public sealed class ApiShimServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggers);
         builder.WebHost.UseUrls(options.Listen);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = 1024 * 1024;
+            // Plain-text HTTP/2 needs prior knowledge no client of this API uses; TLS terminates in front (ingress).
+            k.ConfigureEndpointDefaults(listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+        });
 
         var secrets = new ResourceInformer<V1Secret>(
             client, ResourceType.Secret, loggers, new InformerOptions { Namespace = options.ReleaseNamespace, LabelSelector = ApiKeys.KeyLabel });

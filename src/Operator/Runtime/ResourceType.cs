@@ -11,10 +11,12 @@ public sealed record ResourceType(string Group, string Version, string Plural, s
     /// <summary>The qualified resource name used in API error messages, e.g. <c>repositoryforks.vers.sh</c>.</summary>
     public string QualifiedName => Group.Length == 0 ? Plural : $"{Plural}.{Group}";
 
-    public static ResourceType For<T>(bool namespaced = true)
+    public static ResourceType For<T>(bool namespaced = true) => For(typeof(T), namespaced);
+
+    public static ResourceType For(Type entity, bool namespaced = true)
     {
-        var attribute = typeof(T).GetCustomAttribute<KubernetesEntityAttribute>()
-            ?? throw new InvalidOperationException($"{typeof(T).Name} has no [KubernetesEntity] attribute");
+        var attribute = entity.GetCustomAttribute<KubernetesEntityAttribute>()
+            ?? throw new InvalidOperationException($"{entity.Name} has no [KubernetesEntity] attribute");
         return new ResourceType(attribute.Group ?? "", attribute.ApiVersion, attribute.PluralName, attribute.Kind, namespaced);
     }
 

@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Vers.LocalCluster.Api;
+using Vers.LocalCluster.Hosting;
+using Vers.LocalCluster.KubeVirt;
+using Vers.LocalCluster.Seeding;
+using Vers.Operator.Entities.Crds;
+using Vers.Operator.Hosting;
+using Vers.Operator.Runtime.Client;
+
+namespace Vers.Benchmarks;
+
+/// <summary>
+/// What a fork costs the control plane: the all-in-one stack in process, the KubeVirt/CDI simulator at
+/// zero delay, forks through the real HTTP API. Prints a table and, with --json PATH, the figures as JSON.
+/// Usage: dotnet run -c Release --project bench/Vers.Benchmarks -- [--forks N] [--concurrency C] [--existing E] [--json PATH]
+/// </summary>
+public static class Program
+{
+    private const string Key = "bench-dev-key-0123456789";
+
+    public static async Task<int> Main(string[] args)
+    {
+        var (_, flags) = CommandLine.Parse(args);
+        var forks = int.Parse(flags.GetValueOrDefault("forks") ?? "2000", CultureInfo.InvariantCulture);
+        var concurrency = int.Parse(flags.GetValueOrDefault("concurrency") ?? "32", CultureInfo.InvariantCulture);
+        var existing = int.Parse(flags.GetValueOrDefault("existing") ?? "10000", CultureInfo.InvariantCulture);
+        var jsonPath = flags.GetValueOrDefault("json");
+        var ct = CancellationToken.None;
+
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        Console.WriteLine($"Starting the all-in-one stack (simulator at zero delay) on {Environment.ProcessorCount} cores …");
+        await using var host = await AllInOneHost.StartAsync(
+            new AllInOneOptions
+            {
+                Listen = "http://127.0.0.1:0",
+                KubeListen = "http://127.0.0.1:0",
+                Kubeconfig = null,
+                DevApiKey = Key,
+                LoggerFactory = loggers,
+                OperatorWorkers = Math.Max(4, concurrency),
+                ForkWaitTimeout = TimeSpan.FromMinutes(5),
+            },
+            ct);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = host.ApiAddress, Timeout = TimeSpan.FromMinutes(5) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        var counter = 0;
+        string NextName() => $"bench-{Interlocked.Increment(ref counter):D6}";
+
+        await RunForksAsync(http, 20, 4, NextName, ct); // warm-up: JIT, connection pools, caches
+
+        var requestsBefore = RequestCounts.Read(host.KubeApi);
+        var sequential = await RunForksAsync(http, Math.Clamp(forks / 10, 50, 300), 1, NextName, ct);
+        var requestsAfter = RequestCounts.Read(host.KubeApi);
+        var perFork = RequestCounts.PerFork(requestsBefore, requestsAfter, sequential.Latencies.Count);
+
+        var wall = Stopwatch.StartNew();
+        var concurrent = await RunForksAsync(http, forks, concurrency, NextName, ct);
+        var forksPerSecond = concurrent.Latencies.Count / wall.Elapsed.TotalSeconds;
+
+        var floor = await MeasureFloorAsync(Math.Clamp(forks / 10, 50, 300), loggers, ct);
+
+        Console.WriteLine($"Filling the cluster to {existing} finished forks …");
+        var filled = counter - 20;
+        if (existing > filled)
+        {
+            await RunForksAsync(http, existing - filled, concurrency, NextName, ct);
+        }
+
+        GC.Collect();
+        var atScale = await RunForksAsync(http, 100, 1, NextName, ct);
+        var objects = await CountObjectsAsync(host, ct);
+        GC.Collect();
+        var rssMb = Process.GetCurrentProcess().WorkingSet64 / (1024.0 * 1024.0);
+
+        var seq = Percentiles.Of(sequential.Latencies);
+        var conc = Percentiles.Of(concurrent.Latencies);
+        var flo = Percentiles.Of(floor);
+        var scale = Percentiles.Of(atScale.Latencies);
+        var result = new JsonObject
+        {
+            ["forks"] = concurrent.Latencies.Count,
+            ["concurrency"] = concurrency,
+            ["fork_latency_ms"] = new JsonObject
+            {
+                ["concurrency_1"] = Json(seq),
+                [$"concurrency_{concurrency}"] = Json(conc),
+            },
+            ["floor_latency_ms"] = new JsonObject { ["p50"] = Round(flo.P50), ["p95"] = Round(flo.P95) },
+            ["ratio_p50_to_floor"] = Round(seq.P50 / flo.P50),
+            ["forks_per_second"] = Round(forksPerSecond),
+            ["api_requests_per_fork"] = perFork is null ? null : new JsonObject
+            {
+                ["writes"] = Round(perFork.Value.Writes),
+                ["reads"] = Round(perFork.Value.Reads),
+                ["watches"] = Round(perFork.Value.Watches),
+            },
+            ["rss_mb"] = Round(rssMb),
+            ["objects_in_cluster"] = objects,
+            ["latency_p50_ms_at_10k_objects"] = Round(scale.P50),
+            ["failures"] = sequential.Failures + concurrent.Failures + atScale.Failures,
+            ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}",
+        };
+
+        Console.WriteLine();
+        Console.WriteLine($"{"measure",-44} {"p50 ms",9} {"p95 ms",9} {"p99 ms",9}");
+        Row("fork, concurrency 1", seq);
+        Row($"fork, concurrency {concurrency}", conc);
+        Row("floor (the fork's writes back to back)", flo);
+        Row($"fork, concurrency 1, {objects} objects", scale);
+        Console.WriteLine();
+        Console.WriteLine($"p50 / floor p50:          {seq.P50 / flo.P50:0.00}");
+        Console.WriteLine($"forks per second:         {forksPerSecond:0.0} (concurrency {concurrency}, {concurrent.Latencies.Count} forks)");
+        Console.WriteLine(perFork is null
+            ? "API requests per fork:    (the API server exposes no request counters)"
+            : $"API requests per fork:    {perFork.Value.Writes:0.0} writes, {perFork.Value.Reads:0.0} reads, {perFork.Value.Watches:0.0} watches (operator + shim)");
+        Console.WriteLine($"RSS of the whole stack:   {rssMb:0} MB with {objects} objects");
+        Console.WriteLine($"failed forks:             {(int)result["failures"]!}");
+        if (jsonPath is not null)
+        {
+            await File.WriteAllTextAsync(jsonPath, result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), ct);
+            Console.WriteLine($"wrote {jsonPath}");
+        }
+
+        return (int)result["failures"]! == 0 ? 0 : 1;
+    }
+
+    private sealed record RunResult(List<double> Latencies, int Failures);
+
+    private static async Task<RunResult> RunForksAsync(HttpClient http, int count, int concurrency, Func<string> nextName, CancellationToken ct)
+    {
+        var latencies = new List<double>(count);
+        var failures = 0;
+        var remaining = count;
+        async Task Worker()
+        {
+            while (Interlocked.Decrement(ref remaining) >= 0)
+            {
+                var body = $$"""{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"{{nextName()}}"}""";
+                var started = Stopwatch.GetTimestamp();
+                using var response = await http.PostAsync("api/v1/repositories/fork", new StringContent(body, Encoding.UTF8, "application/json"), ct);
+                var elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if ((int)response.StatusCode == 201)
+                {
+                    lock (latencies)
+                    {
+                        latencies.Add(elapsed);
+                    }
+                }
+                else
+                {
+                    Interlocked.Increment(ref failures);
+                    Console.Error.WriteLine($"fork failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(Worker, ct)));
+        return new RunResult(latencies, failures);
+    }
+
+    private static async Task<List<double>> MeasureFloorAsync(int iterations, ILoggerFactory loggers, CancellationToken ct)
+    {
+        await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { Url = "http://127.0.0.1:0", LoggerFactory = loggers }, ct);
+        var client = server.CreateClient();
+        await new CrdInstaller(client, loggers.CreateLogger("floor")).InstallAsync(CrdGenerator.All().Concat(KubeVirtCrds.All), TimeSpan.FromSeconds(30), ct);
+        await new RepositoryPublisher(client).EnsureOrgAsync("dev", ct);
+        var workload = new FloorWorkload(client);
+        await workload.RunAsync("warmup", 20, ct);
+        return await workload.RunAsync("floor", iterations, ct);
+    }
+
+    private static async Task<int> CountObjectsAsync(AllInOneHost host, CancellationToken ct)
+    {
+        var rest = new KubeRestClient(host.Client);
+        var total = 0;
+        foreach (var type in Vers.Operator.KubeVirt.KubeVirtTypes.All.Concat(CrdGenerator.EntityTypes.Select(t => Vers.Operator.Runtime.ResourceType.For(t))))
+        {
+            var list = await rest.ListAsync<Vers.Operator.Runtime.GenericObject>(type, null, ct);
+            total += list.Items.Count;
+        }
+
+        return total;
+    }
+
+    private static JsonObject Json(Percentiles p) => new() { ["p50"] = Round(p.P50), ["p95"] = Round(p.P95), ["p99"] = Round(p.P99) };
+
+    private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 2) : -1;
+
+    private static void Row(string name, Percentiles p) =>
+        Console.WriteLine($"{name,-44} {p.P50,9:0.00} {p.P95,9:0.00} {p.P99,9:0.00}");
+}
