@@ -22,6 +22,7 @@ public static class Program
             ?? Environment.GetEnvironmentVariable("POD_NAMESPACE")
             ?? config.Namespace
             ?? "vers-system";
+        config.UserAgent = "vers-api-shim/0.1";
         using var client = new Kubernetes(config);
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Vers.LocalCluster.Hosting;
 using Vers.Operator.Hosting;
@@ -43,12 +44,15 @@ public static class Program
             .SetMinimumLevel(LogLevel.Information)
             .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
         using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        // Ctrl+C, `kill` and container stops all end in a graceful shutdown of every part.
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, Stop);
+        void Stop(PosixSignalContext context)
         {
-            e.Cancel = true;
+            context.Cancel = true;
             stop.Cancel();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+        }
 
         var options = new AllInOneOptions
         {
@@ -60,6 +64,7 @@ public static class Program
             LoggerFactory = loggers,
         };
         await using var host = await AllInOneHost.StartAsync(options, stop.Token);
+        var logger = loggers.CreateLogger("Vers.LocalCluster");
         Console.WriteLine($"""
 
             Vers on Kubernetes (all-in-one) is ready.
@@ -81,7 +86,7 @@ public static class Program
         }
         catch (OperationCanceledException)
         {
-            // Ctrl+C.
+            logger.LogInformation("Stopping");
         }
 
         return 0;

@@ -9,9 +9,14 @@ public static class Program
     {
         if (args is ["crds", ..])
         {
-            var directory = args.Length > 1 ? args[1] : "config/crds";
-            CrdGenerator.WriteTo(directory);
-            Console.WriteLine($"Wrote {CrdGenerator.EntityTypes.Count} CRDs to {directory}");
+            // The chart ships the same CRDs as config/crds; both are generated, and a test keeps them current.
+            string[] directories = args.Length > 1 ? args[1..] : ["config/crds", "charts/vers/crds"];
+            foreach (var directory in directories)
+            {
+                CrdGenerator.WriteTo(directory);
+                Console.WriteLine($"Wrote {CrdGenerator.EntityTypes.Count} CRDs to {directory}");
+            }
+
             return 0;
         }
 

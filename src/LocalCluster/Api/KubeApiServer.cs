@@ -25,10 +25,12 @@ public sealed class KubeApiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly LifecycleController _controller;
+    private readonly ApiRequestHandler _handler;
 
-    private KubeApiServer(WebApplication app, LifecycleController controller, Uri baseAddress, ResourceStore store)
+    private KubeApiServer(WebApplication app, ApiRequestHandler handler, LifecycleController controller, Uri baseAddress, ResourceStore store)
     {
         _app = app;
+        _handler = handler;
         _controller = controller;
         BaseAddress = baseAddress;
         Store = store;
@@ -74,7 +76,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         var port = new Uri(bound).Port;
         var baseAddress = new UriBuilder(uri.Scheme, uri.Host, port, "/").Uri;
         var controller = new LifecycleController(store, loggerFactory.CreateLogger<LifecycleController>());
-        return new KubeApiServer(app, controller, baseAddress, store);
+        return new KubeApiServer(app, handler, controller, baseAddress, store);
     }
 
     public KubernetesClientConfiguration CreateClientConfiguration() => new() { Host = BaseAddress.ToString() };
@@ -116,6 +118,7 @@ public sealed class KubeApiServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _controller.DisposeAsync();
+        _handler.Shutdown();
         await _app.StopAsync(TimeSpan.FromSeconds(2));
         await _app.DisposeAsync();
     }

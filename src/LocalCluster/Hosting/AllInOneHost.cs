@@ -35,7 +35,8 @@ public sealed class AllInOneHost : IAsyncDisposable
 
     public KubeVirtSimulator Simulator { get; private set; } = null!;
 
-    public VersOperator Operator { get; private set; } = null!;
+    /// <summary>The operator running in the host; null when <see cref="AllInOneOptions.RunOperator"/> is off.</summary>
+    public VersOperator? Operator { get; private set; }
 
     public ApiShimServer Shim { get; private set; } = null!;
 
@@ -61,7 +62,7 @@ public sealed class AllInOneHost : IAsyncDisposable
             ct);
         try
         {
-            var client = kubeApi.CreateClient();
+            var client = kubeApi.CreateClient(UserAgents.Host);
             host = new AllInOneHost(kubeApi, client, devKey);
             if (options.Kubeconfig is not null)
             {
@@ -71,17 +72,22 @@ public sealed class AllInOneHost : IAsyncDisposable
             await new CrdInstaller(client, logger).InstallAsync(CrdGenerator.All().Concat(KubeVirtCrds.All), TimeSpan.FromSeconds(30), ct);
             await EnsureNamespaceAsync(client, options.ReleaseNamespace, ct);
 
-            host.Simulator = new KubeVirtSimulator(client, loggers, options.Simulator, options.Time);
+            // One client per component, each with its own User-Agent, so API request counts tell them apart.
+            host.Simulator = new KubeVirtSimulator(kubeApi.CreateClient(UserAgents.Simulator), loggers, options.Simulator, options.Time);
             await host.Simulator.StartAsync(ct);
-            host.Operator = new VersOperator(client, loggers, new VersOperatorOptions { Forks = options.Forks, Workers = options.OperatorWorkers, Time = options.Time, Identity = "all-in-one" });
-            await host.Operator.StartAsync(ct);
+            if (options.RunOperator)
+            {
+                host.Operator = new VersOperator(kubeApi.CreateClient(UserAgents.Operator), loggers, new VersOperatorOptions { Forks = options.Forks, Workers = options.OperatorWorkers, Time = options.Time, Identity = "all-in-one" });
+                await host.Operator.StartAsync(ct);
+            }
+
             if (options.Seed)
             {
                 await new DemoSeeder(client, logger).SeedAsync(options.ReleaseNamespace, devKey, ct);
             }
 
             host.Shim = await ApiShimServer.StartAsync(
-                client,
+                kubeApi.CreateClient(UserAgents.ApiShim),
                 new ApiShimOptions
                 {
                     Listen = options.Listen,

@@ -30,6 +30,9 @@ public sealed record AllInOneOptions
 
     public int OperatorWorkers { get; init; } = 4;
 
+    /// <summary>Run the operator in the host; tests that run their own operator instances turn it off.</summary>
+    public bool RunOperator { get; init; } = true;
+
     public ILoggerFactory? LoggerFactory { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Controllers;
 
@@ -9,11 +10,11 @@ namespace Vers.LocalCluster.KubeVirt;
 /// usable (a ready VolumeSnapshot, in any namespace, for <c>source.snapshot</c>; immediately for pvc, blank,
 /// http and the other sources).
 /// </summary>
-internal sealed class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<KubeVirtObject>
+internal sealed class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "DataVolume";
 
-    public async Task<ReconcileResult> ReconcileAsync(KubeVirtObject dv, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(GenericObject dv, CancellationToken ct)
     {
         var status = dv.Status;
         var phase = (string?)status?["phase"];
@@ -23,7 +24,7 @@ internal sealed class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<K
         var decision = ctx.Decide(Kind, dv.Metadata.Uid);
         if (decision.Fail)
         {
-            await ctx.PatchStatusAsync(KubeVirtResourceTypes.DataVolume, dv, Status(dv, "Failed", "N/A",
+            await ctx.PatchStatusAsync(KubeVirtTypes.DataVolume, dv, Status(dv, "Failed", "N/A",
                 bound: (false, "ClaimLost", "injected failure"), ready: false, running: (false, "Error", "injected failure")), ct).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
@@ -40,13 +41,13 @@ internal sealed class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<K
             {
                 // Re-evaluated on VolumeSnapshot events.
                 var message = $"The source snapshot {snapshotNs}/{snapshotName} doesn't exist";
-                await ctx.PatchStatusAsync(KubeVirtResourceTypes.DataVolume, dv, Status(dv, "Pending", "N/A",
+                await ctx.PatchStatusAsync(KubeVirtTypes.DataVolume, dv, Status(dv, "Pending", "N/A",
                     bound: (false, "CloneWithoutSource", message), ready: false, running: (false, "CloneWithoutSource", message)), ct).ConfigureAwait(false);
                 return ReconcileResult.Done;
             }
             if ((bool?)volumeSnapshot.Status?["readyToUse"] != true)
             {
-                await ctx.PatchStatusAsync(KubeVirtResourceTypes.DataVolume, dv, Status(dv, "SnapshotForSmartCloneInProgress", "N/A",
+                await ctx.PatchStatusAsync(KubeVirtTypes.DataVolume, dv, Status(dv, "SnapshotForSmartCloneInProgress", "N/A",
                     bound: (false, "Pending", $"VolumeSnapshot {snapshotNs}/{snapshotName} is not ready to use"), ready: false,
                     running: (false, "Pending", "")), ct).ConfigureAwait(false);
                 return ReconcileResult.Done;
@@ -59,17 +60,17 @@ internal sealed class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<K
 
         if (ctx.Remaining(decision) is var left && left > TimeSpan.Zero)
         {
-            await ctx.PatchStatusAsync(KubeVirtResourceTypes.DataVolume, dv, Status(dv, inProgressPhase, "N/A",
+            await ctx.PatchStatusAsync(KubeVirtTypes.DataVolume, dv, Status(dv, inProgressPhase, "N/A",
                 bound: (true, "Bound", $"PVC {dv.Metadata.Name} Bound"), ready: false, running: (true, "Pod is running", "")), ct).ConfigureAwait(false);
             return ReconcileResult.After(left);
         }
 
-        await ctx.PatchStatusAsync(KubeVirtResourceTypes.DataVolume, dv, Status(dv, "Succeeded", "100.0%",
+        await ctx.PatchStatusAsync(KubeVirtTypes.DataVolume, dv, Status(dv, "Succeeded", "100.0%",
             bound: (true, "Bound", $"PVC {dv.Metadata.Name} Bound"), ready: true, running: (false, "Completed", "")), ct).ConfigureAwait(false);
         return ReconcileResult.Done;
     }
 
-    private JsonObject Status(KubeVirtObject dv, string phase, string progress,
+    private JsonObject Status(GenericObject dv, string phase, string progress,
         (bool Status, string Reason, string Message) bound, bool ready, (bool Status, string Reason, string Message) running)
     {
         var current = dv.Status;

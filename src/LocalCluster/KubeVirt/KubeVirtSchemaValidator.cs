@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using Json.Schema;
 using k8s;
 
+using Vers.Operator.Runtime;
+
 namespace Vers.LocalCluster.KubeVirt;
 
 /// <summary>One schema violation: the JSON pointer into the validated object and what is wrong there.</summary>
@@ -70,7 +72,7 @@ public static class KubeVirtSchemaValidator
         return new ValidationResult([.. errors.Distinct()]);
     }
 
-    /// <summary>Validates an object given as a model (e.g. a <c>KubeVirtObject</c>), serialised with <see cref="KubernetesJson"/>.</summary>
+    /// <summary>Validates an object given as a model (e.g. a <c>GenericObject</c>), serialised with <see cref="KubernetesJson"/>.</summary>
     public static ValidationResult Validate(object model) =>
         Validate(JsonNode.Parse(KubernetesJson.Serialize(model))!);
 

@@ -25,16 +25,16 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
         _logger = loggers.CreateLogger<KubeVirtSimulator>();
         var controllerOptions = new ControllerOptions { Time = time, Workers = 2 };
 
-        var vms = new Controller<KubeVirtObject>("kubevirt-vm", _ctx.VirtualMachines, new VirtualMachineReconciler(_ctx), loggers, controllerOptions)
+        var vms = new Controller<GenericObject>("kubevirt-vm", _ctx.VirtualMachines, new VirtualMachineReconciler(_ctx), loggers, controllerOptions)
             .Watches(_ctx.DataVolumes, dv => _ctx.VirtualMachines.List(dv.Metadata.NamespaceProperty)
                 .Where(vm => UsesDataVolume(vm, dv.Metadata.Name)).Select(ObjectKey.Of));
 
-        var snapshots = new Controller<KubeVirtObject>("kubevirt-vmsnapshot", _ctx.Snapshots, new VirtualMachineSnapshotReconciler(_ctx), loggers, controllerOptions)
+        var snapshots = new Controller<GenericObject>("kubevirt-vmsnapshot", _ctx.Snapshots, new VirtualMachineSnapshotReconciler(_ctx), loggers, controllerOptions)
             .Watches(_ctx.VirtualMachines, vm => _ctx.Snapshots.List(vm.Metadata.NamespaceProperty)
                 .Where(s => (string?)s.Spec?["source"]?["name"] == vm.Metadata.Name).Select(ObjectKey.Of))
             .Watches(_ctx.Contents, content => OwnerKeys(content, "VirtualMachineSnapshot"));
 
-        var clones = new Controller<KubeVirtObject>("kubevirt-vmclone", _ctx.Clones, new VirtualMachineCloneReconciler(_ctx), loggers, controllerOptions)
+        var clones = new Controller<GenericObject>("kubevirt-vmclone", _ctx.Clones, new VirtualMachineCloneReconciler(_ctx), loggers, controllerOptions)
             .Watches(_ctx.Snapshots, snapshot => ClonesOfSnapshot(snapshot.Metadata.NamespaceProperty, snapshot.Metadata.Name)
                 .Concat(OwnerKeys(snapshot, "VirtualMachineClone")))
             .Watches(_ctx.Contents, content => ClonesOfSnapshot(content.Metadata.NamespaceProperty, (string?)content.Spec?["virtualMachineSnapshotName"]))
@@ -42,7 +42,7 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
                 .Where(c => (string?)c.Spec?["source"]?["kind"] == "VirtualMachine" && (string?)c.Spec?["source"]?["name"] == vm.Metadata.Name)
                 .Select(ObjectKey.Of));
 
-        var dataVolumes = new Controller<KubeVirtObject>("cdi-datavolume", _ctx.DataVolumes, new DataVolumeReconciler(_ctx), loggers, controllerOptions)
+        var dataVolumes = new Controller<GenericObject>("cdi-datavolume", _ctx.DataVolumes, new DataVolumeReconciler(_ctx), loggers, controllerOptions)
             .Watches(_ctx.VolumeSnapshots, vs => _ctx.DataVolumes.List()
                 .Where(dv => dv.Spec?["source"]?["snapshot"] is { } source
                     && (string?)source["name"] == vs.Metadata.Name
@@ -85,11 +85,11 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
                 .Where(c => (string?)c.Spec?["source"]?["kind"] == "VirtualMachineSnapshot" && (string?)c.Spec?["source"]?["name"] == snapshotName)
                 .Select(ObjectKey.Of);
 
-    private static IEnumerable<ObjectKey> OwnerKeys(KubeVirtObject obj, string ownerKind) =>
+    private static IEnumerable<ObjectKey> OwnerKeys(GenericObject obj, string ownerKind) =>
         (obj.Metadata.OwnerReferences ?? []).Where(o => o.Kind == ownerKind)
             .Select(o => new ObjectKey(obj.Metadata.NamespaceProperty, o.Name));
 
-    private static bool UsesDataVolume(KubeVirtObject vm, string dvName) =>
+    private static bool UsesDataVolume(GenericObject vm, string dvName) =>
         vm.Spec?["template"]?["spec"]?["volumes"] is System.Text.Json.Nodes.JsonArray volumes
         && volumes.Any(v => (string?)v?["dataVolume"]?["name"] == dvName);
 }

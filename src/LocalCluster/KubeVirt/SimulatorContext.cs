@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using k8s;
 using Microsoft.Extensions.Logging;
+using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Client;
 using Vers.Operator.Runtime.Informers;
@@ -20,14 +21,14 @@ internal sealed class SimulatorContext(IKubernetes client, ILoggerFactory logger
     public TimeProvider Time { get; } = time;
     public ILoggerFactory Loggers { get; } = loggers;
 
-    public ResourceInformer<KubeVirtObject> VirtualMachines { get; } = new(client, KubeVirtResourceTypes.VirtualMachine, loggers, new InformerOptions { Time = time });
-    public ResourceInformer<KubeVirtObject> Snapshots { get; } = new(client, KubeVirtResourceTypes.VirtualMachineSnapshot, loggers, new InformerOptions { Time = time });
-    public ResourceInformer<KubeVirtObject> Contents { get; } = new(client, KubeVirtResourceTypes.VirtualMachineSnapshotContent, loggers, new InformerOptions { Time = time });
-    public ResourceInformer<KubeVirtObject> Clones { get; } = new(client, KubeVirtResourceTypes.VirtualMachineClone, loggers, new InformerOptions { Time = time });
-    public ResourceInformer<KubeVirtObject> DataVolumes { get; } = new(client, KubeVirtResourceTypes.DataVolume, loggers, new InformerOptions { Time = time });
-    public ResourceInformer<KubeVirtObject> VolumeSnapshots { get; } = new(client, KubeVirtResourceTypes.VolumeSnapshot, loggers, new InformerOptions { Time = time });
+    public ResourceInformer<GenericObject> VirtualMachines { get; } = new(client, KubeVirtTypes.VirtualMachine, loggers, new InformerOptions { Time = time });
+    public ResourceInformer<GenericObject> Snapshots { get; } = new(client, KubeVirtTypes.VirtualMachineSnapshot, loggers, new InformerOptions { Time = time });
+    public ResourceInformer<GenericObject> Contents { get; } = new(client, KubeVirtTypes.VirtualMachineSnapshotContent, loggers, new InformerOptions { Time = time });
+    public ResourceInformer<GenericObject> Clones { get; } = new(client, KubeVirtTypes.VirtualMachineClone, loggers, new InformerOptions { Time = time });
+    public ResourceInformer<GenericObject> DataVolumes { get; } = new(client, KubeVirtTypes.DataVolume, loggers, new InformerOptions { Time = time });
+    public ResourceInformer<GenericObject> VolumeSnapshots { get; } = new(client, KubeVirtTypes.VolumeSnapshot, loggers, new InformerOptions { Time = time });
 
-    public IEnumerable<ResourceInformer<KubeVirtObject>> Informers =>
+    public IEnumerable<ResourceInformer<GenericObject>> Informers =>
         [VirtualMachines, Snapshots, Contents, Clones, DataVolumes, VolumeSnapshots];
 
     public string Now() => Timestamp(Time.GetUtcNow());
@@ -48,11 +49,11 @@ internal sealed class SimulatorContext(IKubernetes client, ILoggerFactory logger
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
-    public static JsonObject ToJson(KubeVirtObject obj) => JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject();
+    public static JsonObject ToJson(GenericObject obj) => JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject();
 
-    public static KubeVirtObject FromJson(JsonObject obj) => KubernetesJson.Deserialize<KubeVirtObject>(obj.ToJsonString());
+    public static GenericObject FromJson(JsonObject obj) => KubernetesJson.Deserialize<GenericObject>(obj.ToJsonString());
 
-    public static JsonObject OwnerReference(KubeVirtObject owner, bool controller = true) => new()
+    public static JsonObject OwnerReference(GenericObject owner, bool controller = true) => new()
     {
         ["apiVersion"] = owner.ApiVersion,
         ["kind"] = owner.Kind,
@@ -63,7 +64,7 @@ internal sealed class SimulatorContext(IKubernetes client, ILoggerFactory logger
     };
 
     /// <summary>Creates an object; an existing one of that name (a cache that lags our own write) is read instead.</summary>
-    public async Task<KubeVirtObject> CreateOrGetAsync(ResourceType type, JsonObject obj, CancellationToken ct)
+    public async Task<GenericObject> CreateOrGetAsync(ResourceType type, JsonObject obj, CancellationToken ct)
     {
         var ns = (string?)obj["metadata"]?["namespace"];
         var name = (string)obj["metadata"]!["name"]!;
@@ -73,16 +74,16 @@ internal sealed class SimulatorContext(IKubernetes client, ILoggerFactory logger
         }
         catch (KubeApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
-            return await Client.GetAsync<KubeVirtObject>(type, ns, name, ct).ConfigureAwait(false);
+            return await Client.GetAsync<GenericObject>(type, ns, name, ct).ConfigureAwait(false);
         }
     }
 
     /// <summary>Merge-patches <c>status</c> through the status subresource, unless it already says so.</summary>
-    public async Task PatchStatusAsync(ResourceType type, KubeVirtObject obj, JsonObject status, CancellationToken ct)
+    public async Task PatchStatusAsync(ResourceType type, GenericObject obj, JsonObject status, CancellationToken ct)
     {
         if (!StatusDiffers(obj.Status, status)) return;
         var patch = new JsonObject { ["status"] = status };
-        await Client.PatchAsync<KubeVirtObject>(type, obj.Metadata.NamespaceProperty, obj.Metadata.Name, patch.ToJsonString(), ct,
+        await Client.PatchAsync<GenericObject>(type, obj.Metadata.NamespaceProperty, obj.Metadata.Name, patch.ToJsonString(), ct,
             PatchKind.Merge, subresource: "status").ConfigureAwait(false);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Controllers;
 
@@ -11,12 +12,12 @@ namespace Vers.LocalCluster.KubeVirt;
 /// (identity stripped, Halted) and one DataVolume per backed-up volume restored from its VolumeSnapshot.
 /// A VirtualMachine source is first snapshotted into <c>tmp-snapshot-&lt;clone uid&gt;</c>.
 /// </summary>
-internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IReconciler<KubeVirtObject>
+internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "VirtualMachineClone";
     private readonly ILogger _logger = ctx.Loggers.CreateLogger<VirtualMachineCloneReconciler>();
 
-    public async Task<ReconcileResult> ReconcileAsync(KubeVirtObject clone, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(GenericObject clone, CancellationToken ct)
     {
         var status = clone.Status;
         var phase = (string?)status?["phase"];
@@ -37,7 +38,7 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
                 ["kind"] = "VirtualMachine",
                 ["name"] = KubeVirtNames.GeneratedCloneTarget(sourceName, uid),
             };
-            await ctx.Client.PatchAsync<KubeVirtObject>(KubeVirtResourceTypes.VirtualMachineClone, ns, clone.Metadata.Name,
+            await ctx.Client.PatchAsync<GenericObject>(KubeVirtTypes.VirtualMachineClone, ns, clone.Metadata.Name,
                 new JsonObject { ["spec"] = new JsonObject { ["target"] = target } }.ToJsonString(), ct).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
@@ -54,10 +55,10 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
             snapshotName = KubeVirtNames.TemporarySnapshot(uid);
             if (ctx.Snapshots.Get(ns, snapshotName) is null)
             {
-                await ctx.CreateOrGetAsync(KubeVirtResourceTypes.VirtualMachineSnapshot, new JsonObject
+                await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachineSnapshot, new JsonObject
                 {
-                    ["apiVersion"] = KubeVirtResourceTypes.VirtualMachineSnapshot.ApiVersion,
-                    ["kind"] = KubeVirtResourceTypes.VirtualMachineSnapshot.Kind,
+                    ["apiVersion"] = KubeVirtTypes.VirtualMachineSnapshot.ApiVersion,
+                    ["kind"] = KubeVirtTypes.VirtualMachineSnapshot.Kind,
                     ["metadata"] = new JsonObject
                     {
                         ["name"] = snapshotName,
@@ -82,7 +83,7 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
         {
             if (sourceKind == "VirtualMachine")
             {
-                await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineClone, clone, new JsonObject
+                await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineClone, clone, new JsonObject
                 {
                     ["phase"] = "SnapshotInProgress",
                     ["snapshotName"] = snapshotName,
@@ -104,7 +105,7 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
 
         if (ctx.Remaining(decision) is var left && left > TimeSpan.Zero)
         {
-            await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineClone, clone, new JsonObject
+            await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineClone, clone, new JsonObject
             {
                 ["phase"] = "RestoreInProgress",
                 ["conditions"] = new JsonArray(
@@ -115,7 +116,7 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
         }
 
         var contentVm = content.Spec?["source"]?["virtualMachine"] as JsonObject ?? new JsonObject();
-        var vm = ctx.VirtualMachines.Get(ns, targetName) ?? await ctx.CreateOrGetAsync(KubeVirtResourceTypes.VirtualMachine,
+        var vm = ctx.VirtualMachines.Get(ns, targetName) ?? await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachine,
             KubeVirtObjectBuilder.CloneTargetVm(contentVm, targetName, ns, uid, backups.Select(b => (string)b["volumeName"]!)), ct).ConfigureAwait(false);
 
         foreach (var backup in backups)
@@ -126,10 +127,10 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
                 backup["persistentVolumeClaim"]?["spec"] as JsonObject);
             // Like restore with volumeOwnershipPolicy Vm: the target VM owns its restored volumes.
             dv["metadata"]!["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(vm));
-            await ctx.CreateOrGetAsync(KubeVirtResourceTypes.DataVolume, dv, ct).ConfigureAwait(false);
+            await ctx.CreateOrGetAsync(KubeVirtTypes.DataVolume, dv, ct).ConfigureAwait(false);
         }
 
-        await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineClone, clone, new JsonObject
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineClone, clone, new JsonObject
         {
             ["phase"] = "Succeeded",
             ["targetName"] = targetName,
@@ -144,10 +145,10 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
         return ReconcileResult.Done;
     }
 
-    private async Task<ReconcileResult> PendingAsync(KubeVirtObject clone, string reason, CancellationToken ct)
+    private async Task<ReconcileResult> PendingAsync(GenericObject clone, string reason, CancellationToken ct)
     {
         // Upstream leaves the phase empty while the source is missing and retries on source events.
-        await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineClone, clone, new JsonObject
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineClone, clone, new JsonObject
         {
             ["conditions"] = new JsonArray(
                 ctx.Condition(clone.Status, "Progressing", false, "Pending"),
@@ -156,10 +157,10 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
         return ReconcileResult.Done;
     }
 
-    private async Task<ReconcileResult> FailAsync(KubeVirtObject clone, string reason, string message, CancellationToken ct)
+    private async Task<ReconcileResult> FailAsync(GenericObject clone, string reason, string message, CancellationToken ct)
     {
         _logger.LogInformation("Clone {Namespace}/{Name} failed: {Reason}", clone.Metadata.NamespaceProperty, clone.Metadata.Name, reason);
-        await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineClone, clone, new JsonObject
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineClone, clone, new JsonObject
         {
             ["phase"] = "Failed",
             ["conditions"] = new JsonArray(

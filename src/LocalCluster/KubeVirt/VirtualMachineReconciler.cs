@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Controllers;
 
@@ -10,14 +11,14 @@ namespace Vers.LocalCluster.KubeVirt;
 /// the Ready condition and volumeSnapshotStatuses, from the run strategy and the VM's DataVolumes. No VMI
 /// is simulated: a started VM goes Starting → Running (after the injected VirtualMachine delay).
 /// </summary>
-internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconciler<KubeVirtObject>
+internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "VirtualMachine";
 
     // When each VM was seen Starting; lost on restart, which simply lets a Starting VM become Running.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _startingSince = new(StringComparer.Ordinal);
 
-    public async Task<ReconcileResult> ReconcileAsync(KubeVirtObject vm, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(GenericObject vm, CancellationToken ct)
     {
         if (vm.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
 
@@ -67,7 +68,7 @@ internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconcil
             ? ctx.Condition(status, "Ready", true, null, "")
             : ctx.Condition(status, "Ready", false, printable == "Starting" ? "PodNotExists" : "VMINotExists",
                 printable == "Starting" ? "virt-launcher pod has not yet been scheduled" : "VMI does not exist");
-        await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachine, vm, new JsonObject
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject
         {
             ["printableStatus"] = printable,
             ["created"] = printable is "Starting" or "Running",
@@ -80,7 +81,7 @@ internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconcil
     }
 
     /// <summary>virt-controller creates the DataVolumes of <c>spec.dataVolumeTemplates</c>, owned by the VM.</summary>
-    private async Task EnsureTemplateDataVolumesAsync(KubeVirtObject vm, CancellationToken ct)
+    private async Task EnsureTemplateDataVolumesAsync(GenericObject vm, CancellationToken ct)
     {
         if (vm.Spec?["dataVolumeTemplates"] is not JsonArray templates) return;
         var ns = vm.Metadata.NamespaceProperty;
@@ -96,7 +97,7 @@ internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconcil
             };
             if (template["metadata"]?["labels"] is JsonObject labels) metadata["labels"] = labels.DeepClone();
             if (template["metadata"]?["annotations"] is JsonObject annotations) metadata["annotations"] = annotations.DeepClone();
-            await ctx.CreateOrGetAsync(KubeVirtResourceTypes.DataVolume, new JsonObject
+            await ctx.CreateOrGetAsync(KubeVirtTypes.DataVolume, new JsonObject
             {
                 ["apiVersion"] = KubeVirtObjectBuilder.DataVolumeApiVersion,
                 ["kind"] = "DataVolume",

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Controllers;
 
@@ -10,12 +11,12 @@ namespace Vers.LocalCluster.KubeVirt;
 /// the VM and one CSI VolumeSnapshot per PVC-backed volume → Succeeded/readyToUse. Storage is instant, so
 /// a snapshot completes in one pass unless a delay or failure is injected.
 /// </summary>
-internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : IReconciler<KubeVirtObject>
+internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "VirtualMachineSnapshot";
     private readonly ILogger _logger = ctx.Loggers.CreateLogger<VirtualMachineSnapshotReconciler>();
 
-    public async Task<ReconcileResult> ReconcileAsync(KubeVirtObject snapshot, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(GenericObject snapshot, CancellationToken ct)
     {
         var status = snapshot.Status;
         var phase = (string?)status?["phase"];
@@ -28,7 +29,7 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
         if (decision.Fail)
         {
             _logger.LogInformation("Failing snapshot {Namespace}/{Name} (injected)", ns, snapshot.Metadata.Name);
-            await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineSnapshot, snapshot, new JsonObject
+            await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, new JsonObject
             {
                 ["phase"] = "Failed",
                 ["readyToUse"] = false,
@@ -45,7 +46,7 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
         if (vm is null || vm.Metadata.DeletionTimestamp is not null)
         {
             // Re-evaluated when the VM appears (the controller watches VMs).
-            await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineSnapshot, snapshot, new JsonObject
+            await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, new JsonObject
             {
                 ["phase"] = "InProgress",
                 ["readyToUse"] = false,
@@ -58,7 +59,7 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
 
         if (ctx.Remaining(decision) is var left && left > TimeSpan.Zero)
         {
-            await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineSnapshot, snapshot, new JsonObject
+            await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, new JsonObject
             {
                 ["phase"] = "InProgress",
                 ["readyToUse"] = false,
@@ -72,10 +73,10 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
 
         var vmJson = SimulatorContext.ToJson(vm);
         var contentName = KubeVirtNames.SnapshotContent(uid);
-        var content = ctx.Contents.Get(ns, contentName) ?? await ctx.CreateOrGetAsync(KubeVirtResourceTypes.VirtualMachineSnapshotContent, new JsonObject
+        var content = ctx.Contents.Get(ns, contentName) ?? await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachineSnapshotContent, new JsonObject
         {
-            ["apiVersion"] = KubeVirtResourceTypes.VirtualMachineSnapshotContent.ApiVersion,
-            ["kind"] = KubeVirtResourceTypes.VirtualMachineSnapshotContent.Kind,
+            ["apiVersion"] = KubeVirtTypes.VirtualMachineSnapshotContent.ApiVersion,
+            ["kind"] = KubeVirtTypes.VirtualMachineSnapshotContent.Kind,
             ["metadata"] = new JsonObject
             {
                 ["name"] = contentName,
@@ -99,7 +100,7 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
 
         if ((bool?)content.Status?["readyToUse"] != true)
         {
-            await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineSnapshotContent, content, new JsonObject
+            await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, new JsonObject
             {
                 ["creationTime"] = now,
                 ["readyToUse"] = true,
@@ -129,7 +130,7 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
                 new JsonObject { ["indication"] = "Online", ["message"] = "Snapshot was taken while the source was running" },
                 new JsonObject { ["indication"] = "NoGuestAgent", ["message"] = "No guest agent: filesystems were not frozen, the snapshot is crash-consistent" });
         }
-        await ctx.PatchStatusAsync(KubeVirtResourceTypes.VirtualMachineSnapshot, snapshot, succeeded, ct).ConfigureAwait(false);
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, succeeded, ct).ConfigureAwait(false);
         _logger.LogInformation("Snapshot {Namespace}/{Name} of VM {Vm} is ready ({Volumes} volumes)", ns, snapshot.Metadata.Name, vmName, included.Count);
         return ReconcileResult.Done;
     }
@@ -137,13 +138,13 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
     private Func<string, JsonObject?> DataVolumeJson(string ns) =>
         name => ctx.DataVolumes.Get(ns, name) is { } dv ? SimulatorContext.ToJson(dv) : null;
 
-    private async Task EnsureVolumeSnapshotAsync(KubeVirtObject content, JsonObject backup, string vsName, KubeVirtObject vm, CancellationToken ct)
+    private async Task EnsureVolumeSnapshotAsync(GenericObject content, JsonObject backup, string vsName, GenericObject vm, CancellationToken ct)
     {
         var ns = content.Metadata.NamespaceProperty;
-        var volumeSnapshot = ctx.VolumeSnapshots.Get(ns, vsName) ?? await ctx.CreateOrGetAsync(KubeVirtResourceTypes.VolumeSnapshot, new JsonObject
+        var volumeSnapshot = ctx.VolumeSnapshots.Get(ns, vsName) ?? await ctx.CreateOrGetAsync(KubeVirtTypes.VolumeSnapshot, new JsonObject
         {
-            ["apiVersion"] = KubeVirtResourceTypes.VolumeSnapshot.ApiVersion,
-            ["kind"] = KubeVirtResourceTypes.VolumeSnapshot.Kind,
+            ["apiVersion"] = KubeVirtTypes.VolumeSnapshot.ApiVersion,
+            ["kind"] = KubeVirtTypes.VolumeSnapshot.Kind,
             ["metadata"] = new JsonObject
             {
                 ["name"] = vsName,
@@ -162,7 +163,7 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
         }, ct).ConfigureAwait(false);
 
         if ((bool?)volumeSnapshot.Status?["readyToUse"] == true) return;
-        await ctx.PatchStatusAsync(KubeVirtResourceTypes.VolumeSnapshot, volumeSnapshot, new JsonObject
+        await ctx.PatchStatusAsync(KubeVirtTypes.VolumeSnapshot, volumeSnapshot, new JsonObject
         {
             ["boundVolumeSnapshotContentName"] = $"snapcontent-{volumeSnapshot.Metadata.Uid}",
             ["creationTime"] = ctx.Now(),

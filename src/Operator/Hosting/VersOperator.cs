@@ -4,10 +4,12 @@ using Microsoft.Extensions.Logging;
 using Vers.Operator.Entities;
 using Vers.Operator.Forks;
 using Vers.Operator.KubeVirt;
+using Vers.Operator.Repositories;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Controllers;
 using Vers.Operator.Runtime.Events;
 using Vers.Operator.Runtime.Informers;
+using Vers.Operator.Runtime.LeaderElection;
 
 namespace Vers.Operator.Hosting;
 
@@ -20,7 +22,9 @@ public sealed class VersOperator : IAsyncDisposable
     private readonly List<Func<CancellationToken, Task>> _informerRuns = [];
     private readonly List<Func<CancellationToken, Task>> _syncWaits = [];
     private readonly Controller<RepositoryFork> _forkController;
+    private readonly Controller<Repository> _repositoryController;
     private readonly ILogger _logger;
+    private readonly LeaderElectionService? _leaderElection;
     private CancellationTokenSource? _stop;
     private Task? _running;
 
@@ -28,6 +32,9 @@ public sealed class VersOperator : IAsyncDisposable
     {
         options ??= new VersOperatorOptions();
         _logger = loggers.CreateLogger<VersOperator>();
+        _leaderElection = options.LeaderElection is { } election
+            ? new LeaderElectionService(client, election, options.Identity, loggers)
+            : null;
         var informerOptions = new InformerOptions { Time = options.Time };
         var forks = Informer<RepositoryFork>(client, RepositoryFork.Type, loggers, informerOptions);
         var caches = new ForkCaches(
@@ -61,6 +68,13 @@ public sealed class VersOperator : IAsyncDisposable
             .Watches(caches.DataVolumes, index.ForksOf)
             .Watches(caches.VirtualMachines, index.ForksOf)
             .Watches(caches.Snapshots, index.ForksOf);
+        _repositoryController = new Controller<Repository>(
+                "repository",
+                caches.Repositories,
+                new RepositoryReconciler(client, caches.Tags, options.Time),
+                loggers,
+                new ControllerOptions { Workers = 1, Time = options.Time })
+            .Watches(caches.Tags, RepositoryReconciler.RepositoryOf);
     }
 
     public ForkCaches Caches { get; }
@@ -69,18 +83,60 @@ public sealed class VersOperator : IAsyncDisposable
 
     public bool IsReady { get; private set; }
 
-    /// <summary>Starts informers and the controller; returns once every cache has synced.</summary>
+    /// <summary>Whether this instance is reconciling (always, without leader election).</summary>
+    public bool IsLeader => _leaderElection?.IsLeader ?? _running is not null;
+
+    /// <summary>Completes when this instance reconciles: at once without leader election, else once it leads.</summary>
+    public Task WaitForLeadershipAsync(CancellationToken ct) => _leaderElection?.WaitForLeadershipAsync(ct) ?? Task.CompletedTask;
+
+    /// <summary>Cancelled if leadership, once held, is lost; the standalone host exits on it.</summary>
+    public CancellationToken LeadershipLost => _leaderElection?.LeadershipLost ?? CancellationToken.None;
+
+    /// <summary>
+    /// Starts the informers (every replica keeps warm caches) and returns once they have synced; the
+    /// controller's workers start then, or, with leader election, once this instance leads.
+    /// </summary>
     public async Task StartAsync(CancellationToken ct)
     {
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = _stop.Token;
         var tasks = _informerRuns.Select(run => Task.Run(() => run(token), token)).ToList();
-        tasks.Add(Task.Run(() => _forkController.RunAsync(token), token));
+        tasks.Add(Task.Run(() => RunControllerAsync(token), token));
         _running = Task.WhenAll(tasks);
         await Task.WhenAll(_syncWaits.Select(wait => wait(ct)));
         IsReady = true;
-        _logger.LogInformation("Operator caches synced; reconciling RepositoryForks");
+        _logger.LogInformation("Operator caches synced");
     }
+
+    private async Task RunControllerAsync(CancellationToken ct)
+    {
+        if (_leaderElection is null)
+        {
+            await RunControllersAsync(ct);
+            return;
+        }
+
+        _leaderElection.Start();
+        try
+        {
+            await _leaderElection.WaitForLeadershipAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        _logger.LogInformation("Leading; reconciling RepositoryForks");
+        using var whileLeading = CancellationTokenSource.CreateLinkedTokenSource(ct, _leaderElection.LeadershipLost);
+        await RunControllersAsync(whileLeading.Token);
+        if (!ct.IsCancellationRequested)
+        {
+            _logger.LogWarning("Leadership lost; stopped reconciling");
+        }
+    }
+
+    private Task RunControllersAsync(CancellationToken ct) =>
+        Task.WhenAll(_forkController.RunAsync(ct), _repositoryController.RunAsync(ct));
 
     public async ValueTask DisposeAsync()
     {
@@ -102,6 +158,12 @@ public sealed class VersOperator : IAsyncDisposable
         catch (OperationCanceledException)
         {
             // Stopping.
+        }
+
+        // After the workers stopped: releasing earlier could let another replica start while ours still write.
+        if (_leaderElection is not null)
+        {
+            await _leaderElection.DisposeAsync();
         }
 
         stop.Dispose();

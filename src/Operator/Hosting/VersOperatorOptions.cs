@@ -1,4 +1,5 @@
 using Vers.Operator.Forks;
+using Vers.Operator.Runtime.LeaderElection;
 
 namespace Vers.Operator.Hosting;
 
@@ -13,4 +14,7 @@ public sealed record VersOperatorOptions
     public string Identity { get; init; } = Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Reconcile only while holding this Lease (several replicas); null reconciles unconditionally.</summary>
+    public LeaderElectionOptions? LeaderElection { get; init; }
 }

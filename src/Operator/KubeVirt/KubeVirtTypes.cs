@@ -11,4 +11,12 @@ public static class KubeVirtTypes
     public static readonly ResourceType VirtualMachineClone = new("clone.kubevirt.io", "v1beta1", "virtualmachineclones", "VirtualMachineClone");
     public static readonly ResourceType DataVolume = new("cdi.kubevirt.io", "v1beta1", "datavolumes", "DataVolume");
     public static readonly ResourceType VolumeSnapshot = new("snapshot.storage.k8s.io", "v1", "volumesnapshots", "VolumeSnapshot");
+    public static readonly ResourceType VirtualMachineRestore = new("snapshot.kubevirt.io", "v1beta1", "virtualmachinerestores", "VirtualMachineRestore");
+    public static readonly ResourceType VirtualMachineExport = new("export.kubevirt.io", "v1", "virtualmachineexports", "VirtualMachineExport");
+
+    public static IReadOnlyList<ResourceType> All { get; } =
+    [
+        VirtualMachine, VirtualMachineSnapshot, VirtualMachineSnapshotContent, VirtualMachineRestore,
+        VirtualMachineClone, VirtualMachineExport, DataVolume, VolumeSnapshot,
+    ];
 }

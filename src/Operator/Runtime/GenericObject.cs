@@ -22,9 +22,29 @@ public sealed class GenericObject : IKubernetesObject<V1ObjectMeta>
     /// <summary>Top-level fields other than apiVersion, kind and metadata (spec, status, data, …).</summary>
     public JsonObject Fields { get; set; } = [];
 
-    public JsonObject? Spec => Fields["spec"] as JsonObject;
+    public JsonObject? Spec
+    {
+        get => Fields["spec"] as JsonObject;
+        set => Set("spec", value);
+    }
 
-    public JsonObject? Status => Fields["status"] as JsonObject;
+    public JsonObject? Status
+    {
+        get => Fields["status"] as JsonObject;
+        set => Set("status", value);
+    }
+
+    private void Set(string field, JsonObject? value)
+    {
+        if (value is null)
+        {
+            Fields.Remove(field);
+        }
+        else
+        {
+            Fields[field] = value.Parent is null ? value : value.DeepClone();
+        }
+    }
 
     public static GenericObject Create(ResourceType type, string? ns, string name) => new()
     {

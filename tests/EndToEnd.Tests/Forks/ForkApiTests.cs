@@ -129,9 +129,9 @@ public sealed class ForkApiTests(AllInOneFixture cluster)
     [Fact]
     public async Task Forking_within_one_org_uses_a_VirtualMachineClone()
     {
-        await new RepositoryPublisher(cluster.Kube).PublishAsync("dev", "dev", "devbox", "stable", Visibility.Private, Ct);
+        await new RepositoryPublisher(cluster.Kube).PublishAsync("dev", "dev", "workbench", "stable", Visibility.Private, Ct);
 
-        var (status, body, _) = await cluster.ForkAsync(new { source_org = "dev", source_repo = "devbox", source_tag = "stable", repo_name = "devbox-copy" });
+        var (status, body, _) = await cluster.ForkAsync(new { source_org = "dev", source_repo = "workbench", source_tag = "stable", repo_name = "workbench-copy" });
 
         Assert.Equal(201, status);
         var vmId = (string)body!["vm_id"]!;

@@ -4,6 +4,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vers.LocalCluster.Api;
 using Vers.LocalCluster.KubeVirt;
+using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Client;
 
@@ -41,27 +42,27 @@ internal sealed class KubeVirtHarness : IAsyncDisposable
         return new KubeVirtHarness(server, client, simulator);
     }
 
-    public Task<KubeVirtObject> CreateAsync(ResourceType type, JsonObject obj) =>
-        Rest.CreateAsync(type, (string?)obj["metadata"]!["namespace"], KubernetesJson.Deserialize<KubeVirtObject>(obj.ToJsonString()),
+    public Task<GenericObject> CreateAsync(ResourceType type, JsonObject obj) =>
+        Rest.CreateAsync(type, (string?)obj["metadata"]!["namespace"], KubernetesJson.Deserialize<GenericObject>(obj.ToJsonString()),
             TestContext.Current.CancellationToken);
 
-    public Task<KubeVirtObject?> GetAsync(ResourceType type, string ns, string name) =>
-        Rest.TryGetAsync<KubeVirtObject>(type, ns, name, TestContext.Current.CancellationToken);
+    public Task<GenericObject?> GetAsync(ResourceType type, string ns, string name) =>
+        Rest.TryGetAsync<GenericObject>(type, ns, name, TestContext.Current.CancellationToken);
 
     /// <summary>Waits, by watching, until the object exists and satisfies <paramref name="condition"/>.</summary>
-    public async Task<KubeVirtObject> WaitForAsync(ResourceType type, string ns, string name, Func<KubeVirtObject, bool> condition, string what)
+    public async Task<GenericObject> WaitForAsync(ResourceType type, string ns, string name, Func<GenericObject, bool> condition, string what)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(WaitTimeout);
-        KubeVirtObject? last = null;
+        GenericObject? last = null;
         try
         {
             while (true)
             {
-                var list = await Rest.ListAsync<KubeVirtObject>(type, ns, timeout.Token);
+                var list = await Rest.ListAsync<GenericObject>(type, ns, timeout.Token);
                 last = list.Items.FirstOrDefault(o => o.Metadata.Name == name);
                 if (last is not null && condition(last)) return last;
-                await foreach (var (eventType, obj) in Rest.WatchAsync<KubeVirtObject>(type, ns, list.Metadata.ResourceVersion, timeout.Token, timeoutSeconds: 30))
+                await foreach (var (eventType, obj) in Rest.WatchAsync<GenericObject>(type, ns, list.Metadata.ResourceVersion, timeout.Token, timeoutSeconds: 30))
                 {
                     if (eventType is not (WatchEventType.Added or WatchEventType.Modified) || obj.Metadata.Name != name) continue;
                     last = obj;
@@ -82,9 +83,9 @@ internal sealed class KubeVirtHarness : IAsyncDisposable
         var count = 0;
         foreach (var ns in namespaces)
         {
-            foreach (var type in KubeVirtResourceTypes.All)
+            foreach (var type in KubeVirtTypes.All)
             {
-                var list = await Rest.ListAsync<KubeVirtObject>(type, ns, TestContext.Current.CancellationToken);
+                var list = await Rest.ListAsync<GenericObject>(type, ns, TestContext.Current.CancellationToken);
                 foreach (var obj in list.Items)
                 {
                     count++;

@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using Vers.LocalCluster.KubeVirt;
+using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
-using T = Vers.LocalCluster.KubeVirt.KubeVirtResourceTypes;
+using T = Vers.Operator.KubeVirt.KubeVirtTypes;
 
 namespace Vers.LocalCluster.Tests.KubeVirt;
 
@@ -214,7 +215,7 @@ public sealed class KubeVirtSimulatorTests
 
     private static string? Str(JsonObject? obj, string key) => (string?)obj?[key];
 
-    private static List<string> Conditions(KubeVirtObject obj) =>
+    private static List<string> Conditions(GenericObject obj) =>
         ((obj.Status?["conditions"] as JsonArray)?.OfType<JsonObject>() ?? [])
             .Select(c => $"{c["type"]}={c["status"]}:{c["reason"]}").ToList();
 }

@@ -26,7 +26,7 @@ public sealed class ForkCrashResumeTests
             ns, running.Status!.VmId!, _ => true, TimeSpan.FromSeconds(20), ForkHost.Ct);
 
         // The operator dies mid-flight; a new one starts on the same cluster.
-        await host.Host.Operator.DisposeAsync();
+        await (host.Host.Operator ?? throw new InvalidOperationException("the host runs no operator")).DisposeAsync();
         var midFlight = await host.Rest.GetAsync<RepositoryFork>(RepositoryFork.Type, ns, "crash", ForkHost.Ct);
         Assert.Equal(ForkPhase.Running, midFlight.Status!.Phase);
         await using var second = new VersOperator(host.Client, NullLoggerFactory.Instance, new VersOperatorOptions { Identity = "second" });

@@ -143,8 +143,13 @@ public sealed class ForkReconcilerTests(SharedForkHost shared) : IClassFixture<S
         Assert.Null(fork.Status.VmId);
         Assert.Null(fork.Status.CommitId);
         var after = await host.Rest.GetAsync<Repository>(Repository.Type, "dev", "taken", ForkHost.Ct);
-        Assert.Equal(existing.Metadata.ResourceVersion, after.Metadata.ResourceVersion);
+        // Its status may be kept current by the repository controller; what the fork must not touch is the rest.
+        Assert.Equal(existing.Metadata.Generation, after.Metadata.Generation);
+        Assert.Equal(existing.Metadata.Uid, after.Metadata.Uid);
         Assert.Equal("mine", after.Spec.Description);
+        Assert.Null(after.Spec.ForkedFrom);
+        Assert.False(after.Metadata.Annotations?.ContainsKey(VersGroup.ClaimedByAnnotation) == true);
+        Assert.False(after.Metadata.Labels?.ContainsKey(VersGroup.ForkUidLabel) == true);
         Assert.Empty(await host.ListAsync<GenericObject>(KubeVirtTypes.VirtualMachine, "dev", $"{VersGroup.ForkUidLabel}={fork.Metadata.Uid}"));
         Assert.Empty(await host.ListAsync<GenericObject>(KubeVirtTypes.DataVolume, "dev", $"{VersGroup.ForkUidLabel}={fork.Metadata.Uid}"));
     }

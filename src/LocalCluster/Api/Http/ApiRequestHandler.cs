@@ -26,6 +26,11 @@ internal sealed partial class ApiRequestHandler(
     TimeSpan bookmarkInterval,
     ILogger logger)
 {
+    private readonly CancellationTokenSource _shutdown = new();
+
+    /// <summary>Ends open watch streams so the server can stop without waiting for clients.</summary>
+    public void Shutdown() => _shutdown.Cancel();
+
     public const string GitVersion = "v1.32.4";
     private const string TableContentType = "application/json;as=Table;v={0};g=meta.k8s.io";
 
@@ -52,7 +57,7 @@ internal sealed partial class ApiRequestHandler(
                 await WriteJsonAsync(ctx, 400, ApiException.BadRequest($"error decoding request body: {e.Message}").ToStatus(), ct);
             }
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested || _shutdown.IsCancellationRequested)
         {
             // Client went away (watch closed); nothing to answer.
         }
@@ -547,8 +552,10 @@ internal sealed partial class ApiRequestHandler(
         }, ct);
     }
 
-    private async Task WatchAsync(HttpContext ctx, Target t, CancellationToken ct)
+    private async Task WatchAsync(HttpContext ctx, Target t, CancellationToken requestAborted)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, _shutdown.Token);
+        var ct = linked.Token;
         var (labels, fields) = Selectors(ctx, t);
         var filter = Filter(t, labels, fields);
         var q = ctx.Request.Query;

@@ -1,0 +1,67 @@
+using k8s;
+using k8s.Models;
+using Vers.Operator.Entities;
+using Vers.Operator.Runtime;
+using Vers.Operator.Runtime.Client;
+using Vers.Operator.Runtime.Controllers;
+using Vers.Operator.Runtime.Informers;
+using Vers.Operator.Runtime.Status;
+
+namespace Vers.Operator.Repositories;
+
+/// <summary>
+/// Keeps every Repository's status current, whoever created it (a fork, kubectl, GitOps): its tag
+/// count and Ready. A repository claimed by a fork still in flight is left to that fork, which marks
+/// it Ready when the fork succeeds.
+/// </summary>
+public sealed class RepositoryReconciler(IKubernetes client, ResourceInformer<Tag> tags, TimeProvider time) : IReconciler<Repository>
+{
+    private readonly KubeRestClient _client = new(client);
+
+    public async Task<ReconcileResult> ReconcileAsync(Repository repository, CancellationToken ct)
+    {
+        var status = repository.Status ?? new RepositoryStatus();
+        status.Conditions ??= [];
+        var ready = Conditions.Find(status.Conditions, "Ready");
+        var claimed = repository.Metadata.Annotations?.ContainsKey(VersGroup.ClaimedByAnnotation) == true;
+        if (repository.Metadata.DeletionTimestamp is not null || (claimed && ready is null))
+        {
+            return ReconcileResult.Done;
+        }
+
+        var ns = repository.Metadata.NamespaceProperty;
+        var count = tags.List(ns).Count(t => t.Spec.Repository == repository.Spec.Name && t.Metadata.DeletionTimestamp is null);
+        var changed = status.Tags != count || status.ObservedGeneration != repository.Metadata.Generation;
+        status.Tags = count;
+        status.ObservedGeneration = repository.Metadata.Generation;
+        if (ready?.Status != Conditions.True)
+        {
+            changed |= Conditions.Set(status.Conditions, new V1Condition
+            {
+                Type = "Ready",
+                Status = Conditions.True,
+                Reason = "Available",
+                Message = $"repository {repository.Spec.Name} is available",
+                ObservedGeneration = repository.Metadata.Generation,
+            }, time.GetUtcNow().UtcDateTime);
+        }
+        else if (ready.ObservedGeneration != repository.Metadata.Generation)
+        {
+            ready.ObservedGeneration = repository.Metadata.Generation;
+            changed = true;
+        }
+
+        if (changed)
+        {
+            await _client.PatchAsync<Repository>(Repository.Type, ns, repository.Metadata.Name, new { status }, ct, subresource: "status");
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>A Tag's events concern the Repository it names.</summary>
+    public static IEnumerable<ObjectKey> RepositoryOf(Tag tag) =>
+        VersNames.IsValid(tag.Spec.Repository)
+            ? [new ObjectKey(tag.Metadata.NamespaceProperty, VersNames.ToObjectName(tag.Spec.Repository))]
+            : [];
+}

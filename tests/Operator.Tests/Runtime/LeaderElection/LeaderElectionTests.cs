@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Vers.LocalCluster.Hosting;
+using Vers.Operator.Entities;
+using Vers.Operator.Hosting;
+using Vers.Operator.Runtime;
+using Vers.Operator.Runtime.Client;
+using Vers.Operator.Runtime.LeaderElection;
+
+namespace Vers.Operator.Tests.Runtime.LeaderElection;
+
+/// <summary>Two operator replicas against one cluster: one reconciles, and the other takes over when it stops.</summary>
+public sealed class LeaderElectionTests : IAsyncLifetime
+{
+    private static readonly LeaderElectionOptions Lease = new("vers-system", "vers-operator-leader")
+    {
+        LeaseDuration = TimeSpan.FromSeconds(3),
+        RenewDeadline = TimeSpan.FromSeconds(2),
+        RetryPeriod = TimeSpan.FromMilliseconds(200),
+    };
+
+    private AllInOneHost _host = null!;
+    private KubeRestClient _rest = null!;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _host = await AllInOneHost.StartAsync(
+            new AllInOneOptions { Listen = "http://127.0.0.1:0", KubeListen = "http://127.0.0.1:0", Kubeconfig = null, RunOperator = false },
+            Ct);
+        _rest = new KubeRestClient(_host.Client);
+    }
+
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task Only_the_leader_reconciles_and_a_stopped_leader_hands_over_within_the_lease_duration()
+    {
+        var first = Replica("replica-a");
+        await first.StartAsync(Ct);
+        await first.WaitForLeadershipAsync(Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var second = Replica("replica-b");
+        await second.StartAsync(Ct);
+
+        var before = await ForkAsync("fork-before-handover", "python-a");
+        Assert.True(first.IsLeader);
+        Assert.False(second.IsLeader);
+
+        var stopped = Stopwatch.StartNew();
+        await first.DisposeAsync();
+        await second.WaitForLeadershipAsync(Ct).WaitAsync(Lease.LeaseDuration, Ct);
+        var takeover = stopped.Elapsed;
+
+        var after = await ForkAsync("fork-after-handover", "python-b");
+        Assert.True(takeover < Lease.LeaseDuration, $"takeover took {takeover}");
+        Assert.Equal(ForkPhase.Succeeded, before.Status!.Phase);
+        Assert.Equal(ForkPhase.Succeeded, after.Status!.Phase);
+        Assert.Equal(["replica-a"], await StartedByAsync(before));
+        Assert.Equal(["replica-b"], await StartedByAsync(after));
+        await second.DisposeAsync();
+    }
+
+    private VersOperator Replica(string identity) =>
+        new(_host.Client, NullLoggerFactory.Instance, new VersOperatorOptions { Identity = identity, LeaderElection = Lease });
+
+    private async Task<RepositoryFork> ForkAsync(string name, string repoName)
+    {
+        await _rest.CreateAsync(RepositoryFork.Type, "dev", new RepositoryFork
+        {
+            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "dev" },
+            Spec = new RepositoryForkSpec { SourceOrg = "vers", SourceRepo = "python", SourceTag = "latest", RepoName = repoName },
+        }, Ct);
+        return await _rest.UntilAsync<RepositoryFork>(
+            RepositoryFork.Type, "dev", name, f => f.Status?.Phase is ForkPhase.Succeeded or ForkPhase.Failed, TimeSpan.FromSeconds(20), Ct);
+    }
+
+    /// <summary>Which operator instances announced starting this fork: exactly one means it was processed once.</summary>
+    private async Task<string[]> StartedByAsync(RepositoryFork fork)
+    {
+        var events = await _rest.ListAsync<Eventsv1Event>(ResourceType.EventV1, "dev", Ct);
+        return events.Items
+            .Where(e => e.Regarding?.Uid == fork.Metadata.Uid && e.Reason == "ForkStarted")
+            .Select(e => e.ReportingInstance)
+            .ToArray();
+    }
+}
