@@ -27,8 +27,10 @@ public sealed class Commit : IKubernetesObject<V1ObjectMeta>, ISpec<CommitSpec>,
     public V1ObjectMeta Metadata { get; set; } = new();
 
     [Required]
+    [Description("The commit: the snapshot that holds it and where it came from.")]
     public CommitSpec Spec { get; set; } = new();
 
+    [Description("The observed state of the commit.")]
     public CommitStatus? Status { get; set; }
 }
 

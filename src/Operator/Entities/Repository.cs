@@ -34,8 +34,10 @@ public sealed class Repository : IKubernetesObject<V1ObjectMeta>, ISpec<Reposito
     public V1ObjectMeta Metadata { get; set; } = new();
 
     [Required]
+    [Description("The desired repository: its Vers name, visibility and origin.")]
     public RepositorySpec Spec { get; set; } = new();
 
+    [Description("The observed state of the repository.")]
     public RepositoryStatus? Status { get; set; }
 }
 

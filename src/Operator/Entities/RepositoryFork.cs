@@ -38,8 +38,10 @@ public sealed class RepositoryFork : IKubernetesObject<V1ObjectMeta>, ISpec<Repo
 
     [Required]
     [Immutable("spec is immutable: create a new RepositoryFork instead")]
+    [Description("What to fork and into which names; immutable once created.")]
     public RepositoryForkSpec Spec { get; set; } = new();
 
+    [Description("Progress and outcome of the fork, written by the operator.")]
     public RepositoryForkStatus? Status { get; set; }
 }
 

@@ -27,8 +27,10 @@ public sealed class Tag : IKubernetesObject<V1ObjectMeta>, ISpec<TagSpec>, IStat
     public V1ObjectMeta Metadata { get; set; } = new();
 
     [Required]
+    [Description("The tag: repository, name and the commit it points at.")]
     public TagSpec Spec { get; set; } = new();
 
+    [Description("The observed state of the tag.")]
     public TagStatus? Status { get; set; }
 }
 

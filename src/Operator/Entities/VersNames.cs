@@ -91,9 +91,10 @@ public static partial class VersNames
         return sb.ToString();
     }
 
-    [GeneratedRegex(Pattern)]
+    // \z, not $: in .NET "$" also matches before a final "\n", which would let "node\n" through.
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}\\z")]
     private static partial Regex VersName();
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z")]
     private static partial Regex DnsLabel();
 }

@@ -140,12 +140,14 @@ public sealed class VersOperator : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_stop is null)
+        // Idempotent: a host may dispose an operator that was already stopped.
+        var stop = Interlocked.Exchange(ref _stop, null);
+        if (stop is null)
         {
             return;
         }
 
-        await _stop.CancelAsync();
+        await stop.CancelAsync();
         try
         {
             if (_running is not null)
@@ -164,7 +166,7 @@ public sealed class VersOperator : IAsyncDisposable
             await _leaderElection.DisposeAsync();
         }
 
-        _stop.Dispose();
+        stop.Dispose();
     }
 
     private ResourceInformer<T> Informer<T>(IKubernetes client, ResourceType type, ILoggerFactory loggers, InformerOptions options)

@@ -46,7 +46,7 @@ public static class CrdGenerator
             {
                 ["apiVersion"] = new() { Type = "string", Description = "APIVersion defines the versioned schema of this representation of an object." },
                 ["kind"] = new() { Type = "string", Description = "Kind is a string value representing the REST resource this object represents." },
-                ["metadata"] = new() { Type = "object" },
+                ["metadata"] = new() { Type = "object", Description = "Standard object metadata." },
                 ["spec"] = PropertySchema(spec),
             },
         };

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Vers.Operator.Entities;
+using Vers.Operator.Forks;
+using Vers.Operator.Hosting;
+using Vers.Operator.KubeVirt;
+using Vers.Operator.Runtime;
+using Vers.Operator.Runtime.Client;
+
+namespace Vers.Operator.Tests.Forks;
+
+public sealed class ForkCrashResumeTests
+{
+    [Theory]
+    [InlineData("DataVolume", "dev", "node")]
+    [InlineData("VirtualMachineClone", "vers", "node-copy")]
+    public async Task A_fresh_operator_finishes_a_fork_the_old_one_left_mid_flight_without_creating_anything_twice(string slowKind, string ns, string repoName)
+    {
+        await using var host = await ForkHost.StartAsync();
+        var before = await CountsAsync(host, ns);
+        host.Simulator.SetDelay(slowKind, TimeSpan.FromSeconds(2));
+        var created = await host.CreateForkAsync(ns, "crash", repoName: repoName);
+        var running = await host.UntilForkAsync(ns, "crash", f => f.Status?.VmId is not null);
+        var slowType = slowKind == "DataVolume" ? KubeVirtTypes.DataVolume : KubeVirtTypes.VirtualMachineClone;
+        await host.Rest.UntilAsync<GenericObject>(
+            KubeVirtTypes.VirtualMachineClone == slowType ? slowType : KubeVirtTypes.VirtualMachine,
+            ns, running.Status!.VmId!, _ => true, TimeSpan.FromSeconds(20), ForkHost.Ct);
+
+        // The operator dies mid-flight; a new one starts on the same cluster.
+        await (host.Host.Operator ?? throw new InvalidOperationException("the host runs no operator")).DisposeAsync();
+        var midFlight = await host.Rest.GetAsync<RepositoryFork>(RepositoryFork.Type, ns, "crash", ForkHost.Ct);
+        Assert.Equal(ForkPhase.Running, midFlight.Status!.Phase);
+        await using var second = new VersOperator(host.Client, NullLoggerFactory.Instance, new VersOperatorOptions { Identity = "second" });
+        await second.StartAsync(ForkHost.Ct);
+
+        var fork = await host.FinishedAsync(ns, "crash", seconds: 30);
+
+        Assert.True(fork.Status!.Phase == ForkPhase.Succeeded, $"{fork.Status.Phase}: {fork.Status.Error?.Reason} {fork.Status.Error?.Message}");
+        Assert.Equal(running.Status.VmId, fork.Status.VmId);
+        Assert.Equal(running.Status.CommitId, fork.Status.CommitId);
+        var after = await CountsAsync(host, ns);
+        Assert.Equal(before with { Vms = before.Vms + 1, Snapshots = before.Snapshots + 1, Commits = before.Commits + 1, Tags = before.Tags + 1, Repositories = before.Repositories + 1 }, after);
+        Assert.Single(await host.ListAsync<GenericObject>(KubeVirtTypes.VirtualMachine, ns, $"{VersGroup.ForkUidLabel}={created.Metadata.Uid}"));
+    }
+
+    private sealed record Counts(int Vms, int Snapshots, int Commits, int Tags, int Repositories);
+
+    private static async Task<Counts> CountsAsync(ForkHost host, string ns) => new(
+        (await host.ListAsync<GenericObject>(KubeVirtTypes.VirtualMachine, ns)).Count,
+        (await host.ListAsync<GenericObject>(KubeVirtTypes.VirtualMachineSnapshot, ns)).Count,
+        (await host.ListAsync<Commit>(Commit.Type, ns)).Count,
+        (await host.ListAsync<Tag>(Tag.Type, ns)).Count,
+        (await host.ListAsync<Repository>(Repository.Type, ns)).Count);
+}

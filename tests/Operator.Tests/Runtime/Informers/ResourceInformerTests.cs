@@ -1,0 +1,267 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Vers.Operator.Runtime;
+using Vers.Operator.Runtime.Client;
+using Vers.Operator.Runtime.Informers;
+using Vers.Operator.Tests.Support;
+
+namespace Vers.Operator.Tests.Runtime.Informers;
+
+public sealed class ResourceInformerTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>An informer, the events its handler saw, and a way to stop and restart its loop.</summary>
+    private sealed class Running<T> : IAsyncDisposable
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        private CancellationTokenSource _stop = new();
+        private Task _loop = Task.CompletedTask;
+
+        public Running(ApiServer server, ResourceType type, InformerOptions? options = null)
+        {
+            Informer = new ResourceInformer<T>(server.Client, type, NullLoggerFactory.Instance, options);
+            Informer.AddHandler((type, obj) => Events.Add((type, obj.Metadata.Name, obj)));
+        }
+
+        public ResourceInformer<T> Informer { get; }
+
+        public Observed<(WatchEventType Type, string Name, T Object)> Events { get; } = new();
+
+        public async Task StartAsync()
+        {
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            var token = _stop.Token;
+            _loop = Task.Run(() => Informer.RunAsync(token), CancellationToken.None);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            await Informer.WaitForSyncAsync(timeout.Token);
+        }
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            await _loop;
+            _stop.Dispose();
+        }
+
+        public Task<(WatchEventType Type, string Name, T Object)> SeenAsync(WatchEventType type, string name) =>
+            Events.NextAsync(e => e.Type == type && e.Name == name, what: $"{type} {name}");
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_stop.IsCancellationRequested)
+            {
+                await StopAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_initial_list_fills_the_cache_and_raises_Added()
+    {
+        await using var server = await ApiServer.StartAsync();
+        await server.CreateConfigMapAsync("a");
+        await server.CreateConfigMapAsync("b", value: "2");
+        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
+
+        await informer.StartAsync();
+
+        Assert.True(informer.Informer.HasSynced);
+        Assert.Equal("2", informer.Informer.Get("default", "b")!.Data["value"]);
+        Assert.Equal(["a", "b"], informer.Informer.List("default").Select(c => c.Metadata.Name).Order());
+        var added = informer.Events.Drain();
+        Assert.Equal(["a", "b"], added.Where(e => e.Type == WatchEventType.Added).Select(e => e.Name).Order());
+    }
+
+    [Fact]
+    public async Task A_namespace_option_lists_and_watches_only_that_namespace()
+    {
+        await using var server = await ApiServer.StartAsync();
+        await server.CreateConfigMapAsync("a");
+        await server.CreateConfigMapAsync("b", ns: "kube-public");
+        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { Namespace = "kube-public" });
+
+        await informer.StartAsync();
+
+        Assert.Equal(["b"], informer.Informer.List().Select(c => c.Metadata.Name));
+        Assert.Null(informer.Informer.Get("default", "a"));
+    }
+
+    [Fact]
+    public async Task Create_update_and_delete_after_sync_reach_the_cache_and_the_handlers()
+    {
+        await using var server = await ApiServer.StartAsync();
+        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
+        await informer.StartAsync();
+
+        await server.CreateConfigMapAsync("a");
+        await informer.SeenAsync(WatchEventType.Added, "a");
+        Assert.NotNull(informer.Informer.Get("default", "a"));
+
+        await server.UpdateConfigMapAsync("a", "changed");
+        var modified = await informer.SeenAsync(WatchEventType.Modified, "a");
+        Assert.Equal("changed", modified.Object.Data["value"]);
+        Assert.Equal("changed", informer.Informer.Get("default", "a")!.Data["value"]);
+
+        await server.DeleteConfigMapAsync("a");
+        await informer.SeenAsync(WatchEventType.Deleted, "a");
+        Assert.Null(informer.Informer.Get("default", "a"));
+    }
+
+    [Fact]
+    public async Task After_the_server_ends_a_watch_the_informer_resumes_without_missing_events()
+    {
+        await using var server = await ApiServer.StartAsync();
+        // timeoutSeconds=1: the server closes the watch every second, so the writes below span several reconnects.
+        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { MinWatchTimeout = TimeSpan.FromSeconds(1) });
+        await informer.StartAsync();
+        var names = Enumerable.Range(0, 30).Select(i => $"cm-{i:00}").ToList();
+
+        foreach (var name in names)
+        {
+            await server.CreateConfigMapAsync(name);
+            await Task.Delay(80, Ct); // spread the writes over ~2.5 s of watch reconnects
+        }
+
+        foreach (var name in names)
+        {
+            await informer.SeenAsync(WatchEventType.Added, name);
+        }
+
+        Assert.Equal(names, informer.Informer.List().Select(c => c.Metadata.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_restarted_informer_resumes_from_its_resourceVersion_and_sees_what_happened_meanwhile()
+    {
+        await using var server = await ApiServer.StartAsync();
+        await server.CreateConfigMapAsync("gone");
+        await server.CreateConfigMapAsync("kept");
+        var type = ApiServer.ConfigMaps;
+        await using var informer = new Running<V1ConfigMap>(server, type);
+        await informer.StartAsync();
+        await informer.StopAsync();
+
+        await server.DeleteConfigMapAsync("gone");
+        await server.CreateConfigMapAsync("new");
+        await informer.StartAsync();
+
+        await informer.SeenAsync(WatchEventType.Deleted, "gone");
+        await informer.SeenAsync(WatchEventType.Added, "new");
+        Assert.Equal(["kept", "new"], informer.Informer.List().Select(c => c.Metadata.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_410_on_resume_relists_and_the_diff_raises_Deleted_for_objects_that_vanished()
+    {
+        // History of 5 events: a watch resuming from before them gets 410 Expired.
+        await using var server = await ApiServer.StartAsync(watchHistoryLimit: 5);
+        var type = await GadgetCrd.InstallAsync(server, "relistgadgets");
+        await GadgetCrd.CreateAsync(server, type, "gone");
+        await GadgetCrd.CreateAsync(server, type, "changed");
+        await GadgetCrd.CreateAsync(server, type, "same");
+        var relistsBefore = GadgetCrd.Relists(type);
+        await using var informer = new Running<GenericObject>(server, type);
+        await informer.StartAsync();
+        Assert.Equal(relistsBefore + 1, GadgetCrd.Relists(type));
+        await informer.StopAsync();
+        informer.Events.Drain();
+
+        await server.Rest.DeleteAsync(type, "default", "gone", Ct);
+        await server.Rest.PatchAsync<GenericObject>(type, "default", "changed", new { spec = new { size = 2 } }, Ct);
+        await GadgetCrd.CreateAsync(server, type, "new");
+        for (var i = 0; i < 6; i++)
+        {
+            await server.CreateConfigMapAsync($"filler-{i}"); // pushes the informer's resourceVersion out of the history
+        }
+
+        await informer.StartAsync();
+
+        await informer.SeenAsync(WatchEventType.Deleted, "gone");
+        await informer.SeenAsync(WatchEventType.Modified, "changed");
+        await informer.SeenAsync(WatchEventType.Added, "new");
+        Assert.Equal(relistsBefore + 2, GadgetCrd.Relists(type));
+        Assert.Equal(["changed", "new", "same"], informer.Informer.List().Select(g => g.Metadata.Name).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(informer.Events.Drain(), e => e.Name == "same");
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_does_not_stop_the_other_handlers_or_the_informer()
+    {
+        await using var server = await ApiServer.StartAsync();
+        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
+        informer.Informer.AddHandler((_, _) => throw new InvalidOperationException("boom"));
+        await informer.StartAsync();
+
+        await server.CreateConfigMapAsync("a");
+        await server.CreateConfigMapAsync("b");
+
+        await informer.SeenAsync(WatchEventType.Added, "a");
+        await informer.SeenAsync(WatchEventType.Added, "b");
+    }
+
+    [Fact]
+    public async Task A_removed_handler_is_no_longer_called()
+    {
+        await using var server = await ApiServer.StartAsync();
+        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
+        var removed = new Observed<string>();
+        informer.Informer.AddHandler((_, obj) => removed.Add(obj.Metadata.Name)).Dispose();
+        await informer.StartAsync();
+
+        await server.CreateConfigMapAsync("a");
+        await informer.SeenAsync(WatchEventType.Added, "a");
+
+        Assert.Empty(removed.Drain());
+    }
+}
+
+/// <summary>A minimal namespaced custom resource for informer tests that need their own metric labels.</summary>
+internal static class GadgetCrd
+{
+    public static async Task<ResourceType> InstallAsync(ApiServer server, string plural)
+    {
+        var kind = char.ToUpperInvariant(plural[0]) + plural[1..^1];
+        var crd = new V1CustomResourceDefinition
+        {
+            ApiVersion = "apiextensions.k8s.io/v1",
+            Kind = "CustomResourceDefinition",
+            Metadata = new V1ObjectMeta { Name = $"{plural}.test.vers.sh" },
+            Spec = new V1CustomResourceDefinitionSpec
+            {
+                Group = "test.vers.sh",
+                Scope = "Namespaced",
+                Names = new V1CustomResourceDefinitionNames { Plural = plural, Singular = plural[..^1], Kind = kind, ListKind = kind + "List" },
+                Versions =
+                [
+                    new V1CustomResourceDefinitionVersion
+                    {
+                        Name = "v1",
+                        Served = true,
+                        Storage = true,
+                        Schema = new V1CustomResourceValidation
+                        {
+                            OpenAPIV3Schema = new V1JSONSchemaProps { Type = "object", XKubernetesPreserveUnknownFields = true },
+                        },
+                    },
+                ],
+            },
+        };
+        await new CrdInstaller(server.Client, NullLogger.Instance).InstallAsync([crd], TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        return new ResourceType("test.vers.sh", "v1", plural, kind);
+    }
+
+    public static Task<GenericObject> CreateAsync(ApiServer server, ResourceType type, string name)
+    {
+        var obj = GenericObject.Create(type, "default", name);
+        obj.Fields["spec"] = new System.Text.Json.Nodes.JsonObject { ["size"] = 1 };
+        return server.Rest.CreateAsync(type, "default", obj, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>vers_informer_relists_total for this kind (the metric is process-wide; the plural keeps tests apart).</summary>
+    public static double Relists(ResourceType type) =>
+        Prometheus.Metrics.CreateCounter("vers_informer_relists_total", "Full relists done by informers (start and 410 Gone).", "resource")
+            .WithLabels(type.Plural).Value;
+}
