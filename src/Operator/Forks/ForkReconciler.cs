@@ -609,7 +609,7 @@ public sealed class ForkReconciler(
         var now = Now();
         status.Error = new ForkError { Reason = reason, Message = message };
         status.ObservedGeneration = fork.Metadata.Generation;
-        if (rollback && status.VmId is not null)
+        if (rollback)
         {
             if (status.Step != Steps.RollingBack)
             {
@@ -641,13 +641,16 @@ public sealed class ForkReconciler(
     {
         var status = fork.Status!;
         var ns = fork.Metadata.NamespaceProperty;
-        if (status.RepoName is not null && status.TagName is not null)
+        // From the spec when the status was never written (a claim happens before the first status write).
+        var repoName = status.RepoName ?? fork.Spec.RepoName ?? fork.Spec.SourceRepo;
+        var tagName = status.TagName ?? fork.Spec.TagName ?? fork.Spec.SourceTag;
+        if (VersNames.IsValid(repoName) && VersNames.IsValid(tagName))
         {
-            var tagName = VersNames.TagObjectName(status.RepoName, status.TagName);
-            var tag = caches.Tags.Get(ns, tagName) ?? await _client.TryGetAsync<Tag>(Tag.Type, ns, tagName, ct);
+            var tagObjectName = VersNames.TagObjectName(repoName, tagName);
+            var tag = caches.Tags.Get(ns, tagObjectName) ?? await _client.TryGetAsync<Tag>(Tag.Type, ns, tagObjectName, ct);
             if (tag is not null && IsOurs(tag, fork))
             {
-                await _client.DeleteAsync(Tag.Type, ns, tagName, ct);
+                await _client.DeleteAsync(Tag.Type, ns, tagObjectName, ct);
             }
         }
 
@@ -670,9 +673,9 @@ public sealed class ForkReconciler(
             await _client.DeleteAsync(KubeVirtTypes.DataVolume, ns, dv.Metadata.Name, ct);
         }
 
-        if (status.RepoName is not null)
+        if (VersNames.IsValid(repoName))
         {
-            var name = VersNames.ToObjectName(status.RepoName);
+            var name = VersNames.ToObjectName(repoName);
             var repository = await _client.TryGetAsync<Repository>(Repository.Type, ns, name, ct);
             if (repository is not null && ClaimedBy(repository) == fork.Metadata.Uid)
             {
@@ -680,7 +683,7 @@ public sealed class ForkReconciler(
             }
         }
 
-        await events.NormalAsync(fork, "RolledBack", "Rollback", $"Removed what the fork had created; repository name {status.RepoName} is free again", ct);
+        await events.NormalAsync(fork, "RolledBack", "Rollback", $"Removed what the fork had created; repository name {repoName} is free again", ct);
     }
 
     private async Task FinalizeAsync(RepositoryFork fork, CancellationToken ct)
@@ -690,8 +693,9 @@ public sealed class ForkReconciler(
             return;
         }
 
-        // A finished fork's results outlive it; an unfinished one is rolled back.
-        if (fork.Status!.Phase != ForkPhase.Succeeded && fork.Status.VmId is not null)
+        // A finished fork's results outlive it; an unfinished one is rolled back — even before its ids
+        // were recorded, since the target Repository is claimed first (rollback removes only what is provably ours).
+        if (fork.Status!.Phase != ForkPhase.Succeeded)
         {
             await RollbackAsync(fork, ct);
             Observe("deleted", fork);
