@@ -159,7 +159,8 @@ public sealed class ResourceInformer<T>
 
     private async Task WatchAsync(CancellationToken ct)
     {
-        var timeout = (int)(_options.MinWatchTimeout.TotalSeconds * (1 + Random.Shared.NextDouble()));
+        // At least 1 s: timeoutSeconds=0 means "the server default" (30 min), not "immediately".
+        var timeout = Math.Max(1, (int)(_options.MinWatchTimeout.TotalSeconds * (1 + Random.Shared.NextDouble())));
         await foreach (var (type, obj) in _client.WatchAsync<T>(
             Type, _options.Namespace, _resourceVersion, ct, _options.LabelSelector, timeoutSeconds: timeout))
         {
