@@ -7,7 +7,9 @@ using Microsoft.Extensions.Logging;
 using Vers.ApiShim.Auth;
 using Vers.ApiShim.Hosting;
 using Vers.LocalCluster.Hosting;
+using Vers.LocalCluster.KubeVirt;
 using Vers.Operator.Entities;
+using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Client;
 
@@ -36,6 +38,9 @@ public sealed class ShimCluster : IAsyncLifetime
 
     public LogCapture Logs { get; } = new();
 
+    /// <summary>The KubeVirt simulator's delays, switchable while tests run (restore what you change).</summary>
+    public SimulatorOptions Simulator { get; } = new();
+
     public ILoggerFactory Loggers { get; private set; } = null!;
 
     public AllInOneHost Host { get; private set; } = null!;
@@ -59,6 +64,7 @@ public sealed class ShimCluster : IAsyncLifetime
                 ReleaseNamespace = ReleaseNamespace,
                 ForkWaitTimeout = TimeSpan.FromSeconds(30),
                 ApiRateLimit = null,
+                Simulator = Simulator,
                 LoggerFactory = Loggers,
             },
             CancellationToken.None);
@@ -138,6 +144,9 @@ public sealed class ShimCluster : IAsyncLifetime
 
     public static Task<ApiAnswer> ForkAsync(Uri baseAddress, string key, string body, CancellationToken ct, params (string Name, string Value)[] headers) =>
         SendAsync(baseAddress, HttpMethod.Post, "api/v1/repositories/fork", key, body, ct, headers);
+
+    public async Task<int> VirtualMachinesOfAsync(TestOrg org, CancellationToken ct) =>
+        (await Rest.ListAsync<GenericObject>(KubeVirtTypes.VirtualMachine, org.Namespace, ct)).Items.Count;
 
     public async Task<IReadOnlyList<RepositoryFork>> ForksOfAsync(TestOrg org, CancellationToken ct) =>
         (await Rest.ListAsync<RepositoryFork>(RepositoryFork.Type, org.Namespace, ct)).Items.ToList();
