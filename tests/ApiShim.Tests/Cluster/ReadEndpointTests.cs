@@ -89,6 +89,19 @@ public sealed class ReadEndpointTests(ShimCluster cluster)
         Assert.Equal(404, (await ShimCluster.GetAsync(Api, "api/v1/repositories/go/tags", other.Key, Ct)).Status);
     }
 
+    [Fact]
+    public async Task The_tags_of_a_repository_named_forks_are_listed_despite_the_operations_route()
+    {
+        var org = await cluster.NewOrgAsync(Ct);
+        Assert.Equal(201, (await ShimCluster.ForkAsync(Api, org.Key, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"forks"}""", Ct)).Status);
+
+        ApiAnswer tags = null!;
+        await Eventually.ReachAsync(async () => (tags = await ShimCluster.GetAsync(Api, "api/v1/repositories/forks/tags", org.Key, Ct)).Status == 200, Ct);
+
+        Assert.Equal("forks", (string?)tags.Object["repository"]);
+        Assert.Equal("forks:latest", (string?)Assert.Single(tags.Object["tags"]!.AsArray())!["reference"]);
+    }
+
     [Theory]
     [InlineData("api/v1/repositories")]
     [InlineData("api/v1/repositories/node/tags")]
