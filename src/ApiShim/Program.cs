@@ -7,7 +7,9 @@ using Vers.Operator.Hosting;
 namespace Vers.ApiShim;
 
 /// <summary>
-/// <c>vers-api-shim [--listen URL] [--kubeconfig PATH] [--release-namespace NS]</c> serves the fork API;
+/// <c>vers-api-shim [--listen URL] [--kubeconfig PATH] [--release-namespace NS] [--wait-timeout SECONDS]
+/// [--fork-ttl SECONDS] [--rate-limit-burst N] [--rate-limit-per-second N]</c> serves the fork API
+/// (a rate limit of 0 per second switches rate limiting off);
 /// <c>keys create --org ORG | keys revoke KEY_ID | keys list</c> manages API keys.
 /// </summary>
 public static class Program
@@ -43,14 +45,26 @@ public static class Program
         }
 
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true));
-        var options = new ApiShimOptions
+        var defaults = new ApiShimOptions();
+        var perSecond = Number(flags, "rate-limit-per-second", defaults.RateLimit!.TokensPerPeriod);
+        var options = defaults with
         {
             Listen = flags.GetValueOrDefault("listen") ?? "http://0.0.0.0:8080",
             ReleaseNamespace = releaseNamespace,
+            WaitTimeout = TimeSpan.FromSeconds(Number(flags, "wait-timeout", (int)defaults.WaitTimeout.TotalSeconds)),
+            ForkTtl = TimeSpan.FromSeconds(Number(flags, "fork-ttl", (int)defaults.ForkTtl!.Value.TotalSeconds)),
+            RateLimit = perSecond == 0
+                ? null
+                : new OrgRateLimit { Burst = Number(flags, "rate-limit-burst", defaults.RateLimit.Burst), TokensPerPeriod = perSecond, Period = TimeSpan.FromSeconds(1) },
         };
         await using var server = await ApiShimServer.StartAsync(client, options, loggers, cts.Token);
         loggers.CreateLogger("Vers.ApiShim").LogInformation("Fork API listening on {Address}", server.BaseAddress);
         await server.WaitForShutdownAsync(cts.Token);
         return 0;
     }
+
+    private static int Number(IReadOnlyDictionary<string, string> flags, string name, int fallback) =>
+        !flags.TryGetValue(name, out var text) ? fallback
+        : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n
+        : throw new ArgumentException($"--{name} must be a whole number, not '{text}'");
 }

@@ -13,19 +13,29 @@ namespace Vers.ApiShim.Auth;
 public sealed class ApiKeyAuthenticator(ResourceInformer<V1Secret> secrets, string releaseNamespace)
 {
     /// <summary>The org the key acts for, or null when the key is missing, malformed, unknown or wrong.</summary>
-    public string? Authenticate(string? authorizationHeader)
+    public string? Authenticate(string? authorizationHeader) => Check(authorizationHeader).Org;
+
+    /// <summary>
+    /// Who the key is, with the key id (safe to log) and, when refused, why. Never carries the key.
+    /// </summary>
+    public AuthResult Check(string? authorizationHeader)
     {
         const string scheme = "Bearer ";
-        if (authorizationHeader is null || !authorizationHeader.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        if (authorizationHeader is null)
         {
-            return null;
+            return new AuthResult(null, null, "no Authorization header");
+        }
+
+        if (!authorizationHeader.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return new AuthResult(null, null, "Authorization is not a Bearer token");
         }
 
         var key = authorizationHeader[scheme.Length..].Trim();
         var keyId = ApiKeys.KeyIdOf(key);
         if (keyId is null)
         {
-            return null;
+            return new AuthResult(null, null, "the bearer token is not an API key");
         }
 
         var secret = secrets.Get(releaseNamespace, ApiKeys.SecretName(keyId));
@@ -33,7 +43,7 @@ public sealed class ApiKeyAuthenticator(ResourceInformer<V1Secret> secrets, stri
             || !secret.Data.TryGetValue(ApiKeys.HashField, out var storedHex)
             || !secret.Data.TryGetValue(ApiKeys.OrgField, out var org))
         {
-            return null;
+            return new AuthResult(null, keyId, "unknown or revoked key");
         }
 
         byte[] stored;
@@ -43,9 +53,14 @@ public sealed class ApiKeyAuthenticator(ResourceInformer<V1Secret> secrets, stri
         }
         catch (FormatException)
         {
-            return null;
+            return new AuthResult(null, keyId, "the key's Secret holds no valid hash");
         }
 
-        return CryptographicOperations.FixedTimeEquals(ApiKeys.Hash(key), stored) ? Encoding.UTF8.GetString(org) : null;
+        return CryptographicOperations.FixedTimeEquals(ApiKeys.Hash(key), stored)
+            ? new AuthResult(Encoding.UTF8.GetString(org), keyId, null)
+            : new AuthResult(null, keyId, "wrong secret for the key id");
     }
 }
+
+/// <summary>An authentication decision: the org (null when refused), the key id if the token had one's shape, and the refusal reason.</summary>
+public sealed record AuthResult(string? Org, string? KeyId, string? Failure);

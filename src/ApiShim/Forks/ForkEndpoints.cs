@@ -5,31 +5,52 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Vers.ApiShim.Auth;
 using Vers.ApiShim.Hosting;
+using Vers.ApiShim.OpenApi;
+using Vers.ApiShim.Repositories;
 
 namespace Vers.ApiShim.Forks;
 
 public static class ForkEndpoints
 {
+    public const string ForkOperationId = "fork_repository";
+
     public static RouteGroupBuilder MapForkEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/repositories").WithTags("repositories");
+        var group = app.MapGroup("/api/v1/repositories").WithTags("repositories").AddEndpointFilter<ApiKeyFilter>().WithMetadata(new ApiKeyRequired());
         group.MapPost("/fork", ForkAsync)
-            .WithName("fork_repository")
-            .AddEndpointFilter<ApiKeyFilter>()
+            .WithName(ForkOperationId)
+            .WithSummary("Fork a repository's tag into your organisation")
+            .Accepts<ForkRepositoryRequest>("application/json")
             .Produces<ForkRepositoryResponse>(StatusCodes.Status201Created)
+            .Produces<ForkOperation>(StatusCodes.Status202Accepted)
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
+            .Produces(StatusCodes.Status401Unauthorized)
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
             .Produces<ErrorResponse>(StatusCodes.Status409Conflict)
             .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ErrorResponse>(StatusCodes.Status422UnprocessableEntity)
+            .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests)
             .Produces<ErrorResponse>(StatusCodes.Status500InternalServerError);
+        group.MapGet("/forks/{id}", GetOperationAsync)
+            .WithName("get_fork_operation")
+            .WithSummary("A fork operation started with Prefer: respond-async (or one whose synchronous wait ran out)")
+            .Produces<ForkOperation>()
+            .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
+            .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests);
         return group;
     }
 
-    private static async Task<Results<Created<ForkRepositoryResponse>, JsonHttpResult<ErrorResponse>>> ForkAsync(
+    private static async Task<Results<Created<ForkRepositoryResponse>, Accepted<ForkOperation>, JsonHttpResult<ErrorResponse>>> ForkAsync(
         HttpContext http, ForkService forks, ApiShimOptions options, CancellationToken ct)
     {
         var org = ApiKeyFilter.OrgOf(http);
+        var (idempotencyKey, keyError) = Idempotency.Read(http.Request.Headers);
+        if (keyError is not null)
+        {
+            return Error(StatusCodes.Status400BadRequest, keyError);
+        }
+
         var (body, tooLarge) = await ReadBodyAsync(http.Request, ApiShimOptions.MaxBodyBytes, ct);
         if (tooLarge)
         {
@@ -42,11 +63,52 @@ public static class ForkEndpoints
             return Error(StatusCodes.Status400BadRequest, error!);
         }
 
-        var outcome = await forks.ForkAsync(org, request, options.WaitTimeout, ct);
-        return outcome.Response is { } response
-            ? TypedResults.Created((string?)null, response)
-            : Error((int)outcome.Status, outcome.Error!);
+        var submission = await forks.SubmitAsync(org, request, idempotencyKey, ct);
+        if (submission.Fork is not { } fork)
+        {
+            return Error((int)submission.Refusal!.Status, submission.Refusal.Error!);
+        }
+
+        var location = ForkService.OperationPath(fork.Metadata.Name);
+        if (PrefersAsync(http.Request.Headers))
+        {
+            http.Response.Headers["Preference-Applied"] = "respond-async";
+            return TypedResults.Accepted(location, ForkService.ToOperation(fork));
+        }
+
+        var outcome = await forks.WaitAsync(fork, options.WaitTimeout, ct);
+        if (outcome.Response is { } response)
+        {
+            return TypedResults.Created((string?)null, response);
+        }
+
+        // Every answer names the operation, so a client can always find out what became of its fork.
+        http.Response.Headers.Location = location;
+        return Error((int)outcome.Status, outcome.Error!);
     }
+
+    private static async Task<Results<Ok<ForkOperation>, Ok<RepositoryTagsResponse>, JsonHttpResult<ErrorResponse>>> GetOperationAsync(
+        string id, HttpContext http, ForkService forks, RepositoryCatalog catalog, CancellationToken ct)
+    {
+        var org = ApiKeyFilter.OrgOf(http);
+        if (id == "tags")
+        {
+            // GET /api/v1/repositories/forks/tags is the tag list of a repository named "forks"; the
+            // literal route segment wins over {repo}, and no operation id is ever "tags".
+            return catalog.OwnTags(org, "forks") is { } tags ? TypedResults.Ok(tags) : Error(StatusCodes.Status404NotFound, RepositoryCatalog.NotFound("forks"));
+        }
+
+        return await forks.FindOperationAsync(org, id, ct) is { } fork
+            ? TypedResults.Ok(ForkService.ToOperation(fork))
+            : Error(StatusCodes.Status404NotFound, $"no fork operation {id}");
+    }
+
+    /// <summary>RFC 7240: Prefer is a comma-separated list of preferences, each possibly with parameters.</summary>
+    public static bool PrefersAsync(IHeaderDictionary headers) =>
+        headers["Prefer"]
+            .SelectMany(v => (v ?? "").Split(','))
+            .Select(p => p.Split(';')[0].Trim())
+            .Any(p => p.Equals("respond-async", StringComparison.OrdinalIgnoreCase));
 
     public static JsonHttpResult<ErrorResponse> Error(int status, string message) =>
         TypedResults.Json(new ErrorResponse(message), statusCode: status);

@@ -54,11 +54,31 @@ public static class ForkRequestParser
             return (null, $"{field} must be a string, not {Describe(value.ValueKind)}");
         }
 
-        var text = value.GetString()!;
-        return VersNames.IsValid(text)
+        string text;
+        try
+        {
+            text = value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate: valid JSON, but not text.
+            return (null, $"{field} must be valid Unicode text");
+        }
+
+        // Org names are namespace label values: at most 63 characters.
+        var maxLength = field == "source_org" ? OrgMaxLength : VersNames.MaxLength;
+        return IsName(text, maxLength)
             ? (text, null)
-            : (null, $"{field} must be 1-{VersNames.MaxLength} characters of letters, digits, '-', '_' or '.'");
+            : (null, $"{field} must be 1-{maxLength} characters of letters, digits, '-', '_' or '.'");
     }
+
+    public const int OrgMaxLength = 63;
+
+    /// <summary>
+    /// 1..max of [A-Za-z0-9._-], checked by character: the regex's '$' would also accept a trailing newline.
+    /// </summary>
+    public static bool IsName(string text, int maxLength = VersNames.MaxLength) =>
+        text.Length >= 1 && text.Length <= maxLength && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     private static string Describe(JsonValueKind kind) => kind switch
     {

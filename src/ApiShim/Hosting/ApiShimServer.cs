@@ -9,7 +9,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using Vers.ApiShim.Auth;
+using Scalar.AspNetCore;
 using Vers.ApiShim.Forks;
+using Vers.ApiShim.OpenApi;
+using Vers.ApiShim.Repositories;
 using Vers.Operator.Entities;
 using Vers.Operator.Forks;
 using Vers.Operator.Runtime;
@@ -57,26 +60,34 @@ public sealed class ApiShimServer : IAsyncDisposable
         var namespaces = new ResourceInformer<V1Namespace>(client, ResourceType.Namespace, loggers, new InformerOptions { LabelSelector = VersGroup.OrgLabel });
         var forks = new ResourceInformer<RepositoryFork>(
             client, RepositoryFork.Type, loggers, new InformerOptions { LabelSelector = $"{ForkService.CreatedByLabel}={ForkService.CreatedBy}" });
+        var repositories = new ResourceInformer<Repository>(client, Repository.Type, loggers);
+        var tags = new ResourceInformer<Tag>(client, Tag.Type, loggers);
         var orgs = new OrgDirectory(namespaces);
         builder.Services.AddSingleton(client);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(orgs);
+        builder.Services.AddSingleton(forks);
         builder.Services.AddSingleton(new ApiKeyAuthenticator(secrets, options.ReleaseNamespace));
+        builder.Services.AddSingleton(_ => new OrgRateLimiter(options.RateLimit));
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddSingleton(new ForkWaiter(forks));
         builder.Services.AddSingleton<ForkService>();
-        builder.Services.AddOpenApi("v1");
+        builder.Services.AddSingleton(new RepositoryCatalog(repositories, tags, orgs));
+        builder.Services.AddOpenApi("v1", ForkApiDocument.Configure);
 
         var app = builder.Build();
         var stop = new CancellationTokenSource();
-        bool Synced() => secrets.HasSynced && namespaces.HasSynced && forks.HasSynced;
+        bool Synced() => secrets.HasSynced && namespaces.HasSynced && forks.HasSynced && repositories.HasSynced && tags.HasSynced;
         MapEndpoints(app, () => Synced() && (options.ReadinessCheck?.Invoke() ?? true));
 
         var informers = Task.WhenAll(
             Task.Run(() => secrets.RunAsync(stop.Token), CancellationToken.None),
             Task.Run(() => namespaces.RunAsync(stop.Token), CancellationToken.None),
-            Task.Run(() => forks.RunAsync(stop.Token), CancellationToken.None));
-        await Task.WhenAll(secrets.WaitForSyncAsync(ct), namespaces.WaitForSyncAsync(ct), forks.WaitForSyncAsync(ct));
+            Task.Run(() => forks.RunAsync(stop.Token), CancellationToken.None),
+            Task.Run(() => repositories.RunAsync(stop.Token), CancellationToken.None),
+            Task.Run(() => tags.RunAsync(stop.Token), CancellationToken.None));
+        await Task.WhenAll(
+            secrets.WaitForSyncAsync(ct), namespaces.WaitForSyncAsync(ct), forks.WaitForSyncAsync(ct), repositories.WaitForSyncAsync(ct), tags.WaitForSyncAsync(ct));
         await app.StartAsync(ct);
         var server = new ApiShimServer(app, informers, Synced);
         server._stop.Token.Register(stop.Cancel);
@@ -112,11 +123,14 @@ public sealed class ApiShimServer : IAsyncDisposable
             await context.Response.WriteAsJsonAsync(new ErrorResponse("internal server error"));
         }));
         app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Vers fork API").WithOpenApiRoutePattern("/openapi/{documentName}.json"))
+            .ExcludeFromDescription();
         app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
         app.MapGet("/readyz", () => ready() ? Results.Text("ok") : Results.Text("not ready", statusCode: StatusCodes.Status503ServiceUnavailable))
             .ExcludeFromDescription();
         app.MapMetrics("/metrics");
         app.MapForkEndpoints();
+        app.MapRepositoryEndpoints();
     }
 
     public async ValueTask DisposeAsync()

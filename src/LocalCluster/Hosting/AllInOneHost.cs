@@ -93,6 +93,8 @@ public sealed class AllInOneHost : IAsyncDisposable
                     Listen = options.Listen,
                     ReleaseNamespace = options.ReleaseNamespace,
                     WaitTimeout = options.ForkWaitTimeout,
+                    ForkTtl = options.ForkTtl,
+                    RateLimit = options.ApiRateLimit,
                     ReadinessCheck = () => host._ready,
                 },
                 loggers,

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Vers.ApiShim.Hosting;
 using Vers.LocalCluster.KubeVirt;
 using Vers.Operator.Forks;
 
@@ -27,6 +28,12 @@ public sealed record AllInOneOptions
     public SimulatorOptions Simulator { get; init; } = new();
 
     public TimeSpan ForkWaitTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>TTL of the RepositoryForks the fork API creates (and so of its idempotency keys and operations).</summary>
+    public TimeSpan? ForkTtl { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>The fork API's per-org token bucket; null switches it off.</summary>
+    public OrgRateLimit? ApiRateLimit { get; init; } = new();
 
     public int OperatorWorkers { get; init; } = 4;
 

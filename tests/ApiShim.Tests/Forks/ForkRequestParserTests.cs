@@ -43,7 +43,10 @@ public sealed class ForkRequestParserTests
     [InlineData("""{"source_org":"vers","source_repo":1.5,"source_tag":"latest"}""", "source_repo must be a string, not a number")]
     [InlineData("""{"source_org":"vers","source_repo":"node","source_tag":"latest","tag_name":false}""", "tag_name must be a string, not a boolean")]
     [InlineData("""{"source_org":"vers","source_repo":"a:b","source_tag":"latest"}""", "source_repo must be 1-64 characters")]
-    [InlineData("""{"source_org":"","source_repo":"node","source_tag":"latest"}""", "source_org must be 1-64 characters")]
+    [InlineData("""{"source_org":"","source_repo":"node","source_tag":"latest"}""", "source_org must be 1-63 characters")]
+    [InlineData("""{"source_org":"vers","source_repo":"node\n","source_tag":"latest"}""", "source_repo must be 1-64 characters")]
+    [InlineData("""{"source_org":"vers","source_repo":"node","source_tag":"\ud800"}""", "source_tag must be valid Unicode text")]
+    [InlineData("""{"source_org":"0123456789012345678901234567890123456789012345678901234567890123","source_repo":"node","source_tag":"latest"}""", "source_org must be 1-63 characters")]
     public void Each_mistake_is_reported_with_the_field_it_concerns(string json, string expected)
     {
         var (request, error) = Parse(json);

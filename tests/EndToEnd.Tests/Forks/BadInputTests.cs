@@ -20,7 +20,7 @@ public sealed class BadInputTests(AllInOneFixture cluster)
         { """{"source_org":"vers","source_repo":"no/de","source_tag":"latest"}""", "source_repo must be 1-64" },
         { """{"source_org":"vers","source_repo":"node","source_tag":"lat:est"}""", "source_tag must be 1-64" },
         { """{"source_org":"vers","source_repo":"","source_tag":"latest"}""", "source_repo must be 1-64" },
-        { """{"source_org":"ve rs","source_repo":"node","source_tag":"latest"}""", "source_org must be 1-64" },
+        { """{"source_org":"ve rs","source_repo":"node","source_tag":"latest"}""", "source_org must be 1-63" },
         { """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"a\u00e9b"}""", "repo_name must be 1-64" },
         { """{"source_org":"vers","source_repo":"node","source_tag":"latest","tag_name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}""", "tag_name must be 1-64" },
     };
