@@ -5,6 +5,9 @@ using Vers.Operator.Forks;
 
 namespace Vers.LocalCluster.Hosting;
 
+/// <summary>The organisations the demo data uses: the public source org and the dev key's org.</summary>
+public sealed record SeedOrgs(string Source = "vers", string SourceNamespace = "vers", string Dev = "dev", string DevNamespace = "dev");
+
 public sealed record AllInOneOptions
 {
     /// <summary>The fork API (the shim).</summary>
@@ -39,6 +42,15 @@ public sealed record AllInOneOptions
 
     /// <summary>Run the operator in the host; tests that run their own operator instances turn it off.</summary>
     public bool RunOperator { get; init; } = true;
+
+    /// <summary>
+    /// Install KubeVirt's and CDI's CRDs and run the simulator in their place. Off on a cluster that runs
+    /// real KubeVirt and CDI.
+    /// </summary>
+    public bool SimulateKubeVirt { get; init; } = true;
+
+    /// <summary>Organisations and namespaces of the demo data (a shared cluster can give them unique names).</summary>
+    public SeedOrgs Orgs { get; init; } = new();
 
     public ILoggerFactory? LoggerFactory { get; init; }
 

@@ -15,17 +15,22 @@ public sealed class DemoSeeder(IKubernetes client, ILogger logger)
 {
     public static readonly string[] PublicRepositories = ["node", "python", "rust", "go"];
 
-    public async Task SeedAsync(string releaseNamespace, string devApiKey, CancellationToken ct)
+    public Task SeedAsync(string releaseNamespace, string devApiKey, CancellationToken ct) =>
+        SeedAsync(releaseNamespace, devApiKey, new Hosting.SeedOrgs(), ct);
+
+    public async Task SeedAsync(string releaseNamespace, string devApiKey, Hosting.SeedOrgs orgs, CancellationToken ct)
     {
         var publisher = new RepositoryPublisher(client);
-        await publisher.EnsureOrgAsync("vers", ct);
-        await publisher.EnsureOrgAsync("dev", ct);
+        await publisher.EnsureOrgAsync(orgs.Source, ct, orgs.SourceNamespace);
+        await publisher.EnsureOrgAsync(orgs.Dev, ct, orgs.DevNamespace);
         await Task.WhenAll(PublicRepositories
-            .Select(repo => publisher.PublishAsync("vers", "vers", repo, "latest", Visibility.Public, ct))
-            .Append(publisher.PublishAsync("vers", "vers", "internal", "latest", Visibility.Private, ct))
-            .Append(publisher.PublishAsync("dev", "dev", "devbox", "latest", Visibility.Private, ct)));
-        await EnsureKeyAsync(releaseNamespace, "dev", devApiKey, ct);
-        logger.LogInformation("Seeded org vers ({Repositories} public, internal private) and org dev (devbox private)", string.Join(", ", PublicRepositories));
+            .Select(repo => publisher.PublishAsync(orgs.SourceNamespace, orgs.Source, repo, "latest", Visibility.Public, ct))
+            .Append(publisher.PublishAsync(orgs.SourceNamespace, orgs.Source, "internal", "latest", Visibility.Private, ct))
+            .Append(publisher.PublishAsync(orgs.DevNamespace, orgs.Dev, "devbox", "latest", Visibility.Private, ct)));
+        await EnsureKeyAsync(releaseNamespace, orgs.Dev, devApiKey, ct);
+        logger.LogInformation(
+            "Seeded org {SourceOrg} ({Repositories} public, internal private) and org {DevOrg} (devbox private)",
+            orgs.Source, string.Join(", ", PublicRepositories), orgs.Dev);
     }
 
     public async Task EnsureKeyAsync(string releaseNamespace, string org, string key, CancellationToken ct)

@@ -1,0 +1,145 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Vers.ApiShim.Auth;
+using Vers.ApiShim.Hosting;
+using Vers.LocalCluster.KubeVirt;
+using Vers.LocalCluster.Seeding;
+using Vers.Operator.Entities.Crds;
+using Vers.Operator.Hosting;
+using Vers.Operator.Runtime;
+using Vers.Operator.Runtime.Client;
+
+namespace Vers.LocalCluster.Hosting;
+
+/// <summary>
+/// Installs and runs the product against any Kubernetes API — the embedded one, K3s, or a cluster of
+/// your own: the CRDs (ours, and KubeVirt's/CDI's when simulated) with a wait for Established, the
+/// release namespace, the KubeVirt/CDI simulator, the operator, the demo data and the fork API.
+/// </summary>
+public sealed class VersStack : IAsyncDisposable
+{
+    private bool _ready;
+
+    private VersStack(IKubernetes client, string devApiKey)
+    {
+        Client = client;
+        DevApiKey = devApiKey;
+    }
+
+    /// <summary>The client the stack was installed with (demo data, tests).</summary>
+    public IKubernetes Client { get; }
+
+    /// <summary>The simulator; null when real KubeVirt does the work.</summary>
+    public KubeVirtSimulator? Simulator { get; private set; }
+
+    /// <summary>The operator; null when <see cref="AllInOneOptions.RunOperator"/> is off.</summary>
+    public VersOperator? Operator { get; private set; }
+
+    public ApiShimServer Shim { get; private set; } = null!;
+
+    public string DevApiKey { get; }
+
+    public bool IsReady => _ready;
+
+    /// <summary>Starts everything; <paramref name="clientFor"/> makes a client with the given User-Agent.</summary>
+    public static async Task<VersStack> StartAsync(Func<string, IKubernetes> clientFor, AllInOneOptions options, CancellationToken ct)
+    {
+        var loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var logger = loggers.CreateLogger("Vers.LocalCluster");
+        var devKey = options.DevApiKey ?? ApiKeys.NewKey();
+        if (ApiKeys.KeyIdOf(devKey) is null)
+        {
+            throw new ArgumentException($"--dev-api-key must be at least {ApiKeys.MinCustomKeyLength} printable ASCII characters without spaces");
+        }
+
+        var client = clientFor(UserAgents.Host);
+        var stack = new VersStack(client, devKey);
+        try
+        {
+            var crds = CrdGenerator.All().AsEnumerable();
+            if (options.SimulateKubeVirt)
+            {
+                crds = crds.Concat(KubeVirtCrds.All);
+            }
+
+            await new CrdInstaller(client, logger).InstallAsync(crds, TimeSpan.FromSeconds(60), ct);
+            await EnsureNamespaceAsync(client, options.ReleaseNamespace, ct);
+
+            // One client per component, each with its own User-Agent, so API request counts tell them apart.
+            if (options.SimulateKubeVirt)
+            {
+                stack.Simulator = new KubeVirtSimulator(clientFor(UserAgents.Simulator), loggers, options.Simulator, options.Time);
+                await stack.Simulator.StartAsync(ct);
+            }
+
+            if (options.RunOperator)
+            {
+                stack.Operator = new VersOperator(
+                    clientFor(UserAgents.Operator),
+                    loggers,
+                    new VersOperatorOptions { Forks = options.Forks, Workers = options.OperatorWorkers, Time = options.Time, Identity = "all-in-one" });
+                await stack.Operator.StartAsync(ct);
+            }
+
+            if (options.Seed)
+            {
+                await new DemoSeeder(client, logger).SeedAsync(options.ReleaseNamespace, devKey, options.Orgs, ct);
+            }
+
+            stack.Shim = await ApiShimServer.StartAsync(
+                clientFor(UserAgents.ApiShim),
+                new ApiShimOptions
+                {
+                    Listen = options.Listen,
+                    ReleaseNamespace = options.ReleaseNamespace,
+                    WaitTimeout = options.ForkWaitTimeout,
+                    ForkTtl = options.ForkTtl,
+                    RateLimit = options.ApiRateLimit,
+                    ReadinessCheck = () => stack._ready,
+                },
+                loggers,
+                ct);
+            stack._ready = true;
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _ready = false;
+        if (Shim is not null)
+        {
+            await Shim.DisposeAsync();
+        }
+
+        if (Operator is not null)
+        {
+            await Operator.DisposeAsync();
+        }
+
+        if (Simulator is not null)
+        {
+            await Simulator.DisposeAsync();
+        }
+    }
+
+    private static async Task EnsureNamespaceAsync(IKubernetes client, string name, CancellationToken ct)
+    {
+        try
+        {
+            await new KubeRestClient(client).CreateAsync(
+                ResourceType.Namespace, null, new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = new V1ObjectMeta { Name = name } }, ct);
+        }
+        catch (KubeApiException e) when (e.IsAlreadyExists)
+        {
+            // Already there.
+        }
+    }
+}
