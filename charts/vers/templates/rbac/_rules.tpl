@@ -3,10 +3,11 @@ The rules, kept in one place. config/rbac carries the same rules for kubectl/kus
 that both agree and that the components use every verb granted here (a few commented exceptions aside).
 */}}
 {{- define "vers.operator.rules" -}}
-# Forks are reconciled: the rollback finalizer is patched on, finished forks expire (ttlSecondsAfterFinished).
+# Forks are reconciled from an informer: the rollback finalizer is patched on and off, finished forks expire
+# (ttlSecondsAfterFinished).
 - apiGroups: ["vers.sh"]
   resources: ["repositoryforks"]
-  verbs: ["get", "list", "watch", "patch", "delete"]
+  verbs: ["list", "watch", "patch", "delete"]
 - apiGroups: ["vers.sh"]
   resources: ["repositoryforks/status"]
   verbs: ["update"]
@@ -63,7 +64,7 @@ that both agree and that the components use every verb granted here (a few comme
 - apiGroups: ["vers.sh"]
   resources: ["repositoryforks"]
   verbs: ["create", "get", "list", "watch"]
-# Read endpoints for repositories and tags.
+# Read endpoints for repositories and tags (informers; get for lookups outside the cache).
 - apiGroups: ["vers.sh"]
   resources: ["repositories", "tags"]
   verbs: ["get", "list", "watch"]
@@ -77,7 +78,7 @@ that both agree and that the components use every verb granted here (a few comme
 # API keys: Secrets labelled vers.sh/api-key in the release namespace.
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: {{ if .Values.apiShim.keyManagementInPod }}["get", "list", "watch", "create", "delete"]{{ else }}["get", "list", "watch"]{{ end }}
+  verbs: {{ if .Values.apiShim.keyManagementInPod }}["list", "watch", "create", "delete"]{{ else }}["list", "watch"]{{ end }}
 {{- end -}}
 
 {{- define "vers.editorRules" -}}
