@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
+using Vers.Operator.Forks;
 using Vers.Operator.Runtime.LeaderElection;
 
 namespace Vers.Operator.Hosting;
@@ -36,9 +37,19 @@ public static class OperatorHost
             ?? Environment.GetEnvironmentVariable("POD_NAMESPACE")
             ?? config.Namespace
             ?? "default";
-        var options = new VersOperatorOptions
+        var defaults = new VersOperatorOptions();
+        var options = defaults with
         {
             LeaderElection = builder.Configuration["leader-elect"] == "false" ? null : new LeaderElectionOptions(leaseNamespace, "vers-operator-leader"),
+            Forks = new ForkOptions
+            {
+                CloneTimeout = Flags.Duration(builder.Configuration, "clone-timeout", defaults.Forks.CloneTimeout),
+                StartTimeout = Flags.Duration(builder.Configuration, "start-timeout", defaults.Forks.StartTimeout),
+                SnapshotTimeout = Flags.Duration(builder.Configuration, "snapshot-timeout", defaults.Forks.SnapshotTimeout),
+            },
+            Workers = Flags.Int(builder.Configuration, "max-concurrent-reconciles", defaults.Workers),
+            RequeueBaseDelay = Flags.Duration(builder.Configuration, "requeue-base-delay", defaults.RequeueBaseDelay),
+            RequeueMaxDelay = Flags.Duration(builder.Configuration, "requeue-max-delay", defaults.RequeueMaxDelay),
         };
         await using var versOperator = new VersOperator(client, loggers, options);
 

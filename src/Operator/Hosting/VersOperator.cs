@@ -63,7 +63,7 @@ public sealed class VersOperator : IAsyncDisposable
             options.Forks,
             loggers.CreateLogger<ForkReconciler>(),
             options.Time);
-        _forkController = new Controller<RepositoryFork>("repositoryfork", forks, reconciler, loggers, new ControllerOptions { Workers = options.Workers, Time = options.Time })
+        _forkController = new Controller<RepositoryFork>("repositoryfork", forks, reconciler, loggers, new ControllerOptions { Workers = options.Workers, Time = options.Time, BackoffBase = options.RequeueBaseDelay, BackoffMax = options.RequeueMaxDelay })
             .Watches(caches.Clones, index.ForksOf)
             .Watches(caches.DataVolumes, index.ForksOf)
             .Watches(caches.VirtualMachines, index.ForksOf)
@@ -73,7 +73,7 @@ public sealed class VersOperator : IAsyncDisposable
                 caches.Repositories,
                 new RepositoryReconciler(client, caches.Tags, options.Time),
                 loggers,
-                new ControllerOptions { Workers = 1, Time = options.Time })
+                new ControllerOptions { Workers = 1, Time = options.Time, BackoffBase = options.RequeueBaseDelay, BackoffMax = options.RequeueMaxDelay })
             .Watches(caches.Tags, RepositoryReconciler.RepositoryOf);
     }
 

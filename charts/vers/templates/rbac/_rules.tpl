@@ -1,0 +1,100 @@
+{{/*
+The rules, kept in one place. config/rbac carries the same rules for kubectl/kustomize users; a test checks
+that both agree and that the components use every verb granted here (a few commented exceptions aside).
+*/}}
+{{- define "vers.operator.rules" -}}
+# Forks are reconciled from an informer: the rollback finalizer is patched on and off, finished forks expire
+# (ttlSecondsAfterFinished).
+- apiGroups: ["vers.sh"]
+  resources: ["repositoryforks"]
+  verbs: ["list", "watch", "patch", "delete"]
+- apiGroups: ["vers.sh"]
+  resources: ["repositoryforks/status"]
+  verbs: ["update"]
+# Repositories, tags and commits are read (fork sources) and written (fork results, rollback).
+- apiGroups: ["vers.sh"]
+  resources: ["repositories", "tags", "commits"]
+  verbs: ["get", "list", "watch", "create", "delete"]
+- apiGroups: ["vers.sh"]
+  resources: ["repositories/status", "tags/status", "commits/status"]
+  verbs: ["patch"]
+# Owner references with blockOwnerDeletion (Tag -> Repository, VirtualMachineSnapshot -> Commit) need update
+# on the owner's finalizers where the OwnerReferencesPermissionEnforcement admission plugin runs (OpenShift).
+- apiGroups: ["vers.sh"]
+  resources: ["repositories/finalizers", "commits/finalizers"]
+  verbs: ["update"]
+# Organisations are namespaces labelled vers.sh/org.
+- apiGroups: [""]
+  resources: ["namespaces"]
+  verbs: ["list", "watch"]
+# KubeVirt: the fork's VM (created, started by patching runStrategy), its clone and its commit snapshot.
+- apiGroups: ["kubevirt.io"]
+  resources: ["virtualmachines"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["snapshot.kubevirt.io"]
+  resources: ["virtualmachinesnapshots"]
+  verbs: ["get", "list", "watch", "create", "delete"]
+- apiGroups: ["snapshot.kubevirt.io"]
+  resources: ["virtualmachinesnapshotcontents"]
+  verbs: ["get"]
+- apiGroups: ["clone.kubevirt.io"]
+  resources: ["virtualmachineclones"]
+  verbs: ["get", "list", "watch", "create", "delete"]
+# CDI: DataVolumes for cross-namespace forks, cloned from VolumeSnapshots in the source namespace. CDI checks
+# datavolumes/source create in the source namespace with a SubjectAccessReview for the DataVolume's creator.
+- apiGroups: ["cdi.kubevirt.io"]
+  resources: ["datavolumes"]
+  verbs: ["get", "list", "watch", "create", "delete"]
+- apiGroups: ["cdi.kubevirt.io"]
+  resources: ["datavolumes/source"]
+  verbs: ["create"]
+- apiGroups: ["events.k8s.io"]
+  resources: ["events"]
+  verbs: ["create"]
+{{- end -}}
+
+{{- define "vers.operator.leaderElectionRules" -}}
+- apiGroups: ["coordination.k8s.io"]
+  resources: ["leases"]
+  verbs: ["get", "create", "update"]
+{{- end -}}
+
+{{- define "vers.apiShim.rules" -}}
+# Forks it creates and waits for (one shared informer); a fork looked up by its Idempotency-Key name.
+- apiGroups: ["vers.sh"]
+  resources: ["repositoryforks"]
+  verbs: ["create", "get", "list", "watch"]
+# Read endpoints for repositories and tags (informers; get for lookups outside the cache).
+- apiGroups: ["vers.sh"]
+  resources: ["repositories", "tags"]
+  verbs: ["get", "list", "watch"]
+# Organisations are namespaces labelled vers.sh/org.
+- apiGroups: [""]
+  resources: ["namespaces"]
+  verbs: ["list", "watch"]
+{{- end -}}
+
+{{- define "vers.apiShim.keyRules" -}}
+# API keys: Secrets labelled vers.sh/api-key in the release namespace.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: {{ if .Values.apiShim.keyManagementInPod }}["list", "watch", "create", "delete"]{{ else }}["list", "watch"]{{ end }}
+{{- end -}}
+
+{{- define "vers.editorRules" -}}
+- apiGroups: ["vers.sh"]
+  resources: ["repositories", "tags", "commits", "repositoryforks"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: ["vers.sh"]
+  resources: ["repositories/status", "tags/status", "commits/status", "repositoryforks/status"]
+  verbs: ["get"]
+{{- end -}}
+
+{{- define "vers.viewerRules" -}}
+- apiGroups: ["vers.sh"]
+  resources: ["repositories", "tags", "commits", "repositoryforks"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["vers.sh"]
+  resources: ["repositories/status", "tags/status", "commits/status", "repositoryforks/status"]
+  verbs: ["get"]
+{{- end -}}
