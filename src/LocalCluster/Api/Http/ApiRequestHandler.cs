@@ -8,6 +8,7 @@ using Vers.LocalCluster.Api.Discovery;
 using Vers.LocalCluster.Api.OpenApi;
 using Vers.LocalCluster.Api.Patching;
 using Vers.LocalCluster.Api.Resources;
+using Vers.LocalCluster.Api.Schema;
 using Vers.LocalCluster.Api.Selectors;
 using Vers.LocalCluster.Api.Storage;
 using Vers.LocalCluster.Api.Tables;
@@ -246,8 +247,9 @@ internal sealed partial class ApiRequestHandler(
                 case "POST" when t.Namespace is not null || !t.Type.Namespaced:
                 {
                     var body = await ReadObjectBodyAsync(ctx, t, ct);
-                    var created = store.Create(t.Type, t.Namespace ?? "", CheckBodyIdentity(body, t), dryRun);
-                    await WriteJsonAsync(ctx, 201, Out(created, t), ct);
+                    var created = store.Create(t.Type, t.Namespace ?? "", CheckBodyIdentity(body, t), dryRun, Validation(ctx));
+                    AddWarnings(ctx, created);
+                    await WriteJsonAsync(ctx, 201, Out(created.Object, t), ct);
                     return;
                 }
 
@@ -274,7 +276,8 @@ internal sealed partial class ApiRequestHandler(
             {
                 var body = CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t);
                 var result = store.Update(t.Type, ns, t.Name, _ => body, new UpdateOptions(
-                    StatusSubresource: isStatus, RequireResourceVersion: true, DryRun: dryRun, NamespaceFinalize: t.Subresource == "finalize"));
+                    StatusSubresource: isStatus, RequireResourceVersion: true, DryRun: dryRun, NamespaceFinalize: t.Subresource == "finalize", Validation: Validation(ctx)));
+                AddWarnings(ctx, result);
                 await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
                 return;
             }
@@ -337,10 +340,28 @@ internal sealed partial class ApiRequestHandler(
         return body;
     }
 
-    private JsonObject Out(JsonObject obj, Target t)
+    private static JsonObject Out(JsonObject obj, Target t)
     {
+        ResourceStore.DefaultOnRead(t.Type, obj);
         obj["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version);
         return obj;
+    }
+
+    /// <summary>The fieldValidation query parameter; the server default is Warn.</summary>
+    private static FieldValidation Validation(HttpContext ctx) => ctx.Request.Query["fieldValidation"].ToString() switch
+    {
+        "Strict" => FieldValidation.Strict,
+        "Ignore" => FieldValidation.Ignore,
+        "" or "Warn" => FieldValidation.Warn,
+        var other => throw ApiException.BadRequest($"fieldValidation parameter unsupported: {other}"),
+    };
+
+    private static void AddWarnings(HttpContext ctx, WriteResult result)
+    {
+        foreach (var w in result.Warnings)
+        {
+            ctx.Response.Headers.Append("Warning", $"299 - {StructuralSchema.Quote(w)}");
+        }
     }
 
     private static async Task<string> ReadBodyTextAsync(HttpContext ctx, CancellationToken ct)
@@ -426,7 +447,8 @@ internal sealed partial class ApiRequestHandler(
                 var merged = (JsonObject)MergePatch.Apply(current, applied)!;
                 Meta.Of(merged)["resourceVersion"] = Meta.Str(applied, "resourceVersion") ?? Meta.ResourceVersion(current);
                 return merged;
-            }, new UpdateOptions(StatusSubresource: isStatus, CreateIfMissing: !isStatus, DryRun: dryRun));
+            }, new UpdateOptions(StatusSubresource: isStatus, CreateIfMissing: !isStatus, DryRun: dryRun, Validation: Validation(ctx)));
+            AddWarnings(ctx, result);
             await WriteJsonAsync(ctx, result.Created ? 201 : 200, Out(result.Object, t), ct);
             return;
         }
@@ -443,7 +465,8 @@ internal sealed partial class ApiRequestHandler(
                 _ => MergePatch.Apply(input, patch),
             };
             return patched as JsonObject ?? throw ApiException.BadRequest("the patch produced a non-object document");
-        }, new UpdateOptions(StatusSubresource: isStatus, DryRun: dryRun));
+        }, new UpdateOptions(StatusSubresource: isStatus, DryRun: dryRun, Validation: Validation(ctx)));
+        AddWarnings(ctx, result);
         await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
     }
 

@@ -59,6 +59,14 @@ internal sealed record ResourceType
 
     public string StorageVersion => Versions.First(v => v.Storage).Name;
 
+    /// <summary>The storage version's openAPIV3Schema (CRDs), used for pruning, defaulting and validation.</summary>
+    public JsonObject? StorageSchema => Versions.First(v => v.Storage).Schema;
+
+    /// <summary>Whether reads must apply defaults; computed once per registered type.</summary>
+    public bool StorageSchemaHasDefaults => _hasDefaults ??= Schema.StructuralSchema.HasDefaults(StorageSchema);
+
+    private bool? _hasDefaults;
+
     public ResourceVersion? Version(string version) => Versions.FirstOrDefault(v => v.Served && v.Name == version);
 
     public static string ApiVersionOf(string group, string version) => group.Length == 0 ? version : $"{group}/{version}";
