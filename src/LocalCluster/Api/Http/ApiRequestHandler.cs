@@ -246,8 +246,13 @@ internal sealed partial class ApiRequestHandler(
                     return;
                 case "POST" when t.Namespace is not null || !t.Type.Namespaced:
                 {
-                    var body = await ReadObjectBodyAsync(ctx, t, ct);
-                    var created = store.Create(t.Type, t.Namespace ?? "", CheckBodyIdentity(body, t), dryRun, Validation(ctx));
+                    var body = CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t);
+                    if (t.Type.Builtin == BuiltinKind.EventsV1Event)
+                    {
+                        EventConversion.ValidateCreate(body);
+                    }
+
+                    var created = store.Create(t.Type, t.Namespace ?? "", In(body, t), dryRun, Validation(ctx));
                     AddWarnings(ctx, created);
                     await WriteJsonAsync(ctx, 201, Out(created.Object, t), ct);
                     return;
@@ -274,7 +279,7 @@ internal sealed partial class ApiRequestHandler(
 
             case "PUT":
             {
-                var body = CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t);
+                var body = In(CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t), t);
                 var result = store.Update(t.Type, ns, t.Name, _ => body, new UpdateOptions(
                     StatusSubresource: isStatus, RequireResourceVersion: true, DryRun: dryRun, NamespaceFinalize: t.Subresource == "finalize", Validation: Validation(ctx)));
                 AddWarnings(ctx, result);
@@ -340,12 +345,22 @@ internal sealed partial class ApiRequestHandler(
         return body;
     }
 
+    /// <summary>A stored object as the requested resource and version serve it (defaults on read, cross-served kinds converted).</summary>
     private static JsonObject Out(JsonObject obj, Target t)
     {
         ResourceStore.DefaultOnRead(t.Type, obj);
+        if (t.Type.Builtin == BuiltinKind.EventsV1Event)
+        {
+            obj = EventConversion.FromCore(obj);
+        }
+
         obj["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version);
         return obj;
     }
+
+    /// <summary>A request body in the shape it is stored in.</summary>
+    private static JsonObject In(JsonObject obj, Target t) =>
+        t.Type.Builtin == BuiltinKind.EventsV1Event ? EventConversion.ToCore(obj) : obj;
 
     /// <summary>The fieldValidation query parameter; the server default is Warn.</summary>
     private static FieldValidation Validation(HttpContext ctx) => ctx.Request.Query["fieldValidation"].ToString() switch
@@ -441,12 +456,12 @@ internal sealed partial class ApiRequestHandler(
                 {
                     var created = applied.DeepClone().AsObject();
                     Meta.Of(created)["name"] = name;
-                    return created;
+                    return In(created, t);
                 }
 
-                var merged = (JsonObject)MergePatch.Apply(current, applied)!;
+                var merged = (JsonObject)MergePatch.Apply(Out(current, t), applied)!;
                 Meta.Of(merged)["resourceVersion"] = Meta.Str(applied, "resourceVersion") ?? Meta.ResourceVersion(current);
-                return merged;
+                return In(merged, t);
             }, new UpdateOptions(StatusSubresource: isStatus, CreateIfMissing: !isStatus, DryRun: dryRun, Validation: Validation(ctx)));
             AddWarnings(ctx, result);
             await WriteJsonAsync(ctx, result.Created ? 201 : 200, Out(result.Object, t), ct);
@@ -456,15 +471,14 @@ internal sealed partial class ApiRequestHandler(
         var patch = JsonNode.Parse(text);
         result = store.Update(t.Type, ns, name, current =>
         {
-            var input = current!.DeepClone().AsObject();
-            input["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version);
+            var input = Out(current!.DeepClone().AsObject(), t);
             var patched = contentType switch
             {
                 MediaTypes.JsonPatch => JsonPatch.Apply(input, patch),
                 MediaTypes.StrategicMergePatch => MergePatch.Apply(input, patch, strategic: true),
                 _ => MergePatch.Apply(input, patch),
             };
-            return patched as JsonObject ?? throw ApiException.BadRequest("the patch produced a non-object document");
+            return In(patched as JsonObject ?? throw ApiException.BadRequest("the patch produced a non-object document"), t);
         }, new UpdateOptions(StatusSubresource: isStatus, DryRun: dryRun, Validation: Validation(ctx)));
         AddWarnings(ctx, result);
         await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
@@ -509,10 +523,7 @@ internal sealed partial class ApiRequestHandler(
             metadata["continue"] = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new ContinueToken(listRv, Meta.Namespace(last), Meta.Name(last))));
         }
 
-        foreach (var item in items)
-        {
-            Out(item, t);
-        }
+        items = [.. items.Select(i => Out(i, t))];
 
         var tableVersion = MediaTypes.Negotiate(ctx.Request.Headers.Accept.ToString(), "Table", "meta.k8s.io", "v1", "v1beta1");
         if (tableVersion is not null)
@@ -534,7 +545,7 @@ internal sealed partial class ApiRequestHandler(
 
     private async Task WriteObjectAsync(HttpContext ctx, Target t, JsonObject obj, int code, CancellationToken ct)
     {
-        Out(obj, t);
+        obj = Out(obj, t);
         var tableVersion = MediaTypes.Negotiate(ctx.Request.Headers.Accept.ToString(), "Table", "meta.k8s.io", "v1", "v1beta1");
         if (tableVersion is not null)
         {
@@ -729,7 +740,7 @@ internal sealed partial class ApiRequestHandler(
 
     private JsonObject Render(Target t, JsonObject obj, string? tableVersion, string includeObject)
     {
-        Out(obj, t);
+        obj = Out(obj, t);
         if (tableVersion is null)
         {
             return obj;

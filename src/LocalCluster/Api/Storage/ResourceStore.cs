@@ -151,7 +151,7 @@ internal sealed partial class ResourceStore
             throw ApiException.AlreadyExists(type.Name, name);
         }
 
-        obj["apiVersion"] = ResourceType.ApiVersionOf(type.Group, type.StorageVersion);
+        obj["apiVersion"] = type.StorageApiVersion;
         obj["kind"] = type.Kind;
         meta["uid"] = Guid.NewGuid().ToString();
         meta["creationTimestamp"] = Now;
@@ -165,8 +165,9 @@ internal sealed partial class ResourceStore
             meta["generation"] = 1;
         }
 
-        if (type.Version(type.StorageVersion)!.HasStatus && type.IsCustom)
+        if (type.Version(type.StorageVersion)!.HasStatus)
         {
+            // Strategies of resources with a status subresource reset status on create (Namespace and CRD fill theirs below).
             obj.Remove("status");
         }
 
@@ -179,6 +180,9 @@ internal sealed partial class ResourceStore
                 break;
             case BuiltinKind.Secret:
                 obj["type"] ??= "Opaque";
+                break;
+            case BuiltinKind.Service:
+                ServiceStrategy.PrepareForCreate(obj, _objects.List(type.StorageKey, null));
                 break;
             case BuiltinKind.CustomResourceDefinition:
                 CrdStrategy.Validate(obj);
@@ -398,6 +402,11 @@ internal sealed partial class ResourceStore
                 {
                     updated["status"] = st.DeepClone();
                 }
+            }
+
+            if (type.Builtin == BuiltinKind.Service)
+            {
+                ServiceStrategy.KeepAllocated(updated, current);
             }
 
             if (type.Builtin == BuiltinKind.Namespace && !options.NamespaceFinalize)
