@@ -27,8 +27,10 @@ public sealed class KubeApiServer : IAsyncDisposable
     private readonly LifecycleController _controller;
     private readonly ApiRequestHandler _handler;
 
-    private KubeApiServer(WebApplication app, ApiRequestHandler handler, LifecycleController controller, Uri baseAddress, ResourceStore store)
+    private KubeApiServer(WebApplication app, ApiRequestHandler handler, LifecycleController controller, Uri baseAddress, ResourceStore store, FaultInjector faults, RequestCounters requests)
     {
+        Faults = faults;
+        Requests = requests;
         _app = app;
         _handler = handler;
         _controller = controller;
@@ -37,6 +39,12 @@ public sealed class KubeApiServer : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>Fault injection for tests: error rates, latency and watch drops, switchable while the server runs.</summary>
+    public FaultInjector Faults { get; }
+
+    /// <summary>Counts of resource requests by verb, resource and client.</summary>
+    public RequestCounters Requests { get; }
 
     internal ResourceStore Store { get; }
 
@@ -47,6 +55,8 @@ public sealed class KubeApiServer : IAsyncDisposable
         var registry = new ResourceRegistry();
         var store = new ResourceStore(new InMemoryObjectStore(), registry, options.Time, loggerFactory.CreateLogger<ResourceStore>(), options.WatchHistoryLimit);
         store.SeedNamespaces("default", "kube-system", "kube-public", "kube-node-lease");
+        var faults = new FaultInjector(options.FaultSeed, options.Time);
+        var requests = new RequestCounters();
 
         var handler = new ApiRequestHandler(
             store,
@@ -56,6 +66,8 @@ public sealed class KubeApiServer : IAsyncDisposable
             options.Time,
             options.ReadinessCheck,
             options.BookmarkInterval,
+            faults,
+            requests,
             loggerFactory.CreateLogger<ApiRequestHandler>());
 
         var uri = new Uri(options.Url);
@@ -76,7 +88,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         var port = new Uri(bound).Port;
         var baseAddress = new UriBuilder(uri.Scheme, uri.Host, port, "/").Uri;
         var controller = new LifecycleController(store, loggerFactory.CreateLogger<LifecycleController>());
-        return new KubeApiServer(app, handler, controller, baseAddress, store);
+        return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests);
     }
 
     public KubernetesClientConfiguration CreateClientConfiguration() => new() { Host = BaseAddress.ToString() };
@@ -121,5 +133,6 @@ public sealed class KubeApiServer : IAsyncDisposable
         _handler.Shutdown();
         await _app.StopAsync(TimeSpan.FromSeconds(2));
         await _app.DisposeAsync();
+        Faults.Dispose();
     }
 }

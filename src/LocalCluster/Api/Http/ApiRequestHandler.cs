@@ -25,6 +25,8 @@ internal sealed partial class ApiRequestHandler(
     TimeProvider time,
     Func<bool>? readiness,
     TimeSpan bookmarkInterval,
+    FaultInjector faults,
+    RequestCounters requests,
     ILogger logger)
 {
     private readonly CancellationTokenSource _shutdown = new();
@@ -48,6 +50,11 @@ internal sealed partial class ApiRequestHandler(
         {
             if (!ctx.Response.HasStarted)
             {
+                if (e.RetryAfterSeconds is { } retry)
+                {
+                    ctx.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
+                }
+
                 await WriteJsonAsync(ctx, e.Code, e.ToStatus(), ct);
             }
         }
@@ -233,6 +240,7 @@ internal sealed partial class ApiRequestHandler(
         var t = Resolve(group, version, segs);
         var q = ctx.Request.Query;
         var method = ctx.Request.Method;
+        await CountAndInjectFaultsAsync(ctx, t, ct);
         var dryRun = q["dryRun"].ToString() == "All";
         if (t.Name is null)
         {
@@ -310,6 +318,41 @@ internal sealed partial class ApiRequestHandler(
 
             default:
                 throw ApiException.MethodNotAllowed();
+        }
+    }
+
+    /// <summary>Records the request in the counters, then applies injected latency and failures before any store access.</summary>
+    private async Task CountAndInjectFaultsAsync(HttpContext ctx, Target t, CancellationToken ct)
+    {
+        var verb = (ctx.Request.Method, t.Name is null) switch
+        {
+            ("GET", true) => IsTrue(ctx.Request.Query["watch"]) ? "watch" : "list",
+            ("GET", false) => "get",
+            ("POST", _) => "create",
+            ("PUT", _) => "update",
+            ("PATCH", _) => "patch",
+            ("DELETE", true) => "deletecollection",
+            ("DELETE", false) => "delete",
+            (var m, _) => m.ToLowerInvariant(),
+        };
+        var resource = t.Subresource is null ? t.Type.Plural : $"{t.Type.Plural}/{t.Subresource}";
+        var client = ctx.Request.Headers.UserAgent.ToString();
+        requests.Record(new RequestKey(verb, resource, client));
+        var (latency, failure) = faults.Decide(new RequestInfo(verb, resource, client,
+            h => ctx.Request.Headers.TryGetValue(h, out var v) ? v.ToString() : null));
+        if (latency > TimeSpan.Zero)
+        {
+            await Task.Delay(latency, time, ct);
+        }
+
+        if (failure is not null)
+        {
+            throw failure.Kind switch
+            {
+                FaultKind.TooManyRequests => ApiException.TooManyRequests(failure.RetryAfterSeconds),
+                FaultKind.Conflict => ApiException.Conflict(t.Type.Name, t.Name ?? ""),
+                _ => ApiException.InternalError("injected fault"),
+            };
         }
     }
 
@@ -588,7 +631,8 @@ internal sealed partial class ApiRequestHandler(
 
     private async Task WatchAsync(HttpContext ctx, Target t, CancellationToken requestAborted)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, _shutdown.Token);
+        var dropped = faults.WatchDropToken;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, _shutdown.Token, dropped);
         var ct = linked.Token;
         var (labels, fields) = Selectors(ctx, t);
         var filter = Filter(t, labels, fields);
@@ -696,6 +740,10 @@ internal sealed partial class ApiRequestHandler(
                     // Timer fired: loop to emit a bookmark or end at the deadline.
                 }
             }
+        }
+        catch (OperationCanceledException) when (dropped.IsCancellationRequested && !requestAborted.IsCancellationRequested)
+        {
+            // Injected watch drop: end the stream cleanly, clients re-watch from their last resourceVersion.
         }
         finally
         {
