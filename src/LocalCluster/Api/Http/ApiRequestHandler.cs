@@ -27,6 +27,7 @@ internal sealed partial class ApiRequestHandler(
     TimeSpan bookmarkInterval,
     FaultInjector faults,
     RequestCounters requests,
+    Func<AccessPolicy> access,
     ILogger logger)
 {
     private readonly CancellationTokenSource _shutdown = new();
@@ -56,6 +57,13 @@ internal sealed partial class ApiRequestHandler(
                 }
 
                 await WriteJsonAsync(ctx, e.Code, e.ToStatus(), ct);
+            }
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            if (!ctx.Response.HasStarted)
+            {
+                await WriteJsonAsync(ctx, 400, ApiException.BadRequest($"error decoding YAML: {e.Message}").ToStatus(), ct);
             }
         }
         catch (JsonException e)
@@ -241,6 +249,20 @@ internal sealed partial class ApiRequestHandler(
         var q = ctx.Request.Query;
         var method = ctx.Request.Method;
         await CountAndInjectFaultsAsync(ctx, t, ct);
+        if (t.Type.IsReview)
+        {
+            if (method != "POST" || t.Name is not null)
+            {
+                throw ApiException.MethodNotAllowed();
+            }
+
+            var review = CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t);
+            var auth = ctx.Request.Headers.Authorization.ToString();
+            var token = auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth["Bearer ".Length..].Trim() : null;
+            await WriteJsonAsync(ctx, 201, Reviews.Answer(t.Type, t.Version, t.Namespace, review, token, access()), ct);
+            return;
+        }
+
         var dryRun = q["dryRun"].ToString() == "All";
         if (t.Name is null)
         {
@@ -360,6 +382,28 @@ internal sealed partial class ApiRequestHandler(
 
     private static JsonObject CheckBodyIdentity(JsonObject body, Target t)
     {
+        // Type errors the real decoder reports before anything else (an apiVersion that is a list, metadata a string…).
+        foreach (var (field, ok) in new (string, Func<JsonNode, bool>)[]
+                 {
+                     ("apiVersion", n => n is JsonValue v && v.GetValueKind() == JsonValueKind.String),
+                     ("kind", n => n is JsonValue v && v.GetValueKind() == JsonValueKind.String),
+                     ("metadata", n => n is JsonObject),
+                 })
+        {
+            if (body[field] is { } node && !ok(node))
+            {
+                throw ApiException.BadRequest($"error decoding request body: field {field} has the wrong type ({node.GetValueKind()})");
+            }
+        }
+
+        foreach (var field in (string[])["name", "namespace", "generateName", "resourceVersion", "uid"])
+        {
+            if (body["metadata"]?[field] is { } node && !(node is JsonValue v && v.GetValueKind() == JsonValueKind.String))
+            {
+                throw ApiException.BadRequest($"error decoding request body: metadata.{field} must be a string");
+            }
+        }
+
         var expected = ResourceType.ApiVersionOf(t.Type.Group, t.Version);
         if (body["apiVersion"] is JsonValue av && av.ToString() is { Length: > 0 } given && given != expected)
         {

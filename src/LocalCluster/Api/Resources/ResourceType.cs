@@ -31,6 +31,10 @@ internal enum BuiltinKind
     ClusterRole,
     RoleBinding,
     ClusterRoleBinding,
+    TokenReview,
+    SubjectAccessReview,
+    SelfSubjectAccessReview,
+    LocalSubjectAccessReview,
 }
 
 /// <summary>A CRD <c>additionalPrinterColumns</c> entry.</summary>
@@ -51,6 +55,12 @@ internal sealed record ResourceType
     public IReadOnlyList<string> Categories { get; init; } = [];
     public required IReadOnlyList<ResourceVersion> Versions { get; init; }
     public BuiltinKind Builtin { get; init; }
+
+    /// <summary>Verbs served (discovery lists them); the review kinds are create-only and never stored.</summary>
+    public IReadOnlyList<string> Verbs { get; init; } = StandardVerbs;
+
+    public bool IsReview => Builtin is BuiltinKind.TokenReview or BuiltinKind.SubjectAccessReview
+        or BuiltinKind.SelfSubjectAccessReview or BuiltinKind.LocalSubjectAccessReview;
 
     /// <summary>Custom resources: no unconditional update, no strategic merge patch, generation always.</summary>
     public bool IsCustom => Builtin == BuiltinKind.None;
