@@ -27,8 +27,11 @@ public sealed class KubeApiServer : IAsyncDisposable
     private readonly LifecycleController _controller;
     private readonly ApiRequestHandler _handler;
 
-    private KubeApiServer(WebApplication app, ApiRequestHandler handler, LifecycleController controller, Uri baseAddress, ResourceStore store)
+    private KubeApiServer(WebApplication app, ApiRequestHandler handler, LifecycleController controller, Uri baseAddress, ResourceStore store, FaultInjector faults, RequestCounters requests, System.Runtime.CompilerServices.StrongBox<AccessPolicy> access)
     {
+        _access = access;
+        Faults = faults;
+        Requests = requests;
         _app = app;
         _handler = handler;
         _controller = controller;
@@ -37,6 +40,22 @@ public sealed class KubeApiServer : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>Fault injection for tests: error rates, latency and watch drops, switchable while the server runs.</summary>
+    public FaultInjector Faults { get; }
+
+    /// <summary>The policy TokenReview and SubjectAccessReview answer with; replace it or change it at run time.</summary>
+    public AccessPolicy Access
+    {
+        get => _access.Value!;
+        set => _access.Value = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    // Shared with the request handler, which may serve a review before this object exists.
+    private readonly System.Runtime.CompilerServices.StrongBox<AccessPolicy> _access;
+
+    /// <summary>Counts of resource requests by verb, resource and client.</summary>
+    public RequestCounters Requests { get; }
 
     internal ResourceStore Store { get; }
 
@@ -47,6 +66,9 @@ public sealed class KubeApiServer : IAsyncDisposable
         var registry = new ResourceRegistry();
         var store = new ResourceStore(new InMemoryObjectStore(), registry, options.Time, loggerFactory.CreateLogger<ResourceStore>(), options.WatchHistoryLimit);
         store.SeedNamespaces("default", "kube-system", "kube-public", "kube-node-lease");
+        var faults = new FaultInjector(options.FaultSeed, options.Time);
+        var access = new System.Runtime.CompilerServices.StrongBox<AccessPolicy>(options.Access ?? new AccessPolicy());
+        var requests = new RequestCounters();
 
         var handler = new ApiRequestHandler(
             store,
@@ -56,6 +78,9 @@ public sealed class KubeApiServer : IAsyncDisposable
             options.Time,
             options.ReadinessCheck,
             options.BookmarkInterval,
+            faults,
+            requests,
+            () => access.Value!,
             loggerFactory.CreateLogger<ApiRequestHandler>());
 
         var uri = new Uri(options.Url);
@@ -76,7 +101,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         var port = new Uri(bound).Port;
         var baseAddress = new UriBuilder(uri.Scheme, uri.Host, port, "/").Uri;
         var controller = new LifecycleController(store, loggerFactory.CreateLogger<LifecycleController>());
-        return new KubeApiServer(app, handler, controller, baseAddress, store);
+        return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests, access);
     }
 
     public KubernetesClientConfiguration CreateClientConfiguration() => new() { Host = BaseAddress.ToString() };
@@ -121,5 +146,6 @@ public sealed class KubeApiServer : IAsyncDisposable
         _handler.Shutdown();
         await _app.StopAsync(TimeSpan.FromSeconds(2));
         await _app.DisposeAsync();
+        Faults.Dispose();
     }
 }

@@ -14,6 +14,12 @@ public sealed record KubeApiServerOptions
     /// <summary><c>/readyz</c> answers 200 "ok" only when this returns true (null = always ready).</summary>
     public Func<bool>? ReadinessCheck { get; init; }
 
+    /// <summary>Initial policy for TokenReview/SubjectAccessReview (null: allow-all, no tokens); see <see cref="KubeApiServer.Access"/>.</summary>
+    public AccessPolicy? Access { get; init; }
+
+    /// <summary>Seed of the random generator behind <see cref="KubeApiServer.Faults"/> error rates.</summary>
+    public int FaultSeed { get; init; } = 1;
+
     /// <summary>How many storage events watches can resume from before a 410 Expired (etcd compaction window).</summary>
     internal int WatchHistoryLimit { get; init; } = 10_000;
 

@@ -118,7 +118,7 @@ internal sealed partial class DiscoveryDocuments(ResourceRegistry registry)
                 ["singularName"] = t.Singular,
                 ["namespaced"] = t.Namespaced,
                 ["kind"] = t.Kind,
-                ["verbs"] = Strings(ResourceType.StandardVerbs),
+                ["verbs"] = Strings(t.Verbs),
             };
             if (t.ShortNames.Count > 0)
             {
@@ -172,7 +172,7 @@ internal sealed partial class DiscoveryDocuments(ResourceRegistry registry)
                         ["responseKind"] = kind,
                         ["scope"] = t.Namespaced ? "Namespaced" : "Cluster",
                         ["singularResource"] = t.Singular,
-                        ["verbs"] = Strings(ResourceType.StandardVerbs),
+                        ["verbs"] = Strings(t.Verbs),
                     };
                     if (t.ShortNames.Count > 0)
                     {

@@ -10,6 +10,9 @@ internal sealed class ApiException(int code, string reason, string message, Json
     public string Reason { get; } = reason;
     public JsonObject? Details { get; } = details;
 
+    /// <summary>Sent as the <c>Retry-After</c> header (429).</summary>
+    public int? RetryAfterSeconds { get; private init; }
+
     public JsonObject ToStatus() => StatusBody.Failure(Code, Reason, Message, Details?.DeepClone().AsObject());
 
     public static ApiException NotFound(ResourceName r, string name) =>
@@ -37,6 +40,12 @@ internal sealed class ApiException(int code, string reason, string message, Json
 
     public static ApiException UnsupportedMediaType(string contentType, IEnumerable<string> supported) =>
         new(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: {string.Join(", ", supported)}", new JsonObject());
+
+    public static ApiException TooManyRequests(int retryAfterSeconds) =>
+        new(429, "TooManyRequests", "Too many requests, please try again later.", new JsonObject { ["retryAfterSeconds"] = retryAfterSeconds }) { RetryAfterSeconds = retryAfterSeconds };
+
+    public static ApiException InternalError(string cause) =>
+        new(500, "InternalError", $"Internal error occurred: {cause}", new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["message"] = cause }) });
 
     public static ApiException Gone(string message) => new(410, "Expired", message, new JsonObject());
 

@@ -8,6 +8,7 @@ using Vers.LocalCluster.Api.Discovery;
 using Vers.LocalCluster.Api.OpenApi;
 using Vers.LocalCluster.Api.Patching;
 using Vers.LocalCluster.Api.Resources;
+using Vers.LocalCluster.Api.Schema;
 using Vers.LocalCluster.Api.Selectors;
 using Vers.LocalCluster.Api.Storage;
 using Vers.LocalCluster.Api.Tables;
@@ -24,6 +25,9 @@ internal sealed partial class ApiRequestHandler(
     TimeProvider time,
     Func<bool>? readiness,
     TimeSpan bookmarkInterval,
+    FaultInjector faults,
+    RequestCounters requests,
+    Func<AccessPolicy> access,
     ILogger logger)
 {
     private readonly CancellationTokenSource _shutdown = new();
@@ -47,7 +51,19 @@ internal sealed partial class ApiRequestHandler(
         {
             if (!ctx.Response.HasStarted)
             {
+                if (e.RetryAfterSeconds is { } retry)
+                {
+                    ctx.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
+                }
+
                 await WriteJsonAsync(ctx, e.Code, e.ToStatus(), ct);
+            }
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            if (!ctx.Response.HasStarted)
+            {
+                await WriteJsonAsync(ctx, 400, ApiException.BadRequest($"error decoding YAML: {e.Message}").ToStatus(), ct);
             }
         }
         catch (JsonException e)
@@ -232,6 +248,21 @@ internal sealed partial class ApiRequestHandler(
         var t = Resolve(group, version, segs);
         var q = ctx.Request.Query;
         var method = ctx.Request.Method;
+        await CountAndInjectFaultsAsync(ctx, t, ct);
+        if (t.Type.IsReview)
+        {
+            if (method != "POST" || t.Name is not null)
+            {
+                throw ApiException.MethodNotAllowed();
+            }
+
+            var review = CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t);
+            var auth = ctx.Request.Headers.Authorization.ToString();
+            var token = auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth["Bearer ".Length..].Trim() : null;
+            await WriteJsonAsync(ctx, 201, Reviews.Answer(t.Type, t.Version, t.Namespace, review, token, access()), ct);
+            return;
+        }
+
         var dryRun = q["dryRun"].ToString() == "All";
         if (t.Name is null)
         {
@@ -245,9 +276,15 @@ internal sealed partial class ApiRequestHandler(
                     return;
                 case "POST" when t.Namespace is not null || !t.Type.Namespaced:
                 {
-                    var body = await ReadObjectBodyAsync(ctx, t, ct);
-                    var created = store.Create(t.Type, t.Namespace ?? "", CheckBodyIdentity(body, t), dryRun);
-                    await WriteJsonAsync(ctx, 201, Out(created, t), ct);
+                    var body = CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t);
+                    if (t.Type.Builtin == BuiltinKind.EventsV1Event)
+                    {
+                        EventConversion.ValidateCreate(body);
+                    }
+
+                    var created = store.Create(t.Type, t.Namespace ?? "", In(body, t), dryRun, Validation(ctx));
+                    AddWarnings(ctx, created);
+                    await WriteJsonAsync(ctx, 201, Out(created.Object, t), ct);
                     return;
                 }
 
@@ -272,9 +309,10 @@ internal sealed partial class ApiRequestHandler(
 
             case "PUT":
             {
-                var body = CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t);
+                var body = In(CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t), t);
                 var result = store.Update(t.Type, ns, t.Name, _ => body, new UpdateOptions(
-                    StatusSubresource: isStatus, RequireResourceVersion: true, DryRun: dryRun, NamespaceFinalize: t.Subresource == "finalize"));
+                    StatusSubresource: isStatus, RequireResourceVersion: true, DryRun: dryRun, NamespaceFinalize: t.Subresource == "finalize", Validation: Validation(ctx)));
+                AddWarnings(ctx, result);
                 await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
                 return;
             }
@@ -305,10 +343,67 @@ internal sealed partial class ApiRequestHandler(
         }
     }
 
+    /// <summary>Records the request in the counters, then applies injected latency and failures before any store access.</summary>
+    private async Task CountAndInjectFaultsAsync(HttpContext ctx, Target t, CancellationToken ct)
+    {
+        var verb = (ctx.Request.Method, t.Name is null) switch
+        {
+            ("GET", true) => IsTrue(ctx.Request.Query["watch"]) ? "watch" : "list",
+            ("GET", false) => "get",
+            ("POST", _) => "create",
+            ("PUT", _) => "update",
+            ("PATCH", _) => "patch",
+            ("DELETE", true) => "deletecollection",
+            ("DELETE", false) => "delete",
+            (var m, _) => m.ToLowerInvariant(),
+        };
+        var resource = t.Subresource is null ? t.Type.Plural : $"{t.Type.Plural}/{t.Subresource}";
+        var client = ctx.Request.Headers.UserAgent.ToString();
+        requests.Record(new RequestKey(verb, resource, client));
+        var (latency, failure) = faults.Decide(new RequestInfo(verb, resource, client,
+            h => ctx.Request.Headers.TryGetValue(h, out var v) ? v.ToString() : null));
+        if (latency > TimeSpan.Zero)
+        {
+            await Task.Delay(latency, time, ct);
+        }
+
+        if (failure is not null)
+        {
+            throw failure.Kind switch
+            {
+                FaultKind.TooManyRequests => ApiException.TooManyRequests(failure.RetryAfterSeconds),
+                FaultKind.Conflict => ApiException.Conflict(t.Type.Name, t.Name ?? ""),
+                _ => ApiException.InternalError("injected fault"),
+            };
+        }
+    }
+
     private static bool IsTrue(Microsoft.Extensions.Primitives.StringValues v) => v.ToString() is "true" or "1" or "True";
 
     private static JsonObject CheckBodyIdentity(JsonObject body, Target t)
     {
+        // Type errors the real decoder reports before anything else (an apiVersion that is a list, metadata a string…).
+        foreach (var (field, ok) in new (string, Func<JsonNode, bool>)[]
+                 {
+                     ("apiVersion", n => n is JsonValue v && v.GetValueKind() == JsonValueKind.String),
+                     ("kind", n => n is JsonValue v && v.GetValueKind() == JsonValueKind.String),
+                     ("metadata", n => n is JsonObject),
+                 })
+        {
+            if (body[field] is { } node && !ok(node))
+            {
+                throw ApiException.BadRequest($"error decoding request body: field {field} has the wrong type ({node.GetValueKind()})");
+            }
+        }
+
+        foreach (var field in (string[])["name", "namespace", "generateName", "resourceVersion", "uid"])
+        {
+            if (body["metadata"]?[field] is { } node && !(node is JsonValue v && v.GetValueKind() == JsonValueKind.String))
+            {
+                throw ApiException.BadRequest($"error decoding request body: metadata.{field} must be a string");
+            }
+        }
+
         var expected = ResourceType.ApiVersionOf(t.Type.Group, t.Version);
         if (body["apiVersion"] is JsonValue av && av.ToString() is { Length: > 0 } given && given != expected)
         {
@@ -337,10 +432,38 @@ internal sealed partial class ApiRequestHandler(
         return body;
     }
 
-    private JsonObject Out(JsonObject obj, Target t)
+    /// <summary>A stored object as the requested resource and version serve it (defaults on read, cross-served kinds converted).</summary>
+    private static JsonObject Out(JsonObject obj, Target t)
     {
+        ResourceStore.DefaultOnRead(t.Type, obj);
+        if (t.Type.Builtin == BuiltinKind.EventsV1Event)
+        {
+            obj = EventConversion.FromCore(obj);
+        }
+
         obj["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version);
         return obj;
+    }
+
+    /// <summary>A request body in the shape it is stored in.</summary>
+    private static JsonObject In(JsonObject obj, Target t) =>
+        t.Type.Builtin == BuiltinKind.EventsV1Event ? EventConversion.ToCore(obj) : obj;
+
+    /// <summary>The fieldValidation query parameter; the server default is Warn.</summary>
+    private static FieldValidation Validation(HttpContext ctx) => ctx.Request.Query["fieldValidation"].ToString() switch
+    {
+        "Strict" => FieldValidation.Strict,
+        "Ignore" => FieldValidation.Ignore,
+        "" or "Warn" => FieldValidation.Warn,
+        var other => throw ApiException.BadRequest($"fieldValidation parameter unsupported: {other}"),
+    };
+
+    private static void AddWarnings(HttpContext ctx, WriteResult result)
+    {
+        foreach (var w in result.Warnings)
+        {
+            ctx.Response.Headers.Append("Warning", $"299 - {StructuralSchema.Quote(w)}");
+        }
     }
 
     private static async Task<string> ReadBodyTextAsync(HttpContext ctx, CancellationToken ct)
@@ -420,13 +543,14 @@ internal sealed partial class ApiRequestHandler(
                 {
                     var created = applied.DeepClone().AsObject();
                     Meta.Of(created)["name"] = name;
-                    return created;
+                    return In(created, t);
                 }
 
-                var merged = (JsonObject)MergePatch.Apply(current, applied)!;
+                var merged = (JsonObject)MergePatch.Apply(Out(current, t), applied)!;
                 Meta.Of(merged)["resourceVersion"] = Meta.Str(applied, "resourceVersion") ?? Meta.ResourceVersion(current);
-                return merged;
-            }, new UpdateOptions(StatusSubresource: isStatus, CreateIfMissing: !isStatus, DryRun: dryRun));
+                return In(merged, t);
+            }, new UpdateOptions(StatusSubresource: isStatus, CreateIfMissing: !isStatus, DryRun: dryRun, Validation: Validation(ctx)));
+            AddWarnings(ctx, result);
             await WriteJsonAsync(ctx, result.Created ? 201 : 200, Out(result.Object, t), ct);
             return;
         }
@@ -434,16 +558,16 @@ internal sealed partial class ApiRequestHandler(
         var patch = JsonNode.Parse(text);
         result = store.Update(t.Type, ns, name, current =>
         {
-            var input = current!.DeepClone().AsObject();
-            input["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version);
+            var input = Out(current!.DeepClone().AsObject(), t);
             var patched = contentType switch
             {
                 MediaTypes.JsonPatch => JsonPatch.Apply(input, patch),
                 MediaTypes.StrategicMergePatch => MergePatch.Apply(input, patch, strategic: true),
                 _ => MergePatch.Apply(input, patch),
             };
-            return patched as JsonObject ?? throw ApiException.BadRequest("the patch produced a non-object document");
-        }, new UpdateOptions(StatusSubresource: isStatus, DryRun: dryRun));
+            return In(patched as JsonObject ?? throw ApiException.BadRequest("the patch produced a non-object document"), t);
+        }, new UpdateOptions(StatusSubresource: isStatus, DryRun: dryRun, Validation: Validation(ctx)));
+        AddWarnings(ctx, result);
         await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
     }
 
@@ -486,10 +610,7 @@ internal sealed partial class ApiRequestHandler(
             metadata["continue"] = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new ContinueToken(listRv, Meta.Namespace(last), Meta.Name(last))));
         }
 
-        foreach (var item in items)
-        {
-            Out(item, t);
-        }
+        items = [.. items.Select(i => Out(i, t))];
 
         var tableVersion = MediaTypes.Negotiate(ctx.Request.Headers.Accept.ToString(), "Table", "meta.k8s.io", "v1", "v1beta1");
         if (tableVersion is not null)
@@ -511,7 +632,7 @@ internal sealed partial class ApiRequestHandler(
 
     private async Task WriteObjectAsync(HttpContext ctx, Target t, JsonObject obj, int code, CancellationToken ct)
     {
-        Out(obj, t);
+        obj = Out(obj, t);
         var tableVersion = MediaTypes.Negotiate(ctx.Request.Headers.Accept.ToString(), "Table", "meta.k8s.io", "v1", "v1beta1");
         if (tableVersion is not null)
         {
@@ -554,7 +675,8 @@ internal sealed partial class ApiRequestHandler(
 
     private async Task WatchAsync(HttpContext ctx, Target t, CancellationToken requestAborted)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, _shutdown.Token);
+        var dropped = faults.WatchDropToken;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, _shutdown.Token, dropped);
         var ct = linked.Token;
         var (labels, fields) = Selectors(ctx, t);
         var filter = Filter(t, labels, fields);
@@ -663,6 +785,10 @@ internal sealed partial class ApiRequestHandler(
                 }
             }
         }
+        catch (OperationCanceledException) when (dropped.IsCancellationRequested && !requestAborted.IsCancellationRequested)
+        {
+            // Injected watch drop: end the stream cleanly, clients re-watch from their last resourceVersion.
+        }
         finally
         {
             store.StopWatch(subscription);
@@ -706,7 +832,7 @@ internal sealed partial class ApiRequestHandler(
 
     private JsonObject Render(Target t, JsonObject obj, string? tableVersion, string includeObject)
     {
-        Out(obj, t);
+        obj = Out(obj, t);
         if (tableVersion is null)
         {
             return obj;

@@ -59,6 +59,12 @@ internal sealed class OpenApiDocuments(ResourceRegistry registry, string serverV
             schemas[schemaName] = KindSchema(t, version, gvk);
             schemas[schemaName + "List"] = ListSchema(t, schemaName, version);
             var prefix = "/" + PathKey(group, version) + (t.Namespaced ? "/namespaces/{namespace}/" : "/") + t.Plural;
+            if (t.IsReview)
+            {
+                paths[prefix] = new JsonObject { ["post"] = Operation($"create{t.Kind}", "post", gvk, t.Namespaced, false, schemaName) };
+                continue;
+            }
+
             paths[prefix] = new JsonObject
             {
                 ["get"] = Operation($"list{t.Kind}", "list", gvk, t.Namespaced, false, schemaName + "List"),
@@ -104,6 +110,8 @@ internal sealed class OpenApiDocuments(ResourceRegistry registry, string serverV
             "" => "core",
             "coordination.k8s.io" => "coordination",
             "events.k8s.io" => "events",
+            "authentication.k8s.io" => "authentication",
+            "authorization.k8s.io" => "authorization",
             _ => t.Group.Split('.')[0],
         };
         return t.Builtin == BuiltinKind.CustomResourceDefinition

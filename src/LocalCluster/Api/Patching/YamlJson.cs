@@ -22,13 +22,13 @@ internal static partial class YamlJson
         try
         {
             stream.Load(new StringReader(text));
+            return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
         }
-        catch (YamlException e)
+        catch (Exception e) when (e is YamlException or InvalidOperationException or InvalidCastException)
         {
+            // Syntax errors, and shapes JSON cannot hold (non-scalar keys): the real server's decoder says 400 too.
             throw ApiException.BadRequest($"error converting YAML to JSON: {e.Message}");
         }
-
-        return stream.Documents.Count == 0 ? null : Convert(stream.Documents[0].RootNode);
     }
 
     private static JsonNode? Convert(YamlNode node) => node switch

@@ -26,6 +26,7 @@ internal sealed class ResourceRegistry
         return type?.Version(version) is null ? null : type;
     }
 
+    /// <summary>The resource that owns a storage bucket (the core one for cross-served buckets: it comes first).</summary>
     public ResourceType? FindByStorageKey(string storageKey) =>
         Builtins.FirstOrDefault(t => t.StorageKey == storageKey) ?? _custom.GetValueOrDefault(storageKey);
 
@@ -99,7 +100,19 @@ internal sealed class ResourceRegistry
             new() { Group = "", Plural = "serviceaccounts", Singular = "serviceaccount", Kind = "ServiceAccount", ListKind = "ServiceAccountList", Namespaced = true, ShortNames = ["sa"], Versions = [V("v1")], Builtin = BuiltinKind.ServiceAccount },
             new() { Group = "", Plural = "events", Singular = "event", Kind = "Event", ListKind = "EventList", Namespaced = true, ShortNames = ["ev"], Versions = [V("v1")], Builtin = BuiltinKind.CoreEvent },
             new() { Group = "coordination.k8s.io", Plural = "leases", Singular = "lease", Kind = "Lease", ListKind = "LeaseList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Lease },
-            new() { Group = "events.k8s.io", Plural = "events", Singular = "event", Kind = "Event", ListKind = "EventList", Namespaced = true, ShortNames = ["ev"], Versions = [V("v1")], Builtin = BuiltinKind.EventsV1Event },
+            new() { Group = "events.k8s.io", Plural = "events", Singular = "event", Kind = "Event", ListKind = "EventList", Namespaced = true, ShortNames = ["ev"], Versions = [V("v1")], Builtin = BuiltinKind.EventsV1Event, StorageKey = "/events", StorageApiVersion = "v1" },
+            new() { Group = "", Plural = "services", Singular = "service", Kind = "Service", ListKind = "ServiceList", Namespaced = true, ShortNames = ["svc"], Categories = ["all"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Service },
+            new() { Group = "apps", Plural = "deployments", Singular = "deployment", Kind = "Deployment", ListKind = "DeploymentList", Namespaced = true, ShortNames = ["deploy"], Categories = ["all"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Deployment },
+            new() { Group = "policy", Plural = "poddisruptionbudgets", Singular = "poddisruptionbudget", Kind = "PodDisruptionBudget", ListKind = "PodDisruptionBudgetList", Namespaced = true, ShortNames = ["pdb"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PodDisruptionBudget },
+            new() { Group = "networking.k8s.io", Plural = "networkpolicies", Singular = "networkpolicy", Kind = "NetworkPolicy", ListKind = "NetworkPolicyList", Namespaced = true, ShortNames = ["netpol"], Versions = [V("v1")], Builtin = BuiltinKind.NetworkPolicy },
+            new() { Group = "rbac.authorization.k8s.io", Plural = "roles", Singular = "role", Kind = "Role", ListKind = "RoleList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Role },
+            new() { Group = "rbac.authorization.k8s.io", Plural = "clusterroles", Singular = "clusterrole", Kind = "ClusterRole", ListKind = "ClusterRoleList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.ClusterRole },
+            new() { Group = "rbac.authorization.k8s.io", Plural = "rolebindings", Singular = "rolebinding", Kind = "RoleBinding", ListKind = "RoleBindingList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.RoleBinding },
+            new() { Group = "rbac.authorization.k8s.io", Plural = "clusterrolebindings", Singular = "clusterrolebinding", Kind = "ClusterRoleBinding", ListKind = "ClusterRoleBindingList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.ClusterRoleBinding },
+            new() { Group = "authentication.k8s.io", Plural = "tokenreviews", Singular = "tokenreview", Kind = "TokenReview", ListKind = "TokenReviewList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.TokenReview, Verbs = ["create"] },
+            new() { Group = "authorization.k8s.io", Plural = "subjectaccessreviews", Singular = "subjectaccessreview", Kind = "SubjectAccessReview", ListKind = "SubjectAccessReviewList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.SubjectAccessReview, Verbs = ["create"] },
+            new() { Group = "authorization.k8s.io", Plural = "selfsubjectaccessreviews", Singular = "selfsubjectaccessreview", Kind = "SelfSubjectAccessReview", ListKind = "SelfSubjectAccessReviewList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.SelfSubjectAccessReview, Verbs = ["create"] },
+            new() { Group = "authorization.k8s.io", Plural = "localsubjectaccessreviews", Singular = "localsubjectaccessreview", Kind = "LocalSubjectAccessReview", ListKind = "LocalSubjectAccessReviewList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.LocalSubjectAccessReview, Verbs = ["create"] },
             new() { Group = "apiextensions.k8s.io", Plural = "customresourcedefinitions", Singular = "customresourcedefinition", Kind = "CustomResourceDefinition", ListKind = "CustomResourceDefinitionList", Namespaced = false, ShortNames = ["crd", "crds"], Categories = ["api-extensions"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.CustomResourceDefinition },
         ];
     }

@@ -23,6 +23,18 @@ internal enum BuiltinKind
     EventsV1Event,
     Lease,
     CustomResourceDefinition,
+    Service,
+    Deployment,
+    PodDisruptionBudget,
+    NetworkPolicy,
+    Role,
+    ClusterRole,
+    RoleBinding,
+    ClusterRoleBinding,
+    TokenReview,
+    SubjectAccessReview,
+    SelfSubjectAccessReview,
+    LocalSubjectAccessReview,
 }
 
 /// <summary>A CRD <c>additionalPrinterColumns</c> entry.</summary>
@@ -44,20 +56,53 @@ internal sealed record ResourceType
     public required IReadOnlyList<ResourceVersion> Versions { get; init; }
     public BuiltinKind Builtin { get; init; }
 
+    /// <summary>Verbs served (discovery lists them); the review kinds are create-only and never stored.</summary>
+    public IReadOnlyList<string> Verbs { get; init; } = StandardVerbs;
+
+    public bool IsReview => Builtin is BuiltinKind.TokenReview or BuiltinKind.SubjectAccessReview
+        or BuiltinKind.SelfSubjectAccessReview or BuiltinKind.LocalSubjectAccessReview;
+
     /// <summary>Custom resources: no unconditional update, no strategic merge patch, generation always.</summary>
     public bool IsCustom => Builtin == BuiltinKind.None;
 
-    /// <summary>Whether metadata.generation is maintained (CRs and CRDs).</summary>
-    public bool TracksGeneration => IsCustom || Builtin == BuiltinKind.CustomResourceDefinition;
+    /// <summary>Whether metadata.generation is maintained (CRs, CRDs and the built-ins whose strategies set it).</summary>
+    public bool TracksGeneration => IsCustom || Builtin is BuiltinKind.CustomResourceDefinition or BuiltinKind.Deployment
+        or BuiltinKind.PodDisruptionBudget or BuiltinKind.NetworkPolicy;
 
     public bool AllowsUnconditionalUpdate => !IsCustom && Builtin != BuiltinKind.CustomResourceDefinition;
 
     public ResourceName Name => new(Group, Plural);
 
-    /// <summary>Storage bucket key; one per (group, plural).</summary>
-    public string StorageKey => $"{Group}/{Plural}";
+    /// <summary>
+    /// Storage bucket key; one per (group, plural), except for resources cross-served from another one's storage
+    /// (events.k8s.io/v1 events live in the core events bucket, as in the real server).
+    /// </summary>
+    public string StorageKey
+    {
+        get => _storageKey ?? $"{Group}/{Plural}";
+        init => _storageKey = value;
+    }
+
+    private readonly string? _storageKey;
+
+    /// <summary>The apiVersion objects are stored in (differs from this resource's own for cross-served resources).</summary>
+    public string StorageApiVersion
+    {
+        get => _storageApiVersion ?? ApiVersionOf(Group, StorageVersion);
+        init => _storageApiVersion = value;
+    }
+
+    private readonly string? _storageApiVersion;
 
     public string StorageVersion => Versions.First(v => v.Storage).Name;
+
+    /// <summary>The storage version's openAPIV3Schema (CRDs), used for pruning, defaulting and validation.</summary>
+    public JsonObject? StorageSchema => Versions.First(v => v.Storage).Schema;
+
+    /// <summary>Whether reads must apply defaults; computed once per registered type.</summary>
+    public bool StorageSchemaHasDefaults => _hasDefaults ??= Schema.StructuralSchema.HasDefaults(StorageSchema);
+
+    private bool? _hasDefaults;
 
     public ResourceVersion? Version(string version) => Versions.FirstOrDefault(v => v.Served && v.Name == version);
 

@@ -87,7 +87,8 @@ internal sealed class FieldSelector
         {
             BuiltinKind.Namespace => field == "status.phase",
             BuiltinKind.Secret => field == "type",
-            BuiltinKind.CoreEvent => field is "involvedObject.kind" or "involvedObject.namespace" or "involvedObject.name"
+            // events.k8s.io is served from the core storage, so it selects on the same (core) fields.
+            BuiltinKind.CoreEvent or BuiltinKind.EventsV1Event => field is "involvedObject.kind" or "involvedObject.namespace" or "involvedObject.name"
                 or "involvedObject.uid" or "involvedObject.apiVersion" or "involvedObject.resourceVersion"
                 or "involvedObject.fieldPath" or "reason" or "reportingComponent" or "source" or "type",
             _ => false,

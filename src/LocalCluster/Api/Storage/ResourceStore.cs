@@ -3,17 +3,22 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Vers.LocalCluster.Api.Http;
 using Vers.LocalCluster.Api.Resources;
+using Vers.LocalCluster.Api.Schema;
 using Vers.LocalCluster.Api.Watch;
 
 namespace Vers.LocalCluster.Api.Storage;
 
 /// <summary>How an update request treats the object it is given.</summary>
-internal sealed record UpdateOptions(bool StatusSubresource = false, bool RequireResourceVersion = false, bool CreateIfMissing = false, bool DryRun = false, bool NamespaceFinalize = false);
+internal sealed record UpdateOptions(bool StatusSubresource = false, bool RequireResourceVersion = false, bool CreateIfMissing = false, bool DryRun = false, bool NamespaceFinalize = false, FieldValidation Validation = FieldValidation.Warn);
 
 internal sealed record DeleteOptions(string? PreconditionUid = null, string? PreconditionResourceVersion = null, string? PropagationPolicy = null, bool DryRun = false);
 
 /// <summary>Result of a write: the stored object and whether it was created (201) or removed.</summary>
-internal sealed record WriteResult(JsonObject Object, bool Created = false, bool Removed = false);
+internal sealed record WriteResult(JsonObject Object, bool Created = false, bool Removed = false)
+{
+    /// <summary>Warning texts for the response's <c>Warning: 299</c> headers (unknown fields with fieldValidation=Warn).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>
 /// The apiserver's registry layer: strategies (server-owned fields, status separation, generation, finalizers) over a
@@ -90,22 +95,23 @@ internal sealed partial class ResourceStore
         }
     }
 
-    public JsonObject Create(ResourceType type, string ns, JsonObject body, bool dryRun = false)
+    public WriteResult Create(ResourceType type, string ns, JsonObject body, bool dryRun = false, FieldValidation validation = FieldValidation.Warn)
     {
         WriteResult result;
         lock (_gate)
         {
-            result = CreateLocked(type, ns, body, dryRun);
+            result = CreateLocked(type, ns, body, dryRun, validation);
         }
 
         OnChanged();
-        return result.Object;
+        return result;
     }
 
-    private WriteResult CreateLocked(ResourceType type, string ns, JsonObject body, bool dryRun)
+    private WriteResult CreateLocked(ResourceType type, string ns, JsonObject body, bool dryRun, FieldValidation validation)
     {
         var obj = body.DeepClone().AsObject();
         Meta.DropNulls(obj);
+        var warnings = PruneAndDefault(type, obj, validation);
         var meta = Meta.Of(obj);
         var name = Meta.Name(obj);
         if (name.Length == 0)
@@ -145,7 +151,7 @@ internal sealed partial class ResourceStore
             throw ApiException.AlreadyExists(type.Name, name);
         }
 
-        obj["apiVersion"] = ResourceType.ApiVersionOf(type.Group, type.StorageVersion);
+        obj["apiVersion"] = type.StorageApiVersion;
         obj["kind"] = type.Kind;
         meta["uid"] = Guid.NewGuid().ToString();
         meta["creationTimestamp"] = Now;
@@ -159,8 +165,9 @@ internal sealed partial class ResourceStore
             meta["generation"] = 1;
         }
 
-        if (type.Version(type.StorageVersion)!.HasStatus && type.IsCustom)
+        if (type.Version(type.StorageVersion)!.HasStatus)
         {
+            // Strategies of resources with a status subresource reset status on create (Namespace and CRD fill theirs below).
             obj.Remove("status");
         }
 
@@ -174,15 +181,19 @@ internal sealed partial class ResourceStore
             case BuiltinKind.Secret:
                 obj["type"] ??= "Opaque";
                 break;
+            case BuiltinKind.Service:
+                ServiceStrategy.PrepareForCreate(obj, _objects.List(type.StorageKey, null));
+                break;
             case BuiltinKind.CustomResourceDefinition:
                 CrdStrategy.Validate(obj);
                 CrdStrategy.FillStatus(obj, null, Now);
                 break;
         }
 
+        ValidateCustom(type, obj, null, statusOnly: false);
         if (dryRun)
         {
-            return new WriteResult(obj, Created: true);
+            return new WriteResult(obj, Created: true) { Warnings = warnings };
         }
 
         var rv = _objects.NextRevision();
@@ -195,7 +206,95 @@ internal sealed partial class ResourceStore
             LogCrdEstablished(Meta.Name(obj));
         }
 
-        return new WriteResult(obj.DeepClone().AsObject(), Created: true);
+        return new WriteResult(obj.DeepClone().AsObject(), Created: true) { Warnings = warnings };
+    }
+
+    /// <summary>
+    /// Decoding of a custom resource body: prune unknown fields (400 under fieldValidation=Strict, warnings under
+    /// Warn) and apply schema defaults. Built-ins are stored as data and skip this.
+    /// </summary>
+    private static List<string> PruneAndDefault(ResourceType type, JsonObject obj, FieldValidation validation)
+    {
+        if (!type.IsCustom || type.StorageSchema is not { } schema)
+        {
+            return [];
+        }
+
+        var unknown = new List<string>();
+        StructuralSchema.PruneRoot(obj, schema, unknown);
+        if (unknown.Count > 0 && validation == FieldValidation.Strict)
+        {
+            throw ApiException.BadRequest($"{type.Kind} in version \"{type.StorageVersion}\" cannot be handled as a {type.Kind}: strict decoding error: "
+                                          + string.Join(", ", unknown.Select(u => $"unknown field \"{u}\"")));
+        }
+
+        StructuralSchema.Default(obj, schema);
+        return validation == FieldValidation.Warn ? [.. unknown.Select(u => $"unknown field \"{u}\"")] : [];
+    }
+
+    /// <summary>
+    /// Schema validation of a custom resource write; every violation is collected into one 422. Main-resource writes
+    /// validate everything but a subresource-owned status, and the <c>self == oldSelf</c> rules against the old object;
+    /// status writes validate only status.
+    /// </summary>
+    private static void ValidateCustom(ResourceType type, JsonObject obj, JsonObject? old, bool statusOnly)
+    {
+        if (!type.IsCustom || type.StorageSchema is not { } schema)
+        {
+            return;
+        }
+
+        var errors = new List<FieldError>();
+        if (statusOnly)
+        {
+            if (schema["properties"]?["status"] is JsonObject statusSchema && obj["status"] is { } status)
+            {
+                StructuralSchema.Validate(status, statusSchema, "status", errors);
+            }
+        }
+        else
+        {
+            var subject = obj;
+            var previous = old;
+            if (type.Version(type.StorageVersion)?.HasStatus == true)
+            {
+                subject = WithoutStatus(obj);
+                previous = old is null ? null : WithoutStatus(old);
+            }
+
+            StructuralSchema.Validate(subject, schema, "", errors);
+            StructuralSchema.ValidateTransitions(subject, previous, schema, "", errors);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ApiException.Invalid(type.Kind, type.Group, Meta.Name(obj), errors);
+        }
+    }
+
+    private static JsonObject WithoutStatus(JsonObject obj)
+    {
+        var copy = new JsonObject();
+        foreach (var (key, value) in obj)
+        {
+            if (key != "status")
+            {
+                copy[key] = value?.DeepClone();
+            }
+        }
+
+        return copy;
+    }
+
+    /// <summary>Defaults applied on read, so objects stored before a CRD gained a default show it (KEP-575).</summary>
+    public static JsonObject DefaultOnRead(ResourceType type, JsonObject obj)
+    {
+        if (type.IsCustom && type.StorageSchema is { } schema && type.StorageSchemaHasDefaults)
+        {
+            StructuralSchema.Default(obj, schema);
+        }
+
+        return obj;
     }
 
     private static JsonObject EnsureLabels(JsonObject meta)
@@ -237,11 +336,12 @@ internal sealed partial class ResourceStore
                 }
 
                 var body = mutate(null);
-                result = CreateLocked(type, ns, body, options.DryRun);
+                result = CreateLocked(type, ns, body, options.DryRun, options.Validation);
             }
             else
             {
-                result = UpdateLocked(type, current, mutate(current.DeepClone().AsObject()), options);
+                // Patches apply to the object as a reader sees it, defaults included.
+                result = UpdateLocked(type, current, mutate(DefaultOnRead(type, current.DeepClone().AsObject())), options);
             }
         }
 
@@ -249,11 +349,16 @@ internal sealed partial class ResourceStore
         return result;
     }
 
-    private WriteResult UpdateLocked(ResourceType type, JsonObject current, JsonObject desired, UpdateOptions options)
+    private WriteResult UpdateLocked(ResourceType type, JsonObject stored, JsonObject desired, UpdateOptions options)
     {
+        var current = stored;
         var name = Meta.Name(current);
         var ns = Meta.Namespace(current);
         Meta.DropNulls(desired);
+        var warnings = PruneAndDefault(type, desired, options.Validation);
+
+        // The old object as the real server sees it: read from storage, so defaulted.
+        current = DefaultOnRead(type, current.DeepClone().AsObject());
         var bodyName = Meta.Str(desired, "name");
         if (!string.IsNullOrEmpty(bodyName) && bodyName != name)
         {
@@ -299,6 +404,11 @@ internal sealed partial class ResourceStore
                 }
             }
 
+            if (type.Builtin == BuiltinKind.Service)
+            {
+                ServiceStrategy.KeepAllocated(updated, current);
+            }
+
             if (type.Builtin == BuiltinKind.Namespace && !options.NamespaceFinalize)
             {
                 // spec.finalizers is only changed through /finalize; keep it as stored.
@@ -334,6 +444,7 @@ internal sealed partial class ResourceStore
             CrdStrategy.FillStatus(updated, current["status"] as JsonObject, Now);
         }
 
+        ValidateCustom(type, updated, current, options.StatusSubresource);
         if (type.TracksGeneration && !options.StatusSubresource)
         {
             if (!JsonNode.DeepEquals(WithoutMetadata(current, hasStatus), WithoutMetadata(updated, hasStatus)))
@@ -342,31 +453,31 @@ internal sealed partial class ResourceStore
             }
         }
 
-        if (JsonNode.DeepEquals(current, updated))
+        if (JsonNode.DeepEquals(stored, updated))
         {
-            return new WriteResult(current.DeepClone().AsObject());
+            return new WriteResult(current.DeepClone().AsObject()) { Warnings = warnings };
         }
 
         if (options.DryRun)
         {
-            return new WriteResult(updated);
+            return new WriteResult(updated) { Warnings = warnings };
         }
 
         if (Meta.IsTerminating(updated) && !HasPendingFinalizers(type, updated))
         {
-            return RemoveLocked(type, current);
+            return RemoveLocked(type, stored) with { Warnings = warnings };
         }
 
         var next = _objects.NextRevision();
         Meta.Of(updated)["resourceVersion"] = next.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _objects.Put(type.StorageKey, ns, name, updated);
-        _hub.Publish(new WatchEvent(next, type.StorageKey, "MODIFIED", updated, current));
+        _hub.Publish(new WatchEvent(next, type.StorageKey, "MODIFIED", updated, stored));
         if (type.Builtin == BuiltinKind.CustomResourceDefinition)
         {
             Registry.Register(ResourceRegistry.FromCrd(updated));
         }
 
-        return new WriteResult(updated.DeepClone().AsObject());
+        return new WriteResult(updated.DeepClone().AsObject()) { Warnings = warnings };
     }
 
     private static JsonObject WithoutMetadata(JsonObject obj, bool withoutStatus)

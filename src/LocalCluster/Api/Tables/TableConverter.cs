@@ -69,7 +69,7 @@ internal sealed class TableConverter(TimeProvider time)
             BuiltinKind.Lease => [name, new Column("Holder", "string", "", "The holder of the lease.", 0, o => Str(o["spec"]?["holderIdentity"])), age],
             BuiltinKind.CoreEvent =>
             [
-                new Column("Last Seen", "string", "", "Time when this Event was last seen", 0, o => Age(Str(o["lastTimestamp"]) ?? Str(o["eventTime"]) ?? Meta.Str(o, "creationTimestamp"))),
+                new Column("Last Seen", "string", "", "Time when this Event was last seen", 0, o => Age(Str(o["series"]?["lastObservedTime"]) ?? Str(o["lastTimestamp"]) ?? Str(o["eventTime"]) ?? Meta.Str(o, "creationTimestamp"))),
                 new Column("Type", "string", "", "Type of this event (Normal, Warning), new types could be added in the future.", 0, o => Str(o["type"])),
                 new Column("Reason", "string", "", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", 0, o => Str(o["reason"])),
                 new Column("Object", "string", "", "The object that this event is about.", 0, o => $"{Str(o["involvedObject"]?["kind"])?.ToLowerInvariant()}/{Str(o["involvedObject"]?["name"])}"),
@@ -83,7 +83,52 @@ internal sealed class TableConverter(TimeProvider time)
                 new Column("Object", "string", "", "The object this Event is about.", 0, o => $"{Str(o["regarding"]?["kind"])?.ToLowerInvariant()}/{Str(o["regarding"]?["name"])}"),
                 new Column("Message", "string", "", "A human-readable description of the status of this operation.", 0, o => Str(o["note"])),
             ],
-            BuiltinKind.CustomResourceDefinition => [name, new Column("Created At", "date", "", AgeDescription, 0, o => Meta.Str(o, "creationTimestamp"))],
+            BuiltinKind.CustomResourceDefinition or BuiltinKind.Role or BuiltinKind.ClusterRole =>
+                [name, new Column("Created At", "date", "", AgeDescription, 0, o => Meta.Str(o, "creationTimestamp"))],
+            BuiltinKind.Service =>
+            [
+                name,
+                new Column("Type", "string", "", "The type of service.", 0, o => Str(o["spec"]?["type"])),
+                new Column("Cluster-IP", "string", "", "The cluster ip of the service.", 0, o => Str(o["spec"]?["clusterIP"]) ?? "<none>"),
+                new Column("External-IP", "string", "", "The external ip of the service.", 0, o => ExternalIps(o)),
+                new Column("Port(s)", "string", "", "The ports of the service.", 0, o => ServicePorts(o)),
+                age,
+                new Column("Selector", "string", "", "The label selector of the service.", 1, o => Selector(o["spec"]?["selector"])),
+            ],
+            BuiltinKind.Deployment =>
+            [
+                name,
+                new Column("Ready", "string", "", "Number of the pod with ready state", 0, o => $"{Long(o["status"]?["readyReplicas"])}/{Long(o["spec"]?["replicas"], 1)}"),
+                new Column("Up-to-date", "integer", "", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.", 0, o => Long(o["status"]?["updatedReplicas"])),
+                new Column("Available", "integer", "", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.", 0, o => Long(o["status"]?["availableReplicas"])),
+                age,
+                new Column("Containers", "string", "", "Names of each container in the template.", 1, o => Join(o["spec"]?["template"]?["spec"]?["containers"], "name")),
+                new Column("Images", "string", "", "Images referenced by each container in the template.", 1, o => Join(o["spec"]?["template"]?["spec"]?["containers"], "image")),
+                new Column("Selector", "string", "", "Label selector for pods.", 1, o => Selector(o["spec"]?["selector"]?["matchLabels"])),
+            ],
+            BuiltinKind.PodDisruptionBudget =>
+            [
+                name,
+                new Column("Min Available", "string", "", "The minimum number of pods that must be available.", 0, o => Text(o["spec"]?["minAvailable"]) ?? "N/A"),
+                new Column("Max Unavailable", "string", "", "The maximum number of pods that may be unavailable.", 0, o => Text(o["spec"]?["maxUnavailable"]) ?? "N/A"),
+                new Column("Allowed Disruptions", "integer", "", "Calculated number of pods that may be disrupted at this time.", 0, o => Long(o["status"]?["disruptionsAllowed"])),
+                age,
+            ],
+            BuiltinKind.NetworkPolicy =>
+            [
+                name,
+                new Column("Pod-Selector", "string", "", "Selects the pods to which this NetworkPolicy object applies.", 0, o => Selector(o["spec"]?["podSelector"]?["matchLabels"]) is { Length: > 0 } sel ? sel : "<none>"),
+                age,
+            ],
+            BuiltinKind.RoleBinding or BuiltinKind.ClusterRoleBinding =>
+            [
+                name,
+                new Column("Role", "string", "", "Role is the role being bound.", 0, o => $"{Str(o["roleRef"]?["kind"])}/{Str(o["roleRef"]?["name"])}"),
+                age,
+                new Column("Users", "string", "", "Users in the binding.", 1, o => Subjects(o, "User")),
+                new Column("Groups", "string", "", "Groups in the binding.", 1, o => Subjects(o, "Group")),
+                new Column("ServiceAccounts", "string", "", "ServiceAccounts in the binding.", 1, o => Subjects(o, "ServiceAccount")),
+            ],
             _ => CustomColumns(type, version, name, age),
         };
     }
@@ -134,6 +179,47 @@ internal sealed class TableConverter(TimeProvider time)
 
         return HumanDuration.Format(time.GetUtcNow() - t);
     }
+
+    private static string ExternalIps(JsonObject o)
+    {
+        var ips = (o["spec"]?["externalIPs"] as JsonArray ?? []).Select(i => i?.ToString()).OfType<string>()
+            .Concat((o["status"]?["loadBalancer"]?["ingress"] as JsonArray ?? []).Select(i => i?["ip"]?.ToString() ?? i?["hostname"]?.ToString()).OfType<string>())
+            .ToList();
+        if (ips.Count > 0)
+        {
+            return string.Join(",", ips);
+        }
+
+        return Str(o["spec"]?["type"]) switch
+        {
+            "LoadBalancer" => "<pending>",
+            "ExternalName" => Str(o["spec"]?["externalName"]) ?? "<none>",
+            _ => "<none>",
+        };
+    }
+
+    private static string ServicePorts(JsonObject o)
+    {
+        var ports = (o["spec"]?["ports"] as JsonArray ?? []).OfType<JsonObject>()
+            .Select(p => p["nodePort"] is { } np ? $"{p["port"]}:{np}/{Str(p["protocol"]) ?? "TCP"}" : $"{p["port"]}/{Str(p["protocol"]) ?? "TCP"}")
+            .ToList();
+        return ports.Count == 0 ? "<none>" : string.Join(",", ports);
+    }
+
+    private static string Selector(JsonNode? labels) =>
+        labels is JsonObject m && m.Count > 0 ? string.Join(",", m.Select(kv => $"{kv.Key}={kv.Value}")) : "";
+
+    private static string Join(JsonNode? list, string field) =>
+        string.Join(",", (list as JsonArray ?? []).Select(i => i?[field]?.ToString()).OfType<string>());
+
+    private static string Subjects(JsonObject o, string kind) =>
+        string.Join(", ", (o["subjects"] as JsonArray ?? []).OfType<JsonObject>().Where(s => Str(s["kind"]) == kind)
+            .Select(s => kind == "ServiceAccount" ? $"{Str(s["namespace"])}/{Str(s["name"])}" : Str(s["name"])));
+
+    private static string? Text(JsonNode? node) => node is JsonValue v ? v.ToString() : null;
+
+    private static long Long(JsonNode? node, long fallback = 0) =>
+        node is JsonValue v && long.TryParse(v.ToString(), System.Globalization.NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) ? l : fallback;
 
     private static string? Str(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 

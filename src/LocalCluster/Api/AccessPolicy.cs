@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+
+namespace Vers.LocalCluster.Api;
+
+/// <summary>A user a bearer token authenticates as (TokenReview <c>status.user</c>).</summary>
+public sealed record TokenUser(string Username, string Uid = "", IReadOnlyList<string>? Groups = null);
+
+/// <summary>
+/// One allow- or deny-list entry for access reviews. Null fields match anything; <see cref="Resource"/> is the plural
+/// (with <c>/subresource</c> when the review names one).
+/// </summary>
+public sealed record AccessRule(string? User = null, string? Verb = null, string? Group = null, string? Resource = null, string? Namespace = null);
+
+/// <summary>The attributes an access review asks about.</summary>
+public sealed record AccessRequest(string User, IReadOnlyList<string> Groups, string Verb, string Group, string Resource, string Namespace, string Name);
+
+/// <summary>
+/// Answers TokenReview and SubjectAccessReview (plus the self and local variants): a token table, and either
+/// allow-all (the default) or an allow list, with a deny list that always wins. Changes apply to the next review.
+/// </summary>
+public sealed class AccessPolicy
+{
+    private readonly ConcurrentDictionary<string, TokenUser> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<AccessRule> _allow = new();
+    private readonly ConcurrentQueue<AccessRule> _deny = new();
+
+    /// <summary>Allow every request no deny rule matches (true by default, like an unsecured test cluster).</summary>
+    public bool AllowAll { get; set; } = true;
+
+    public AccessPolicy AddToken(string token, TokenUser user)
+    {
+        _tokens[token] = user;
+        return this;
+    }
+
+    public AccessPolicy Allow(AccessRule rule)
+    {
+        _allow.Enqueue(rule);
+        return this;
+    }
+
+    public AccessPolicy Deny(AccessRule rule)
+    {
+        _deny.Enqueue(rule);
+        return this;
+    }
+
+    public TokenUser? Authenticate(string token) => _tokens.GetValueOrDefault(token);
+
+    /// <summary>(allowed, denied, reason) as SubjectAccessReviewStatus carries them.</summary>
+    public (bool Allowed, bool Denied, string Reason) Authorize(AccessRequest request)
+    {
+        if (_deny.FirstOrDefault(r => Matches(r, request)) is { } deny)
+        {
+            return (false, true, $"denied by LocalCluster policy rule {deny}");
+        }
+
+        if (AllowAll)
+        {
+            return (true, false, "allowed by LocalCluster policy: allow-all");
+        }
+
+        return _allow.FirstOrDefault(r => Matches(r, request)) is { } allow
+            ? (true, false, $"allowed by LocalCluster policy rule {allow}")
+            : (false, false, "no LocalCluster policy rule allows this request");
+    }
+
+    private static bool Matches(AccessRule rule, AccessRequest request) =>
+        (rule.User is null || rule.User == request.User || request.Groups.Contains(rule.User))
+        && (rule.Verb is null || rule.Verb == "*" || rule.Verb == request.Verb)
+        && (rule.Group is null || rule.Group == "*" || rule.Group == request.Group)
+        && (rule.Resource is null || rule.Resource == "*" || rule.Resource == request.Resource)
+        && (rule.Namespace is null || rule.Namespace == request.Namespace);
+}

@@ -1,0 +1,70 @@
+using System.Net;
+
+namespace Vers.LocalCluster.Tests.Api;
+
+/// <summary>Bad input gets the real server's status code and a metav1.Status body, never a crash or a partial write.</summary>
+public sealed class BadInputTests
+{
+    private const string ConfigMaps = "/api/v1/namespaces/default/configmaps";
+
+    [Fact]
+    public async Task Protobuf_body_is_415_with_a_status_listing_accepted_types()
+    {
+        await using var c = await TestCluster.StartAsync();
+        using var api = new RawApi(c.Server.BaseAddress);
+        var r = await api.PostAsync(ConfigMaps, "k8s\0\n\u0002v1", "application/vnd.kubernetes.protobuf");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, r.Code);
+        Assert.Equal("Status", r.Str("kind"));
+        Assert.Equal("UnsupportedMediaType", r.Str("reason"));
+        Assert.Contains("application/json", r.Str("message"));
+        Assert.Contains("application/yaml", r.Str("message"));
+        Assert.Empty((await api.GetAsync(ConfigMaps)).Body!["items"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Malformed_json_and_yaml_bodies_are_400_and_write_nothing()
+    {
+        await using var c = await TestCluster.StartAsync();
+        await c.CreateWidgetCrdAsync();
+        using var api = new RawApi(c.Server.BaseAddress);
+        var json = await api.PostAsync(ConfigMaps, """{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm" """);
+        Assert.Equal(HttpStatusCode.BadRequest, json.Code);
+        Assert.Equal("BadRequest", json.Str("reason"));
+        var notObject = await api.PostAsync(ConfigMaps, "[1,2]");
+        Assert.Equal(HttpStatusCode.BadRequest, notObject.Code);
+        var yaml = await api.SendAsync(HttpMethod.Patch, "/apis/example.com/v1/namespaces/default/widgets/w1?fieldManager=t", "apiVersion: [unclosed\nkind: Widget", "application/apply-patch+yaml");
+        Assert.True(yaml.Code == HttpStatusCode.BadRequest, yaml.Text);
+        Assert.Equal("Status", yaml.Str("kind"));
+        var patch = await api.PatchAsync(ConfigMaps + "/missing", "{not json");
+        Assert.True(patch.Code is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, patch.Text);
+        Assert.Empty((await api.GetAsync(ConfigMaps)).Body!["items"]!.AsArray());
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync("/apis/example.com/v1/namespaces/default/widgets/w1")).Code);
+    }
+
+    [Fact]
+    public async Task Unknown_resources_and_groups_are_404_with_a_status_body()
+    {
+        await using var c = await TestCluster.StartAsync();
+        using var api = new RawApi(c.Server.BaseAddress);
+        foreach (var path in new[] { "/api/v1/namespaces/default/gizmos", "/apis/nope.example.com/v1/things", "/apis/apps/v2/deployments" })
+        {
+            var r = await api.PostAsync(path, """{"apiVersion":"v1","kind":"Gizmo","metadata":{"name":"g"}}""");
+            Assert.Equal(HttpStatusCode.NotFound, r.Code);
+            Assert.Equal("NotFound", r.Str("reason"));
+            Assert.Equal("the server could not find the requested resource", r.Str("message"));
+        }
+    }
+
+    [Fact]
+    public async Task Strategic_merge_patch_on_a_custom_resource_is_415()
+    {
+        await using var c = await TestCluster.StartAsync();
+        await c.CreateWidgetCrdAsync();
+        await c.CreateWidgetAsync("w1");
+        using var api = new RawApi(c.Server.BaseAddress);
+        var r = await api.PatchAsync("/apis/example.com/v1/namespaces/default/widgets/w1", """{"spec":{"size":2}}""", "application/strategic-merge-patch+json");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, r.Code);
+        Assert.Equal("UnsupportedMediaType", r.Str("reason"));
+        Assert.Equal("1", (await c.GetWidgetAsync("w1")).Str("spec", "size"));
+    }
+}
