@@ -48,7 +48,7 @@ public sealed class ForkLifecycleTests(SharedForkHost shared) : IClassFixture<Sh
     [Fact]
     public async Task A_failed_fork_with_a_ttl_is_deleted_too()
     {
-        await Host.CreateForkAsync("dev", "failed-ttl", repoName: "a/b", ttl: 1);
+        await Host.CreateForkAsync("dev", "failed-ttl", repoName: "ttl-missing-source", ttl: 1, sourceRepo: "no-such-repository");
 
         await Host.UntilGoneAsync(RepositoryFork.Type, "dev", "failed-ttl");
     }

@@ -3,6 +3,7 @@ using Vers.Operator.Entities;
 using Vers.Operator.Forks;
 using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
+using Vers.Operator.Runtime.Client;
 
 namespace Vers.Operator.Tests.Forks;
 
@@ -80,20 +81,16 @@ public sealed class ForkReconcilerTests(SharedForkHost shared) : IClassFixture<S
     }
 
     [Fact]
-    public async Task An_invalid_name_in_the_spec_fails_with_Invalid_and_creates_nothing()
+    public async Task An_invalid_name_in_the_spec_is_refused_by_the_CRD_schema_and_nothing_is_created()
     {
         var host = SharedHost;
-        await host.CreateForkAsync("dev", "bad", repoName: "a/b");
 
-        var fork = await host.FinishedAsync("dev", "bad");
+        var refused = await Assert.ThrowsAsync<KubeApiException>(() => host.CreateForkAsync("dev", "bad", repoName: "a/b"));
 
-        Assert.Equal(ForkPhase.Failed, fork.Status!.Phase);
-        Assert.Equal(ForkReasons.Invalid, fork.Status.Error!.Reason);
-        Assert.Contains("repoName", fork.Status.Error.Message, StringComparison.Ordinal);
-        Assert.Null(fork.Status.VmId);
-        Assert.Equal("False", fork.Status.Conditions!.Single(c => c.Type == "Ready").Status);
-        Assert.Equal(ForkReasons.Invalid, fork.Status.Conditions!.Single(c => c.Type == "Ready").Reason);
-        Assert.Empty(await host.ListAsync<Repository>(Repository.Type, "dev", $"{VersGroup.ForkUidLabel}={fork.Metadata.Uid}"));
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Equal("Invalid", refused.Reason);
+        Assert.Contains(refused.Status!.Details.Causes, c => c.Field == "spec.repoName");
+        Assert.Null(await host.TryGetAsync(RepositoryFork.Type, "dev", "bad"));
     }
 
     [Fact]
