@@ -1,16 +1,36 @@
 using Vers.LocalCluster.Api;
+using Vers.LocalCluster.Hosting;
 
 namespace Vers.Benchmarks;
 
-/// <summary>API requests made by the operator and the shim, from the API server's counters.</summary>
+/// <summary>API requests made by the operator and the fork API (not KubeVirt's simulator), from the API server's counters.</summary>
 public static class RequestCounts
 {
+    private static readonly string[] Writes = ["create", "update", "patch", "delete", "deletecollection"];
+    private static readonly string[] Reads = ["get", "list"];
+
     public readonly record struct Totals(double Writes, double Reads, double Watches);
 
-    public static Totals? Read(KubeApiServer server) => null;
+    public static Totals Read(KubeApiServer server)
+    {
+        var ours = server.Requests.Snapshot()
+            .Where(kv => kv.Key.Client.StartsWith(UserAgents.Operator, StringComparison.Ordinal)
+                         || kv.Key.Client.StartsWith(UserAgents.ApiShim, StringComparison.Ordinal))
+            .ToList();
+        return new Totals(
+            ours.Where(kv => Writes.Contains(kv.Key.Verb)).Sum(kv => kv.Value),
+            ours.Where(kv => Reads.Contains(kv.Key.Verb)).Sum(kv => kv.Value),
+            ours.Where(kv => kv.Key.Verb == "watch").Sum(kv => kv.Value));
+    }
 
-    public static Totals? PerFork(Totals? before, Totals? after, int forks) =>
-        before is { } b && after is { } a && forks > 0
-            ? new Totals((a.Writes - b.Writes) / forks, (a.Reads - b.Reads) / forks, (a.Watches - b.Watches) / forks)
-            : null;
+    /// <summary>Breakdown by component, verb and resource, for the report.</summary>
+    public static IEnumerable<string> Describe(KubeApiServer server, int forks) =>
+        server.Requests.Snapshot()
+            .Where(kv => kv.Key.Client.StartsWith(UserAgents.Operator, StringComparison.Ordinal)
+                         || kv.Key.Client.StartsWith(UserAgents.ApiShim, StringComparison.Ordinal))
+            .OrderBy(kv => kv.Key.Client, StringComparer.Ordinal).ThenBy(kv => kv.Key.Verb, StringComparer.Ordinal).ThenBy(kv => kv.Key.Resource, StringComparer.Ordinal)
+            .Select(kv => $"  {kv.Key.Client.Split('/')[0],-16} {kv.Key.Verb,-8} {kv.Key.Resource,-34} {(double)kv.Value / forks,6:0.00} per fork");
+
+    public static Totals PerFork(Totals before, Totals after, int forks) =>
+        new((after.Writes - before.Writes) / forks, (after.Reads - before.Reads) / forks, (after.Watches - before.Watches) / forks);
 }
