@@ -29,12 +29,6 @@ public static class Program
             return unknown.Count > 0 ? 2 : 0;
         }
 
-        if (flags.ContainsKey("data-dir"))
-        {
-            await Console.Error.WriteLineAsync("--data-dir (SQLite persistence) is not available in this version yet; state is kept in memory. Run without --data-dir.");
-            return 2;
-        }
-
         using var loggers = LoggerFactory.Create(b => b
             .AddSimpleConsole(o =>
             {
@@ -61,6 +55,7 @@ public static class Program
             Kubeconfig = flags.GetValueOrDefault("kubeconfig") ?? ".vers/kubeconfig",
             DevApiKey = flags.GetValueOrDefault("dev-api-key"),
             Seed = !flags.ContainsKey("no-seed"),
+            DataDir = flags.GetValueOrDefault("data-dir"),
             LoggerFactory = loggers,
         };
         await using var host = await AllInOneHost.StartAsync(options, stop.Token);

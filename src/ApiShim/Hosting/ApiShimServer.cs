@@ -111,6 +111,8 @@ public sealed class ApiShimServer : IAsyncDisposable
                 var message = response.StatusCode switch
                 {
                     StatusCodes.Status404NotFound => $"no such endpoint: {context.HttpContext.Request.Method} {context.HttpContext.Request.Path}",
+                    StatusCodes.Status415UnsupportedMediaType =>
+                        $"Content-Type must be application/json, not {(context.HttpContext.Request.ContentType is { Length: > 0 } type ? type : "missing")}",
                     StatusCodes.Status405MethodNotAllowed => $"method {context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}",
                     _ => $"request failed with status {response.StatusCode}",
                 };

@@ -59,12 +59,15 @@ public sealed class KubeApiServer : IAsyncDisposable
 
     internal ResourceStore Store { get; }
 
+    private IObjectStore? _objects;
+
     public static async Task<KubeApiServer> StartAsync(KubeApiServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var registry = new ResourceRegistry();
-        var store = new ResourceStore(new InMemoryObjectStore(), registry, options.Time, loggerFactory.CreateLogger<ResourceStore>(), options.WatchHistoryLimit);
+        IObjectStore objects = options.DataDir is null ? new InMemoryObjectStore() : new SqliteObjectStore(options.DataDir);
+        var store = new ResourceStore(objects, registry, options.Time, loggerFactory.CreateLogger<ResourceStore>(), options.WatchHistoryLimit);
         store.SeedNamespaces("default", "kube-system", "kube-public", "kube-node-lease");
         var faults = new FaultInjector(options.FaultSeed, options.Time);
         var access = new System.Runtime.CompilerServices.StrongBox<AccessPolicy>(options.Access ?? new AccessPolicy());
@@ -101,7 +104,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         var port = new Uri(bound).Port;
         var baseAddress = new UriBuilder(uri.Scheme, uri.Host, port, "/").Uri;
         var controller = new LifecycleController(store, loggerFactory.CreateLogger<LifecycleController>());
-        return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests, access);
+        return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests, access) { _objects = objects };
     }
 
     public KubernetesClientConfiguration CreateClientConfiguration() => new() { Host = BaseAddress.ToString() };
@@ -147,5 +150,6 @@ public sealed class KubeApiServer : IAsyncDisposable
         await _app.StopAsync(TimeSpan.FromSeconds(2));
         await _app.DisposeAsync();
         Faults.Dispose();
+        (_objects as IDisposable)?.Dispose();
     }
 }

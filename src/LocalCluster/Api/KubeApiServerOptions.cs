@@ -17,6 +17,9 @@ public sealed record KubeApiServerOptions
     /// <summary>Initial policy for TokenReview/SubjectAccessReview (null: allow-all, no tokens); see <see cref="KubeApiServer.Access"/>.</summary>
     public AccessPolicy? Access { get; init; }
 
+    /// <summary>Keep the whole store in SQLite in this directory (survives restarts); null keeps it in memory.</summary>
+    public string? DataDir { get; init; }
+
     /// <summary>Seed of the random generator behind <see cref="KubeApiServer.Faults"/> error rates.</summary>
     public int FaultSeed { get; init; } = 1;
 

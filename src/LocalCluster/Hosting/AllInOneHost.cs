@@ -40,7 +40,14 @@ public sealed class AllInOneHost : IAsyncDisposable
     {
         AllInOneHost? host = null;
         var kubeApi = await KubeApiServer.StartAsync(
-            new KubeApiServerOptions { Url = options.KubeListen, LoggerFactory = options.LoggerFactory, Time = options.Time, ReadinessCheck = () => host?.IsReady == true },
+            new KubeApiServerOptions
+            {
+                Url = options.KubeListen,
+                DataDir = options.DataDir,
+                LoggerFactory = options.LoggerFactory,
+                Time = options.Time,
+                ReadinessCheck = () => host?.IsReady == true,
+            },
             ct);
         host = new AllInOneHost(kubeApi);
         try

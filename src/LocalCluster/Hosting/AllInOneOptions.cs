@@ -24,6 +24,9 @@ public sealed record AllInOneOptions
 
     public bool Seed { get; init; } = true;
 
+    /// <summary>Keep the embedded cluster's state in SQLite here (survives restarts); null keeps it in memory.</summary>
+    public string? DataDir { get; init; }
+
     public string ReleaseNamespace { get; init; } = "vers-system";
 
     public ForkOptions Forks { get; init; } = new();

@@ -58,6 +58,22 @@ public sealed class BadInputTests(AllInOneFixture cluster)
     }
 
     [Fact]
+    public async Task A_body_that_is_not_declared_as_JSON_answers_415_naming_the_content_type()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/repositories/fork")
+        {
+            Content = new StringContent("""{"source_org":"vers","source_repo":"node","source_tag":"latest"}""", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AllInOneFixture.DevApiKey);
+
+        var response = await cluster.Http.SendAsync(request, TestContext.Current.CancellationToken);
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)) as System.Text.Json.Nodes.JsonObject;
+
+        Assert.Equal(415, (int)response.StatusCode);
+        ForkApiTests.AssertErrorBody(body, "Content-Type must be application/json");
+    }
+
+    [Fact]
     public async Task An_unknown_route_answers_404_with_the_error_body()
     {
         var response = await cluster.Http.GetAsync("api/v1/nothing-here", TestContext.Current.CancellationToken);

@@ -40,7 +40,13 @@ internal sealed partial class ResourceStore
         Registry = registry;
         _time = time;
         _logger = logger;
-        _hub = new WatchHub(historyLimit);
+        _hub = new WatchHub(historyLimit, objects.Revision);
+
+        // A reopened store serves the CRDs it holds, as the real server does after a restart.
+        foreach (var crd in objects.List(registry.Crds.StorageKey, null))
+        {
+            registry.Register(ResourceRegistry.FromCrd(crd));
+        }
     }
 
     public ResourceRegistry Registry { get; }
@@ -63,7 +69,7 @@ internal sealed partial class ResourceStore
 
     public void SeedNamespaces(params string[] names)
     {
-        foreach (var n in names)
+        foreach (var n in names.Where(n => Get(Registry.Namespaces, "", n) is null))
         {
             Create(Registry.Namespaces, "", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = n } });
         }

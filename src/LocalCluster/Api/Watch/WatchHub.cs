@@ -7,11 +7,13 @@ namespace Vers.LocalCluster.Api.Watch;
 /// All methods are called under the store lock, so events reach every subscriber in revision order; each subscriber
 /// owns an unbounded channel, so a slow reader never blocks a writer.
 /// </summary>
-internal sealed class WatchHub(int historyLimit)
+internal sealed class WatchHub(int historyLimit, long startRevision = 0)
 {
     private readonly Queue<WatchEvent> _history = new();
     private readonly List<WatchSubscription> _subscribers = [];
-    private long _compactedRevision;
+
+    // A store reopened at revision N has no history before N: older resourceVersions must get 410.
+    private long _compactedRevision = startRevision;
 
     /// <summary>Oldest revision a watch may start from (everything after it is in the history).</summary>
     public long CompactedRevision => _compactedRevision;
