@@ -16,6 +16,20 @@ public sealed class HostTests(AllInOneFixture cluster)
     }
 
     [Fact]
+    public async Task The_fork_API_listener_serves_the_operators_metrics_with_controller_runtime_names()
+    {
+        var (status, _, _) = await cluster.ForkAsync(new { source_org = "vers", source_repo = "node", source_tag = "latest", repo_name = "node-for-metrics" });
+        Assert.Equal(201, status);
+
+        var metrics = await cluster.Http.GetStringAsync("metrics", TestContext.Current.CancellationToken);
+
+        Assert.Contains("controller_runtime_reconcile_total{controller=\"repositoryfork\",result=", metrics, StringComparison.Ordinal);
+        Assert.Contains("workqueue_depth{name=\"repositoryfork\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("vers_forks_total{result=\"succeeded\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("vers_fork_duration_seconds_bucket{result=\"succeeded\",le=", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Kubectl_with_the_written_kubeconfig_lists_the_forks_with_their_columns()
     {
         if (Kubectl.Path is null)

@@ -9,6 +9,7 @@ using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Client;
 using Vers.Operator.Runtime.Controllers;
 using Vers.Operator.Runtime.Events;
+using Vers.Operator.Runtime.Finalizers;
 using Vers.Operator.Runtime.Informers;
 using Vers.Operator.Runtime.Status;
 
@@ -745,29 +746,14 @@ public sealed class ForkReconciler(
         // PUT carries the resourceVersion we read: a decision made on a stale copy gets 409 and is retried on fresh data.
         await _client.ReplaceAsync(RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, fork, ct, subresource: "status");
 
-    private async Task<RepositoryFork> AddFinalizerAsync(RepositoryFork fork, CancellationToken ct)
-    {
-        var finalizers = new JsonArray();
-        foreach (var f in fork.Metadata.Finalizers ?? [])
-        {
-            finalizers.Add(f);
-        }
-
-        finalizers.Add(ForkOptions.Finalizer);
-        return await PatchFinalizersAsync(fork, finalizers, ct);
-    }
+    private Task<RepositoryFork> AddFinalizerAsync(RepositoryFork fork, CancellationToken ct) =>
+        PatchFinalizersAsync(fork, FinalizerPatch.Add(fork.Metadata, ForkOptions.Finalizer), ct);
 
     private async Task<RepositoryFork> RemoveFinalizerAsync(RepositoryFork fork, CancellationToken ct)
     {
-        var finalizers = new JsonArray();
-        foreach (var f in (fork.Metadata.Finalizers ?? []).Where(f => f != ForkOptions.Finalizer))
-        {
-            finalizers.Add(f);
-        }
-
         try
         {
-            return await PatchFinalizersAsync(fork, finalizers, ct);
+            return await PatchFinalizersAsync(fork, FinalizerPatch.Remove(fork.Metadata, ForkOptions.Finalizer), ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
@@ -775,21 +761,20 @@ public sealed class ForkReconciler(
         }
     }
 
-    /// <summary>JSON patch guarded by a test of the resourceVersion: only our own finalizer changes, never someone else's.</summary>
-    private async Task<RepositoryFork> PatchFinalizersAsync(RepositoryFork fork, JsonArray finalizers, CancellationToken ct)
+    private async Task<RepositoryFork> PatchFinalizersAsync(RepositoryFork fork, string? patch, CancellationToken ct)
     {
-        var patch = new JsonArray
+        if (patch is null)
         {
-            new JsonObject { ["op"] = "test", ["path"] = "/metadata/resourceVersion", ["value"] = fork.Metadata.ResourceVersion },
-            new JsonObject { ["op"] = fork.Metadata.Finalizers is null ? "add" : "replace", ["path"] = "/metadata/finalizers", ["value"] = finalizers },
-        };
+            return fork;
+        }
+
         var patched = await _client.PatchAsync<RepositoryFork>(
-            RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, patch.ToJsonString(), ct, PatchKind.Json);
+            RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, patch, ct, PatchKind.Json);
         patched.Status ??= fork.Status;
         return patched;
     }
 
-    private static bool HasFinalizer(RepositoryFork fork) => fork.Metadata.Finalizers?.Contains(ForkOptions.Finalizer) == true;
+    private static bool HasFinalizer(RepositoryFork fork) => FinalizerPatch.Has(fork.Metadata, ForkOptions.Finalizer);
 
     private static Dictionary<string, string> ForkLabels(RepositoryFork fork) => new()
     {

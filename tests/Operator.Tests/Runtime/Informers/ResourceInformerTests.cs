@@ -134,6 +134,24 @@ public sealed class ResourceInformerTests
     }
 
     [Fact]
+    public async Task A_watch_dropped_by_the_server_is_resumed_and_changes_made_meanwhile_arrive()
+    {
+        await using var server = await ApiServer.StartAsync();
+        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { InitialBackoff = TimeSpan.FromMilliseconds(50) });
+        await informer.StartAsync();
+        await server.CreateConfigMapAsync("before");
+        await informer.SeenAsync(WatchEventType.Added, "before");
+
+        server.Server.Faults.DropWatches();
+        await server.CreateConfigMapAsync("after");
+        await server.DeleteConfigMapAsync("before");
+
+        await informer.SeenAsync(WatchEventType.Added, "after");
+        await informer.SeenAsync(WatchEventType.Deleted, "before");
+        Assert.Equal(["after"], informer.Informer.List().Select(c => c.Metadata.Name));
+    }
+
+    [Fact]
     public async Task A_restarted_informer_resumes_from_its_resourceVersion_and_sees_what_happened_meanwhile()
     {
         await using var server = await ApiServer.StartAsync();
