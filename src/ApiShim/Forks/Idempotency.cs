@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Vers.Operator.Entities;
 
 namespace Vers.ApiShim.Forks;
 
@@ -57,7 +58,7 @@ public static class Idempotency
 
     /// <summary>"idem-" and 52 base32 characters of SHA-256(org, key): a valid object name, 57 characters.</summary>
     public static string ObjectName(string org, string key) =>
-        NamePrefix + Base32(SHA256.HashData(Encoding.UTF8.GetBytes($"{org.Length}:{org}\n{key}")));
+        NamePrefix + Base32.Encode(SHA256.HashData(Encoding.UTF8.GetBytes($"{org.Length}:{org}\n{key}")));
 
     /// <summary>
     /// SHA-256 of the request's meaning: field order, whitespace, unknown fields and an explicit null
@@ -70,29 +71,5 @@ public static class Idempotency
             request.SourceOrg, request.SourceRepo, request.SourceTag, request.RepoName, request.TagName,
         });
         return Convert.ToHexStringLower(SHA256.HashData(canonical));
-    }
-
-    private static string Base32(byte[] bytes)
-    {
-        const string alphabet = "abcdefghijklmnopqrstuvwxyz234567";
-        var sb = new StringBuilder((bytes.Length * 8 + 4) / 5);
-        int buffer = 0, bits = 0;
-        foreach (var b in bytes)
-        {
-            buffer = (buffer << 8) | b;
-            bits += 8;
-            while (bits >= 5)
-            {
-                sb.Append(alphabet[(buffer >> (bits - 5)) & 31]);
-                bits -= 5;
-            }
-        }
-
-        if (bits > 0)
-        {
-            sb.Append(alphabet[(buffer << (5 - bits)) & 31]);
-        }
-
-        return sb.ToString();
     }
 }

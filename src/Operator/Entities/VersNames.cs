@@ -49,7 +49,7 @@ public static partial class VersNames
 
     private static string Escape(string name, int maxLength)
     {
-        var hash = Base32(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..16];
+        var hash = Base32.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..16];
         var readable = new StringBuilder();
         foreach (var c in name.ToLowerInvariant())
         {
@@ -72,26 +72,6 @@ public static partial class VersNames
         return prefix.Length == 0 ? $"x--{hash}" : $"{prefix}--{hash}";
     }
 
-    private static string Base32(byte[] bytes)
-    {
-        const string alphabet = "abcdefghijklmnopqrstuvwxyz234567";
-        var sb = new StringBuilder();
-        int buffer = 0, bits = 0;
-        foreach (var b in bytes)
-        {
-            buffer = (buffer << 8) | b;
-            bits += 8;
-            while (bits >= 5)
-            {
-                sb.Append(alphabet[(buffer >> (bits - 5)) & 31]);
-                bits -= 5;
-            }
-        }
-
-        return sb.ToString();
-    }
-
-    // \z, not $: in .NET "$" also matches before a final "\n", which would let "node\n" through.
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}\\z")]
     private static partial Regex VersName();
 
