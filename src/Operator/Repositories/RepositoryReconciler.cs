@@ -20,17 +20,24 @@ public sealed class RepositoryReconciler(IKubernetes client, ResourceInformer<Ta
 
     public async Task<ReconcileResult> ReconcileAsync(Repository repository, CancellationToken ct)
     {
-        var status = repository.Status ?? new RepositoryStatus();
-        status.Conditions ??= [];
-        var ready = Conditions.Find(status.Conditions, "Ready");
         var claimed = repository.Metadata.Annotations?.ContainsKey(VersGroup.ClaimedByAnnotation) == true;
-        if (repository.Metadata.DeletionTimestamp is not null || (claimed && ready is null))
+        if (repository.Metadata.DeletionTimestamp is not null || (claimed && Conditions.Find(repository.Status?.Conditions, "Ready") is null))
         {
             return ReconcileResult.Done;
         }
 
-        var ns = repository.Metadata.NamespaceProperty;
-        var count = tags.List(ns).Count(t => t.Spec.Repository == repository.Spec.Name && t.Metadata.DeletionTimestamp is null);
+        await _client.UpdateAsync(Repository.Type, repository, Desire, ct);
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>Sets the status the repository should have; answers whether it changed.</summary>
+    private bool Desire(Repository repository)
+    {
+        var status = repository.Status ??= new RepositoryStatus();
+        status.Conditions ??= [];
+        var ready = Conditions.Find(status.Conditions, "Ready");
+        var count = tags.List(repository.Metadata.NamespaceProperty)
+            .Count(t => t.Spec.Repository == repository.Spec.Name && t.Metadata.DeletionTimestamp is null);
         var changed = status.Tags != count || status.ObservedGeneration != repository.Metadata.Generation;
         status.Tags = count;
         status.ObservedGeneration = repository.Metadata.Generation;
@@ -51,12 +58,7 @@ public sealed class RepositoryReconciler(IKubernetes client, ResourceInformer<Ta
             changed = true;
         }
 
-        if (changed)
-        {
-            await _client.PatchAsync<Repository>(Repository.Type, ns, repository.Metadata.Name, new { status }, ct, subresource: "status");
-        }
-
-        return ReconcileResult.Done;
+        return changed;
     }
 
     /// <summary>A Tag's events concern the Repository it names.</summary>

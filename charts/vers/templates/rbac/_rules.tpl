@@ -18,6 +18,10 @@ that both agree and that the components use every verb granted here (a few comme
 - apiGroups: ["vers.sh"]
   resources: ["repositories/status", "tags/status", "commits/status"]
   verbs: ["patch"]
+# The Repository controller writes status with the resourceVersion it read (PUT), retrying on conflict.
+- apiGroups: ["vers.sh"]
+  resources: ["repositories/status"]
+  verbs: ["update"]
 # Owner references with blockOwnerDeletion (Tag -> Repository, VirtualMachineSnapshot -> Commit) need update
 # on the owner's finalizers where the OwnerReferencesPermissionEnforcement admission plugin runs (OpenShift).
 - apiGroups: ["vers.sh"]
