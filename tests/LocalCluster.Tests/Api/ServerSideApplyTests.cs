@@ -342,4 +342,15 @@ public sealed class ServerSideApplyTests : IAsyncLifetime
         var bob = Entry(r, "bob")["fieldsV1"]!["f:spec"]!["f:template"]!["f:spec"]!["f:containers"]!.AsObject();
         Assert.Equal(["k:{\"name\":\"sidecar\"}"], bob.Select(kv => kv.Key));
     }
+
+    [Fact]
+    public async Task Server_filled_status_of_a_created_CRD_is_not_attributed_to_its_creator()
+    {
+        var r = await Api.GetAsync("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.example.com");
+
+        var entry = Assert.Single(ManagedFields(r))!.AsObject();
+        Assert.Equal("Update", entry["operation"]!.ToString());
+        Assert.Null(entry["fieldsV1"]!["f:status"]);
+        Assert.NotNull(entry["fieldsV1"]!["f:spec"]);
+    }
 }

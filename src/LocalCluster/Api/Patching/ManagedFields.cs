@@ -252,7 +252,9 @@ internal sealed class FieldManager
         var entries = requested is { Count: > 0 }
             ? ManagedFieldsEntry.Decode(requested)
             : ManagedFieldsEntry.Decode(live?["metadata"]?["managedFields"]);
-        var comparison = ServerSideApply.Compare(live, updated, _root);
+        // Fields the endpoint resets are nobody's doing (status on the main resource, e.g. a CRD's server-filled status).
+        var compared = ServerSideApply.Compare(live, updated, _root);
+        var comparison = new Comparison(Reset(compared.Added), Reset(compared.Modified), Reset(compared.Removed));
         if (_syncedLastApplied)
         {
             comparison.Modified.RemoveMember(LastAppliedPath);
