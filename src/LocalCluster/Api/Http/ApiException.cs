@@ -30,6 +30,10 @@ internal sealed class ApiException(int code, string reason, string message, Json
     public static ApiException Conflict(ResourceName r, string name, string detail = "the object has been modified; please apply your changes to the latest version and try again") =>
         new(409, "Conflict", $"Operation cannot be fulfilled on {r.Qualified} \"{name}\": {detail}", r.Details(name));
 
+    /// <summary>Server-side apply field conflicts (apimachinery's <c>NewApplyConflict</c>: details carry only the causes).</summary>
+    public static ApiException ApplyConflict(string message, IEnumerable<JsonObject> causes) =>
+        new(409, "Conflict", message, new JsonObject { ["causes"] = new JsonArray([.. causes]) });
+
     public static ApiException BadRequest(string message) => new(400, "BadRequest", message);
 
     public static ApiException MethodNotAllowed(string verbDescription = "the server does not allow this method on the requested resource") =>

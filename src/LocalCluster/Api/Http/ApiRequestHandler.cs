@@ -282,7 +282,7 @@ internal sealed partial class ApiRequestHandler(
                         EventConversion.ValidateCreate(body);
                     }
 
-                    var created = store.Create(t.Type, t.Namespace ?? "", In(body, t), dryRun, Validation(ctx));
+                    var created = store.Create(t.Type, t.Namespace ?? "", In(body, t), dryRun, Validation(ctx), Tracker(ctx, t));
                     AddWarnings(ctx, created);
                     await WriteJsonAsync(ctx, 201, Out(created.Object, t), ct);
                     return;
@@ -311,7 +311,8 @@ internal sealed partial class ApiRequestHandler(
             {
                 var body = In(CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t), t);
                 var result = store.Update(t.Type, ns, t.Name, _ => body, new UpdateOptions(
-                    StatusSubresource: isStatus, RequireResourceVersion: true, DryRun: dryRun, NamespaceFinalize: t.Subresource == "finalize", Validation: Validation(ctx)));
+                    StatusSubresource: isStatus, RequireResourceVersion: true, DryRun: dryRun, NamespaceFinalize: t.Subresource == "finalize", Validation: Validation(ctx),
+                    TrackFields: Tracker(ctx, t)));
                 AddWarnings(ctx, result);
                 await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
                 return;
@@ -535,21 +536,23 @@ internal sealed partial class ApiRequestHandler(
                 throw ApiException.BadRequest("apiVersion and kind must be set in an apply patch");
             }
 
-            // Approximation of server-side apply: create when missing, else deep-merge the applied config
-            // (maps merge, lists replace) without ownership tracking or conflict detection.
+            // Server-side apply: create when missing, else merge by the list and map types, drop what this manager
+            // stopped applying, and track ownership (409 on another manager's field unless force).
+            var fields = Manager(ctx, t);
+            var force = IsTrue(ctx.Request.Query["force"]);
             result = store.Update(t.Type, ns, name, current =>
             {
                 if (current is null)
                 {
                     var created = applied.DeepClone().AsObject();
                     Meta.Of(created)["name"] = name;
-                    return In(created, t);
+                    return In(fields.Apply(null, created, force), t);
                 }
 
-                var merged = (JsonObject)MergePatch.Apply(Out(current, t), applied)!;
+                var merged = fields.Apply(Out(current, t), applied, force);
                 Meta.Of(merged)["resourceVersion"] = Meta.Str(applied, "resourceVersion") ?? Meta.ResourceVersion(current);
                 return In(merged, t);
-            }, new UpdateOptions(StatusSubresource: isStatus, CreateIfMissing: !isStatus, DryRun: dryRun, Validation: Validation(ctx)));
+            }, new UpdateOptions(StatusSubresource: isStatus, CreateIfMissing: !isStatus, DryRun: dryRun, Validation: Validation(ctx), TrackFields: fields.Track));
             AddWarnings(ctx, result);
             await WriteJsonAsync(ctx, result.Created ? 201 : 200, Out(result.Object, t), ct);
             return;
@@ -566,10 +569,21 @@ internal sealed partial class ApiRequestHandler(
                 _ => MergePatch.Apply(input, patch),
             };
             return In(patched as JsonObject ?? throw ApiException.BadRequest("the patch produced a non-object document"), t);
-        }, new UpdateOptions(StatusSubresource: isStatus, DryRun: dryRun, Validation: Validation(ctx)));
+        }, new UpdateOptions(StatusSubresource: isStatus, DryRun: dryRun, Validation: Validation(ctx), TrackFields: Tracker(ctx, t)));
         AddWarnings(ctx, result);
         await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
     }
+
+    /// <summary>
+    /// The field manager of a write: the <c>fieldManager</c> parameter or the User-Agent's first segment. events.k8s.io
+    /// events are stored converted to core events, so their fields are not tracked.
+    /// </summary>
+    private Action<JsonObject?, JsonObject>? Tracker(HttpContext ctx, Target t) =>
+        t.Type.Builtin == BuiltinKind.EventsV1Event ? null : Manager(ctx, t).Track;
+
+    private FieldManager Manager(HttpContext ctx, Target t) =>
+        new(t.Type, ResourceType.ApiVersionOf(t.Type.Group, t.Version),
+                FieldManager.ManagerFor(ctx.Request.Query["fieldManager"].ToString(), ctx.Request.Headers.UserAgent.ToString()), t.Subresource, time);
 
     private (LabelSelector Labels, FieldSelector Fields) Selectors(HttpContext ctx, Target t) =>
         (LabelSelector.Parse(ctx.Request.Query["labelSelector"].ToString()), FieldSelector.Parse(ctx.Request.Query["fieldSelector"].ToString(), t.Type));

@@ -9,7 +9,8 @@ using Vers.LocalCluster.Api.Watch;
 namespace Vers.LocalCluster.Api.Storage;
 
 /// <summary>How an update request treats the object it is given.</summary>
-internal sealed record UpdateOptions(bool StatusSubresource = false, bool RequireResourceVersion = false, bool CreateIfMissing = false, bool DryRun = false, bool NamespaceFinalize = false, FieldValidation Validation = FieldValidation.Warn);
+internal sealed record UpdateOptions(bool StatusSubresource = false, bool RequireResourceVersion = false, bool CreateIfMissing = false, bool DryRun = false, bool NamespaceFinalize = false, FieldValidation Validation = FieldValidation.Warn,
+    Action<JsonObject?, JsonObject>? TrackFields = null);
 
 internal sealed record DeleteOptions(string? PreconditionUid = null, string? PreconditionResourceVersion = null, string? PropagationPolicy = null, bool DryRun = false);
 
@@ -101,19 +102,19 @@ internal sealed partial class ResourceStore
         }
     }
 
-    public WriteResult Create(ResourceType type, string ns, JsonObject body, bool dryRun = false, FieldValidation validation = FieldValidation.Warn)
+    public WriteResult Create(ResourceType type, string ns, JsonObject body, bool dryRun = false, FieldValidation validation = FieldValidation.Warn, Action<JsonObject?, JsonObject>? trackFields = null)
     {
         WriteResult result;
         lock (_gate)
         {
-            result = CreateLocked(type, ns, body, dryRun, validation);
+            result = CreateLocked(type, ns, body, dryRun, validation, trackFields);
         }
 
         OnChanged();
         return result;
     }
 
-    private WriteResult CreateLocked(ResourceType type, string ns, JsonObject body, bool dryRun, FieldValidation validation)
+    private WriteResult CreateLocked(ResourceType type, string ns, JsonObject body, bool dryRun, FieldValidation validation, Action<JsonObject?, JsonObject>? trackFields = null)
     {
         var obj = body.DeepClone().AsObject();
         Meta.DropNulls(obj);
@@ -197,6 +198,7 @@ internal sealed partial class ResourceStore
         }
 
         ValidateCustom(type, obj, null, statusOnly: false);
+        trackFields?.Invoke(null, obj);
         if (dryRun)
         {
             return new WriteResult(obj, Created: true) { Warnings = warnings };
@@ -342,7 +344,7 @@ internal sealed partial class ResourceStore
                 }
 
                 var body = mutate(null);
-                result = CreateLocked(type, ns, body, options.DryRun, options.Validation);
+                result = CreateLocked(type, ns, body, options.DryRun, options.Validation, options.TrackFields);
             }
             else
             {
@@ -451,6 +453,7 @@ internal sealed partial class ResourceStore
         }
 
         ValidateCustom(type, updated, current, options.StatusSubresource);
+        options.TrackFields?.Invoke(current, updated);
         if (type.TracksGeneration && !options.StatusSubresource)
         {
             if (!JsonNode.DeepEquals(WithoutMetadata(current, hasStatus), WithoutMetadata(updated, hasStatus)))
