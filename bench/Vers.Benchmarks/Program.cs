@@ -45,6 +45,7 @@ public static class Program
                 LoggerFactory = loggers,
                 OperatorWorkers = Math.Max(4, concurrency),
                 ForkWaitTimeout = TimeSpan.FromMinutes(5),
+                ApiRateLimit = null, // the per-org token bucket (20/s) would cap the throughput measured, not the control plane
             },
             ct);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = host.ApiAddress, Timeout = TimeSpan.FromMinutes(5) };

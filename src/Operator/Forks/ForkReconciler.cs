@@ -38,6 +38,7 @@ public sealed class ForkReconciler(
     OrgDirectory orgs,
     SourceResolver resolver,
     EventRecorder events,
+    WriteExpectations<RepositoryFork> written,
     ForkOptions options,
     ILogger<ForkReconciler> logger,
     TimeProvider time) : IReconciler<RepositoryFork>
@@ -50,8 +51,21 @@ public sealed class ForkReconciler(
 
     private readonly KubeRestClient _client = new(kubernetes);
 
+    // The VM is the one child whose cache lags visibly: its DataVolumes' events wake the fork before the VM's own ADDED.
+    private readonly RecentCreates<GenericObject> _vms = new(caches.VirtualMachines, time);
+
+    // Likewise the Commit: its snapshot's events can arrive first.
+    private readonly RecentCreates<Commit> _commits = new(caches.Commits, time);
+
     public async Task<ReconcileResult> ReconcileAsync(RepositoryFork fork, CancellationToken ct)
     {
+        // Read-your-writes: a copy older than our last write would decide on stale data and meet a 409; the
+        // informer's event for that write enqueues the fork again (the delay is only a safety net).
+        if (written.Pending(fork) is { } stale)
+        {
+            return ReconcileResult.After(stale);
+        }
+
         fork.Status ??= new RepositoryForkStatus();
         if (fork.Metadata.DeletionTimestamp is not null)
         {
@@ -261,7 +275,8 @@ public sealed class ForkReconciler(
         var status = fork.Status!;
         var ns = fork.Metadata.NamespaceProperty;
         var name = VersNames.ToObjectName(status.RepoName!);
-        var existing = caches.Repositories.Get(ns, name) ?? await _client.TryGetAsync<Repository>(Repository.Type, ns, name, ct);
+        // Not cached: create it; only AlreadyExists (ours from an earlier pass, or someone else's) costs a read.
+        var existing = caches.Repositories.Get(ns, name);
         if (existing is null)
         {
             var claim = new Repository
@@ -289,7 +304,6 @@ public sealed class ForkReconciler(
             try
             {
                 existing = await _client.CreateAsync(Repository.Type, ns, claim, ct, ForkOptions.FieldManager);
-                await events.NormalAsync(fork, "RepositoryClaimed", "Claim", $"Created repository {status.RepoName}", ct);
             }
             catch (KubeApiException e) when (e.IsAlreadyExists)
             {
@@ -341,7 +355,6 @@ public sealed class ForkReconciler(
                 ["spec"] = new JsonObject { ["running"] = null, ["runStrategy"] = "Always" },
             };
             vm = await _client.PatchAsync<GenericObject>(KubeVirtTypes.VirtualMachine, ns, vmId, patch.ToJsonString(), ct);
-            await events.NormalAsync(fork, "VirtualMachineStarted", "Start", $"Cloned and started VirtualMachine {vmId}", ct);
         }
 
         return VmStep.Ready(vm);
@@ -353,7 +366,7 @@ public sealed class ForkReconciler(
         var status = fork.Status!;
         var ns = fork.Metadata.NamespaceProperty;
         var vmId = status.VmId!;
-        var vm = caches.VirtualMachines.Get(ns, vmId);
+        var vm = _vms.Get(ns, vmId);
         var dataVolumes = new List<GenericObject>();
         if (vm is null)
         {
@@ -393,11 +406,18 @@ public sealed class ForkReconciler(
                 KubeVirtObjects.VirtualMachineFromContent(sourceVm, ns, vmId, byVolume, ForkLabels(fork)),
                 fork,
                 ct);
-            await events.NormalAsync(fork, "VirtualMachineCreated", "Create", $"Created VirtualMachine {vmId} with {byVolume.Count} DataVolume(s) cloned from {status.Resolved.Namespace}", ct);
+            _vms.Created(vm);
         }
         else
         {
-            dataVolumes.AddRange(caches.DataVolumes.List(ns).Where(dv => IsOurs(dv, fork)));
+            // By name from the VM's volumes, not a scan of every DataVolume in the namespace.
+            foreach (var volume in (vm.Spec?["template"]?["spec"]?["volumes"] as JsonArray ?? []).OfType<JsonObject>())
+            {
+                if ((string?)volume["dataVolume"]?["name"] is { } dvName && caches.DataVolumes.Get(ns, dvName) is { } dv && IsOurs(dv, fork))
+                {
+                    dataVolumes.Add(dv);
+                }
+            }
         }
 
         foreach (var dv in dataVolumes)
@@ -438,7 +458,7 @@ public sealed class ForkReconciler(
         var status = fork.Status!;
         var ns = fork.Metadata.NamespaceProperty;
         var commitId = status.CommitId!;
-        if (caches.Commits.Get(ns, commitId) is { } cached)
+        if (_commits.Get(ns, commitId) is { } cached)
         {
             return cached;
         }
@@ -455,12 +475,15 @@ public sealed class ForkReconciler(
         };
         try
         {
-            return await _client.CreateAsync(Commit.Type, ns, commit, ct, ForkOptions.FieldManager);
+            commit = await _client.CreateAsync(Commit.Type, ns, commit, ct, ForkOptions.FieldManager);
         }
         catch (KubeApiException e) when (e.IsAlreadyExists)
         {
-            return await _client.GetAsync<Commit>(Commit.Type, ns, commitId, ct);
+            commit = await _client.GetAsync<Commit>(Commit.Type, ns, commitId, ct);
         }
+
+        _commits.Created(commit);
+        return commit;
     }
 
     /// <summary>The commit's VirtualMachineSnapshot, owned by the Commit so deleting the commit deletes it.</summary>
@@ -476,7 +499,6 @@ public sealed class ForkReconciler(
         var snapshot = KubeVirtObjects.Snapshot(
             ns, name, fork.Status.VmId!, ForkLabels(fork), KubeVirtObjects.OwnerReference(VersGroup.ApiVersion, "Commit", commit.Metadata), options.SnapshotTimeout);
         var created = await CreateOrAdoptAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, fork, ct);
-        await events.NormalAsync(fork, "Committing", "Snapshot", $"Snapshotting VirtualMachine {fork.Status.VmId} as commit {name}", ct);
         return created;
     }
 
@@ -503,11 +525,12 @@ public sealed class ForkReconciler(
             return;
         }
 
-        commit.Status ??= new CommitStatus();
-        commit.Status.ReadyToUse = true;
-        commit.Status.ObservedGeneration = commit.Metadata.Generation;
-        commit.Status.Conditions ??= [];
-        Conditions.Set(commit.Status.Conditions, new V1Condition
+        // The commit may be the cached (shared) object: change a copy of its status.
+        var status = Copy(commit.Status) ?? new CommitStatus();
+        status.ReadyToUse = true;
+        status.ObservedGeneration = commit.Metadata.Generation;
+        status.Conditions ??= [];
+        Conditions.Set(status.Conditions, new V1Condition
         {
             Type = "Ready",
             Status = Conditions.True,
@@ -515,7 +538,7 @@ public sealed class ForkReconciler(
             Message = $"VirtualMachineSnapshot {commit.Spec.SnapshotName} is ready to use",
             ObservedGeneration = commit.Metadata.Generation,
         }, Now());
-        await _client.PatchAsync<Commit>(Commit.Type, commit.Metadata.NamespaceProperty, commit.Metadata.Name, new { status = commit.Status }, ct, subresource: "status");
+        await _client.PatchAsync<Commit>(Commit.Type, commit.Metadata.NamespaceProperty, commit.Metadata.Name, new { status }, ct, subresource: "status");
     }
 
     private async Task EnsureTagAsync(RepositoryFork fork, Repository repository, CancellationToken ct)
@@ -558,7 +581,8 @@ public sealed class ForkReconciler(
     {
         var ns = fork.Metadata.NamespaceProperty;
         var tagCount = Math.Max(1, caches.Tags.List(ns).Count(t => t.Spec.Repository == repository.Spec.Name));
-        var status = repository.Status ?? new RepositoryStatus();
+        // The repository may be the cached (shared) object: change a copy of its status.
+        var status = Copy(repository.Status) ?? new RepositoryStatus();
         var changed = status.Tags != tagCount || status.ObservedGeneration != repository.Metadata.Generation;
         status.Tags = tagCount;
         status.ForkedFrom = fork.Status!.Source;
@@ -742,9 +766,13 @@ public sealed class ForkReconciler(
         }
     }
 
-    private async Task<RepositoryFork> WriteStatusAsync(RepositoryFork fork, CancellationToken ct) =>
+    private async Task<RepositoryFork> WriteStatusAsync(RepositoryFork fork, CancellationToken ct)
+    {
         // PUT carries the resourceVersion we read: a decision made on a stale copy gets 409 and is retried on fresh data.
-        await _client.ReplaceAsync(RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, fork, ct, subresource: "status");
+        var replaced = await _client.ReplaceAsync(RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, fork, ct, subresource: "status");
+        written.Wrote(replaced);
+        return replaced;
+    }
 
     private Task<RepositoryFork> AddFinalizerAsync(RepositoryFork fork, CancellationToken ct) =>
         PatchFinalizersAsync(fork, FinalizerPatch.Add(fork.Metadata, ForkOptions.Finalizer), ct);
@@ -770,9 +798,14 @@ public sealed class ForkReconciler(
 
         var patched = await _client.PatchAsync<RepositoryFork>(
             RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, patch, ct, PatchKind.Json);
+        written.Wrote(patched);
         patched.Status ??= fork.Status;
         return patched;
     }
+
+    private static TStatus? Copy<TStatus>(TStatus? status)
+        where TStatus : class =>
+        status is null ? null : KubernetesJson.Deserialize<TStatus>(KubernetesJson.Serialize(status));
 
     private static bool HasFinalizer(RepositoryFork fork) => FinalizerPatch.Has(fork.Metadata, ForkOptions.Finalizer);
 

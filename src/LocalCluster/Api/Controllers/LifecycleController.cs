@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Vers.LocalCluster.Api.Http;
 using Vers.LocalCluster.Api.Resources;
 using Vers.LocalCluster.Api.Storage;
+using Vers.LocalCluster.Api.Watch;
 
 namespace Vers.LocalCluster.Api.Controllers;
 
@@ -15,66 +16,176 @@ internal sealed partial class LifecycleController : IAsyncDisposable
 {
     private readonly ResourceStore _store;
     private readonly ILogger _logger;
-    private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private int _pending;
+
+    // Indexes fed by a watch on every bucket. They hold the stored objects themselves (never mutated by storage),
+    // so keeping them costs a reference per object, not a copy. Only the loop touches them.
+    private readonly Dictionary<string, (string Bucket, JsonObject Object)> _byUid = [];
+    private readonly Dictionary<string, HashSet<string>> _dependents = [];
+    private readonly HashSet<string> _terminating = [];
+    private readonly WatchSubscription _subscription;
+    private readonly List<(string Bucket, JsonObject Object)> _initial;
 
     public LifecycleController(ResourceStore store, ILogger logger)
     {
         _store = store;
         _logger = logger;
-        store.Changed += Poke;
+        (_subscription, _initial) = store.WatchAll();
         _loop = Task.Run(RunAsync);
     }
 
-    private void Poke()
-    {
-        if (Interlocked.Exchange(ref _pending, 1) == 0)
-        {
-            _signal.Release();
-        }
-    }
-
+    /// <summary>
+    /// One full pass at start, then incremental: each batch of storage events is applied to the indexes and only
+    /// the objects it can concern are looked at — the changed objects, their owners, their dependents and the
+    /// terminating objects. The work per write no longer grows with the number of objects in the cluster.
+    /// </summary>
     private async Task RunAsync()
     {
+        var candidates = new HashSet<string>();
+        foreach (var (bucket, obj) in _initial)
+        {
+            Index(bucket, obj, null);
+            candidates.Add(Meta.Uid(obj));
+        }
+
+        _initial.Clear();
+        var reader = _subscription.Channel.Reader;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                await _signal.WaitAsync(_stop.Token);
+                // Terminating objects wait for others (dependents, a namespace's or a CRD's content): look again each time.
+                candidates.UnionWith(_terminating);
+                Reconcile(candidates);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogReconcileFailed(e);
+            }
+
+            candidates.Clear();
+            try
+            {
+                if (!await reader.WaitToReadAsync(_stop.Token))
+                {
+                    return;
+                }
             }
             catch (OperationCanceledException)
             {
                 return;
             }
 
-            Interlocked.Exchange(ref _pending, 0);
-            try
+            while (reader.TryRead(out var e))
             {
-                Reconcile();
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                LogReconcileFailed(e);
+                Apply(e, candidates);
             }
         }
     }
 
-    /// <summary>One pass over all objects; every action it takes is a write, which pokes the next pass.</summary>
-    internal void Reconcile()
+    private void Apply(WatchEvent e, HashSet<string> candidates)
     {
-        var all = _store.Snapshot();
-        var byUid = all.ToDictionary(x => Meta.Uid(x.Object), x => x);
-        foreach (var (bucket, obj) in all)
+        var uid = Meta.Uid(e.Object);
+        if (e.Type == "DELETED")
         {
+            Unindex(e.Object);
+            if (_dependents.TryGetValue(uid, out var dependents))
+            {
+                candidates.UnionWith(dependents);
+            }
+        }
+        else
+        {
+            Index(e.Bucket, e.Object, e.Previous);
+            candidates.Add(uid);
+        }
+
+        // An owner deleting in the foreground waits for this object.
+        foreach (var owner in Meta.OwnerReferences(e.Object))
+        {
+            if (owner["uid"]?.GetValue<string>() is { } ownerUid)
+            {
+                candidates.Add(ownerUid);
+            }
+        }
+
+    }
+
+    private void Index(string bucket, JsonObject obj, JsonObject? previous)
+    {
+        var uid = Meta.Uid(obj);
+        if (previous is not null)
+        {
+            RemoveOwnerLinks(previous);
+        }
+
+        _byUid[uid] = (bucket, obj);
+        foreach (var owner in Meta.OwnerReferences(obj))
+        {
+            if (owner["uid"]?.GetValue<string>() is { } ownerUid)
+            {
+                if (!_dependents.TryGetValue(ownerUid, out var set))
+                {
+                    _dependents[ownerUid] = set = [];
+                }
+
+                set.Add(uid);
+            }
+        }
+
+        if (Meta.IsTerminating(obj))
+        {
+            _terminating.Add(uid);
+        }
+        else
+        {
+            _terminating.Remove(uid);
+        }
+    }
+
+    private void Unindex(JsonObject obj)
+    {
+        var uid = Meta.Uid(obj);
+        RemoveOwnerLinks(obj);
+        _byUid.Remove(uid);
+        _terminating.Remove(uid);
+    }
+
+    private void RemoveOwnerLinks(JsonObject obj)
+    {
+        var uid = Meta.Uid(obj);
+        foreach (var owner in Meta.OwnerReferences(obj))
+        {
+            if (owner["uid"]?.GetValue<string>() is { } ownerUid && _dependents.TryGetValue(ownerUid, out var set))
+            {
+                set.Remove(uid);
+                if (set.Count == 0)
+                {
+                    _dependents.Remove(ownerUid);
+                }
+            }
+        }
+    }
+
+    /// <summary>Looks at the given objects; every action it takes is a write, whose event brings the next batch.</summary>
+    private void Reconcile(IEnumerable<string> uids)
+    {
+        foreach (var uid in uids)
+        {
+            if (!_byUid.TryGetValue(uid, out var entry))
+            {
+                continue;
+            }
+
+            var (bucket, obj) = entry;
             var type = _store.Registry.FindByStorageKey(bucket);
             if (type is null)
             {
                 continue;
             }
 
-            Try(() => CollectGarbage(type, obj, byUid));
+            Try(() => CollectGarbage(type, obj));
             if (!Meta.IsTerminating(obj))
             {
                 continue;
@@ -83,16 +194,16 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             var finalizers = Meta.Finalizers(obj);
             if (finalizers.Contains("orphan"))
             {
-                Try(() => Orphan(type, obj, all));
+                Try(() => Orphan(type, obj));
             }
             else if (finalizers.Contains("foregroundDeletion"))
             {
-                Try(() => Foreground(type, obj, all));
+                Try(() => Foreground(type, obj));
             }
 
             if (type.Builtin == BuiltinKind.Namespace)
             {
-                Try(() => FinalizeNamespace(type, obj, all));
+                Try(() => FinalizeNamespace(type, obj));
             }
             else if (type.Builtin == BuiltinKind.CustomResourceDefinition && finalizers.Contains(CrdStrategy.CleanupFinalizer))
             {
@@ -113,7 +224,7 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         }
     }
 
-    private void CollectGarbage(ResourceType type, JsonObject obj, Dictionary<string, (string Bucket, JsonObject Object)> byUid)
+    private void CollectGarbage(ResourceType type, JsonObject obj)
     {
         var refs = Meta.OwnerReferences(obj).ToList();
         if (refs.Count == 0)
@@ -122,7 +233,7 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         }
 
         // An owner in the process of being deleted in the foreground still counts as present.
-        var missing = refs.Where(r => !byUid.ContainsKey(r["uid"]?.GetValue<string>() ?? "")).ToList();
+        var missing = refs.Where(r => !_byUid.ContainsKey(r["uid"]?.GetValue<string>() ?? "")).ToList();
         if (missing.Count == 0)
         {
             return;
@@ -150,22 +261,27 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         }, new UpdateOptions());
     }
 
-    private IEnumerable<(ResourceType Type, JsonObject Object)> Dependents(JsonObject owner, List<(string Bucket, JsonObject Object)> all)
+    private List<(ResourceType Type, JsonObject Object)> Dependents(JsonObject owner)
     {
-        var uid = Meta.Uid(owner);
-        foreach (var (bucket, obj) in all)
+        var found = new List<(ResourceType, JsonObject)>();
+        if (_dependents.TryGetValue(Meta.Uid(owner), out var uids))
         {
-            if (Meta.OwnerReferences(obj).Any(r => r["uid"]?.GetValue<string>() == uid) && _store.Registry.FindByStorageKey(bucket) is { } t)
+            foreach (var uid in uids)
             {
-                yield return (t, obj);
+                if (_byUid.TryGetValue(uid, out var entry) && _store.Registry.FindByStorageKey(entry.Bucket) is { } t)
+                {
+                    found.Add((t, entry.Object));
+                }
             }
         }
+
+        return found;
     }
 
-    private void Orphan(ResourceType type, JsonObject owner, List<(string Bucket, JsonObject Object)> all)
+    private void Orphan(ResourceType type, JsonObject owner)
     {
         var uid = Meta.Uid(owner);
-        foreach (var (t, dep) in Dependents(owner, all))
+        foreach (var (t, dep) in Dependents(owner))
         {
             _store.Update(t, Meta.Namespace(dep), Meta.Name(dep), current =>
             {
@@ -183,10 +299,10 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         RemoveFinalizer(type, owner, "orphan");
     }
 
-    private void Foreground(ResourceType type, JsonObject owner, List<(string Bucket, JsonObject Object)> all)
+    private void Foreground(ResourceType type, JsonObject owner)
     {
         var blocking = 0;
-        foreach (var (t, dep) in Dependents(owner, all))
+        foreach (var (t, dep) in Dependents(owner))
         {
             if (!Meta.IsTerminating(dep))
             {
@@ -205,11 +321,11 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         }
     }
 
-    private void FinalizeNamespace(ResourceType type, JsonObject ns, List<(string Bucket, JsonObject Object)> all)
+    private void FinalizeNamespace(ResourceType type, JsonObject ns)
     {
         var name = Meta.Name(ns);
         var remaining = 0;
-        foreach (var (bucket, obj) in all)
+        foreach (var (bucket, obj) in _byUid.Values.ToList())
         {
             if (Meta.Namespace(obj) != name || _store.Registry.FindByStorageKey(bucket) is not { Namespaced: true } t)
             {
@@ -258,7 +374,6 @@ internal sealed partial class LifecycleController : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _store.Changed -= Poke;
         await _stop.CancelAsync();
         try
         {
@@ -269,8 +384,8 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             // Stopping.
         }
 
+        _store.StopWatch(_subscription);
         _stop.Dispose();
-        _signal.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Garbage collecting {Resource} {Namespace}/{Name}: all owners are gone")]

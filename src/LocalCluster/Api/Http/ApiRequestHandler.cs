@@ -752,7 +752,19 @@ internal sealed partial class ApiRequestHandler(
                 while (reader.TryRead(out var e))
                 {
                     lastRv = e.Revision;
-                    if (Translate(e, filter) is { } translated)
+                    if (TranslatedType(e, filter) is not { } type)
+                    {
+                        continue;
+                    }
+
+                    if (tableVersion is null)
+                    {
+                        // Plain JSON depends only on the event, its translated type and the version watched: render once for all watchers.
+                        var line = e.Rendered($"{type}|{t.Type.Group}/{t.Version}", () => EventLine(type, Render(t, Translate(e, filter)!.Value.Object, null, includeObject)));
+                        await ctx.Response.Body.WriteAsync(line, ct);
+                        await ctx.Response.Body.FlushAsync(ct);
+                    }
+                    else if (Translate(e, filter) is { } translated)
                     {
                         await WriteEventAsync(ctx, translated.Type, Render(t, translated.Object, tableVersion, includeObject), ct);
                     }
@@ -811,6 +823,22 @@ internal sealed partial class ApiRequestHandler(
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
+    /// <summary>The type <see cref="Translate"/> gives the event, without copying anything; null when the watcher does not see it.</summary>
+    private static string? TranslatedType(WatchEvent e, Func<JsonObject, bool> filter)
+    {
+        switch (e.Type)
+        {
+            case "DELETED":
+                return filter(e.Object) ? "DELETED" : null;
+            case "ADDED":
+                return filter(e.Object) ? "ADDED" : null;
+        }
+
+        var now = filter(e.Object);
+        var before = e.Previous is not null && filter(e.Previous);
+        return now && before ? "MODIFIED" : now ? "ADDED" : before ? "DELETED" : null;
+    }
+
     /// <summary>Selector transitions as the watch cache does them: leaving the selection is DELETED, entering is ADDED.</summary>
     private static (string Type, JsonObject Object)? Translate(WatchEvent e, Func<JsonObject, bool> filter)
     {
@@ -856,6 +884,9 @@ internal sealed partial class ApiRequestHandler(
         table["apiVersion"] = $"meta.k8s.io/{tableVersion}";
         return table;
     }
+
+    private static byte[] EventLine(string type, JsonObject obj) =>
+        Encoding.UTF8.GetBytes(new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString() + "\n");
 
     private static async Task WriteEventAsync(HttpContext ctx, string type, JsonObject obj, CancellationToken ct)
     {

@@ -635,6 +635,19 @@ internal sealed partial class ResourceStore
         }
     }
 
+    /// <summary>
+    /// Subscribes to every bucket and returns, atomically with it, every stored object. The objects are the stored
+    /// instances themselves (storage replaces objects, it never mutates them): callers must not mutate them.
+    /// </summary>
+    public (WatchSubscription Subscription, List<(string Bucket, JsonObject Object)> Current) WatchAll()
+    {
+        lock (_gate)
+        {
+            List<(string, JsonObject)> current = [.. _objects.Buckets.ToList().SelectMany(b => _objects.List(b, null).Select(o => (b, o)))];
+            return (_hub.Subscribe(null, null), current);
+        }
+    }
+
     public void StopWatch(WatchSubscription subscription)
     {
         lock (_gate)

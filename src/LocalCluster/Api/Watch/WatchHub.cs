@@ -28,22 +28,22 @@ internal sealed class WatchHub(int historyLimit, long startRevision = 0)
 
         foreach (var s in _subscribers)
         {
-            if (s.Bucket == e.Bucket)
+            if (s.Bucket is null || s.Bucket == e.Bucket)
             {
                 s.Channel.Writer.TryWrite(e);
             }
         }
     }
 
-    /// <summary>Subscribes and replays the history after <paramref name="fromRevision"/> (null: no replay).</summary>
-    public WatchSubscription Subscribe(string bucket, long? fromRevision)
+    /// <summary>Subscribes (<paramref name="bucket"/> null: every bucket) and replays the history after <paramref name="fromRevision"/> (null: no replay).</summary>
+    public WatchSubscription Subscribe(string? bucket, long? fromRevision)
     {
         var sub = new WatchSubscription(bucket, this);
         if (fromRevision is { } from)
         {
             foreach (var e in _history)
             {
-                if (e.Revision > from && e.Bucket == bucket)
+                if (e.Revision > from && (bucket is null || e.Bucket == bucket))
                 {
                     sub.Channel.Writer.TryWrite(e);
                 }
@@ -57,9 +57,10 @@ internal sealed class WatchHub(int historyLimit, long startRevision = 0)
     internal void Remove(WatchSubscription sub) => _subscribers.Remove(sub);
 }
 
-internal sealed class WatchSubscription(string bucket, WatchHub hub)
+internal sealed class WatchSubscription(string? bucket, WatchHub hub)
 {
-    public string Bucket { get; } = bucket;
+    /// <summary>The bucket watched; null for all of them.</summary>
+    public string? Bucket { get; } = bucket;
 
     // Multi-reader mode only because the single-reader channel cannot report Count (needed for bookmarks).
     public Channel<WatchEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<WatchEvent>(
