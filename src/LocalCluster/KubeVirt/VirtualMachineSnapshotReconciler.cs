@@ -123,7 +123,11 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
                 ctx.Condition(status, "Ready", true, "Ready")),
             ["snapshotVolumes"] = new JsonObject { ["includedVolumes"] = included, ["excludedVolumes"] = excluded },
         };
-        if ((string?)vm.Status?["printableStatus"] == "Running")
+        // Online when the VM runs or is meant to run: the cached status may trail the start by a moment,
+        // and a snapshot of a VM that is starting is still taken of a running guest.
+        if ((string?)vm.Status?["printableStatus"] is "Running" or "Starting"
+            || (string?)vm.Spec?["runStrategy"] is "Always" or "RerunOnFailure"
+            || vm.Spec?["running"]?.GetValue<bool>() == true)
         {
             succeeded["indications"] = new JsonArray("Online", "NoGuestAgent");
             succeeded["sourceIndications"] = new JsonArray(
