@@ -502,6 +502,10 @@ public sealed class ForkReconciler(
             return;
         }
 
+        // The commit may be the informer's cached object, shared by every reader: change a copy. (Setting
+        // ReadyToUse on the cached one made a failed status write look done to the next pass — the commit
+        // stayed not ready for good.)
+        commit = DeepCopy(commit);
         commit.Status ??= new CommitStatus();
         commit.Status.ReadyToUse = true;
         commit.Status.ObservedGeneration = commit.Metadata.Generation;
@@ -557,6 +561,7 @@ public sealed class ForkReconciler(
     {
         var ns = fork.Metadata.NamespaceProperty;
         var tagCount = Math.Max(1, caches.Tags.List(ns).Count(t => t.Spec.Repository == repository.Spec.Name));
+        repository = DeepCopy(repository); // possibly the cached object: never change that
         var status = repository.Status ?? new RepositoryStatus();
         var changed = status.Tags != tagCount || status.ObservedGeneration != repository.Metadata.Generation;
         status.Tags = tagCount;
@@ -788,6 +793,8 @@ public sealed class ForkReconciler(
         patched.Status ??= fork.Status;
         return patched;
     }
+
+    private static T DeepCopy<T>(T obj) => KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(obj));
 
     private static bool HasFinalizer(RepositoryFork fork) => fork.Metadata.Finalizers?.Contains(ForkOptions.Finalizer) == true;
 
