@@ -73,7 +73,7 @@ public sealed class ReliabilityHost : IAsyncDisposable
             KubeListen = "http://127.0.0.1:0",
             Kubeconfig = null,
             ReleaseNamespace = ReleaseNamespace,
-            ForkWaitTimeout = TimeSpan.FromSeconds(90),
+            ForkWaitTimeout = TimeSpan.FromSeconds(30),
             ApiRateLimit = null,
             Simulator = simulator,
             LoggerFactory = SuiteLogs.Loggers,
@@ -195,6 +195,24 @@ public static class Eventually
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), TestContext.Current.CancellationToken);
+        }
+    }
+}
+
+/// <summary>One seeded host with the operator, shared by the tests of a class (which run one after another).</summary>
+public sealed class SharedHost : IAsyncLifetime
+{
+    private ReliabilityHost? _host;
+
+    public ReliabilityHost Host => _host ?? throw new InvalidOperationException("not started");
+
+    public async ValueTask InitializeAsync() => _host = await ReliabilityHost.StartAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
         }
     }
 }
