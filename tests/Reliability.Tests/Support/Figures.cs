@@ -2,8 +2,9 @@ namespace Vers.Reliability.Tests.Support;
 
 /// <summary>
 /// The figures the issue asks for (crash points covered, forks under faults, duplicates and orphans found,
-/// takeover time): written to the test's output and to stdout, prefixed "[reliability]" so they can be grepped
-/// from the run's log, and appended to $VERS_RELIABILITY_FIGURES when that names a file.
+/// takeover time): written as an xunit diagnostic message (xunit.runner.json turns them on, so
+/// they show in a normal-verbosity <c>dotnet test</c> log) and to stdout, prefixed "[reliability]" so they can be
+/// grepped, and appended to $VERS_RELIABILITY_FIGURES when that names a file.
 /// </summary>
 public static class Figures
 {
@@ -12,7 +13,7 @@ public static class Figures
     public static void Report(string line)
     {
         var text = $"[reliability] {line}";
-        TestContext.Current.TestOutputHelper?.WriteLine(text);
+        TestContext.Current.SendDiagnosticMessage(text);
         Console.WriteLine(text);
         if (Environment.GetEnvironmentVariable("VERS_RELIABILITY_FIGURES") is { Length: > 0 } path)
         {

@@ -60,7 +60,7 @@ public sealed class SuiteLogs : IAsyncLifetime
         }
 
         var leaks = FindKeyMaterial();
-        Console.WriteLine($"[reliability] key material check over the whole suite: {AllLines.Count} log lines, {AllKeys.Count} keys, {leaks.Count} leaks");
+        Figures.Report($"key material check over the whole suite: {AllLines.Count} log lines, {AllKeys.Count} keys, {leaks.Count} lines with key material");
         if (leaks.Count > 0)
         {
             throw new InvalidOperationException($"{leaks.Count} log line(s) carry key material, e.g.: {leaks[0]}");
