@@ -136,8 +136,22 @@ public sealed class VersOperator : IAsyncDisposable
         }
     }
 
-    private Task RunControllersAsync(CancellationToken ct) =>
-        Task.WhenAll(_forkController.RunAsync(ct), _repositoryController.RunAsync(ct));
+    private async Task RunControllersAsync(CancellationToken ct)
+    {
+        // Every cache the reconcilers read, not only the ones their controllers watch: a fork already waiting at
+        // start must not be judged on half-filled namespace, repository, tag or commit caches (spurious
+        // Invalid / SourceNotFound).
+        try
+        {
+            await Task.WhenAll(_syncWaits.Select(wait => wait(ct)));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await Task.WhenAll(_forkController.RunAsync(ct), _repositoryController.RunAsync(ct));
+    }
 
     public async ValueTask DisposeAsync()
     {
