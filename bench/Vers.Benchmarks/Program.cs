@@ -18,7 +18,7 @@ namespace Vers.Benchmarks;
 /// <summary>
 /// What a fork costs the control plane: the all-in-one stack in process, the KubeVirt/CDI simulator at
 /// zero delay, forks through the real HTTP API. Prints a table and, with --json PATH, the figures as JSON.
-/// Usage: dotnet run -c Release --project bench/Vers.Benchmarks -- [--forks N] [--concurrency C] [--existing E] [--json PATH]
+/// Usage: dotnet run -c Release --project bench/Vers.Benchmarks -- [--forks N] [--concurrency C] [--objects O] [--json PATH]
 /// </summary>
 public static class Program
 {
@@ -29,7 +29,8 @@ public static class Program
         var (_, flags) = CommandLine.Parse(args);
         var forks = int.Parse(flags.GetValueOrDefault("forks") ?? "2000", CultureInfo.InvariantCulture);
         var concurrency = int.Parse(flags.GetValueOrDefault("concurrency") ?? "32", CultureInfo.InvariantCulture);
-        var existing = int.Parse(flags.GetValueOrDefault("existing") ?? "10000", CultureInfo.InvariantCulture);
+        // The "at scale" measurement runs once the cluster holds this many objects (a fork makes about ten).
+        var targetObjects = int.Parse(flags.GetValueOrDefault("objects") ?? "10000", CultureInfo.InvariantCulture);
         var jsonPath = flags.GetValueOrDefault("json");
         var ct = CancellationToken.None;
 
@@ -53,7 +54,8 @@ public static class Program
         var counter = 0;
         string NextName() => $"bench-{Interlocked.Increment(ref counter):D6}";
 
-        await RunForksAsync(http, 20, 4, NextName, ct); // warm-up: JIT, connection pools, caches
+        // Warm-up until tiered JIT, connection pools and caches have settled: a cold start is not what is measured.
+        await RunForksAsync(http, 200, 4, NextName, ct);
 
         host.KubeApi.Requests.Reset();
         var requestsBefore = RequestCounts.Read(host.KubeApi);
@@ -68,11 +70,10 @@ public static class Program
 
         var floor = await MeasureFloorAsync(Math.Clamp(forks / 10, 50, 300), loggers, ct);
 
-        Console.WriteLine($"Filling the cluster to {existing} finished forks …");
-        var filled = counter - 20;
-        if (existing > filled)
+        Console.WriteLine($"Filling the cluster to {targetObjects} objects with finished forks …");
+        while (await CountObjectsAsync(host, ct) < targetObjects)
         {
-            await RunForksAsync(http, existing - filled, concurrency, NextName, ct);
+            await RunForksAsync(http, 100, concurrency, NextName, ct);
         }
 
         GC.Collect();
@@ -80,6 +81,7 @@ public static class Program
         var objects = await CountObjectsAsync(host, ct);
         GC.Collect();
         var rssMb = Process.GetCurrentProcess().WorkingSet64 / (1024.0 * 1024.0);
+        var heapMb = GC.GetTotalMemory(forceFullCollection: true) / (1024.0 * 1024.0);
 
         var seq = Percentiles.Of(sequential.Latencies);
         var conc = Percentiles.Of(concurrent.Latencies);
@@ -104,8 +106,10 @@ public static class Program
                 ["watches"] = Round(perFork.Watches),
             },
             ["rss_mb"] = Round(rssMb),
+            ["managed_heap_mb"] = Round(heapMb),
             ["objects_in_cluster"] = objects,
             ["latency_p50_ms_at_10k_objects"] = Round(scale.P50),
+            ["forks_in_cluster"] = counter,
             ["failures"] = sequential.Failures + concurrent.Failures + atScale.Failures,
             ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}",
         };
@@ -125,7 +129,7 @@ public static class Program
             Console.WriteLine(line);
         }
 
-        Console.WriteLine($"RSS of the whole stack:   {rssMb:0} MB with {objects} objects");
+        Console.WriteLine($"RSS of the whole stack:   {rssMb:0} MB with {objects} objects (managed heap {heapMb:0} MB)");
         Console.WriteLine($"failed forks:             {(int)result["failures"]!}");
         if (jsonPath is not null)
         {
