@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Vers.LocalCluster.Tests.Api;
 
 /// <summary>Structural-schema pruning, defaulting and validation of custom resources (reference §2.10, §2.2).</summary>
-public sealed class SchemaValidationTests : IAsyncLifetime
+public sealed class SchemaValidationTests() : RawCrdTests(GadgetCrdJson)
 {
     private const string Collection = "/apis/example.com/v1/namespaces/default/gadgets";
 
@@ -49,28 +49,6 @@ public sealed class SchemaValidationTests : IAsyncLifetime
           }
         }
         """;
-
-    private TestCluster? _cluster;
-    private RawApi? _api;
-
-    private RawApi Api => _api!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _cluster = await TestCluster.StartAsync();
-        _api = new RawApi(_cluster.Server.BaseAddress);
-        var crd = await Api.PostAsync("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", GadgetCrdJson);
-        Assert.Equal(HttpStatusCode.Created, crd.Code);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _api?.Dispose();
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-    }
 
     private static string Gadget(string name, string spec) =>
         $$"""{"apiVersion":"example.com/v1","kind":"Gadget","metadata":{"name":"{{name}}"},"spec":{{spec}}}""";

@@ -7,7 +7,7 @@ namespace Vers.LocalCluster.Tests.Api;
 /// Server-side apply and managedFields (reference §2.9): ownership per manager, removal of fields a manager stops
 /// applying, conflicts and force, Update entries for other writes, list types and the status subresource.
 /// </summary>
-public sealed class ServerSideApplyTests : IAsyncLifetime
+public sealed class ServerSideApplyTests() : RawCrdTests(GizmoCrdJson)
 {
     private const string Gizmos = "/apis/example.com/v1/namespaces/default/gizmos";
     private const string ApplyType = "application/apply-patch+yaml";
@@ -48,28 +48,6 @@ public sealed class ServerSideApplyTests : IAsyncLifetime
           }
         }
         """;
-
-    private TestCluster? _cluster;
-    private RawApi? _api;
-
-    private RawApi Api => _api!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _cluster = await TestCluster.StartAsync();
-        _api = new RawApi(_cluster.Server.BaseAddress);
-        var crd = await Api.PostAsync("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", GizmoCrdJson);
-        Assert.Equal(HttpStatusCode.Created, crd.Code);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _api?.Dispose();
-        if (_cluster is not null)
-        {
-            await _cluster.DisposeAsync();
-        }
-    }
 
     private static string Gizmo(string spec, string name = "g1") =>
         $$"""{"apiVersion":"example.com/v1","kind":"Gizmo","metadata":{"name":"{{name}}"},"spec":{{spec}}}""";
