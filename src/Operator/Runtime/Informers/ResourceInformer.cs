@@ -25,6 +25,7 @@ public sealed class ResourceInformer<T>
     private readonly InformerOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ObjectKey, T> _cache = new();
+    private readonly InformerIndexes<T> _indexes = new();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _handlersLock = new();
     private Action<WatchEventType, T>[] _handlers = [];
@@ -51,7 +52,29 @@ public sealed class ResourceInformer<T>
     public T? Get(string? ns, string name) => _cache.TryGetValue(new ObjectKey(Type.Namespaced ? ns : null, name), out var obj) ? obj : null;
 
     public IReadOnlyList<T> List(string? ns = null) =>
-        ns is null ? _cache.Values.ToList() : _cache.Values.Where(o => o.Metadata.NamespaceProperty == ns).ToList();
+        ns is null ? _cache.Values.ToList() : ByIndex(InformerIndexes<T>.Namespace, ns);
+
+    /// <summary>
+    /// Adds an index (client-go's indexer): <paramref name="keys"/> maps an object to the index values it is found
+    /// under. Lookups by value then cost the size of the answer, not of the cache. Existing objects are indexed at once.
+    /// </summary>
+    public void AddIndex(string name, Func<T, IEnumerable<string>> keys) => _indexes.Add(name, keys, _cache);
+
+    /// <summary>The cached objects whose index <paramref name="name"/> has <paramref name="value"/>; shared: never mutate them.</summary>
+    public IReadOnlyList<T> ByIndex(string name, string value)
+    {
+        var keys = _indexes.Keys(name, value);
+        var result = new List<T>(keys.Count);
+        foreach (var key in keys)
+        {
+            if (_cache.TryGetValue(key, out var obj))
+            {
+                result.Add(obj);
+            }
+        }
+
+        return result;
+    }
 
     /// <summary>Called after the cache is updated, on the informer's loop: keep it quick (enqueue work).</summary>
     public IDisposable AddHandler(Action<WatchEventType, T> handler)
@@ -134,6 +157,7 @@ public sealed class ResourceInformer<T>
         {
             if (!fresh.ContainsKey(key) && _cache.TryRemove(key, out _))
             {
+                _indexes.Remove(key, old);
                 Notify(WatchEventType.Deleted, old);
             }
         }
@@ -142,6 +166,7 @@ public sealed class ResourceInformer<T>
         {
             var existed = _cache.TryGetValue(key, out var old);
             _cache[key] = obj;
+            _indexes.Replace(key, old, obj);
             if (!existed)
             {
                 Notify(WatchEventType.Added, obj);
@@ -175,11 +200,16 @@ public sealed class ResourceInformer<T>
             var key = KeyOf(obj);
             if (type == WatchEventType.Deleted)
             {
-                _cache.TryRemove(key, out _);
+                if (_cache.TryRemove(key, out var removed))
+                {
+                    _indexes.Remove(key, removed);
+                }
             }
             else
             {
+                _cache.TryGetValue(key, out var old);
                 _cache[key] = obj;
+                _indexes.Replace(key, old, obj);
             }
 
             _resourceVersion = obj.Metadata.ResourceVersion;
