@@ -32,6 +32,7 @@ public static class Program
         // The "at scale" measurement runs once the cluster holds this many objects (a fork makes about ten).
         var targetObjects = int.Parse(flags.GetValueOrDefault("objects") ?? "10000", CultureInfo.InvariantCulture);
         var jsonPath = flags.GetValueOrDefault("json");
+        var timelineOnly = flags.ContainsKey("timeline");
         var ct = CancellationToken.None;
 
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
@@ -56,6 +57,12 @@ public static class Program
 
         // Warm-up until tiered JIT, connection pools and caches have settled: a cold start is not what is measured.
         await RunForksAsync(http, 200, 4, NextName, ct);
+        if (timelineOnly)
+        {
+            await RunForksAsync(http, 100, 1, NextName, ct);
+            await ForkTimeline.PrintAsync(host.Client, http, NextName(), ct);
+            return 0;
+        }
 
         host.KubeApi.Requests.Reset();
         var requestsBefore = RequestCounts.Read(host.KubeApi);
