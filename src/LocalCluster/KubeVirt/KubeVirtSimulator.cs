@@ -48,6 +48,9 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
 
     public SimulatorOptions Options => _ctx.Options;
 
+    /// <summary>Injection decisions held, one per snapshot, clone and DataVolume in flight.</summary>
+    internal int DecisionsHeld => _ctx.DecisionCount;
+
     /// <summary>Starts the informers and controllers; returns once every cache has synced.</summary>
     public async Task StartAsync(CancellationToken ct)
     {

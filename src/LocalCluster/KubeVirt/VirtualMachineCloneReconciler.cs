@@ -24,12 +24,12 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
         var ns = clone.Metadata.NamespaceProperty;
         var uid = clone.Metadata.Uid;
         if (clone.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
+        if (ctx.Stale(KubeVirtTypes.VirtualMachineClone, clone) is { } wait) return ReconcileResult.After(wait);
         if (phase is "Succeeded" or "Failed")
         {
             ctx.Forget(Kind, uid);
             return ReconcileResult.Done;
         }
-        if (ctx.Stale(KubeVirtTypes.VirtualMachineClone, clone) is { } wait) return ReconcileResult.After(wait);
 
         var sourceKind = (string?)clone.Spec?["source"]?["kind"];
         var sourceName = (string?)clone.Spec?["source"]?["name"] ?? "";

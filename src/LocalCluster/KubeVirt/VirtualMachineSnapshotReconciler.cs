@@ -23,12 +23,12 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
         var ns = snapshot.Metadata.NamespaceProperty;
         var uid = snapshot.Metadata.Uid;
         if (snapshot.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
+        if (ctx.Stale(KubeVirtTypes.VirtualMachineSnapshot, snapshot) is { } wait) return ReconcileResult.After(wait);
         if (phase == "Failed" || (phase == "Succeeded" && (bool?)status?["readyToUse"] == true))
         {
             ctx.Forget(Kind, uid);
             return ReconcileResult.Done;
         }
-        if (ctx.Stale(KubeVirtTypes.VirtualMachineSnapshot, snapshot) is { } wait) return ReconcileResult.After(wait);
 
         var decision = ctx.Decide(Kind, uid);
         if (decision.Fail)
