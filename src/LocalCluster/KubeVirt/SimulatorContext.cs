@@ -32,7 +32,7 @@ internal sealed class SimulatorContext
         VolumeSnapshots = new(client, KubeVirtTypes.VolumeSnapshot, loggers, informerOptions);
         SimulatorIndexes.Register(this);
 
-        // Read-your-writes for the kinds the simulator reconciles: see IsStale.
+        // Read-your-writes for the kinds the simulator reconciles: see Stale.
         _writes = new()
         {
             [KubeVirtTypes.VirtualMachine] = new(VirtualMachines, time),
