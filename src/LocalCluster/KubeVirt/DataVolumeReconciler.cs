@@ -18,8 +18,13 @@ internal sealed class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<G
     {
         var status = dv.Status;
         var phase = (string?)status?["phase"];
-        if (dv.Metadata.DeletionTimestamp is not null || phase is "Succeeded" or "Failed")
+        if (dv.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
+        if (ctx.Stale(KubeVirtTypes.DataVolume, dv) is { } wait) return ReconcileResult.After(wait);
+        if (phase is "Succeeded" or "Failed")
+        {
+            ctx.Forget(Kind, dv.Metadata.Uid);
             return ReconcileResult.Done;
+        }
 
         var decision = ctx.Decide(Kind, dv.Metadata.Uid);
         if (decision.Fail)

@@ -26,34 +26,30 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
         var controllerOptions = new ControllerOptions { Time = time, Workers = 2 };
 
         var vms = new Controller<GenericObject>("kubevirt-vm", _ctx.VirtualMachines, new VirtualMachineReconciler(_ctx), loggers, controllerOptions)
-            .Watches(_ctx.DataVolumes, dv => _ctx.VirtualMachines.List(dv.Metadata.NamespaceProperty)
-                .Where(vm => UsesDataVolume(vm, dv.Metadata.Name)).Select(ObjectKey.Of));
+            .Watches(_ctx.DataVolumes, dv => SimulatorIndexes.VmsUsing(_ctx, dv));
 
         var snapshots = new Controller<GenericObject>("kubevirt-vmsnapshot", _ctx.Snapshots, new VirtualMachineSnapshotReconciler(_ctx), loggers, controllerOptions)
-            .Watches(_ctx.VirtualMachines, vm => _ctx.Snapshots.List(vm.Metadata.NamespaceProperty)
-                .Where(s => (string?)s.Spec?["source"]?["name"] == vm.Metadata.Name).Select(ObjectKey.Of))
+            .Watches(_ctx.VirtualMachines, vm => SimulatorIndexes.SnapshotsOf(_ctx, vm))
             .Watches(_ctx.Contents, content => OwnerKeys(content, "VirtualMachineSnapshot"));
 
         var clones = new Controller<GenericObject>("kubevirt-vmclone", _ctx.Clones, new VirtualMachineCloneReconciler(_ctx), loggers, controllerOptions)
-            .Watches(_ctx.Snapshots, snapshot => ClonesOfSnapshot(snapshot.Metadata.NamespaceProperty, snapshot.Metadata.Name)
+            .Watches(_ctx.Snapshots, snapshot => SimulatorIndexes.ClonesOf(_ctx, snapshot.Metadata.NamespaceProperty, "VirtualMachineSnapshot", snapshot.Metadata.Name)
                 .Concat(OwnerKeys(snapshot, "VirtualMachineClone")))
-            .Watches(_ctx.Contents, content => ClonesOfSnapshot(content.Metadata.NamespaceProperty, (string?)content.Spec?["virtualMachineSnapshotName"]))
-            .Watches(_ctx.VirtualMachines, vm => _ctx.Clones.List(vm.Metadata.NamespaceProperty)
-                .Where(c => (string?)c.Spec?["source"]?["kind"] == "VirtualMachine" && (string?)c.Spec?["source"]?["name"] == vm.Metadata.Name)
-                .Select(ObjectKey.Of));
+            .Watches(_ctx.Contents, content => SimulatorIndexes.ClonesOf(_ctx, content.Metadata.NamespaceProperty, "VirtualMachineSnapshot",
+                (string?)content.Spec?["virtualMachineSnapshotName"]))
+            .Watches(_ctx.VirtualMachines, vm => SimulatorIndexes.ClonesOf(_ctx, vm.Metadata.NamespaceProperty, "VirtualMachine", vm.Metadata.Name));
 
         var dataVolumes = new Controller<GenericObject>("cdi-datavolume", _ctx.DataVolumes, new DataVolumeReconciler(_ctx), loggers, controllerOptions)
-            .Watches(_ctx.VolumeSnapshots, vs => _ctx.DataVolumes.List()
-                .Where(dv => dv.Spec?["source"]?["snapshot"] is { } source
-                    && (string?)source["name"] == vs.Metadata.Name
-                    && ((string?)source["namespace"] ?? dv.Metadata.NamespaceProperty) == vs.Metadata.NamespaceProperty)
-                .Select(ObjectKey.Of));
+            .Watches(_ctx.VolumeSnapshots, vs => SimulatorIndexes.DataVolumesRestoring(_ctx, vs));
 
         _runners.AddRange(_ctx.Informers.Select(i => (Func<CancellationToken, Task>)i.RunAsync));
         _runners.AddRange([vms.RunAsync, snapshots.RunAsync, clones.RunAsync, dataVolumes.RunAsync]);
     }
 
     public SimulatorOptions Options => _ctx.Options;
+
+    /// <summary>Injection decisions held, one per snapshot, clone and DataVolume in flight.</summary>
+    internal int DecisionsHeld => _ctx.DecisionCount;
 
     /// <summary>Starts the informers and controllers; returns once every cache has synced.</summary>
     public async Task StartAsync(CancellationToken ct)
@@ -78,18 +74,7 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private IEnumerable<ObjectKey> ClonesOfSnapshot(string ns, string? snapshotName) =>
-        snapshotName is null
-            ? []
-            : _ctx.Clones.List(ns)
-                .Where(c => (string?)c.Spec?["source"]?["kind"] == "VirtualMachineSnapshot" && (string?)c.Spec?["source"]?["name"] == snapshotName)
-                .Select(ObjectKey.Of);
-
     private static IEnumerable<ObjectKey> OwnerKeys(GenericObject obj, string ownerKind) =>
         (obj.Metadata.OwnerReferences ?? []).Where(o => o.Kind == ownerKind)
             .Select(o => new ObjectKey(obj.Metadata.NamespaceProperty, o.Name));
-
-    private static bool UsesDataVolume(GenericObject vm, string dvName) =>
-        vm.Spec?["template"]?["spec"]?["volumes"] is System.Text.Json.Nodes.JsonArray volumes
-        && volumes.Any(v => (string?)v?["dataVolume"]?["name"] == dvName);
 }

@@ -11,25 +11,59 @@ using Vers.Operator.Runtime.Informers;
 
 namespace Vers.LocalCluster.KubeVirt;
 
-/// <summary>What the simulated controllers share: the client, the informer caches, injection and time.</summary>
-internal sealed class SimulatorContext(IKubernetes client, ILoggerFactory loggers, SimulatorOptions options, TimeProvider time)
+/// <summary>What the simulated controllers share: the client, the informer caches and their indexes, injection and time.</summary>
+internal sealed class SimulatorContext
 {
     private readonly ConcurrentDictionary<(string Kind, string Uid), Decision> _decisions = new();
+    private readonly Dictionary<ResourceType, WriteExpectations<GenericObject>> _writes;
 
-    public KubeRestClient Client { get; } = new(client);
-    public SimulatorOptions Options { get; } = options;
-    public TimeProvider Time { get; } = time;
-    public ILoggerFactory Loggers { get; } = loggers;
+    public SimulatorContext(IKubernetes client, ILoggerFactory loggers, SimulatorOptions options, TimeProvider time)
+    {
+        Client = new KubeRestClient(client);
+        Options = options;
+        Time = time;
+        Loggers = loggers;
+        var informerOptions = new InformerOptions { Time = time };
+        VirtualMachines = new(client, KubeVirtTypes.VirtualMachine, loggers, informerOptions);
+        Snapshots = new(client, KubeVirtTypes.VirtualMachineSnapshot, loggers, informerOptions);
+        Contents = new(client, KubeVirtTypes.VirtualMachineSnapshotContent, loggers, informerOptions);
+        Clones = new(client, KubeVirtTypes.VirtualMachineClone, loggers, informerOptions);
+        DataVolumes = new(client, KubeVirtTypes.DataVolume, loggers, informerOptions);
+        VolumeSnapshots = new(client, KubeVirtTypes.VolumeSnapshot, loggers, informerOptions);
+        SimulatorIndexes.Register(this);
 
-    public ResourceInformer<GenericObject> VirtualMachines { get; } = new(client, KubeVirtTypes.VirtualMachine, loggers, new InformerOptions { Time = time });
-    public ResourceInformer<GenericObject> Snapshots { get; } = new(client, KubeVirtTypes.VirtualMachineSnapshot, loggers, new InformerOptions { Time = time });
-    public ResourceInformer<GenericObject> Contents { get; } = new(client, KubeVirtTypes.VirtualMachineSnapshotContent, loggers, new InformerOptions { Time = time });
-    public ResourceInformer<GenericObject> Clones { get; } = new(client, KubeVirtTypes.VirtualMachineClone, loggers, new InformerOptions { Time = time });
-    public ResourceInformer<GenericObject> DataVolumes { get; } = new(client, KubeVirtTypes.DataVolume, loggers, new InformerOptions { Time = time });
-    public ResourceInformer<GenericObject> VolumeSnapshots { get; } = new(client, KubeVirtTypes.VolumeSnapshot, loggers, new InformerOptions { Time = time });
+        // Read-your-writes for the kinds the simulator reconciles: see Stale.
+        _writes = new()
+        {
+            [KubeVirtTypes.VirtualMachine] = new(VirtualMachines, time),
+            [KubeVirtTypes.VirtualMachineSnapshot] = new(Snapshots, time),
+            [KubeVirtTypes.VirtualMachineClone] = new(Clones, time),
+            [KubeVirtTypes.DataVolume] = new(DataVolumes, time),
+        };
+
+        // A decision is dropped once its object is terminal (see Forget) or deleted, so the map holds objects in flight only.
+        Snapshots.AddHandler(ForgetDeleted(VirtualMachineSnapshotReconciler.Kind));
+        Clones.AddHandler(ForgetDeleted(VirtualMachineCloneReconciler.Kind));
+        DataVolumes.AddHandler(ForgetDeleted(DataVolumeReconciler.Kind));
+    }
+
+    public KubeRestClient Client { get; }
+    public SimulatorOptions Options { get; }
+    public TimeProvider Time { get; }
+    public ILoggerFactory Loggers { get; }
+
+    public ResourceInformer<GenericObject> VirtualMachines { get; }
+    public ResourceInformer<GenericObject> Snapshots { get; }
+    public ResourceInformer<GenericObject> Contents { get; }
+    public ResourceInformer<GenericObject> Clones { get; }
+    public ResourceInformer<GenericObject> DataVolumes { get; }
+    public ResourceInformer<GenericObject> VolumeSnapshots { get; }
 
     public IEnumerable<ResourceInformer<GenericObject>> Informers =>
         [VirtualMachines, Snapshots, Contents, Clones, DataVolumes, VolumeSnapshots];
+
+    /// <summary>Injection decisions held: one per snapshot, clone and DataVolume in flight.</summary>
+    internal int DecisionCount => _decisions.Count;
 
     public string Now() => Timestamp(Time.GetUtcNow());
 
@@ -41,6 +75,25 @@ internal sealed class SimulatorContext(IKubernetes client, ILoggerFactory logger
     /// </summary>
     public Decision Decide(string kind, string uid) =>
         _decisions.GetOrAdd((kind, uid), _ => new Decision(Time.GetUtcNow() + Options.DelayFor(kind), Options.TakeFailure(kind)));
+
+    /// <summary>
+    /// Drops the decision of an object seen terminal. Safe: reconciles of one key run one at a time on copies that
+    /// are never older than the last, so no later reconcile sees the object in flight again and decides anew.
+    /// </summary>
+    public void Forget(string kind, string uid) => _decisions.TryRemove((kind, uid), out _);
+
+    private Action<WatchEventType, GenericObject> ForgetDeleted(string kind) =>
+        (type, obj) =>
+        {
+            if (type == WatchEventType.Deleted) Forget(kind, obj.Metadata.Uid);
+        };
+
+    /// <summary>
+    /// Whether <paramref name="obj"/> is a cached copy older than our last write to it: a reconcile woken by another
+    /// event before the informer delivered that write would only write the same status again. Answers how long to
+    /// wait at most (the write's own event normally brings the object back first).
+    /// </summary>
+    public TimeSpan? Stale(ResourceType type, GenericObject obj) => _writes[type].Pending(obj);
 
     /// <summary>Time left before a delayed object may complete; zero when it may complete now.</summary>
     public TimeSpan Remaining(Decision decision)
@@ -83,8 +136,15 @@ internal sealed class SimulatorContext(IKubernetes client, ILoggerFactory logger
     {
         if (!StatusDiffers(obj.Status, status)) return;
         var patch = new JsonObject { ["status"] = status };
-        await Client.PatchAsync<GenericObject>(type, obj.Metadata.NamespaceProperty, obj.Metadata.Name, patch.ToJsonString(), ct,
+        var written = await Client.PatchAsync<GenericObject>(type, obj.Metadata.NamespaceProperty, obj.Metadata.Name, patch.ToJsonString(), ct,
             PatchKind.Merge, subresource: "status").ConfigureAwait(false);
+        Wrote(type, written);
+    }
+
+    /// <summary>Records a write to a reconciled object, for <see cref="Stale"/>.</summary>
+    public void Wrote(ResourceType type, GenericObject written)
+    {
+        if (_writes.TryGetValue(type, out var expectations)) expectations.Wrote(written);
     }
 
     /// <summary>Compares the keys <paramref name="desired"/> sets; conditions by type/status/reason/message only.</summary>

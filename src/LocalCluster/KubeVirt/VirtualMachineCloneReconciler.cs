@@ -21,11 +21,16 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
     {
         var status = clone.Status;
         var phase = (string?)status?["phase"];
-        if (clone.Metadata.DeletionTimestamp is not null || phase is "Succeeded" or "Failed")
-            return ReconcileResult.Done;
-
         var ns = clone.Metadata.NamespaceProperty;
         var uid = clone.Metadata.Uid;
+        if (clone.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
+        if (ctx.Stale(KubeVirtTypes.VirtualMachineClone, clone) is { } wait) return ReconcileResult.After(wait);
+        if (phase is "Succeeded" or "Failed")
+        {
+            ctx.Forget(Kind, uid);
+            return ReconcileResult.Done;
+        }
+
         var sourceKind = (string?)clone.Spec?["source"]?["kind"];
         var sourceName = (string?)clone.Spec?["source"]?["name"] ?? "";
         var targetName = (string?)clone.Spec?["target"]?["name"];
@@ -38,8 +43,9 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
                 ["kind"] = "VirtualMachine",
                 ["name"] = KubeVirtNames.GeneratedCloneTarget(sourceName, uid),
             };
-            await ctx.Client.PatchAsync<GenericObject>(KubeVirtTypes.VirtualMachineClone, ns, clone.Metadata.Name,
+            var patched = await ctx.Client.PatchAsync<GenericObject>(KubeVirtTypes.VirtualMachineClone, ns, clone.Metadata.Name,
                 new JsonObject { ["spec"] = new JsonObject { ["target"] = target } }.ToJsonString(), ct).ConfigureAwait(false);
+            ctx.Wrote(KubeVirtTypes.VirtualMachineClone, patched);
             return ReconcileResult.Done;
         }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using k8s;
 using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Controllers;
@@ -11,16 +12,29 @@ namespace Vers.LocalCluster.KubeVirt;
 /// the Ready condition and volumeSnapshotStatuses, from the run strategy and the VM's DataVolumes. No VMI
 /// is simulated: a started VM goes Starting → Running (after the injected VirtualMachine delay).
 /// </summary>
-internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class VirtualMachineReconciler : IReconciler<GenericObject>
 {
     public const string Kind = "VirtualMachine";
 
-    // When each VM was seen Starting; lost on restart, which simply lets a Starting VM become Running.
+    private readonly SimulatorContext _ctx;
+
+    // When each VM was first seen starting, held only while it is Starting; lost on restart, which simply lets a
+    // Starting VM become Running.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _startingSince = new(StringComparer.Ordinal);
+
+    public VirtualMachineReconciler(SimulatorContext ctx)
+    {
+        _ctx = ctx;
+        ctx.VirtualMachines.AddHandler((type, vm) =>
+        {
+            if (type == WatchEventType.Deleted) _startingSince.TryRemove(vm.Metadata.Uid, out _);
+        });
+    }
 
     public async Task<ReconcileResult> ReconcileAsync(GenericObject vm, CancellationToken ct)
     {
         if (vm.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
+        if (_ctx.Stale(KubeVirtTypes.VirtualMachine, vm) is { } wait) return ReconcileResult.After(wait);
 
         var status = vm.Status;
         var spec = vm.Spec;
@@ -32,7 +46,7 @@ internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconcil
         string printable;
         RequeueOrDone result = default;
         var dataVolumes = volumes.Select(v => (string?)v["dataVolume"]?["name"]).Where(n => n is not null)
-            .Select(n => ctx.DataVolumes.Get(vm.Metadata.NamespaceProperty, n!)).ToList();
+            .Select(n => _ctx.DataVolumes.Get(vm.Metadata.NamespaceProperty, n!)).ToList();
         if (dataVolumes.Any(dv => (string?)dv?.Status?["phase"] == "Failed"))
         {
             printable = "DataVolumeError";
@@ -48,27 +62,33 @@ internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconcil
         else
         {
             var current = (string?)status?["printableStatus"];
-            var since = _startingSince.GetOrAdd(vm.Metadata.Uid, _ => ctx.Time.GetUtcNow());
-            var left = since + ctx.Options.DelayFor(Kind) - ctx.Time.GetUtcNow();
-            if (current == "Running" || (current == "Starting" && left <= TimeSpan.Zero))
+            if (current == "Running")
             {
                 printable = "Running";
             }
             else
             {
-                printable = "Starting";
-                // Writing Starting brings us back through the watch; only a pending delay needs a timer.
-                if (current == "Starting") result = new RequeueOrDone(left);
+                var since = _startingSince.GetOrAdd(vm.Metadata.Uid, _ => _ctx.Time.GetUtcNow());
+                var left = since + _ctx.Options.DelayFor(Kind) - _ctx.Time.GetUtcNow();
+                if (current == "Starting" && left <= TimeSpan.Zero)
+                {
+                    printable = "Running";
+                }
+                else
+                {
+                    printable = "Starting";
+                    // Writing Starting brings us back through the watch; only a pending delay needs a timer.
+                    if (current == "Starting") result = new RequeueOrDone(left);
+                }
             }
         }
-        if (printable != "Starting" && printable != "Running") _startingSince.TryRemove(vm.Metadata.Uid, out _);
 
         var ready = printable == "Running";
         var readyCondition = ready
-            ? ctx.Condition(status, "Ready", true, null, "")
-            : ctx.Condition(status, "Ready", false, printable == "Starting" ? "PodNotExists" : "VMINotExists",
+            ? _ctx.Condition(status, "Ready", true, null, "")
+            : _ctx.Condition(status, "Ready", false, printable == "Starting" ? "PodNotExists" : "VMINotExists",
                 printable == "Starting" ? "virt-launcher pod has not yet been scheduled" : "VMI does not exist");
-        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject
+        await _ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject
         {
             ["printableStatus"] = printable,
             ["created"] = printable is "Starting" or "Running",
@@ -77,6 +97,8 @@ internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconcil
             ["conditions"] = new JsonArray(readyCondition),
             ["volumeSnapshotStatuses"] = new JsonArray([.. volumes.Select(VolumeSnapshotStatus)]),
         }, ct).ConfigureAwait(false);
+        // After the write: had it failed, the retry must still find when the VM started.
+        if (printable != "Starting") _startingSince.TryRemove(vm.Metadata.Uid, out _);
         return result.Delay is { } delay && delay > TimeSpan.Zero ? ReconcileResult.After(delay) : ReconcileResult.Done;
     }
 
@@ -88,7 +110,7 @@ internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconcil
         foreach (var template in templates.OfType<JsonObject>())
         {
             var name = (string?)template["metadata"]?["name"];
-            if (name is null || ctx.DataVolumes.Get(ns, name) is not null) continue;
+            if (name is null || _ctx.DataVolumes.Get(ns, name) is not null) continue;
             var metadata = new JsonObject
             {
                 ["name"] = name,
@@ -97,7 +119,7 @@ internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconcil
             };
             if (template["metadata"]?["labels"] is JsonObject labels) metadata["labels"] = labels.DeepClone();
             if (template["metadata"]?["annotations"] is JsonObject annotations) metadata["annotations"] = annotations.DeepClone();
-            await ctx.CreateOrGetAsync(KubeVirtTypes.DataVolume, new JsonObject
+            await _ctx.CreateOrGetAsync(KubeVirtTypes.DataVolume, new JsonObject
             {
                 ["apiVersion"] = KubeVirtObjectBuilder.DataVolumeApiVersion,
                 ["kind"] = "DataVolume",

@@ -20,11 +20,16 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
     {
         var status = snapshot.Status;
         var phase = (string?)status?["phase"];
-        if (snapshot.Metadata.DeletionTimestamp is not null || phase == "Failed" || (phase == "Succeeded" && (bool?)status?["readyToUse"] == true))
-            return ReconcileResult.Done;
-
         var ns = snapshot.Metadata.NamespaceProperty;
         var uid = snapshot.Metadata.Uid;
+        if (snapshot.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
+        if (ctx.Stale(KubeVirtTypes.VirtualMachineSnapshot, snapshot) is { } wait) return ReconcileResult.After(wait);
+        if (phase == "Failed" || (phase == "Succeeded" && (bool?)status?["readyToUse"] == true))
+        {
+            ctx.Forget(Kind, uid);
+            return ReconcileResult.Done;
+        }
+
         var decision = ctx.Decide(Kind, uid);
         if (decision.Fail)
         {
@@ -71,8 +76,8 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
             return ReconcileResult.After(left);
         }
 
-        var vmJson = SimulatorContext.ToJson(vm);
         var contentName = KubeVirtNames.SnapshotContent(uid);
+        // The VM is serialized only to create the content: a requeue finds the content in the cache.
         var content = ctx.Contents.Get(ns, contentName) ?? await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachineSnapshotContent, new JsonObject
         {
             ["apiVersion"] = KubeVirtTypes.VirtualMachineSnapshotContent.ApiVersion,
@@ -83,7 +88,7 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
                 ["namespace"] = ns,
                 ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(snapshot)),
             },
-            ["spec"] = KubeVirtObjectBuilder.SnapshotContentSpec(snapshot.Metadata.Name, uid, vmJson, DataVolumeJson(ns)),
+            ["spec"] = KubeVirtObjectBuilder.SnapshotContentSpec(snapshot.Metadata.Name, uid, SimulatorContext.ToJson(vm), DataVolumeJson(ns)),
         }, ct).ConfigureAwait(false);
 
         var now = ctx.Now();
@@ -109,7 +114,7 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
         }
 
         var includedNames = included.Select(n => (string?)n).ToHashSet();
-        var excluded = new JsonArray([.. ((vmJson["spec"]?["template"]?["spec"]?["volumes"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        var excluded = new JsonArray([.. ((vm.Spec?["template"]?["spec"]?["volumes"] as JsonArray)?.OfType<JsonObject>() ?? [])
             .Select(v => (string?)v["name"]).Where(n => n is not null && !includedNames.Contains(n)).Select(n => (JsonNode)n!)]);
         var succeeded = new JsonObject
         {

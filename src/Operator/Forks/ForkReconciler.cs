@@ -580,7 +580,7 @@ public sealed class ForkReconciler(
     private async Task MarkRepositoryReadyAsync(RepositoryFork fork, Repository repository, CancellationToken ct)
     {
         var ns = fork.Metadata.NamespaceProperty;
-        var tagCount = Math.Max(1, caches.Tags.List(ns).Count(t => t.Spec.Repository == repository.Spec.Name));
+        var tagCount = Math.Max(1, Repositories.RepositoryTags.Of(caches.Tags, ns, repository.Spec.Name).Count);
         // The repository may be the cached (shared) object: change a copy of its status.
         var status = Copy(repository.Status) ?? new RepositoryStatus();
         var changed = status.Tags != tagCount || status.ObservedGeneration != repository.Metadata.Generation;

@@ -46,6 +46,7 @@ public sealed class VersOperator : IAsyncDisposable
             Informer<GenericObject>(client, KubeVirtTypes.VirtualMachineClone, loggers, informerOptions with { LabelSelector = VersGroup.ForkUidLabel }),
             Informer<GenericObject>(client, KubeVirtTypes.DataVolume, loggers, informerOptions with { LabelSelector = VersGroup.ForkUidLabel }),
             Informer<GenericObject>(client, KubeVirtTypes.VirtualMachine, loggers, informerOptions));
+        RepositoryTags.AddIndex(caches.Tags);
         var namespaces = Informer<V1Namespace>(client, ResourceType.Namespace, loggers, informerOptions with { LabelSelector = VersGroup.OrgLabel });
         Namespaces = namespaces;
         Caches = caches;

@@ -12,7 +12,7 @@ namespace Vers.Operator.Repositories;
 /// <summary>
 /// Keeps every Repository's status current, whoever created it (a fork, kubectl, GitOps): its tag
 /// count and Ready. A repository claimed by a fork still in flight is left to that fork, which marks
-/// it Ready when the fork succeeds.
+/// it Ready when the fork succeeds. The Tag informer must carry the <see cref="RepositoryTags"/> index.
 /// </summary>
 public sealed class RepositoryReconciler(IKubernetes client, ResourceInformer<Tag> tags, TimeProvider time) : IReconciler<Repository>
 {
@@ -36,8 +36,8 @@ public sealed class RepositoryReconciler(IKubernetes client, ResourceInformer<Ta
         var status = repository.Status ??= new RepositoryStatus();
         status.Conditions ??= [];
         var ready = Conditions.Find(status.Conditions, "Ready");
-        var count = tags.List(repository.Metadata.NamespaceProperty)
-            .Count(t => t.Spec.Repository == repository.Spec.Name && t.Metadata.DeletionTimestamp is null);
+        var count = RepositoryTags.Of(tags, repository.Metadata.NamespaceProperty, repository.Spec.Name)
+            .Count(t => t.Metadata.DeletionTimestamp is null);
         var changed = status.Tags != count || status.ObservedGeneration != repository.Metadata.Generation;
         status.Tags = count;
         status.ObservedGeneration = repository.Metadata.Generation;

@@ -1,0 +1,74 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Vers.LocalCluster.Api;
+using Vers.LocalCluster.KubeVirt;
+using Vers.Operator.Runtime;
+using Vers.Operator.Runtime.Client;
+
+namespace Vers.LocalCluster.Tests.KubeVirt;
+
+/// <summary>An API server with the KubeVirt CRDs and the simulator's informers (no controllers), filled on demand.</summary>
+internal sealed class SimulatorCaches : IAsyncDisposable
+{
+    private readonly KubeApiServer _server;
+    private readonly IKubernetes _client;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _running = [];
+
+    private SimulatorCaches(KubeApiServer server, IKubernetes client)
+    {
+        _server = server;
+        _client = client;
+        Rest = new KubeRestClient(client);
+        Context = new SimulatorContext(client, NullLoggerFactory.Instance, new SimulatorOptions(), TimeProvider.System);
+    }
+
+    public SimulatorContext Context { get; }
+
+    public KubeRestClient Rest { get; }
+
+    public KubeApiServer Server => _server;
+
+    public static async Task<SimulatorCaches> StartAsync(params string[] namespaces)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { Url = "http://127.0.0.1:0" }, ct);
+        var client = server.CreateClient();
+        await KubeVirtCrds.InstallAsync(client, ct);
+        foreach (var ns in namespaces)
+            await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, cancellationToken: ct);
+        return new SimulatorCaches(server, client);
+    }
+
+    public Task<GenericObject> CreateAsync(ResourceType type, JsonObject obj) =>
+        Rest.CreateAsync(type, (string?)obj["metadata"]!["namespace"], KubernetesJson.Deserialize<GenericObject>(obj.ToJsonString()),
+            TestContext.Current.CancellationToken);
+
+    /// <summary>Starts the informers: their first list holds every object created so far.</summary>
+    public async Task SyncAsync()
+    {
+        _running.AddRange(Context.Informers.Select(i => Task.Run(() => i.RunAsync(_stop.Token))));
+        await Task.WhenAll(Context.Informers.Select(i => i.WaitForSyncAsync(TestContext.Current.CancellationToken)));
+    }
+
+    public async Task UntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the informers");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_running);
+        _stop.Dispose();
+        _client.Dispose();
+        await _server.DisposeAsync();
+    }
+}
