@@ -64,4 +64,6 @@ internal static class Meta
     public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     public static string ApiVersion(JsonObject obj) => obj["apiVersion"]?.GetValue<string>() ?? "";
+
+    public static string? ApiVersionOrNull(JsonObject obj) => obj["apiVersion"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }
