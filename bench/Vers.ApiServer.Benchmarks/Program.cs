@@ -13,6 +13,7 @@ namespace Vers.ApiServer.Benchmarks;
 /// LocalCluster's embedded API server on loopback: create/get/list latency and throughput through the
 /// same REST client the operator uses, and watch fan-out (W watchers, each must see every event).
 /// Usage: dotnet run -c Release --project bench/Vers.ApiServer.Benchmarks -- [--objects N] [--watchers W] [--concurrency C]
+/// With <c>--memory N</c>: the footprint and per-request cost with N realistic objects instead (see <see cref="MemoryBenchmark"/>).
 /// </summary>
 public static class Program
 {
@@ -25,6 +26,12 @@ public static class Program
         var watchers = int.Parse(flags.GetValueOrDefault("watchers") ?? "100", CultureInfo.InvariantCulture);
         var concurrency = int.Parse(flags.GetValueOrDefault("concurrency") ?? "8", CultureInfo.InvariantCulture);
         var ct = CancellationToken.None;
+        if (flags.GetValueOrDefault("memory") is { } memory)
+        {
+            await MemoryBenchmark.RunAsync(int.Parse(memory, CultureInfo.InvariantCulture), ct);
+            return 0;
+        }
+
         await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { Url = "http://127.0.0.1:0" }, ct);
         var rest = new KubeRestClient(server.CreateClient());
 

@@ -19,13 +19,13 @@ internal sealed partial class LifecycleController : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    // Indexes fed by a watch on every bucket. They hold the stored objects themselves (never mutated by storage),
-    // so keeping them costs a reference per object, not a copy. Only the loop touches them.
-    private readonly Dictionary<string, (string Bucket, JsonObject Object)> _byUid = [];
+    // Indexes fed by a watch on every bucket. They hold the stored objects themselves (immutable, shared with the
+    // store) and read only their extracted metadata, so keeping them costs a reference per object. Only the loop touches them.
+    private readonly Dictionary<string, (string Bucket, StoredObject Object)> _byUid = [];
     private readonly Dictionary<string, HashSet<string>> _dependents = [];
     private readonly HashSet<string> _terminating = [];
     private readonly WatchSubscription _subscription;
-    private readonly List<(string Bucket, JsonObject Object)> _initial;
+    private readonly List<(string Bucket, StoredObject Object)> _initial;
 
     public LifecycleController(ResourceStore store, ILogger logger)
     {
@@ -46,7 +46,7 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         foreach (var (bucket, obj) in _initial)
         {
             Index(bucket, obj, null);
-            candidates.Add(Meta.Uid(obj));
+            candidates.Add(obj.Uid);
         }
 
         _initial.Clear();
@@ -86,7 +86,7 @@ internal sealed partial class LifecycleController : IAsyncDisposable
 
     private void Apply(WatchEvent e, HashSet<string> candidates)
     {
-        var uid = Meta.Uid(e.Object);
+        var uid = e.Object.Uid;
         if (e.Type == "DELETED")
         {
             Unindex(e.Object);
@@ -102,28 +102,27 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         }
 
         // An owner deleting in the foreground waits for this object.
-        foreach (var owner in Meta.OwnerReferences(e.Object))
+        foreach (var owner in e.Object.Owners)
         {
-            if (owner["uid"]?.GetValue<string>() is { } ownerUid)
+            if (owner.Uid is { } ownerUid)
             {
                 candidates.Add(ownerUid);
             }
         }
-
     }
 
-    private void Index(string bucket, JsonObject obj, JsonObject? previous)
+    private void Index(string bucket, StoredObject obj, StoredObject? previous)
     {
-        var uid = Meta.Uid(obj);
+        var uid = obj.Uid;
         if (previous is not null)
         {
             RemoveOwnerLinks(previous);
         }
 
         _byUid[uid] = (bucket, obj);
-        foreach (var owner in Meta.OwnerReferences(obj))
+        foreach (var owner in obj.Owners)
         {
-            if (owner["uid"]?.GetValue<string>() is { } ownerUid)
+            if (owner.Uid is { } ownerUid)
             {
                 if (!_dependents.TryGetValue(ownerUid, out var set))
                 {
@@ -134,7 +133,7 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             }
         }
 
-        if (Meta.IsTerminating(obj))
+        if (obj.Terminating)
         {
             _terminating.Add(uid);
         }
@@ -144,20 +143,20 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         }
     }
 
-    private void Unindex(JsonObject obj)
+    private void Unindex(StoredObject obj)
     {
-        var uid = Meta.Uid(obj);
+        var uid = obj.Uid;
         RemoveOwnerLinks(obj);
         _byUid.Remove(uid);
         _terminating.Remove(uid);
     }
 
-    private void RemoveOwnerLinks(JsonObject obj)
+    private void RemoveOwnerLinks(StoredObject obj)
     {
-        var uid = Meta.Uid(obj);
-        foreach (var owner in Meta.OwnerReferences(obj))
+        var uid = obj.Uid;
+        foreach (var owner in obj.Owners)
         {
-            if (owner["uid"]?.GetValue<string>() is { } ownerUid && _dependents.TryGetValue(ownerUid, out var set))
+            if (owner.Uid is { } ownerUid && _dependents.TryGetValue(ownerUid, out var set))
             {
                 set.Remove(uid);
                 if (set.Count == 0)
@@ -186,12 +185,12 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             }
 
             Try(() => CollectGarbage(type, obj));
-            if (!Meta.IsTerminating(obj))
+            if (!obj.Terminating)
             {
                 continue;
             }
 
-            var finalizers = Meta.Finalizers(obj);
+            var finalizers = obj.Finalizers;
             if (finalizers.Contains("orphan"))
             {
                 Try(() => Orphan(type, obj));
@@ -224,35 +223,35 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         }
     }
 
-    private void CollectGarbage(ResourceType type, JsonObject obj)
+    private void CollectGarbage(ResourceType type, StoredObject obj)
     {
-        var refs = Meta.OwnerReferences(obj).ToList();
+        var refs = obj.Owners;
         if (refs.Count == 0)
         {
             return;
         }
 
         // An owner in the process of being deleted in the foreground still counts as present.
-        var missing = refs.Where(r => !_byUid.ContainsKey(r["uid"]?.GetValue<string>() ?? "")).ToList();
+        var missing = refs.Where(r => !_byUid.ContainsKey(r.Uid ?? "")).ToList();
         if (missing.Count == 0)
         {
             return;
         }
 
-        var ns = Meta.Namespace(obj);
-        var name = Meta.Name(obj);
+        var ns = obj.Namespace;
+        var name = obj.Name;
         if (missing.Count == refs.Count)
         {
-            if (!Meta.IsTerminating(obj))
+            if (!obj.Terminating)
             {
                 LogCollecting(type.Name.Qualified, ns, name);
-                _store.Delete(type, ns, name, new Storage.DeleteOptions(PreconditionUid: Meta.Uid(obj), PropagationPolicy: "Background"));
+                _store.Delete(type, ns, name, new Storage.DeleteOptions(PreconditionUid: obj.Uid, PropagationPolicy: "Background"));
             }
 
             return;
         }
 
-        var missingUids = missing.Select(r => r["uid"]?.GetValue<string>()).ToHashSet();
+        var missingUids = missing.Select(r => r.Uid).ToHashSet();
         _store.Update(type, ns, name, current =>
         {
             var kept = Meta.OwnerReferences(current!).Where(r => !missingUids.Contains(r["uid"]?.GetValue<string>())).Select(r => (JsonNode)r.DeepClone()).ToArray();
@@ -261,10 +260,10 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         }, new UpdateOptions());
     }
 
-    private List<(ResourceType Type, JsonObject Object)> Dependents(JsonObject owner)
+    private List<(ResourceType Type, StoredObject Object)> Dependents(StoredObject owner)
     {
-        var found = new List<(ResourceType, JsonObject)>();
-        if (_dependents.TryGetValue(Meta.Uid(owner), out var uids))
+        var found = new List<(ResourceType, StoredObject)>();
+        if (_dependents.TryGetValue(owner.Uid, out var uids))
         {
             foreach (var uid in uids)
             {
@@ -278,12 +277,12 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         return found;
     }
 
-    private void Orphan(ResourceType type, JsonObject owner)
+    private void Orphan(ResourceType type, StoredObject owner)
     {
-        var uid = Meta.Uid(owner);
+        var uid = owner.Uid;
         foreach (var (t, dep) in Dependents(owner))
         {
-            _store.Update(t, Meta.Namespace(dep), Meta.Name(dep), current =>
+            _store.Update(t, dep.Namespace, dep.Name, current =>
             {
                 var kept = Meta.OwnerReferences(current!).Where(r => r["uid"]?.GetValue<string>() != uid).Select(r => (JsonNode)r.DeepClone()).ToArray();
                 Meta.Of(current!).Remove("ownerReferences");
@@ -299,17 +298,17 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         RemoveFinalizer(type, owner, "orphan");
     }
 
-    private void Foreground(ResourceType type, JsonObject owner)
+    private void Foreground(ResourceType type, StoredObject owner)
     {
         var blocking = 0;
         foreach (var (t, dep) in Dependents(owner))
         {
-            if (!Meta.IsTerminating(dep))
+            if (!dep.Terminating)
             {
-                _store.Delete(t, Meta.Namespace(dep), Meta.Name(dep), new Storage.DeleteOptions(PropagationPolicy: "Foreground"));
+                _store.Delete(t, dep.Namespace, dep.Name, new Storage.DeleteOptions(PropagationPolicy: "Foreground"));
             }
 
-            if (Meta.OwnerReferences(dep).Any(r => r["uid"]?.GetValue<string>() == Meta.Uid(owner) && r["blockOwnerDeletion"]?.GetValue<bool>() == true))
+            if (dep.Owners.Any(r => r.Uid == owner.Uid && r.BlockOwnerDeletion))
             {
                 blocking++;
             }
@@ -321,25 +320,25 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         }
     }
 
-    private void FinalizeNamespace(ResourceType type, JsonObject ns)
+    private void FinalizeNamespace(ResourceType type, StoredObject ns)
     {
-        var name = Meta.Name(ns);
+        var name = ns.Name;
         var remaining = 0;
         foreach (var (bucket, obj) in _byUid.Values.ToList())
         {
-            if (Meta.Namespace(obj) != name || _store.Registry.FindByStorageKey(bucket) is not { Namespaced: true } t)
+            if (obj.Namespace != name || _store.Registry.FindByStorageKey(bucket) is not { Namespaced: true } t)
             {
                 continue;
             }
 
             remaining++;
-            if (!Meta.IsTerminating(obj))
+            if (!obj.Terminating)
             {
-                _store.Delete(t, name, Meta.Name(obj), new Storage.DeleteOptions(PropagationPolicy: "Background"));
+                _store.Delete(t, name, obj.Name, new Storage.DeleteOptions(PropagationPolicy: "Background"));
             }
         }
 
-        if (remaining == 0 && ns["spec"]?["finalizers"] is JsonArray { Count: > 0 })
+        if (remaining == 0 && ns.ToJsonObject()["spec"]?["finalizers"] is JsonArray { Count: > 0 })
         {
             _store.Update(type, "", name, current =>
             {
@@ -349,14 +348,14 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         }
     }
 
-    private void CleanupCrd(ResourceType crdType, JsonObject crd)
+    private void CleanupCrd(ResourceType crdType, StoredObject crd)
     {
-        var served = ResourceRegistry.FromCrd(crd);
+        var served = ResourceRegistry.FromCrd(crd.ToJsonObject());
         var current = _store.Registry.FindByStorageKey(served.StorageKey) ?? served;
         var (items, _) = _store.List(current, null, _ => true);
-        foreach (var item in items.Where(i => !Meta.IsTerminating(i)))
+        foreach (var item in items.Where(i => !i.Terminating))
         {
-            _store.Delete(current, Meta.Namespace(item), Meta.Name(item), new Storage.DeleteOptions(PropagationPolicy: "Background"));
+            _store.Delete(current, item.Namespace, item.Name, new Storage.DeleteOptions(PropagationPolicy: "Background"));
         }
 
         if (items.Count == 0)
@@ -365,8 +364,8 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         }
     }
 
-    private void RemoveFinalizer(ResourceType type, JsonObject obj, string finalizer) =>
-        _store.Update(type, Meta.Namespace(obj), Meta.Name(obj), current =>
+    private void RemoveFinalizer(ResourceType type, StoredObject obj, string finalizer) =>
+        _store.Update(type, obj.Namespace, obj.Name, current =>
         {
             Meta.SetFinalizers(current!, [.. Meta.Finalizers(current!).Where(f => f != finalizer)]);
             return current!;

@@ -38,7 +38,11 @@ internal sealed partial class ApiRequestHandler(
     public const string GitVersion = "v1.32.4";
     private const string TableContentType = "application/json;as=Table;v={0};g=meta.k8s.io";
 
-    private sealed record Target(ResourceType Type, string Version, string? Namespace, string? Name, string? Subresource);
+    private sealed record Target(ResourceType Type, string Version, string? Namespace, string? Name, string? Subresource)
+    {
+        /// <summary>The apiVersion this request serves objects in.</summary>
+        public string ApiVersion { get; } = ResourceType.ApiVersionOf(Type.Group, Version);
+    }
 
     public async Task HandleAsync(HttpContext ctx)
     {
@@ -284,7 +288,7 @@ internal sealed partial class ApiRequestHandler(
 
                     var created = store.Create(t.Type, t.Namespace ?? "", In(body, t), dryRun, Validation(ctx), Tracker(ctx, t));
                     AddWarnings(ctx, created);
-                    await WriteJsonAsync(ctx, 201, Out(created.Object, t), ct);
+                    await WriteStoredAsync(ctx, 201, created.Object, t, ct);
                     return;
                 }
 
@@ -309,12 +313,16 @@ internal sealed partial class ApiRequestHandler(
 
             case "PUT":
             {
-                var body = In(CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t), t);
-                var result = store.Update(t.Type, ns, t.Name, _ => body, new UpdateOptions(
+                var text = await ReadBodyTextAsync(ctx, ct);
+                var body = In(CheckBodyIdentity(ParseObjectBody(ctx, t, text), t), t);
+                var attempts = 0;
+
+                // The store changes the body it is given; an update redone on a newer object starts from the request again.
+                var result = store.Update(t.Type, ns, t.Name, _ => attempts++ == 0 ? body : In(ParseObjectBody(ctx, t, text), t), new UpdateOptions(
                     StatusSubresource: isStatus, RequireResourceVersion: true, DryRun: dryRun, NamespaceFinalize: t.Subresource == "finalize", Validation: Validation(ctx),
                     TrackFields: Tracker(ctx, t)));
                 AddWarnings(ctx, result);
-                await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
+                await WriteStoredAsync(ctx, 200, result.Object, t, ct);
                 return;
             }
 
@@ -328,12 +336,12 @@ internal sealed partial class ApiRequestHandler(
                 if (result.Removed)
                 {
                     var details = t.Type.Name.Details(t.Name);
-                    details["uid"] = Meta.Uid(result.Object);
+                    details["uid"] = result.Object.Uid;
                     await WriteJsonAsync(ctx, 200, StatusBody.Success(details), ct);
                 }
                 else
                 {
-                    await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
+                    await WriteStoredAsync(ctx, 200, result.Object, t, ct);
                 }
 
                 return;
@@ -433,6 +441,15 @@ internal sealed partial class ApiRequestHandler(
         return body;
     }
 
+    /// <summary>
+    /// A stored object's JSON as the requested resource and version serve it: the stored bytes themselves when they
+    /// need no change (same apiVersion, no conversion, defaults already applied), else converted through a tree.
+    /// </summary>
+    private static byte[] OutJson(StoredObject obj, Target t) =>
+        t.Type.Builtin != BuiltinKind.EventsV1Event && obj.ApiVersion == t.ApiVersion && !ResourceStore.NeedsReadDefaults(t.Type, obj)
+            ? obj.Json
+            : JsonSerializer.SerializeToUtf8Bytes(Out(obj.ToJsonObject(), t));
+
     /// <summary>A stored object as the requested resource and version serve it (defaults on read, cross-served kinds converted).</summary>
     private static JsonObject Out(JsonObject obj, Target t)
     {
@@ -483,7 +500,17 @@ internal sealed partial class ApiRequestHandler(
             throw ApiException.UnsupportedMediaType(contentType, ObjectMediaTypes);
         }
 
-        var text = await ReadBodyTextAsync(ctx, ct);
+        return ParseObjectBody(ctx, t, await ReadBodyTextAsync(ctx, ct));
+    }
+
+    private static JsonObject ParseObjectBody(HttpContext ctx, Target t, string text)
+    {
+        var contentType = MediaTypes.Bare(ctx.Request.ContentType);
+        if (contentType is not (MediaTypes.Json or MediaTypes.Yaml or "" or "*/*"))
+        {
+            throw ApiException.UnsupportedMediaType(contentType, ObjectMediaTypes);
+        }
+
         var node = contentType == MediaTypes.Yaml ? YamlJson.Parse(text) : JsonNode.Parse(text);
         return node as JsonObject ?? throw ApiException.BadRequest($"Object '{t.Type.Kind}' is missing in 'null'");
     }
@@ -554,14 +581,14 @@ internal sealed partial class ApiRequestHandler(
                 return In(merged, t);
             }, new UpdateOptions(StatusSubresource: isStatus, CreateIfMissing: !isStatus, DryRun: dryRun, Validation: Validation(ctx), TrackFields: fields.Track));
             AddWarnings(ctx, result);
-            await WriteJsonAsync(ctx, result.Created ? 201 : 200, Out(result.Object, t), ct);
+            await WriteStoredAsync(ctx, result.Created ? 201 : 200, result.Object, t, ct);
             return;
         }
 
         var patch = JsonNode.Parse(text);
         result = store.Update(t.Type, ns, name, current =>
         {
-            var input = Out(current!.DeepClone().AsObject(), t);
+            var input = Out(current!, t);
             var patched = contentType switch
             {
                 MediaTypes.JsonPatch => JsonPatch.Apply(input, patch),
@@ -571,7 +598,7 @@ internal sealed partial class ApiRequestHandler(
             return In(patched as JsonObject ?? throw ApiException.BadRequest("the patch produced a non-object document"), t);
         }, new UpdateOptions(StatusSubresource: isStatus, DryRun: dryRun, Validation: Validation(ctx), TrackFields: Tracker(ctx, t)));
         AddWarnings(ctx, result);
-        await WriteJsonAsync(ctx, 200, Out(result.Object, t), ct);
+        await WriteStoredAsync(ctx, 200, result.Object, t, ct);
     }
 
     /// <summary>
@@ -588,8 +615,8 @@ internal sealed partial class ApiRequestHandler(
     private (LabelSelector Labels, FieldSelector Fields) Selectors(HttpContext ctx, Target t) =>
         (LabelSelector.Parse(ctx.Request.Query["labelSelector"].ToString()), FieldSelector.Parse(ctx.Request.Query["fieldSelector"].ToString(), t.Type));
 
-    private static Func<JsonObject, bool> Filter(Target t, LabelSelector labels, FieldSelector fields) =>
-        o => (t.Namespace is null || Meta.Namespace(o) == t.Namespace) && labels.Matches(o) && fields.Matches(o);
+    private static Func<StoredObject, bool> Filter(Target t, LabelSelector labels, FieldSelector fields) =>
+        o => (t.Namespace is null || o.Namespace == t.Namespace) && labels.Matches(o) && fields.Matches(o);
 
     private sealed record ContinueToken(long Rv, string Ns, string Name);
 
@@ -612,8 +639,8 @@ internal sealed partial class ApiRequestHandler(
             }
 
             listRv = token.Rv;
-            items = [.. items.Where(o => string.CompareOrdinal(Meta.Namespace(o), token.Ns) > 0
-                                         || (Meta.Namespace(o) == token.Ns && string.CompareOrdinal(Meta.Name(o), token.Name) > 0))];
+            items = [.. items.Where(o => string.CompareOrdinal(o.Namespace, token.Ns) > 0
+                                         || (o.Namespace == token.Ns && string.CompareOrdinal(o.Name, token.Name) > 0))];
         }
 
         var metadata = new JsonObject { ["resourceVersion"] = listRv.ToString(CultureInfo.InvariantCulture) };
@@ -621,43 +648,59 @@ internal sealed partial class ApiRequestHandler(
         {
             var last = items[limit - 1];
             items = items[..limit];
-            metadata["continue"] = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new ContinueToken(listRv, Meta.Namespace(last), Meta.Name(last))));
+            metadata["continue"] = Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(new ContinueToken(listRv, last.Namespace, last.Name)));
         }
-
-        items = [.. items.Select(i => Out(i, t))];
 
         var tableVersion = MediaTypes.Negotiate(ctx.Request.Headers.Accept.ToString(), "Table", "meta.k8s.io", "v1", "v1beta1");
         if (tableVersion is not null)
         {
-            var table = tables.Convert(t.Type, t.Version, items, q["includeObject"].ToString(), metadata);
+            var table = tables.Convert(t.Type, t.Version, [.. items.Select(i => Out(i.ToJsonObject(), t))], q["includeObject"].ToString(), metadata);
             table["apiVersion"] = $"meta.k8s.io/{tableVersion}";
             await WriteJsonAsync(ctx, 200, table, ct, string.Format(CultureInfo.InvariantCulture, TableContentType, tableVersion));
             return;
         }
 
-        await WriteJsonAsync(ctx, 200, new JsonObject
+        // The list as JsonObject would write it ({"apiVersion","kind","metadata","items":[…]}), the items spliced in as stored.
+        var head = new JsonObject
         {
-            ["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version),
+            ["apiVersion"] = t.ApiVersion,
             ["kind"] = t.Type.ListKind,
             ["metadata"] = metadata,
-            ["items"] = new JsonArray([.. items]),
-        }, ct);
+        }.ToJsonString();
+        var parts = new List<byte[]>(items.Count * 2 + 2) { Encoding.UTF8.GetBytes(head[..^1] + ",\"items\":[") };
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+            {
+                parts.Add(Comma);
+            }
+
+            parts.Add(OutJson(items[i], t));
+        }
+
+        parts.Add(ListEnd);
+        await WriteBytesAsync(ctx, 200, parts, ct);
     }
 
-    private async Task WriteObjectAsync(HttpContext ctx, Target t, JsonObject obj, int code, CancellationToken ct)
+    private static readonly byte[] Comma = ","u8.ToArray();
+    private static readonly byte[] ListEnd = "]}"u8.ToArray();
+
+    private async Task WriteObjectAsync(HttpContext ctx, Target t, StoredObject obj, int code, CancellationToken ct)
     {
-        obj = Out(obj, t);
         var tableVersion = MediaTypes.Negotiate(ctx.Request.Headers.Accept.ToString(), "Table", "meta.k8s.io", "v1", "v1beta1");
         if (tableVersion is not null)
         {
-            var table = tables.Convert(t.Type, t.Version, [obj], ctx.Request.Query["includeObject"].ToString(), new JsonObject { ["resourceVersion"] = Meta.ResourceVersion(obj) });
+            var table = tables.Convert(t.Type, t.Version, [Out(obj.ToJsonObject(), t)], ctx.Request.Query["includeObject"].ToString(), new JsonObject { ["resourceVersion"] = obj.ResourceVersion });
             table["apiVersion"] = $"meta.k8s.io/{tableVersion}";
             await WriteJsonAsync(ctx, code, table, ct, string.Format(CultureInfo.InvariantCulture, TableContentType, tableVersion));
             return;
         }
 
-        await WriteJsonAsync(ctx, code, obj, ct);
+        await WriteStoredAsync(ctx, code, obj, t, ct);
     }
+
+    private static Task WriteStoredAsync(HttpContext ctx, int code, StoredObject obj, Target t, CancellationToken ct) =>
+        WriteBytesAsync(ctx, code, [OutJson(obj, t)], ct);
 
     private async Task DeleteCollectionAsync(HttpContext ctx, Target t, CancellationToken ct)
     {
@@ -669,8 +712,8 @@ internal sealed partial class ApiRequestHandler(
         {
             try
             {
-                var r = store.Delete(t.Type, Meta.Namespace(item), Meta.Name(item), options with { PreconditionUid = null, PreconditionResourceVersion = null });
-                deleted.Add(Out(r.Object, t));
+                var r = store.Delete(t.Type, item.Namespace, item.Name, options with { PreconditionUid = null, PreconditionResourceVersion = null });
+                deleted.Add(Out(r.Object.ToJsonObject(), t));
             }
             catch (ApiException e) when (e.Code == 404)
             {
@@ -717,7 +760,7 @@ internal sealed partial class ApiRequestHandler(
         ctx.Response.Headers.CacheControl = "no-cache, private";
 
         WatchSubscription subscription;
-        List<JsonObject> initial;
+        List<StoredObject> initial;
         try
         {
             (subscription, initial) = store.StartWatch(t.Type, from);
@@ -735,13 +778,13 @@ internal sealed partial class ApiRequestHandler(
             await ctx.Response.StartAsync(ct);
             foreach (var obj in initial.Where(filter))
             {
-                lastRv = Math.Max(lastRv, long.Parse(Meta.ResourceVersion(obj), CultureInfo.InvariantCulture));
-                await WriteEventAsync(ctx, "ADDED", Render(t, obj, tableVersion, includeObject), ct);
+                lastRv = Math.Max(lastRv, long.Parse(obj.ResourceVersion, CultureInfo.InvariantCulture));
+                await WriteEventAsync(ctx, "ADDED", obj, t, tableVersion, includeObject, ct);
             }
 
             if (initial.Count > 0)
             {
-                lastRv = Math.Max(lastRv, initial.Max(o => long.Parse(Meta.ResourceVersion(o), CultureInfo.InvariantCulture)));
+                lastRv = Math.Max(lastRv, initial.Max(o => long.Parse(o.ResourceVersion, CultureInfo.InvariantCulture)));
             }
 
             var reader = subscription.Channel.Reader;
@@ -752,21 +795,10 @@ internal sealed partial class ApiRequestHandler(
                 while (reader.TryRead(out var e))
                 {
                     lastRv = e.Revision;
-                    if (TranslatedType(e, filter) is not { } type)
+                    if (Translate(e, filter) is { } translated)
                     {
-                        continue;
-                    }
-
-                    if (tableVersion is null)
-                    {
-                        // Plain JSON depends only on the event, its translated type and the version watched: render once for all watchers.
-                        var line = e.Rendered($"{type}|{t.Type.Group}/{t.Version}", () => EventLine(type, Render(t, Translate(e, filter)!.Value.Object, null, includeObject)));
-                        await ctx.Response.Body.WriteAsync(line, ct);
-                        await ctx.Response.Body.FlushAsync(ct);
-                    }
-                    else if (Translate(e, filter) is { } translated)
-                    {
-                        await WriteEventAsync(ctx, translated.Type, Render(t, translated.Object, tableVersion, includeObject), ct);
+                        // Plain JSON is the stored bytes between an event prefix and suffix: nothing to render per watcher.
+                        await WriteEventAsync(ctx, translated.Type, translated.Object, t, tableVersion, includeObject, ct);
                     }
                 }
 
@@ -824,7 +856,7 @@ internal sealed partial class ApiRequestHandler(
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     /// <summary>The type <see cref="Translate"/> gives the event, without copying anything; null when the watcher does not see it.</summary>
-    private static string? TranslatedType(WatchEvent e, Func<JsonObject, bool> filter)
+    private static string? TranslatedType(WatchEvent e, Func<StoredObject, bool> filter)
     {
         switch (e.Type)
         {
@@ -839,60 +871,60 @@ internal sealed partial class ApiRequestHandler(
         return now && before ? "MODIFIED" : now ? "ADDED" : before ? "DELETED" : null;
     }
 
-    /// <summary>Selector transitions as the watch cache does them: leaving the selection is DELETED, entering is ADDED.</summary>
-    private static (string Type, JsonObject Object)? Translate(WatchEvent e, Func<JsonObject, bool> filter)
+    /// <summary>Selector transitions as the watch cache does them: leaving the selection is DELETED (the last state at the event's revision), entering is ADDED.</summary>
+    private static (string Type, StoredObject Object)? Translate(WatchEvent e, Func<StoredObject, bool> filter)
     {
-        var now = e.Type != "DELETED" && filter(e.Object);
-        var before = e.Previous is not null && filter(e.Previous);
-        switch (e.Type)
+        switch (TranslatedType(e, filter))
         {
-            case "DELETED":
-                return filter(e.Object) ? ("DELETED", e.Object.DeepClone().AsObject()) : null;
-            case "ADDED":
-                return now ? ("ADDED", e.Object.DeepClone().AsObject()) : null;
+            case null:
+                return null;
+            case "DELETED" when e.Type != "DELETED":
+                return ("DELETED", e.Previous!.WithResourceVersion(e.Revision));
+            case var type:
+                return (type, e.Object);
         }
-
-        if (now && before)
-        {
-            return ("MODIFIED", e.Object.DeepClone().AsObject());
-        }
-
-        if (now)
-        {
-            return ("ADDED", e.Object.DeepClone().AsObject());
-        }
-
-        if (before)
-        {
-            var last = e.Previous!.DeepClone().AsObject();
-            Meta.Of(last)["resourceVersion"] = e.Revision.ToString(CultureInfo.InvariantCulture);
-            return ("DELETED", last);
-        }
-
-        return null;
     }
 
-    private JsonObject Render(Target t, JsonObject obj, string? tableVersion, string includeObject)
+    private static readonly Dictionary<string, byte[]> EventPrefixes = new[] { "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR" }
+        .ToDictionary(type => type, type => Encoding.UTF8.GetBytes($"{{\"type\":\"{type}\",\"object\":"));
+
+    private static readonly byte[] EventEnd = "}\n"u8.ToArray();
+
+    /// <summary>One watch event line: the object's JSON as served (see <see cref="OutJson"/>), or its Table row.</summary>
+    private async Task WriteEventAsync(HttpContext ctx, string type, StoredObject obj, Target t, string? tableVersion, string includeObject, CancellationToken ct)
     {
-        obj = Out(obj, t);
-        if (tableVersion is null)
+        if (tableVersion is not null)
         {
-            return obj;
+            var o = Out(obj.ToJsonObject(), t);
+            var table = tables.Convert(t.Type, t.Version, [o], includeObject, new JsonObject { ["resourceVersion"] = Meta.ResourceVersion(o) });
+            table["apiVersion"] = $"meta.k8s.io/{tableVersion}";
+            await WriteEventAsync(ctx, type, table, ct);
+            return;
         }
 
-        var table = tables.Convert(t.Type, t.Version, [obj], includeObject, new JsonObject { ["resourceVersion"] = Meta.ResourceVersion(obj) });
-        table["apiVersion"] = $"meta.k8s.io/{tableVersion}";
-        return table;
+        var body = ctx.Response.Body;
+        await body.WriteAsync(EventPrefixes[type], ct);
+        await body.WriteAsync(OutJson(obj, t), ct);
+        await body.WriteAsync(EventEnd, ct);
+        await body.FlushAsync(ct);
     }
-
-    private static byte[] EventLine(string type, JsonObject obj) =>
-        Encoding.UTF8.GetBytes(new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString() + "\n");
 
     private static async Task WriteEventAsync(HttpContext ctx, string type, JsonObject obj, CancellationToken ct)
     {
         var line = new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString() + "\n";
         await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(line), ct);
         await ctx.Response.Body.FlushAsync(ct);
+    }
+
+    private static async Task WriteBytesAsync(HttpContext ctx, int code, List<byte[]> parts, CancellationToken ct)
+    {
+        ctx.Response.StatusCode = code;
+        ctx.Response.ContentType = MediaTypes.Json;
+        ctx.Response.ContentLength = parts.Sum(p => (long)p.Length);
+        foreach (var part in parts)
+        {
+            await ctx.Response.Body.WriteAsync(part, ct);
+        }
     }
 
     private static async Task WriteJsonAsync(HttpContext ctx, int code, JsonObject body, CancellationToken ct, string contentType = MediaTypes.Json)

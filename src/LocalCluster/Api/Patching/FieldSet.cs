@@ -15,14 +15,39 @@ internal sealed class FieldSet
 {
     private static readonly JsonSerializerOptions Compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private readonly SortedDictionary<string, FieldSet> _children = new(ElementOrder.Instance);
+    private static readonly SortedDictionary<string, FieldSet> NoChildren = new(ElementOrder.Instance);
+
+    // Made on first child: most nodes are leaves, and a write builds and compares several sets.
+    private SortedDictionary<string, FieldSet>? _childrenOrNull;
+
+    private SortedDictionary<string, FieldSet> ChildMap => _childrenOrNull ?? NoChildren;
 
     /// <summary>Whether the path leading to this node is itself in the set (FieldsV1 <c>".": {}</c>, or a leaf <c>{}</c>).</summary>
     public bool Member { get; private set; }
 
-    public IReadOnlyDictionary<string, FieldSet> Children => _children;
+    public IReadOnlyDictionary<string, FieldSet> Children => ChildMap;
 
-    public bool IsEmpty => !Member && _children.Count == 0;
+    public bool IsEmpty => !Member && ChildMap.Count == 0;
+
+    /// <summary>Whether some path is a member of both sets (else <see cref="Difference"/> would remove nothing).</summary>
+    public bool Overlaps(FieldSet other)
+    {
+        if (Member && other.Member)
+        {
+            return true;
+        }
+
+        var (small, large) = ChildMap.Count <= other.ChildMap.Count ? (this, other) : (other, this);
+        foreach (var (pe, child) in small.ChildMap)
+        {
+            if (large.ChildMap.TryGetValue(pe, out var o) && child.Overlaps(o))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public static string Field(string name) => "f:" + name;
 
@@ -49,7 +74,7 @@ internal sealed class FieldSet
         var node = this;
         foreach (var pe in path)
         {
-            if (!node._children.TryGetValue(pe, out var next))
+            if (!node.ChildMap.TryGetValue(pe, out var next))
             {
                 return false;
             }
@@ -62,13 +87,20 @@ internal sealed class FieldSet
 
     private FieldSet Child(string pe)
     {
-        if (!_children.TryGetValue(pe, out var c))
+        _childrenOrNull ??= new SortedDictionary<string, FieldSet>(ElementOrder.Instance);
+        if (!_childrenOrNull.TryGetValue(pe, out var c))
         {
             c = new FieldSet();
-            _children[pe] = c;
+            _childrenOrNull[pe] = c;
         }
 
         return c;
+    }
+
+    private void SetChild(string pe, FieldSet child)
+    {
+        _childrenOrNull ??= new SortedDictionary<string, FieldSet>(ElementOrder.Instance);
+        _childrenOrNull[pe] = child;
     }
 
     /// <summary>Every member path, depth first.</summary>
@@ -84,7 +116,7 @@ internal sealed class FieldSet
                 yield return [.. prefix];
             }
 
-            foreach (var (pe, child) in node._children)
+            foreach (var (pe, child) in node.ChildMap)
             {
                 prefix.Add(pe);
                 foreach (var p in Walk(child, prefix))
@@ -100,9 +132,9 @@ internal sealed class FieldSet
     public FieldSet Clone()
     {
         var copy = new FieldSet { Member = Member };
-        foreach (var (pe, child) in _children)
+        foreach (var (pe, child) in ChildMap)
         {
-            copy._children[pe] = child.Clone();
+            copy.SetChild(pe, child.Clone());
         }
 
         return copy;
@@ -118,7 +150,7 @@ internal sealed class FieldSet
     private void UnionWith(FieldSet other)
     {
         Member |= other.Member;
-        foreach (var (pe, child) in other._children)
+        foreach (var (pe, child) in other.ChildMap)
         {
             Child(pe).UnionWith(child);
         }
@@ -128,12 +160,12 @@ internal sealed class FieldSet
     public FieldSet Difference(FieldSet other)
     {
         var result = new FieldSet { Member = Member && !other.Member };
-        foreach (var (pe, child) in _children)
+        foreach (var (pe, child) in ChildMap)
         {
-            var d = other._children.TryGetValue(pe, out var o) ? child.Difference(o) : child.Clone();
+            var d = other.ChildMap.TryGetValue(pe, out var o) ? child.Difference(o) : child.Clone();
             if (!d.IsEmpty)
             {
-                result._children[pe] = d;
+                result.SetChild(pe, d);
             }
         }
 
@@ -144,14 +176,14 @@ internal sealed class FieldSet
     public FieldSet Intersection(FieldSet other)
     {
         var result = new FieldSet { Member = Member && other.Member };
-        foreach (var (pe, child) in _children)
+        foreach (var (pe, child) in ChildMap)
         {
-            if (other._children.TryGetValue(pe, out var o))
+            if (other.ChildMap.TryGetValue(pe, out var o))
             {
                 var i = child.Intersection(o);
                 if (!i.IsEmpty)
                 {
-                    result._children[pe] = i;
+                    result.SetChild(pe, i);
                 }
             }
         }
@@ -165,13 +197,13 @@ internal sealed class FieldSet
         var node = this;
         for (var i = 0; i < path.Length - 1; i++)
         {
-            if (!node._children.TryGetValue(path[i], out node!))
+            if (!node.ChildMap.TryGetValue(path[i], out node!))
             {
                 return;
             }
         }
 
-        node._children.Remove(path[^1]);
+        node._childrenOrNull?.Remove(path[^1]);
     }
 
     /// <summary>Removes only the member mark at a path, keeping what is below it.</summary>
@@ -180,7 +212,7 @@ internal sealed class FieldSet
         var node = this;
         foreach (var pe in path)
         {
-            if (!node._children.TryGetValue(pe, out node!))
+            if (!node.ChildMap.TryGetValue(pe, out node!))
             {
                 return;
             }
@@ -193,9 +225,9 @@ internal sealed class FieldSet
     public FieldSet Only(string pe)
     {
         var result = new FieldSet();
-        if (_children.TryGetValue(pe, out var c))
+        if (ChildMap.TryGetValue(pe, out var c))
         {
-            result._children[pe] = c.Clone();
+            result.SetChild(pe, c.Clone());
         }
 
         return result;
@@ -244,12 +276,12 @@ internal sealed class FieldSet
     public JsonObject ToFieldsV1()
     {
         var o = new JsonObject();
-        if (Member && _children.Count > 0)
+        if (Member && ChildMap.Count > 0)
         {
             o["."] = new JsonObject();
         }
 
-        foreach (var (pe, child) in _children)
+        foreach (var (pe, child) in ChildMap)
         {
             o[pe] = child.ToFieldsV1();
         }

@@ -93,11 +93,17 @@ internal sealed class ManagedFieldsEntry
         return entries;
     }
 
+    /// <summary>The server's own timestamps parse exactly (cheap); anything else a client sent, leniently.</summary>
+    private static DateTimeOffset ParseTime(string time) =>
+        DateTimeOffset.TryParseExact(time, "yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)
+            ? t
+            : DateTimeOffset.Parse(time, System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Entries as the server encodes them: empty sets dropped, Apply before Update, then by time, manager, apiVersion, subresource.</summary>
     public static JsonArray Encode(IEnumerable<ManagedFieldsEntry> entries) =>
         new([.. entries.Where(e => !e.Fields.IsEmpty)
             .OrderBy(e => e.Operation, StringComparer.Ordinal)
-            .ThenBy(e => e.Time is null ? DateTimeOffset.MinValue : DateTimeOffset.Parse(e.Time, System.Globalization.CultureInfo.InvariantCulture))
+            .ThenBy(e => e.Time is null ? DateTimeOffset.MinValue : ParseTime(e.Time))
             .ThenBy(e => e.Manager, StringComparer.Ordinal)
             .ThenBy(e => e.ApiVersion, StringComparer.Ordinal)
             .ThenBy(e => e.Subresource ?? "", StringComparer.Ordinal)
@@ -282,7 +288,11 @@ internal sealed class FieldManager
         var changed = comparison.Changed;
         foreach (var e in entries)
         {
-            e.Fields = e.Fields.Difference(changed).Difference(comparison.Removed);
+            // Entries are decoded afresh for each write (no empty nodes), so a difference that removes nothing is the set itself.
+            if (e.Fields.Overlaps(changed) || e.Fields.Overlaps(comparison.Removed))
+            {
+                e.Fields = e.Fields.Difference(changed).Difference(comparison.Removed);
+            }
         }
 
         if (changed.IsEmpty)

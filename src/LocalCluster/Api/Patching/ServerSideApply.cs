@@ -252,10 +252,16 @@ internal static class ServerSideApply
                     continue;
                 }
 
-                path.Add(FieldSet.Field(key));
                 JsonNode? lc = null, rc = null;
                 var lh = lMap?.TryGetPropertyValue(key, out lc) == true;
                 var rh = rMap?.TryGetPropertyValue(key, out rc) == true;
+                if (lh && rh && JsonNode.DeepEquals(lc, rc))
+                {
+                    // An unchanged subtree adds nothing to any of the sets: skip walking it.
+                    continue;
+                }
+
+                path.Add(FieldSet.Field(key));
                 Compare(lh, lc, rh, rc, type.Field(key), path, c);
                 path.RemoveAt(path.Count - 1);
             }
@@ -274,9 +280,14 @@ internal static class ServerSideApply
             var right = (rList ?? []).GroupBy(i => ItemElement(type, i)!).ToDictionary(g => g.Key, g => g.First());
             foreach (var pe in left.Keys.Union(right.Keys))
             {
-                path.Add(pe);
                 var lh = left.TryGetValue(pe, out var li);
                 var rh = right.TryGetValue(pe, out var ri);
+                if (lh && rh && JsonNode.DeepEquals(li, ri))
+                {
+                    continue;
+                }
+
+                path.Add(pe);
                 if (type.ListType == ListType.Map)
                 {
                     MarkContainer(lh, rh, path, c, root: false);
@@ -303,10 +314,15 @@ internal static class ServerSideApply
     {
         foreach (var key in (l?.Select(kv => kv.Key) ?? []).Union(r?.Select(kv => kv.Key) ?? []))
         {
-            path.Add(FieldSet.Field(key));
             JsonNode? lc = null, rc = null;
             var lh = lHas && l?.TryGetPropertyValue(key, out lc) == true;
             var rh = rHas && r?.TryGetPropertyValue(key, out rc) == true;
+            if (lh && rh && JsonNode.DeepEquals(lc, rc))
+            {
+                continue;
+            }
+
+            path.Add(FieldSet.Field(key));
             Compare(lh, lc, rh, rc, type.Field(key), path, c);
             path.RemoveAt(path.Count - 1);
         }

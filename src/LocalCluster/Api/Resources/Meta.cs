@@ -61,7 +61,25 @@ internal static class Meta
         obj["metadata"]?["ownerReferences"] is JsonArray a ? a.OfType<JsonObject>() : [];
 
     /// <summary>RFC 3339 with seconds precision, as metav1.Time serialises.</summary>
-    public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    public static string Timestamp(DateTimeOffset t)
+    {
+        // Every write stamps one or two of these; most fall in the same second as the previous one.
+        var seconds = t.ToUnixTimeSeconds();
+        if (Volatile.Read(ref _lastTimestamp) is { } last && last.Seconds == seconds)
+        {
+            return last.Text;
+        }
+
+        var text = t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        Volatile.Write(ref _lastTimestamp, new CachedTimestamp(seconds, text));
+        return text;
+    }
+
+    private sealed record CachedTimestamp(long Seconds, string Text);
+
+    private static CachedTimestamp? _lastTimestamp;
 
     public static string ApiVersion(JsonObject obj) => obj["apiVersion"]?.GetValue<string>() ?? "";
+
+    public static string? ApiVersionOrNull(JsonObject obj) => obj["apiVersion"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -48,6 +49,43 @@ internal static partial class StructuralSchema
     private static string? Type(JsonObject s) => s["type"] is JsonValue v && v.TryGetValue<string>(out var t) ? t : null;
 
     private static string Child(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
+
+    /// <summary>The field path of a validation walk, kept as segments and spelled out only for an error.</summary>
+    private sealed class PathStack(string root)
+    {
+        private readonly List<(string? Key, int Index)> _segments = [];
+
+        public bool IsRoot => root.Length == 0 && _segments.Count == 0;
+
+        public string Text
+        {
+            get
+            {
+                var text = new System.Text.StringBuilder(root);
+                foreach (var (key, index) in _segments)
+                {
+                    if (key is null)
+                    {
+                        text.Append('[').Append(index.ToString(CultureInfo.InvariantCulture)).Append(']');
+                    }
+                    else
+                    {
+                        (text.Length == 0 ? text : text.Append('.')).Append(key);
+                    }
+                }
+
+                return text.ToString();
+            }
+        }
+
+        public string Child(string key) => StructuralSchema.Child(Text, key);
+
+        public void Push(string key) => _segments.Add((key, -1));
+
+        public void Push(int index) => _segments.Add((null, index));
+
+        public void Pop() => _segments.RemoveAt(_segments.Count - 1);
+    }
 
     // ---------------------------------------------------------------- pruning
 
@@ -124,6 +162,23 @@ internal static partial class StructuralSchema
 
     // ---------------------------------------------------------------- defaulting
 
+    // Per schema node, computed once: whether its subtree has defaults / validation rules, so walks skip the rest.
+    // Schemas are never mutated once registered (a changed CRD brings new schema objects).
+    private static readonly ConditionalWeakTable<JsonObject, StrongBox<bool>> DefaultsBelow = new();
+    private static readonly ConditionalWeakTable<JsonObject, StrongBox<bool>> RulesBelow = new();
+
+    private static bool SubtreeHasDefaults(JsonObject schema) => DefaultsBelow.GetValue(schema, s => new StrongBox<bool>(HasKey(s, "default"))).Value;
+
+    private static bool SubtreeHasRules(JsonObject schema) => RulesBelow.GetValue(schema, s => new StrongBox<bool>(HasKey(s, "x-kubernetes-validations"))).Value;
+
+    private static bool HasKey(JsonNode? schema, string name) => schema switch
+    {
+        // Looks everywhere (a property may be called "default"): a false positive only costs a walk.
+        JsonObject o => o.ContainsKey(name) || o.Any(kv => HasKey(kv.Value, name)),
+        JsonArray a => a.Any(n => HasKey(n, name)),
+        _ => false,
+    };
+
     /// <summary>Whether any node of the schema carries a <c>default</c> (so reads can skip the walk).</summary>
     public static bool HasDefaults(JsonNode? schema) => schema switch
     {
@@ -135,6 +190,11 @@ internal static partial class StructuralSchema
     /// <summary>Applies <c>default</c>s top-down: absent fields (or null ones that are not nullable) of existing objects.</summary>
     public static void Default(JsonNode? node, JsonObject schema)
     {
+        if (!SubtreeHasDefaults(schema))
+        {
+            return;
+        }
+
         switch (node)
         {
             case JsonObject o:
@@ -150,17 +210,18 @@ internal static partial class StructuralSchema
                         }
                     }
 
-                    foreach (var (key, value) in o.ToList())
+                    // Defaulting a child changes the child, never this object's set of keys: no copy needed.
+                    foreach (var (key, value) in o)
                     {
-                        if (properties[key] is JsonObject prop)
+                        if (properties[key] is JsonObject prop && SubtreeHasDefaults(prop))
                         {
                             Default(value, prop);
                         }
                     }
                 }
-                else if (AdditionalProperties(schema) is { } additional)
+                else if (AdditionalProperties(schema) is { } additional && SubtreeHasDefaults(additional))
                 {
-                    foreach (var (_, value) in o.ToList())
+                    foreach (var (_, value) in o)
                     {
                         Default(value, additional);
                     }
@@ -182,13 +243,16 @@ internal static partial class StructuralSchema
     // ---------------------------------------------------------------- validation
 
     /// <summary>Validates a value against its schema node, appending one error per violation (all are collected).</summary>
-    public static void Validate(JsonNode? value, JsonObject schema, string path, List<FieldError> errors)
+    public static void Validate(JsonNode? value, JsonObject schema, string path, List<FieldError> errors) =>
+        Validate(value, schema, new PathStack(path), errors);
+
+    private static void Validate(JsonNode? value, JsonObject schema, PathStack at, List<FieldError> errors)
     {
         if (value is null)
         {
             if (!Nullable(schema) && Type(schema) is { } expected)
             {
-                errors.Add(new FieldError("FieldValueTypeInvalid", path, $"{path} in body must be of type {expected}: \"null\"", "\"null\""));
+                errors.Add(new FieldError("FieldValueTypeInvalid", at.Text, $"{at.Text} in body must be of type {expected}: \"null\"", "\"null\""));
             }
 
             return;
@@ -199,19 +263,19 @@ internal static partial class StructuralSchema
         {
             if (actual is not ("integer" or "string"))
             {
-                errors.Add(new FieldError("FieldValueTypeInvalid", path, $"{path} in body must be of type integer,string: \"{actual}\"", $"\"{actual}\""));
+                errors.Add(new FieldError("FieldValueTypeInvalid", at.Text, $"{at.Text} in body must be of type integer,string: \"{actual}\"", $"\"{actual}\""));
                 return;
             }
         }
         else if (Type(schema) is { } type && !(type == actual || (type == "number" && actual == "integer")))
         {
-            errors.Add(new FieldError("FieldValueTypeInvalid", path, $"{path} in body must be of type {type}: \"{actual}\"", $"\"{actual}\""));
+            errors.Add(new FieldError("FieldValueTypeInvalid", at.Text, $"{at.Text} in body must be of type {type}: \"{actual}\"", $"\"{actual}\""));
             return;
         }
 
-        if (schema["enum"] is JsonArray allowed && !allowed.Any(a => JsonNode.DeepEquals(a, value)))
+        if (schema["enum"] is JsonArray allowed && !Contains(allowed, value))
         {
-            errors.Add(new FieldError("FieldValueNotSupported", path,
+            errors.Add(new FieldError("FieldValueNotSupported", at.Text,
                 "supported values: " + string.Join(", ", allowed.Select(a => a is JsonValue av && av.TryGetValue<string>(out var s) ? Quote(s) : a?.ToJsonString() ?? "null")),
                 Render(value)));
         }
@@ -219,16 +283,16 @@ internal static partial class StructuralSchema
         switch (value)
         {
             case JsonValue v when actual == "string":
-                ValidateString(v.GetValue<string>(), schema, path, errors);
+                ValidateString(v.GetValue<string>(), schema, at, errors);
                 break;
             case JsonValue v when actual is "integer" or "number":
-                ValidateNumber(v, schema, path, errors);
+                ValidateNumber(v, schema, at, errors);
                 break;
             case JsonArray a:
-                ValidateArray(a, schema, path, errors);
+                ValidateArray(a, schema, at, errors);
                 break;
             case JsonObject o:
-                ValidateObject(o, schema, path, errors);
+                ValidateObject(o, schema, at, errors);
                 break;
         }
 
@@ -236,33 +300,47 @@ internal static partial class StructuralSchema
         {
             foreach (var sub in allOf.OfType<JsonObject>())
             {
-                Validate(value, sub, path, errors);
+                Validate(value, sub, at, errors);
             }
         }
     }
 
-    private static void ValidateString(string s, JsonObject schema, string path, List<FieldError> errors)
+    // A loop, not Any(lambda): the lambda's closure over the value would be allocated on every Validate call.
+    private static bool Contains(JsonArray allowed, JsonNode value)
+    {
+        foreach (var a in allowed)
+        {
+            if (JsonNode.DeepEquals(a, value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void ValidateString(string s, JsonObject schema, PathStack at, List<FieldError> errors)
     {
         if (Long(schema, "maxLength") is { } max && s.Length > max)
         {
-            errors.Add(new FieldError("FieldValueTooLong", path, $"may not be more than {max} bytes", Quote(s)));
+            errors.Add(new FieldError("FieldValueTooLong", at.Text, $"may not be more than {max} bytes", Quote(s)));
         }
 
         if (Long(schema, "minLength") is { } min && s.Length < min)
         {
-            errors.Add(new FieldError("FieldValueInvalid", path, $"{path} in body should be at least {min} chars long", Quote(s)));
+            errors.Add(new FieldError("FieldValueInvalid", at.Text, $"{at.Text} in body should be at least {min} chars long", Quote(s)));
         }
 
         if (schema["pattern"] is JsonValue p && p.TryGetValue<string>(out var pattern) && !Matches(pattern, s))
         {
-            errors.Add(new FieldError("FieldValueInvalid", path, $"{path} in body should match '{pattern}'", Quote(s)));
+            errors.Add(new FieldError("FieldValueInvalid", at.Text, $"{at.Text} in body should match '{pattern}'", Quote(s)));
         }
 
         // Formats are checked leniently, like the apiserver: only the ones it knows, unknown ones pass.
         if (schema["format"] is JsonValue f && f.TryGetValue<string>(out var format) && format == "date-time"
             && !DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _))
         {
-            errors.Add(new FieldError("FieldValueInvalid", path, $"{path} in body must be of type date-time: {Quote(s)}", Quote(s)));
+            errors.Add(new FieldError("FieldValueInvalid", at.Text, $"{at.Text} in body must be of type date-time: {Quote(s)}", Quote(s)));
         }
     }
 
@@ -279,7 +357,7 @@ internal static partial class StructuralSchema
         }
     }
 
-    private static void ValidateNumber(JsonValue v, JsonObject schema, string path, List<FieldError> errors)
+    private static void ValidateNumber(JsonValue v, JsonObject schema, PathStack at, List<FieldError> errors)
     {
         var d = AsDouble(v) ?? 0;
         var rendered = Render(v);
@@ -288,7 +366,7 @@ internal static partial class StructuralSchema
             var exclusive = Flag(schema, "exclusiveMinimum");
             if (exclusive ? d <= min : d < min)
             {
-                errors.Add(new FieldError("FieldValueInvalid", path, $"{path} in body should be greater than {(exclusive ? "" : "or equal to ")}{Num(min)}", rendered));
+                errors.Add(new FieldError("FieldValueInvalid", at.Text, $"{at.Text} in body should be greater than {(exclusive ? "" : "or equal to ")}{Num(min)}", rendered));
             }
         }
 
@@ -297,39 +375,41 @@ internal static partial class StructuralSchema
             var exclusive = Flag(schema, "exclusiveMaximum");
             if (exclusive ? d >= max : d > max)
             {
-                errors.Add(new FieldError("FieldValueInvalid", path, $"{path} in body should be less than {(exclusive ? "" : "or equal to ")}{Num(max)}", rendered));
+                errors.Add(new FieldError("FieldValueInvalid", at.Text, $"{at.Text} in body should be less than {(exclusive ? "" : "or equal to ")}{Num(max)}", rendered));
             }
         }
 
         var format = schema["format"] is JsonValue f && f.TryGetValue<string>(out var fs) ? fs : null;
         if ((format == "int32" && (d < int.MinValue || d > int.MaxValue)) || (format == "int64" && (d < long.MinValue || d > long.MaxValue)))
         {
-            errors.Add(new FieldError("FieldValueInvalid", path, $"{path} in body must be of type {format}: {Quote(rendered)}", rendered));
+            errors.Add(new FieldError("FieldValueInvalid", at.Text, $"{at.Text} in body must be of type {format}: {Quote(rendered)}", rendered));
         }
     }
 
-    private static void ValidateArray(JsonArray a, JsonObject schema, string path, List<FieldError> errors)
+    private static void ValidateArray(JsonArray a, JsonObject schema, PathStack at, List<FieldError> errors)
     {
         if (Long(schema, "maxItems") is { } max && a.Count > max)
         {
-            errors.Add(new FieldError("FieldValueTooMany", path, $"{a.Count}: must have at most {max} items"));
+            errors.Add(new FieldError("FieldValueTooMany", at.Text, $"{a.Count}: must have at most {max} items"));
         }
 
         if (Long(schema, "minItems") is { } min && a.Count < min)
         {
-            errors.Add(new FieldError("FieldValueInvalid", path, $"{path} in body should have at least {min} items", "\"\""));
+            errors.Add(new FieldError("FieldValueInvalid", at.Text, $"{at.Text} in body should have at least {min} items", "\"\""));
         }
 
         if (Items(schema) is { } items)
         {
             for (var i = 0; i < a.Count; i++)
             {
-                Validate(a[i], items, $"{path}[{i}]", errors);
+                at.Push(i);
+                Validate(a[i], items, at, errors);
+                at.Pop();
             }
         }
     }
 
-    private static void ValidateObject(JsonObject o, JsonObject schema, string path, List<FieldError> errors)
+    private static void ValidateObject(JsonObject o, JsonObject schema, PathStack at, List<FieldError> errors)
     {
         if (schema["required"] is JsonArray required)
         {
@@ -337,33 +417,35 @@ internal static partial class StructuralSchema
             {
                 if (!o.ContainsKey(r))
                 {
-                    errors.Add(new FieldError("FieldValueRequired", Child(path, r), ""));
+                    errors.Add(new FieldError("FieldValueRequired", at.Child(r), ""));
                 }
             }
         }
 
         if (Long(schema, "maxProperties") is { } max && o.Count > max)
         {
-            errors.Add(new FieldError("FieldValueTooMany", path, $"{o.Count}: must have at most {max} items"));
+            errors.Add(new FieldError("FieldValueTooMany", at.Text, $"{o.Count}: must have at most {max} items"));
         }
 
         if (Long(schema, "minProperties") is { } min && o.Count < min)
         {
-            errors.Add(new FieldError("FieldValueInvalid", path, $"{path} in body should have at least {min} properties", "\"\""));
+            errors.Add(new FieldError("FieldValueInvalid", at.Text, $"{at.Text} in body should have at least {min} properties", "\"\""));
         }
 
         var properties = Properties(schema);
         var additional = AdditionalProperties(schema);
         foreach (var (key, value) in o)
         {
-            if (path.Length == 0 && key is "apiVersion" or "kind" or "metadata")
+            if (at.IsRoot && key is "apiVersion" or "kind" or "metadata")
             {
                 continue;
             }
 
             if ((properties?[key] as JsonObject ?? additional) is { } child)
             {
-                Validate(value, child, Child(path, key), errors);
+                at.Push(key);
+                Validate(value, child, at, errors);
+                at.Pop();
             }
         }
     }
@@ -376,7 +458,7 @@ internal static partial class StructuralSchema
     /// </summary>
     public static void ValidateTransitions(JsonNode? current, JsonNode? old, JsonObject schema, string path, List<FieldError> errors)
     {
-        if (current is null || old is null)
+        if (current is null || old is null || !SubtreeHasRules(schema))
         {
             return;
         }
@@ -430,6 +512,11 @@ internal static partial class StructuralSchema
 
     private static bool IsInteger(JsonValue v)
     {
+        if (v.TryGetValue<long>(out _))
+        {
+            return true;
+        }
+
         var text = v.ToJsonString();
         if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
         {

@@ -76,6 +76,27 @@ internal sealed class FieldSelector
         return true;
     }
 
+    /// <summary>Name and namespace come from the extracted metadata; other fields parse the object (once).</summary>
+    public bool Matches(Storage.StoredObject obj)
+    {
+        JsonObject? tree = null;
+        foreach (var r in _requirements)
+        {
+            var actual = r.Field switch
+            {
+                "metadata.name" => obj.Name,
+                "metadata.namespace" => obj.Namespace,
+                _ => Value(tree ??= obj.ToJsonObject(), r.Field),
+            };
+            if ((actual == r.Value) == r.Negate)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static bool Supported(ResourceType type, string field)
     {
         if (field is "metadata.name" or "metadata.namespace")

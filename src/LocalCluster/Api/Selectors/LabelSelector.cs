@@ -45,9 +45,17 @@ internal sealed class LabelSelector
     public bool Matches(JsonObject obj)
     {
         var labels = obj["metadata"]?["labels"] as JsonObject;
+        return Matches(key => labels?[key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null);
+    }
+
+    /// <summary>Matches on the labels extracted at write time, without parsing the object.</summary>
+    public bool Matches(Storage.StoredObject obj) => _requirements.Count == 0 || Matches(obj.Label);
+
+    private bool Matches(Func<string, string?> label)
+    {
         foreach (var r in _requirements)
         {
-            string? value = labels?[r.Key] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+            var value = label(r.Key);
             var ok = r.Op switch
             {
                 Op.Exists => value is not null,

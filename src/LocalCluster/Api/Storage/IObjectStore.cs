@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Vers.LocalCluster.Api.Storage;
 
 /// <summary>
@@ -15,14 +13,14 @@ internal interface IObjectStore
     /// <summary>Advances and returns the revision counter.</summary>
     long NextRevision();
 
-    JsonObject? Get(string bucket, string ns, string name);
+    StoredObject? Get(string bucket, string ns, string name);
 
     /// <summary>Objects of a bucket ordered by (namespace, name); all namespaces when <paramref name="ns"/> is null.</summary>
-    IEnumerable<JsonObject> List(string bucket, string? ns);
+    IEnumerable<StoredObject> List(string bucket, string? ns);
 
     IEnumerable<string> Buckets { get; }
 
-    void Put(string bucket, string ns, string name, JsonObject obj);
+    void Put(string bucket, string ns, string name, StoredObject obj);
 
     bool Remove(string bucket, string ns, string name);
 }

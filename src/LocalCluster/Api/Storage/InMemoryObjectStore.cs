@@ -1,10 +1,8 @@
-using System.Text.Json.Nodes;
-
 namespace Vers.LocalCluster.Api.Storage;
 
 internal sealed class InMemoryObjectStore : IObjectStore
 {
-    private readonly Dictionary<string, SortedDictionary<(string Ns, string Name), JsonObject>> _buckets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedDictionary<(string Ns, string Name), StoredObject>> _buckets = new(StringComparer.Ordinal);
     private long _revision;
 
     public long Revision => _revision;
@@ -13,10 +11,10 @@ internal sealed class InMemoryObjectStore : IObjectStore
 
     public IEnumerable<string> Buckets => _buckets.Keys;
 
-    public JsonObject? Get(string bucket, string ns, string name) =>
+    public StoredObject? Get(string bucket, string ns, string name) =>
         _buckets.TryGetValue(bucket, out var b) && b.TryGetValue((ns, name), out var o) ? o : null;
 
-    public IEnumerable<JsonObject> List(string bucket, string? ns)
+    public IEnumerable<StoredObject> List(string bucket, string? ns)
     {
         if (!_buckets.TryGetValue(bucket, out var b))
         {
@@ -26,11 +24,11 @@ internal sealed class InMemoryObjectStore : IObjectStore
         return ns is null ? b.Values : b.Where(kv => kv.Key.Ns == ns).Select(kv => kv.Value);
     }
 
-    public void Put(string bucket, string ns, string name, JsonObject obj)
+    public void Put(string bucket, string ns, string name, StoredObject obj)
     {
         if (!_buckets.TryGetValue(bucket, out var b))
         {
-            b = new SortedDictionary<(string, string), JsonObject>(KeyComparer.Instance);
+            b = new SortedDictionary<(string, string), StoredObject>(KeyComparer.Instance);
             _buckets[bucket] = b;
         }
 

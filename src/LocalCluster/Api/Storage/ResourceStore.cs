@@ -15,7 +15,7 @@ internal sealed record UpdateOptions(bool StatusSubresource = false, bool Requir
 internal sealed record DeleteOptions(string? PreconditionUid = null, string? PreconditionResourceVersion = null, string? PropagationPolicy = null, bool DryRun = false);
 
 /// <summary>Result of a write: the stored object and whether it was created (201) or removed.</summary>
-internal sealed record WriteResult(JsonObject Object, bool Created = false, bool Removed = false)
+internal sealed record WriteResult(StoredObject Object, bool Created = false, bool Removed = false)
 {
     /// <summary>Warning texts for the response's <c>Warning: 299</c> headers (unknown fields with fieldValidation=Warn).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
@@ -25,6 +25,9 @@ internal sealed record WriteResult(JsonObject Object, bool Created = false, bool
 /// The apiserver's registry layer: strategies (server-owned fields, status separation, generation, finalizers) over a
 /// raw <see cref="IObjectStore"/>, one cluster-wide lock so revisions are assigned and watch events fanned out in order.
 /// All objects are stored in the storage version of their resource; the HTTP layer rewrites apiVersion.
+/// Writes are optimistic, like the real registry's GuaranteedUpdate: decoding, strategies, validation, field tracking
+/// and serialization run outside the lock on a snapshot; the lock only checks that the snapshot is still the stored
+/// object (else the write is redone on the new one) and commits.
 /// </summary>
 internal sealed partial class ResourceStore
 {
@@ -46,7 +49,7 @@ internal sealed partial class ResourceStore
         // A reopened store serves the CRDs it holds, as the real server does after a restart.
         foreach (var crd in objects.List(registry.Crds.StorageKey, null))
         {
-            registry.Register(ResourceRegistry.FromCrd(crd));
+            registry.Register(ResourceRegistry.FromCrd(crd.ToJsonObject()));
         }
     }
 
@@ -76,52 +79,65 @@ internal sealed partial class ResourceStore
         }
     }
 
-    public JsonObject? Get(ResourceType type, string ns, string name)
+    /// <summary>The stored object (shared and immutable: parse it to change it).</summary>
+    public StoredObject? Get(ResourceType type, string ns, string name)
     {
         lock (_gate)
         {
-            return _objects.Get(type.StorageKey, ns, name)?.DeepClone().AsObject();
+            return _objects.Get(type.StorageKey, ns, name);
         }
     }
 
-    public (List<JsonObject> Items, long Revision) List(ResourceType type, string? ns, Func<JsonObject, bool> filter)
+    /// <summary>The objects of a bucket (ordered by namespace, name) and the revision of the list; the filter runs outside the lock.</summary>
+    public (List<StoredObject> Items, long Revision) List(ResourceType type, string? ns, Func<StoredObject, bool> filter)
     {
+        List<StoredObject> all;
+        long revision;
         lock (_gate)
         {
-            var items = _objects.List(type.StorageKey, ns).Where(filter).Select(o => o.DeepClone().AsObject()).ToList();
-            return (items, _objects.Revision);
+            all = [.. _objects.List(type.StorageKey, ns)];
+            revision = _objects.Revision;
         }
-    }
 
-    /// <summary>Every stored object of every bucket (for the lifecycle controller).</summary>
-    public List<(string Bucket, JsonObject Object)> Snapshot()
-    {
-        lock (_gate)
-        {
-            return [.. _objects.Buckets.ToList().SelectMany(b => _objects.List(b, null).Select(o => (b, o.DeepClone().AsObject())))];
-        }
+        all.RemoveAll(o => !filter(o));
+        return (all, revision);
     }
 
     public WriteResult Create(ResourceType type, string ns, JsonObject body, bool dryRun = false, FieldValidation validation = FieldValidation.Warn, Action<JsonObject?, JsonObject>? trackFields = null)
     {
-        WriteResult result;
-        lock (_gate)
+        WriteResult? result;
+        while ((result = CreateOnce(type, ns, body, dryRun, validation, trackFields, createIfMissing: false)) is null)
         {
-            result = CreateLocked(type, ns, body, dryRun, validation, trackFields);
+            // A generated name was taken meanwhile: pick another.
         }
 
         OnChanged();
         return result;
     }
 
-    private WriteResult CreateLocked(ResourceType type, string ns, JsonObject body, bool dryRun, FieldValidation validation, Action<JsonObject?, JsonObject>? trackFields = null)
+    /// <summary>
+    /// One attempt at a create; <paramref name="body"/> is the caller's private tree and becomes the stored object.
+    /// Null when it must be redone: a generated name was taken meanwhile, or (<paramref name="createIfMissing"/>)
+    /// the object appeared meanwhile and the caller should update it instead.
+    /// </summary>
+    private WriteResult? CreateOnce(ResourceType type, string ns, JsonObject body, bool dryRun, FieldValidation validation, Action<JsonObject?, JsonObject>? trackFields, bool createIfMissing)
     {
-        var obj = body.DeepClone().AsObject();
+        if (type.Builtin == BuiltinKind.Service && !_gate.IsHeldByCurrentThread)
+        {
+            // The ClusterIP is allocated from the stored services, before fields are tracked: all of it under the lock.
+            lock (_gate)
+            {
+                return CreateOnce(type, ns, body, dryRun, validation, trackFields, createIfMissing);
+            }
+        }
+
+        var obj = body;
         Meta.DropNulls(obj);
         var warnings = PruneAndDefault(type, obj, validation);
         var meta = Meta.Of(obj);
         var name = Meta.Name(obj);
-        if (name.Length == 0)
+        var generated = name.Length == 0;
+        if (generated)
         {
             var generateName = Meta.Str(obj, "generateName");
             if (string.IsNullOrEmpty(generateName))
@@ -129,33 +145,40 @@ internal sealed partial class ResourceStore
                 throw ApiException.Invalid(type.Kind, type.Group, "", [new FieldError("FieldValueRequired", "metadata.name", "name or generateName is required")]);
             }
 
-            do
+            lock (_gate)
             {
-                name = generateName + new string([.. Enumerable.Range(0, 5).Select(_ => GenerateNameAlphabet[Random.Shared.Next(GenerateNameAlphabet.Length)])]);
+                do
+                {
+                    name = generateName + new string([.. Enumerable.Range(0, 5).Select(_ => GenerateNameAlphabet[Random.Shared.Next(GenerateNameAlphabet.Length)])]);
+                }
+                while (_objects.Get(type.StorageKey, ns, name) is not null);
             }
-            while (_objects.Get(type.StorageKey, ns, name) is not null);
+
             meta["name"] = name;
         }
 
         ValidateName(type, name);
-        if (type.Namespaced)
+        lock (_gate)
         {
-            var nsObj = _objects.Get(Registry.Namespaces.StorageKey, "", ns) ?? throw ApiException.NamespaceNotFound(ns);
-            if (Meta.IsTerminating(nsObj))
+            // Checked here too (and again at commit) so errors come in the order the real server reports them.
+            if (type.Namespaced)
             {
-                throw ApiException.Forbidden(type.Name, name, $"{type.Name.Qualified} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated");
+                CheckNamespaceLocked(type, ns, name);
             }
 
+            if (_objects.Get(type.StorageKey, ns, name) is not null)
+            {
+                return createIfMissing ? null : throw ApiException.AlreadyExists(type.Name, name);
+            }
+        }
+
+        if (type.Namespaced)
+        {
             meta["namespace"] = ns;
         }
         else
         {
             meta.Remove("namespace");
-        }
-
-        if (_objects.Get(type.StorageKey, ns, name) is not null)
-        {
-            throw ApiException.AlreadyExists(type.Name, name);
         }
 
         obj["apiVersion"] = type.StorageApiVersion;
@@ -189,7 +212,7 @@ internal sealed partial class ResourceStore
                 obj["type"] ??= "Opaque";
                 break;
             case BuiltinKind.Service:
-                ServiceStrategy.PrepareForCreate(obj, _objects.List(type.StorageKey, null));
+                ServiceStrategy.PrepareForCreate(obj, [.. _objects.List(type.StorageKey, null).Select(o => o.ToJsonObject())]);
                 break;
             case BuiltinKind.CustomResourceDefinition:
                 CrdStrategy.Validate(obj);
@@ -201,21 +224,50 @@ internal sealed partial class ResourceStore
         trackFields?.Invoke(null, obj);
         if (dryRun)
         {
-            return new WriteResult(obj, Created: true) { Warnings = warnings };
+            return new WriteResult(StoredObject.From(obj), Created: true) { Warnings = warnings };
         }
 
-        var rv = _objects.NextRevision();
-        meta["resourceVersion"] = rv.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _objects.Put(type.StorageKey, ns, name, obj);
-        _hub.Publish(new WatchEvent(rv, type.StorageKey, "ADDED", obj, null));
-        if (type.Builtin == BuiltinKind.CustomResourceDefinition)
+        // A placeholder where the revision goes: it is stamped into the serialized form at commit.
+        meta["resourceVersion"] = "0";
+        var prepared = StoredObject.From(obj, DefaultsMark(type));
+        StoredObject stored;
+        lock (_gate)
         {
-            Registry.Register(ResourceRegistry.FromCrd(obj));
-            LogCrdEstablished(Meta.Name(obj));
+            if (type.Namespaced)
+            {
+                CheckNamespaceLocked(type, ns, name);
+            }
+
+            if (_objects.Get(type.StorageKey, ns, name) is not null)
+            {
+                return generated || createIfMissing ? null : throw ApiException.AlreadyExists(type.Name, name);
+            }
+
+            var rv = _objects.NextRevision();
+            stored = prepared.WithResourceVersion(rv);
+            _objects.Put(type.StorageKey, ns, name, stored);
+            _hub.Publish(new WatchEvent(rv, type.StorageKey, "ADDED", stored, null));
+            if (type.Builtin == BuiltinKind.CustomResourceDefinition)
+            {
+                Registry.Register(ResourceRegistry.FromCrd(stored.ToJsonObject()));
+                LogCrdEstablished(name);
+            }
         }
 
-        return new WriteResult(obj.DeepClone().AsObject(), Created: true) { Warnings = warnings };
+        return new WriteResult(stored, Created: true) { Warnings = warnings };
     }
+
+    private void CheckNamespaceLocked(ResourceType type, string ns, string name)
+    {
+        var nsObj = _objects.Get(Registry.Namespaces.StorageKey, "", ns) ?? throw ApiException.NamespaceNotFound(ns);
+        if (nsObj.Terminating)
+        {
+            throw ApiException.Forbidden(type.Name, name, $"{type.Name.Qualified} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated");
+        }
+    }
+
+    /// <summary>What a stored object records as the schema it was defaulted with (custom resources only).</summary>
+    private static object? DefaultsMark(ResourceType type) => type.IsCustom ? type.StorageSchema : null;
 
     /// <summary>
     /// Decoding of a custom resource body: prune unknown fields (400 under fieldValidation=Strict, warnings under
@@ -260,18 +312,20 @@ internal sealed partial class ResourceStore
                 StructuralSchema.Validate(status, statusSchema, "status", errors);
             }
         }
+        else if (type.Version(type.StorageVersion)?.HasStatus == true)
+        {
+            // Validated as if status were absent (a subresource owns it); detached and put back in place, not copied.
+            using (Detach(obj, "status"))
+            using (Detach(old, "status"))
+            {
+                StructuralSchema.Validate(obj, schema, "", errors);
+                StructuralSchema.ValidateTransitions(obj, old, schema, "", errors);
+            }
+        }
         else
         {
-            var subject = obj;
-            var previous = old;
-            if (type.Version(type.StorageVersion)?.HasStatus == true)
-            {
-                subject = WithoutStatus(obj);
-                previous = old is null ? null : WithoutStatus(old);
-            }
-
-            StructuralSchema.Validate(subject, schema, "", errors);
-            StructuralSchema.ValidateTransitions(subject, previous, schema, "", errors);
+            StructuralSchema.Validate(obj, schema, "", errors);
+            StructuralSchema.ValidateTransitions(obj, old, schema, "", errors);
         }
 
         if (errors.Count > 0)
@@ -280,18 +334,33 @@ internal sealed partial class ResourceStore
         }
     }
 
-    private static JsonObject WithoutStatus(JsonObject obj)
+    /// <summary>Takes a property out of an object until disposed, then puts it back at its position.</summary>
+    private static Detached Detach(JsonObject? obj, string key)
     {
-        var copy = new JsonObject();
-        foreach (var (key, value) in obj)
+        if (obj is null || obj.IndexOf(key) is var index && index < 0)
         {
-            if (key != "status")
-            {
-                copy[key] = value?.DeepClone();
-            }
+            return default;
         }
 
-        return copy;
+        var value = obj[key];
+        obj.RemoveAt(index);
+        return new Detached(obj, index, key, value);
+    }
+
+    private readonly struct Detached(JsonObject? obj, int index, string key, JsonNode? value) : IDisposable
+    {
+        public void Dispose() => obj?.Insert(index, key, value);
+    }
+
+    /// <summary>Whether reading the object must apply schema defaults (KEP-575): it was not written with the current schema.</summary>
+    public static bool NeedsReadDefaults(ResourceType type, StoredObject stored) =>
+        type.IsCustom && type.StorageSchemaHasDefaults && !ReferenceEquals(stored.DefaultedWith, type.StorageSchema);
+
+    /// <summary>A private tree of a stored object as a reader sees it: defaults applied (KEP-575).</summary>
+    public static JsonObject Read(ResourceType type, StoredObject stored)
+    {
+        var obj = stored.ToJsonObject();
+        return NeedsReadDefaults(type, stored) ? DefaultOnRead(type, obj) : obj;
     }
 
     /// <summary>Defaults applied on read, so objects stored before a CRD gained a default show it (KEP-575).</summary>
@@ -328,45 +397,46 @@ internal sealed partial class ResourceStore
 
     /// <summary>
     /// Read-modify-write of one object. <paramref name="mutate"/> receives a private copy of the current object
-    /// (null when missing and <see cref="UpdateOptions.CreateIfMissing"/>) and returns the desired object.
+    /// (null when missing and <see cref="UpdateOptions.CreateIfMissing"/>) and returns the desired object; it runs
+    /// again, on a fresh copy, when the object changed before the write could commit.
     /// </summary>
     public WriteResult Update(ResourceType type, string ns, string name, Func<JsonObject?, JsonObject> mutate, UpdateOptions options)
     {
-        WriteResult result;
-        lock (_gate)
+        WriteResult? result;
+        do
         {
-            var current = _objects.Get(type.StorageKey, ns, name);
-            if (current is null)
+            var snapshot = Get(type, ns, name);
+            if (snapshot is null)
             {
                 if (!options.CreateIfMissing)
                 {
                     throw ApiException.NotFound(type.Name, name);
                 }
 
-                var body = mutate(null);
-                result = CreateLocked(type, ns, body, options.DryRun, options.Validation, options.TrackFields);
+                result = CreateOnce(type, ns, mutate(null), options.DryRun, options.Validation, options.TrackFields, createIfMissing: true);
             }
             else
             {
                 // Patches apply to the object as a reader sees it, defaults included.
-                result = UpdateLocked(type, current, mutate(DefaultOnRead(type, current.DeepClone().AsObject())), options);
+                result = UpdateOnce(type, snapshot, mutate(Read(type, snapshot)), options);
             }
         }
+        while (result is null);
 
         OnChanged();
         return result;
     }
 
-    private WriteResult UpdateLocked(ResourceType type, JsonObject stored, JsonObject desired, UpdateOptions options)
+    /// <summary>One attempt at an update of <paramref name="snapshot"/>; null when it was replaced meanwhile.</summary>
+    private WriteResult? UpdateOnce(ResourceType type, StoredObject snapshot, JsonObject desired, UpdateOptions options)
     {
-        var current = stored;
-        var name = Meta.Name(current);
-        var ns = Meta.Namespace(current);
+        var stored = snapshot.ToJsonObject();
+        var name = snapshot.Name;
         Meta.DropNulls(desired);
         var warnings = PruneAndDefault(type, desired, options.Validation);
 
-        // The old object as the real server sees it: read from storage, so defaulted.
-        current = DefaultOnRead(type, current.DeepClone().AsObject());
+        // The old object as the real server sees it: read from storage, so defaulted. Only read from here on.
+        var current = NeedsReadDefaults(type, snapshot) ? DefaultOnRead(type, snapshot.ToJsonObject()) : stored;
         var bodyName = Meta.Str(desired, "name");
         if (!string.IsNullOrEmpty(bodyName) && bodyName != name)
         {
@@ -381,7 +451,7 @@ internal sealed partial class ResourceStore
                 throw ApiException.Invalid(type.Kind, type.Group, name, [new FieldError("FieldValueInvalid", "metadata.resourceVersion", "must be specified for an update", "0x0")]);
             }
         }
-        else if (rv != Meta.ResourceVersion(current))
+        else if (rv != snapshot.ResourceVersion)
         {
             throw ApiException.Conflict(type.Name, name);
         }
@@ -391,11 +461,12 @@ internal sealed partial class ResourceStore
         if (options.StatusSubresource)
         {
             // Status writes change only status; everything else is the stored object.
-            updated = current.DeepClone().AsObject();
+            updated = ReferenceEquals(current, stored) ? snapshot.ToJsonObject() : current.DeepClone().AsObject();
             updated.Remove("status");
             if (desired["status"] is { } st)
             {
-                updated["status"] = st.DeepClone();
+                desired.Remove("status");
+                updated["status"] = st;
             }
         }
         else
@@ -434,9 +505,9 @@ internal sealed partial class ResourceStore
                 }
             }
 
-            if (Meta.IsTerminating(current))
+            if (snapshot.Terminating)
             {
-                var added = Meta.Finalizers(updated).Except(Meta.Finalizers(current)).ToList();
+                var added = Meta.Finalizers(updated).Except(snapshot.Finalizers).ToList();
                 if (added.Count > 0)
                 {
                     throw ApiException.Invalid(type.Kind, type.Group, name, [new FieldError("FieldValueForbidden", "metadata.finalizers",
@@ -445,60 +516,90 @@ internal sealed partial class ResourceStore
             }
         }
 
-        Meta.Of(updated)["resourceVersion"] = Meta.ResourceVersion(current);
+        Meta.Of(updated)["resourceVersion"] = snapshot.ResourceVersion;
         if (type.Builtin == BuiltinKind.CustomResourceDefinition)
         {
             CrdStrategy.Validate(updated);
-            CrdStrategy.FillStatus(updated, current["status"] as JsonObject, Now);
+            CrdStrategy.FillStatus(updated, current["status"]?.DeepClone() as JsonObject, Now);
         }
 
         ValidateCustom(type, updated, current, options.StatusSubresource);
         options.TrackFields?.Invoke(current, updated);
-        if (type.TracksGeneration && !options.StatusSubresource)
+        if (type.TracksGeneration && !options.StatusSubresource && !SameContent(current, updated, hasStatus))
         {
-            if (!JsonNode.DeepEquals(WithoutMetadata(current, hasStatus), WithoutMetadata(updated, hasStatus)))
-            {
-                Meta.Of(updated)["generation"] = Meta.Generation(current) + 1;
-            }
+            Meta.Of(updated)["generation"] = snapshot.Generation + 1;
         }
 
         if (JsonNode.DeepEquals(stored, updated))
         {
-            return new WriteResult(current.DeepClone().AsObject()) { Warnings = warnings };
+            return new WriteResult(snapshot) { Warnings = warnings };
         }
 
         if (options.DryRun)
         {
-            return new WriteResult(updated) { Warnings = warnings };
+            return new WriteResult(StoredObject.From(updated)) { Warnings = warnings };
         }
 
         if (Meta.IsTerminating(updated) && !HasPendingFinalizers(type, updated))
         {
-            return RemoveLocked(type, stored) with { Warnings = warnings };
+            lock (_gate)
+            {
+                return IsCurrentLocked(type, snapshot) ? RemoveLocked(type, snapshot) with { Warnings = warnings } : null;
+            }
         }
 
-        var next = _objects.NextRevision();
-        Meta.Of(updated)["resourceVersion"] = next.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _objects.Put(type.StorageKey, ns, name, updated);
-        _hub.Publish(new WatchEvent(next, type.StorageKey, "MODIFIED", updated, stored));
-        if (type.Builtin == BuiltinKind.CustomResourceDefinition)
+        var prepared = StoredObject.From(updated, DefaultsMark(type));
+        StoredObject committed;
+        lock (_gate)
         {
-            Registry.Register(ResourceRegistry.FromCrd(updated));
+            if (!IsCurrentLocked(type, snapshot))
+            {
+                return null;
+            }
+
+            var next = _objects.NextRevision();
+            committed = prepared.WithResourceVersion(next);
+            _objects.Put(type.StorageKey, snapshot.Namespace, name, committed);
+            _hub.Publish(new WatchEvent(next, type.StorageKey, "MODIFIED", committed, snapshot));
+            if (type.Builtin == BuiltinKind.CustomResourceDefinition)
+            {
+                Registry.Register(ResourceRegistry.FromCrd(committed.ToJsonObject()));
+            }
         }
 
-        return new WriteResult(updated.DeepClone().AsObject()) { Warnings = warnings };
+        return new WriteResult(committed) { Warnings = warnings };
     }
 
-    private static JsonObject WithoutMetadata(JsonObject obj, bool withoutStatus)
+    private bool IsCurrentLocked(ResourceType type, StoredObject snapshot) =>
+        ReferenceEquals(_objects.Get(type.StorageKey, snapshot.Namespace, snapshot.Name), snapshot);
+
+    /// <summary>Whether two versions are equal but for metadata (and status when a subresource owns it): generation stays.</summary>
+    private static bool SameContent(JsonObject a, JsonObject b, bool withoutStatus)
     {
-        var copy = obj.DeepClone().AsObject();
-        copy.Remove("metadata");
-        if (withoutStatus)
+        var count = 0;
+        foreach (var (key, value) in a)
         {
-            copy.Remove("status");
+            if (key == "metadata" || (withoutStatus && key == "status"))
+            {
+                continue;
+            }
+
+            count++;
+            if (!b.TryGetPropertyValue(key, out var other) || !JsonNode.DeepEquals(value, other))
+            {
+                return false;
+            }
         }
 
-        return copy;
+        foreach (var (key, _) in b)
+        {
+            if (key != "metadata" && !(withoutStatus && key == "status"))
+            {
+                count--;
+            }
+        }
+
+        return count == 0;
     }
 
     private static bool HasPendingFinalizers(ResourceType type, JsonObject obj) =>
@@ -506,16 +607,15 @@ internal sealed partial class ResourceStore
         || (type.Builtin == BuiltinKind.Namespace && obj["spec"]?["finalizers"] is JsonArray { Count: > 0 });
 
     /// <summary>Removes a stored object: the DELETED event carries its last state with the deletion revision.</summary>
-    private WriteResult RemoveLocked(ResourceType type, JsonObject current)
+    private WriteResult RemoveLocked(ResourceType type, StoredObject current)
     {
         var next = _objects.NextRevision();
-        var last = current.DeepClone().AsObject();
-        Meta.Of(last)["resourceVersion"] = next.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _objects.Remove(type.StorageKey, Meta.Namespace(current), Meta.Name(current));
+        var last = current.WithResourceVersion(next);
+        _objects.Remove(type.StorageKey, current.Namespace, current.Name);
         _hub.Publish(new WatchEvent(next, type.StorageKey, "DELETED", last, current));
         if (type.Builtin == BuiltinKind.CustomResourceDefinition)
         {
-            var served = ResourceRegistry.FromCrd(current);
+            var served = ResourceRegistry.FromCrd(current.ToJsonObject());
             Registry.Unregister(served.StorageKey);
 
             // Instances still left (the cleanup finalizer was removed by hand) go with their definition.
@@ -524,10 +624,10 @@ internal sealed partial class ResourceStore
                 RemoveLocked(served, orphan);
             }
 
-            LogCrdRemoved(Meta.Name(current));
+            LogCrdRemoved(current.Name);
         }
 
-        return new WriteResult(last.DeepClone().AsObject(), Removed: true);
+        return new WriteResult(last, Removed: true);
     }
 
     public WriteResult Delete(ResourceType type, string ns, string name, DeleteOptions options)
@@ -536,54 +636,57 @@ internal sealed partial class ResourceStore
         lock (_gate)
         {
             var current = _objects.Get(type.StorageKey, ns, name) ?? throw ApiException.NotFound(type.Name, name);
-            if (options.PreconditionUid is { } uid && uid != Meta.Uid(current))
+            if (options.PreconditionUid is { } uid && uid != current.Uid)
             {
-                throw ApiException.Conflict(type.Name, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {Meta.Uid(current)}");
+                throw ApiException.Conflict(type.Name, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {current.Uid}");
             }
 
-            if (options.PreconditionResourceVersion is { } prv && prv != Meta.ResourceVersion(current))
+            if (options.PreconditionResourceVersion is { } prv && prv != current.ResourceVersion)
             {
-                throw ApiException.Conflict(type.Name, name, $"Precondition failed: ResourceVersion in precondition: {prv}, ResourceVersion in object meta: {Meta.ResourceVersion(current)}");
+                throw ApiException.Conflict(type.Name, name, $"Precondition failed: ResourceVersion in precondition: {prv}, ResourceVersion in object meta: {current.ResourceVersion}");
             }
 
-            var updated = current.DeepClone().AsObject();
+            var updated = current.ToJsonObject();
             var finalizers = Meta.Finalizers(updated);
+            var changed = false;
             var policyFinalizer = options.PropagationPolicy switch
             {
                 "Foreground" => "foregroundDeletion",
                 "Orphan" => "orphan",
                 _ => null,
             };
-            if (policyFinalizer is not null && !finalizers.Contains(policyFinalizer) && !Meta.IsTerminating(current))
+            if (policyFinalizer is not null && !finalizers.Contains(policyFinalizer) && !current.Terminating)
             {
                 finalizers.Add(policyFinalizer);
                 Meta.SetFinalizers(updated, finalizers);
+                changed = true;
             }
 
             if (type.Builtin == BuiltinKind.CustomResourceDefinition && !finalizers.Contains(CrdStrategy.CleanupFinalizer))
             {
                 finalizers.Add(CrdStrategy.CleanupFinalizer);
                 Meta.SetFinalizers(updated, finalizers);
+                changed = true;
             }
 
             if (!HasPendingFinalizers(type, updated))
             {
-                result = options.DryRun ? new WriteResult(current.DeepClone().AsObject(), Removed: true) : RemoveLocked(type, current);
+                result = options.DryRun ? new WriteResult(current, Removed: true) : RemoveLocked(type, current);
             }
-            else if (Meta.IsTerminating(current) && JsonNode.DeepEquals(current, updated))
+            else if (current.Terminating && !changed)
             {
-                result = new WriteResult(current.DeepClone().AsObject());
+                result = new WriteResult(current);
             }
             else
             {
                 var meta = Meta.Of(updated);
-                if (!Meta.IsTerminating(current))
+                if (!current.Terminating)
                 {
                     meta["deletionTimestamp"] = Now;
                     meta["deletionGracePeriodSeconds"] = 0;
-                    if (Meta.Generation(current) > 0)
+                    if (current.Generation > 0)
                     {
-                        meta["generation"] = Meta.Generation(current) + 1;
+                        meta["generation"] = current.Generation + 1;
                     }
                 }
 
@@ -593,20 +696,20 @@ internal sealed partial class ResourceStore
                 }
                 else if (type.Builtin == BuiltinKind.CustomResourceDefinition)
                 {
-                    CrdStrategy.FillStatus(updated, current["status"] as JsonObject, Now);
+                    CrdStrategy.FillStatus(updated, current.ToJsonObject()["status"] as JsonObject, Now);
                 }
 
                 if (options.DryRun)
                 {
-                    result = new WriteResult(updated);
+                    result = new WriteResult(StoredObject.From(updated, current.DefaultedWith));
                 }
                 else
                 {
                     var next = _objects.NextRevision();
-                    meta["resourceVersion"] = next.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    _objects.Put(type.StorageKey, ns, name, updated);
-                    _hub.Publish(new WatchEvent(next, type.StorageKey, "MODIFIED", updated, current));
-                    result = new WriteResult(updated.DeepClone().AsObject());
+                    var committed = StoredObject.From(updated, current.DefaultedWith).WithResourceVersion(next);
+                    _objects.Put(type.StorageKey, ns, name, committed);
+                    _hub.Publish(new WatchEvent(next, type.StorageKey, "MODIFIED", committed, current));
+                    result = new WriteResult(committed);
                 }
             }
         }
@@ -616,10 +719,10 @@ internal sealed partial class ResourceStore
     }
 
     /// <summary>
-    /// Starts a watch. With no start revision the current matching state is returned for synthetic ADDED events;
+    /// Starts a watch. With no start revision the current objects are returned for synthetic ADDED events;
     /// otherwise history after <paramref name="fromRevision"/> is replayed into the subscription.
     /// </summary>
-    public (WatchSubscription Subscription, List<JsonObject> Initial) StartWatch(ResourceType type, long? fromRevision)
+    public (WatchSubscription Subscription, List<StoredObject> Initial) StartWatch(ResourceType type, long? fromRevision)
     {
         lock (_gate)
         {
@@ -628,22 +731,17 @@ internal sealed partial class ResourceStore
                 throw ApiException.Gone($"too old resource version: {from} ({_hub.CompactedRevision + 1})");
             }
 
-            var initial = fromRevision is null
-                ? _objects.List(type.StorageKey, null).Select(o => o.DeepClone().AsObject()).ToList()
-                : [];
+            List<StoredObject> initial = fromRevision is null ? [.. _objects.List(type.StorageKey, null)] : [];
             return (_hub.Subscribe(type.StorageKey, fromRevision), initial);
         }
     }
 
-    /// <summary>
-    /// Subscribes to every bucket and returns, atomically with it, every stored object. The objects are the stored
-    /// instances themselves (storage replaces objects, it never mutates them): callers must not mutate them.
-    /// </summary>
-    public (WatchSubscription Subscription, List<(string Bucket, JsonObject Object)> Current) WatchAll()
+    /// <summary>Subscribes to every bucket and returns, atomically with it, every stored object.</summary>
+    public (WatchSubscription Subscription, List<(string Bucket, StoredObject Object)> Current) WatchAll()
     {
         lock (_gate)
         {
-            List<(string, JsonObject)> current = [.. _objects.Buckets.ToList().SelectMany(b => _objects.List(b, null).Select(o => (b, o)))];
+            List<(string, StoredObject)> current = [.. _objects.Buckets.ToList().SelectMany(b => _objects.List(b, null).Select(o => (b, o)))];
             return (_hub.Subscribe(null, null), current);
         }
     }

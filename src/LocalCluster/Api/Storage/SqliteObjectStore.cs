@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace Vers.LocalCluster.Api.Storage;
@@ -46,14 +46,14 @@ internal sealed class SqliteObjectStore : IObjectStore, IDisposable
 
     public long NextRevision() => ++_revision;
 
-    public JsonObject? Get(string bucket, string ns, string name) => _mirror.Get(bucket, ns, name);
+    public StoredObject? Get(string bucket, string ns, string name) => _mirror.Get(bucket, ns, name);
 
-    public IEnumerable<JsonObject> List(string bucket, string? ns) => _mirror.List(bucket, ns);
+    public IEnumerable<StoredObject> List(string bucket, string? ns) => _mirror.List(bucket, ns);
 
-    public void Put(string bucket, string ns, string name, JsonObject obj)
+    public void Put(string bucket, string ns, string name, StoredObject obj)
     {
         using var transaction = _connection.BeginTransaction();
-        Run(_put, transaction, bucket, ns, name, obj.ToJsonString());
+        Run(_put, transaction, bucket, ns, name, Encoding.UTF8.GetString(obj.Json));
         Run(_setRevision, transaction, _revision);
         transaction.Commit();
         _mirror.Put(bucket, ns, name, obj);
@@ -89,10 +89,7 @@ internal sealed class SqliteObjectStore : IObjectStore, IDisposable
         using var reader = all.ExecuteReader();
         while (reader.Read())
         {
-            if (JsonNode.Parse(reader.GetString(3)) is JsonObject obj)
-            {
-                _mirror.Put(reader.GetString(0), reader.GetString(1), reader.GetString(2), obj);
-            }
+            _mirror.Put(reader.GetString(0), reader.GetString(1), reader.GetString(2), StoredObject.Parse(Encoding.UTF8.GetBytes(reader.GetString(3))));
         }
     }
 
