@@ -349,6 +349,7 @@ public sealed class ForkReconciler(
                 ct);
             _clones.Created(clone);
         }
+
         var phase = (string?)clone.Status?["phase"];
         if (phase == "Failed")
         {
