@@ -10,8 +10,9 @@ namespace Vers.Reliability.Tests;
 
 /// <summary>
 /// Two operator instances with leader election; the leader stops while 100 forks are in flight (half across orgs,
-/// half within one). Every fork completes, none is worked twice (one ForkStarted event at most, one VM, no
-/// duplicates or orphans), and the other instance takes over: within the lease duration when the leader stops
+/// half within one). Every fork completes, none is worked twice (started by one instance at most, by the operators'
+/// ForkStarted log records; one VM; no duplicates or orphans), and the other instance takes over: within the lease
+/// duration when the leader stops
 /// (it releases the lease); within the lease duration after the leader's last renewal when it is killed (no release
 /// — the lease has to run out). VERS_RELIABILITY_FAILOVER_FORKS sets the number of forks (default 100).
 /// </summary>
@@ -107,7 +108,7 @@ public sealed class FailoverTests : IAsyncLifetime
             _host.Simulator.SetDelay(kind, TimeSpan.Zero);
         }
 
-        // Every fork once: succeeded, one ForkStarted event at most, and the namespace holds exactly the forks' objects.
+        // Every fork once: succeeded, started by one instance at most, and the namespace holds exactly the forks' objects.
         var problems = new List<string>();
         var startedBy = new Dictionary<string, int>();
         int duplicates = 0, orphans = 0, succeeded = 0, startedTwice = 0;
@@ -116,10 +117,9 @@ public sealed class FailoverTests : IAsyncLifetime
             var orgForks = await _host.ListAsync<RepositoryFork>(RepositoryFork.Type, org);
             succeeded += orgForks.Count(f => f.Status?.Phase == ForkPhase.Succeeded);
             problems.AddRange(orgForks.Where(f => f.Status?.Phase != ForkPhase.Succeeded).Select(f => $"{org}/{f.Metadata.Name}: {f.Status?.Phase} {f.Status?.Error?.Reason} {f.Status?.Error?.Message}"));
-            var events = await _host.ListAsync<Eventsv1Event>(ResourceType.EventV1, org);
             foreach (var fork in orgForks)
             {
-                var started = events.Where(e => e.Regarding?.Uid == fork.Metadata.Uid && e.Reason == "ForkStarted").Select(e => e.ReportingInstance).ToList();
+                var started = SuiteLogs.ForkStarts.StartedBy(org, fork.Metadata.Name);
                 foreach (var instance in started)
                 {
                     startedBy[instance] = startedBy.GetValueOrDefault(instance) + 1;
@@ -145,7 +145,7 @@ public sealed class FailoverTests : IAsyncLifetime
         Figures.Report(
             $"failover ({how}): leader went with {inFlightAtLoss} of {count} forks unfinished; takeover {takeover.TotalMilliseconds:0} ms after it went " +
             $"({(sinceRenew is { } s ? $"{s.TotalMilliseconds:0} ms after its last lease renewal" : "no renewal seen")}; lease {Lease.LeaseDuration.TotalSeconds:0} s, retry {Lease.RetryPeriod.TotalMilliseconds:0} ms); " +
-            $"old leader shut down after {stopped.TotalMilliseconds:0} ms; all forks done {allDone.TotalSeconds:0.0} s after it went; {succeeded} succeeded; ForkStarted by instance: {string.Join(", ", startedBy.Select(kv => $"{kv.Key} {kv.Value}"))}; started twice {startedTwice}, duplicates {duplicates}, orphans {orphans}");
+            $"old leader shut down after {stopped.TotalMilliseconds:0} ms; all forks done {allDone.TotalSeconds:0.0} s after it went; {succeeded} succeeded; started by instance: {string.Join(", ", startedBy.Select(kv => $"{kv.Key} {kv.Value}"))}; started twice {startedTwice}, duplicates {duplicates}, orphans {orphans}");
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems.Take(30)));
         Assert.Equal(count, succeeded);
         if (how == "stopped")

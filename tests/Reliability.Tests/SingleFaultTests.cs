@@ -30,7 +30,6 @@ public sealed class SingleFaultTests : IAsyncLifetime
     [InlineData("cross-org", "create", "virtualmachinesnapshots")]
     [InlineData("cross-org", "patch", "commits/status")]
     [InlineData("cross-org", "create", "tags")]
-    [InlineData("cross-org", "patch", "tags/status")]
     [InlineData("cross-org", "patch", "repositories/status")]
     [InlineData("same-org", "create", "virtualmachineclones")]
     [InlineData("same-org", "patch", "virtualmachines")]

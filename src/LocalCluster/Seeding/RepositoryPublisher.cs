@@ -78,7 +78,9 @@ public sealed class RepositoryPublisher(IKubernetes client)
             Metadata = new V1ObjectMeta { Name = VersNames.ToObjectName(repo), NamespaceProperty = ns },
             Spec = new RepositorySpec { Name = repo, Visibility = visibility, Description = $"{repo} base image" },
         }, ct);
-        await CreateIfMissingAsync(Tag.Type, ns, new Tag
+        // Tag has no status subresource: its reference is created with it (or patched into an older one that lacks it).
+        var reference = $"{repo}:{tag}";
+        var tagObject = await CreateIfMissingAsync(Tag.Type, ns, new Tag
         {
             Metadata = new V1ObjectMeta
             {
@@ -87,8 +89,12 @@ public sealed class RepositoryPublisher(IKubernetes client)
                 OwnerReferences = [KubeVirtObjects.OwnerReference(VersGroup.ApiVersion, "Repository", repository.Metadata)],
             },
             Spec = new TagSpec { Repository = repo, Tag = tag, CommitId = commitId },
+            Status = new TagStatus { Reference = reference },
         }, ct);
-        await _client.PatchAsync<Tag>(Tag.Type, ns, VersNames.TagObjectName(repo, tag), new { status = new TagStatus { Reference = $"{repo}:{tag}" } }, ct, subresource: "status");
+        if (tagObject.Status?.Reference != reference)
+        {
+            await _client.PatchAsync<Tag>(Tag.Type, ns, tagObject.Metadata.Name, new { status = new TagStatus { Reference = reference } }, ct);
+        }
         await _client.PatchAsync<Repository>(Repository.Type, ns, repository.Metadata.Name, new
         {
             status = new RepositoryStatus

@@ -11,6 +11,7 @@ namespace Vers.Operator.Entities;
 [ShortNames("vtag")]
 [Categories(VersGroup.Category)]
 [Description("A Vers tag: a named, movable pointer from a repository to a commit. Owned by its Repository.")]
+[NoStatusSubresource] // status.reference derives from spec alone: written in the create, not by a second request.
 [PrinterColumn("Repository", ".spec.repository")]
 [PrinterColumn("Tag", ".spec.tag")]
 [PrinterColumn("Commit", ".spec.commitId")]
@@ -30,7 +31,7 @@ public sealed class Tag : IKubernetesObject<V1ObjectMeta>, ISpec<TagSpec>, IStat
     [Description("The tag: repository, name and the commit it points at.")]
     public TagSpec Spec { get; set; } = new();
 
-    [Description("The observed state of the tag.")]
+    [Description("Derived from spec and written with the tag itself (Tag has no status subresource).")]
     public TagStatus? Status { get; set; }
 }
 

@@ -38,11 +38,13 @@ public sealed class ForkReconciler(
     OrgDirectory orgs,
     SourceResolver resolver,
     EventRecorder events,
+    string instance,
     WriteExpectations<RepositoryFork> written,
     ForkOptions options,
     ILogger<ForkReconciler> logger,
     TimeProvider time) : IReconciler<RepositoryFork>
 {
+    private static readonly TimeSpan TagCacheWait = TimeSpan.FromSeconds(2);
     private static readonly Counter ForksTotal = Metrics.CreateCounter("vers_forks_total", "Forks finished, by result.", "result");
     private static readonly Histogram ForkDuration = Metrics.CreateHistogram(
         "vers_fork_duration_seconds",
@@ -56,6 +58,15 @@ public sealed class ForkReconciler(
 
     // Likewise the Commit: its snapshot's events can arrive first.
     private readonly RecentCreates<Commit> _commits = new(caches.Commits, time);
+
+    // The VirtualMachineClone too: the fork's next pass can come before the clone's ADDED.
+    private readonly RecentCreates<GenericObject> _clones = new(caches.Clones, time);
+
+    // And the claimed Repository, looked up again right after the intent write, often before its ADDED arrives.
+    private readonly RecentCreates<Repository> _repositories = new(caches.Repositories, time);
+
+    // A cloned VM we patched to run looks Halted in the cache until the patch's event arrives: not a reason to patch again.
+    private readonly WriteExpectations<GenericObject> _vmWrites = new(caches.VirtualMachines, time);
 
     public async Task<ReconcileResult> ReconcileAsync(RepositoryFork fork, CancellationToken ct)
     {
@@ -176,7 +187,8 @@ public sealed class ForkReconciler(
 
         // 7. Record Commit, Tag and the Repository's readiness.
         await MarkCommitReadyAsync(commit, ct);
-        await EnsureTagAsync(fork, repository, ct);
+        var tagName = await EnsureTagAsync(fork, repository, ct);
+        await TagCachedAsync(fork.Metadata.NamespaceProperty, tagName, ct);
         await MarkRepositoryReadyAsync(fork, repository, ct);
 
         // 8. Done.
@@ -238,10 +250,12 @@ public sealed class ForkReconciler(
         status.Conditions ??= [];
         Conditions.Set(status.Conditions, Condition("Ready", Conditions.False, "Forking", $"forking {status.Source}", fork), now);
         var written = await WriteStatusAsync(fork, ct);
+
+        // No Event: the status just written (Running, Ready=False Forking) says the same, and an Event is one more write.
         logger.LogInformation(
-            "Fork {Namespace}/{Name} of {Source} started: vm {VmId}, commit {CommitId}, via {Method}",
-            ns, fork.Metadata.Name, status.Source, status.VmId, status.CommitId, status.Resolved.Method);
-        await events.NormalAsync(written, "ForkStarted", "Fork", $"Forking {status.Source} into {status.RepoName}:{status.TagName} (VM {status.VmId}, via {status.Resolved.Method})", ct);
+            ForkLogEvents.Started,
+            "Fork {Namespace}/{Name} of {Source} started by {Instance}: vm {VmId}, commit {CommitId}, via {Method}",
+            ns, fork.Metadata.Name, status.Source, instance, status.VmId, status.CommitId, status.Resolved.Method);
         return written;
     }
 
@@ -276,7 +290,7 @@ public sealed class ForkReconciler(
         var ns = fork.Metadata.NamespaceProperty;
         var name = VersNames.ToObjectName(status.RepoName!);
         // Not cached: create it; only AlreadyExists (ours from an earlier pass, or someone else's) costs a read.
-        var existing = caches.Repositories.Get(ns, name);
+        var existing = _repositories.Get(ns, name);
         if (existing is null)
         {
             var claim = new Repository
@@ -309,6 +323,8 @@ public sealed class ForkReconciler(
             {
                 existing = await _client.GetAsync<Repository>(Repository.Type, ns, name, ct);
             }
+
+            _repositories.Created(existing);
         }
 
         return ClaimedBy(existing) == fork.Metadata.Uid ? existing : null;
@@ -323,12 +339,17 @@ public sealed class ForkReconciler(
         var status = fork.Status!;
         var ns = fork.Metadata.NamespaceProperty;
         var vmId = status.VmId!;
-        var clone = caches.Clones.Get(ns, vmId)
-            ?? await CreateOrAdoptAsync(
+        var clone = _clones.Get(ns, vmId);
+        if (clone is null)
+        {
+            clone = await CreateOrAdoptAsync(
                 KubeVirtTypes.VirtualMachineClone,
                 KubeVirtObjects.Clone(ns, vmId, status.Resolved!.Snapshot!, vmId, ForkLabels(fork)),
                 fork,
                 ct);
+            _clones.Created(clone);
+        }
+
         var phase = (string?)clone.Status?["phase"];
         if (phase == "Failed")
         {
@@ -346,6 +367,11 @@ public sealed class ForkReconciler(
             return VmStep.Fail(ForkReasons.CloneFailed, $"VirtualMachineClone {vmId} succeeded but VirtualMachine {vmId} does not exist");
         }
 
+        if (_vmWrites.Pending(vm) is { } stale)
+        {
+            return VmStep.Waiting(ReconcileResult.After(stale));
+        }
+
         if ((string?)vm.Spec?["runStrategy"] != "Always" || !HasForkLabels(vm, fork))
         {
             // KubeVirt creates the clone Halted; a fork's VM runs. Label it too, so its events find the fork.
@@ -355,6 +381,7 @@ public sealed class ForkReconciler(
                 ["spec"] = new JsonObject { ["running"] = null, ["runStrategy"] = "Always" },
             };
             vm = await _client.PatchAsync<GenericObject>(KubeVirtTypes.VirtualMachine, ns, vmId, patch.ToJsonString(), ct);
+            _vmWrites.Wrote(vm);
         }
 
         return VmStep.Ready(vm);
@@ -541,11 +568,13 @@ public sealed class ForkReconciler(
         await _client.PatchAsync<Commit>(Commit.Type, commit.Metadata.NamespaceProperty, commit.Metadata.Name, new { status }, ct, subresource: "status");
     }
 
-    private async Task EnsureTagAsync(RepositoryFork fork, Repository repository, CancellationToken ct)
+    /// <summary>Creates (or adopts) the fork's Tag, with its reference; answers its object name.</summary>
+    private async Task<string> EnsureTagAsync(RepositoryFork fork, Repository repository, CancellationToken ct)
     {
         var status = fork.Status!;
         var ns = fork.Metadata.NamespaceProperty;
         var name = VersNames.TagObjectName(status.RepoName!, status.TagName!);
+        var reference = $"{status.RepoName}:{status.TagName}";
         var tag = caches.Tags.Get(ns, name);
         if (tag is null)
         {
@@ -559,6 +588,9 @@ public sealed class ForkReconciler(
                     OwnerReferences = [KubeVirtObjects.OwnerReference(VersGroup.ApiVersion, "Repository", repository.Metadata)],
                 },
                 Spec = new TagSpec { Repository = status.RepoName!, Tag = status.TagName!, CommitId = status.CommitId! },
+
+                // No status subresource on Tag: the reference goes in with the create.
+                Status = new TagStatus { Reference = reference },
             };
             try
             {
@@ -570,10 +602,45 @@ public sealed class ForkReconciler(
             }
         }
 
-        var reference = $"{status.RepoName}:{status.TagName}";
+        // An adopted Tag made without its reference (by kubectl, say) gets it through the object itself.
         if (tag.Status?.Reference != reference)
         {
-            await _client.PatchAsync<Tag>(Tag.Type, ns, name, new { status = new TagStatus { Reference = reference } }, ct, subresource: "status");
+            await _client.PatchAsync<Tag>(Tag.Type, ns, name, new { status = new TagStatus { Reference = reference } }, ct);
+        }
+
+        return name;
+    }
+
+    /// <summary>
+    /// Waits (briefly, by the informer's event) until the Tag cache holds the Tag. The Repository controller counts
+    /// tags from this same cache: a Repository marked Ready before the cache has its Tag would get its count
+    /// written as 0, then 1 — two writes and a wrong count in between.
+    /// </summary>
+    private async Task TagCachedAsync(string ns, string name, CancellationToken ct)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = caches.Tags.AddHandler((_, tag) =>
+        {
+            if (tag.Metadata.Name == name && tag.Metadata.NamespaceProperty == ns)
+            {
+                seen.TrySetResult();
+            }
+        });
+
+        // After registering: handlers run after the cache is updated, so the event is either cached already or still to come.
+        if (caches.Tags.Get(ns, name) is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            // Wall-clock bound, not the injected clock: a worker must never wait on a timer nobody advances.
+            await seen.Task.WaitAsync(TagCacheWait, ct);
+        }
+        catch (TimeoutException)
+        {
+            // Carry on: the Repository controller corrects a count once the Tag arrives; a fork should not stall on it.
         }
     }
 
@@ -616,10 +683,11 @@ public sealed class ForkReconciler(
         Conditions.Set(status.Conditions, Condition("Ready", Conditions.True, "Succeeded", $"forked {status.Source} into {status.Reference}", fork), now);
         fork = await WriteStatusAsync(fork, ct);
         Observe("succeeded", fork);
+        // No Event, as at the start: the Succeeded status and Ready=True carry it.
         logger.LogInformation(
+            ForkLogEvents.Succeeded,
             "Fork {Namespace}/{Name} succeeded: {Reference}, vm {VmId}, commit {CommitId}",
             fork.Metadata.NamespaceProperty, fork.Metadata.Name, status.Reference, status.VmId, status.CommitId);
-        await events.NormalAsync(fork, "ForkSucceeded", "Fork", $"Forked {status.Source} into {status.Reference} (VM {status.VmId}, commit {status.CommitId})", ct);
         fork = await RemoveFinalizerAsync(fork, ct);
         return await ExpireAsync(fork, ct);
     }
@@ -653,7 +721,7 @@ public sealed class ForkReconciler(
         Conditions.Set(status.Conditions, Condition("Ready", Conditions.False, reason, message, fork), now);
         fork = await WriteStatusAsync(fork, ct);
         Observe("failed", fork);
-        logger.LogInformation("Fork {Namespace}/{Name} failed: {Reason}: {Message}", fork.Metadata.NamespaceProperty, fork.Metadata.Name, reason, message);
+        logger.LogInformation(ForkLogEvents.Failed, "Fork {Namespace}/{Name} failed: {Reason}: {Message}", fork.Metadata.NamespaceProperty, fork.Metadata.Name, reason, message);
         await events.WarningAsync(fork, "ForkFailed", "Fork", $"{reason}: {message}", ct);
         if (HasFinalizer(fork))
         {

@@ -61,6 +61,7 @@ public sealed class VersOperator : IAsyncDisposable
             orgs,
             new SourceResolver(orgs, caches.Repositories, caches.Tags, caches.Commits, caches.Snapshots),
             events,
+            options.Identity,
             new WriteExpectations<RepositoryFork>(forks, options.Time),
             options.Forks,
             loggers.CreateLogger<ForkReconciler>(),

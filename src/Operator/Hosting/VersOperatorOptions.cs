@@ -16,7 +16,7 @@ public sealed record VersOperatorOptions
     /// <summary>...up to this maximum (controller-runtime's defaults).</summary>
     public TimeSpan RequeueMaxDelay { get; init; } = TimeSpan.FromSeconds(1000);
 
-    /// <summary>This instance's name in events and the leader lease (the pod name in a cluster).</summary>
+    /// <summary>This instance's name in events, fork logs and the leader lease (the pod name in a cluster).</summary>
     public string Identity { get; init; } = Environment.GetEnvironmentVariable("POD_NAME") ?? Environment.MachineName;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;

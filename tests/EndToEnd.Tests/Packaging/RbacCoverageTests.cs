@@ -55,6 +55,7 @@ public sealed class RbacCoverageTests
         (Operator, "snapshot.kubevirt.io", "virtualmachinesnapshots", "get", "the source snapshot past the cache; adopt the commit snapshot"),
         (Operator, "cdi.kubevirt.io", "datavolumes", "get", "adopt DataVolumes after a crash"),
         (Operator, "vers.sh", "tags", "delete", "rollback of a fork that failed after its Tag was recorded"),
+        (Operator, "vers.sh", "tags", "patch", "status.reference into an adopted Tag made without it (Tag has no status subresource)"),
         (Operator, "vers.sh", "repositories/status", "update",
             "the Repository controller's status of repositories made outside forks (kubectl, GitOps), or whose tags changed"),
 

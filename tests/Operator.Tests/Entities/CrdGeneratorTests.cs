@@ -124,13 +124,24 @@ public sealed class CrdGeneratorTests
     }
 
     [Theory]
-    [MemberData(nameof(Kinds))]
-    public void Each_kind_has_the_status_subresource(string kind)
+    [InlineData("Repository")]
+    [InlineData("Commit")]
+    [InlineData("RepositoryFork")]
+    public void Kinds_with_observed_state_have_the_status_subresource(string kind)
     {
         var version = Crd(kind).Spec.Versions.Single();
 
         Assert.NotNull(version.Subresources?.Status);
         Assert.Contains("status", version.Schema.OpenAPIV3Schema.Properties.Keys);
+    }
+
+    [Fact]
+    public void A_Tag_has_a_status_but_no_status_subresource_so_it_is_created_with_its_reference()
+    {
+        var version = Crd("Tag").Spec.Versions.Single();
+
+        Assert.Null(version.Subresources?.Status);
+        Assert.Contains("reference", version.Schema.OpenAPIV3Schema.Properties["status"].Properties.Keys);
     }
 
     [Theory]

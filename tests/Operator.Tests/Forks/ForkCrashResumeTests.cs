@@ -1,3 +1,4 @@
+using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vers.Operator.Entities;
 using Vers.Operator.Forks;
@@ -40,6 +41,36 @@ public sealed class ForkCrashResumeTests
         var after = await CountsAsync(host, ns);
         Assert.Equal(before with { Vms = before.Vms + 1, Snapshots = before.Snapshots + 1, Commits = before.Commits + 1, Tags = before.Tags + 1, Repositories = before.Repositories + 1 }, after);
         Assert.Single(await host.ListAsync<GenericObject>(KubeVirtTypes.VirtualMachine, ns, $"{VersGroup.ForkUidLabel}={created.Metadata.Uid}"));
+    }
+
+    [Fact]
+    public async Task A_Tag_left_without_its_reference_is_adopted_and_given_it()
+    {
+        await using var host = await ForkHost.StartAsync();
+        host.Simulator.SetDelay("VirtualMachineSnapshot", TimeSpan.FromSeconds(2));
+        var created = await host.CreateForkAsync("dev", "tagless", repoName: "tagless");
+        var running = await host.UntilForkAsync("dev", "tagless", f => f.Status?.CommitId is not null);
+        await (host.Host.Operator ?? throw new InvalidOperationException("the host runs no operator")).DisposeAsync();
+
+        // As an operator that wrote the reference in a second request would leave it, dying between the two (or kubectl).
+        await host.Rest.CreateAsync(Tag.Type, "dev", new Tag
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = VersNames.TagObjectName("tagless", "latest"),
+                NamespaceProperty = "dev",
+                Labels = new Dictionary<string, string> { [VersGroup.ForkUidLabel] = created.Metadata.Uid, [VersGroup.ManagedByLabel] = VersGroup.ManagedBy },
+            },
+            Spec = new TagSpec { Repository = "tagless", Tag = "latest", CommitId = running.Status!.CommitId! },
+        }, ForkHost.Ct);
+        await using var second = new VersOperator(host.Client, NullLoggerFactory.Instance, new VersOperatorOptions { Identity = "second" });
+        await second.StartAsync(ForkHost.Ct);
+
+        var fork = await host.FinishedAsync("dev", "tagless", seconds: 30);
+
+        Assert.True(fork.Status!.Phase == ForkPhase.Succeeded, $"{fork.Status.Phase}: {fork.Status.Error?.Reason} {fork.Status.Error?.Message}");
+        var tag = await host.Rest.GetAsync<Tag>(Tag.Type, "dev", VersNames.TagObjectName("tagless", "latest"), ForkHost.Ct);
+        Assert.Equal("tagless:latest", tag.Status?.Reference);
     }
 
     private sealed record Counts(int Vms, int Snapshots, int Commits, int Tags, int Repositories);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Vers.Reliability.Tests.Support;
+using Vers.Tests.Shared;
 
 [assembly: AssemblyFixture(typeof(SuiteLogs))]
 
@@ -19,8 +20,12 @@ public sealed class SuiteLogs : IAsyncLifetime
     private static readonly ConcurrentQueue<string> AllLines = new();
     private static readonly ConcurrentDictionary<string, byte> AllKeys = new();
 
+    /// <summary>Which operator instance started which fork, from the operator's ForkStarted log records.</summary>
+    /// <remarks>Declared before <see cref="Loggers"/>: static initializers run in textual order.</remarks>
+    public static ForkStartLog ForkStarts { get; } = new();
+
     /// <summary>The one logger factory every component started by this suite logs to.</summary>
-    public static ILoggerFactory Loggers { get; } = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new Capture()));
+    public static ILoggerFactory Loggers { get; } = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new Capture()).AddProvider(ForkStarts));
 
     public static IReadOnlyCollection<string> Lines => AllLines;
 

@@ -16,7 +16,12 @@ that both agree and that the components use every verb granted here (a few comme
   resources: ["repositories", "tags", "commits"]
   verbs: ["get", "list", "watch", "create", "delete"]
 - apiGroups: ["vers.sh"]
-  resources: ["repositories/status", "tags/status", "commits/status"]
+  resources: ["repositories/status", "commits/status"]
+  verbs: ["patch"]
+# A Tag's status is part of the object (no status subresource): created with it, patched only into an adopted
+# Tag that lacks it.
+- apiGroups: ["vers.sh"]
+  resources: ["tags"]
   verbs: ["patch"]
 # The Repository controller writes status with the resourceVersion it read (PUT), retrying on conflict.
 - apiGroups: ["vers.sh"]
@@ -90,7 +95,7 @@ that both agree and that the components use every verb granted here (a few comme
   resources: ["repositories", "tags", "commits", "repositoryforks"]
   verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
 - apiGroups: ["vers.sh"]
-  resources: ["repositories/status", "tags/status", "commits/status", "repositoryforks/status"]
+  resources: ["repositories/status", "commits/status", "repositoryforks/status"]
   verbs: ["get"]
 {{- end -}}
 
@@ -99,6 +104,6 @@ that both agree and that the components use every verb granted here (a few comme
   resources: ["repositories", "tags", "commits", "repositoryforks"]
   verbs: ["get", "list", "watch"]
 - apiGroups: ["vers.sh"]
-  resources: ["repositories/status", "tags/status", "commits/status", "repositoryforks/status"]
+  resources: ["repositories/status", "commits/status", "repositoryforks/status"]
   verbs: ["get"]
 {{- end -}}

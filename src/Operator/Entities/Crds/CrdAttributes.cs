@@ -47,3 +47,10 @@ public sealed class MinimumAttribute(long value) : Attribute
 {
     public long Value { get; } = value;
 }
+
+/// <summary>
+/// The kind's status is part of the object, written with it, with no /status subresource: for kinds whose status is
+/// a pure function of their spec (a Tag's reference), so it can be set in the create — one request, not two.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class NoStatusSubresourceAttribute : Attribute;

@@ -37,6 +37,7 @@ public static class CrdGenerator
             ?? throw new InvalidOperationException($"{entity.Name} has no [KubernetesEntity]");
         var spec = entity.GetProperty("Spec")!;
         var status = entity.GetProperty("Status");
+        var statusSubresource = status is not null && entity.GetCustomAttribute<NoStatusSubresourceAttribute>() is null;
         var root = new V1JSONSchemaProps
         {
             Type = "object",
@@ -85,7 +86,7 @@ public static class CrdGenerator
                         Served = true,
                         Storage = true,
                         Schema = new V1CustomResourceValidation { OpenAPIV3Schema = root },
-                        Subresources = status is null ? null : new V1CustomResourceSubresources { Status = new object() },
+                        Subresources = statusSubresource ? new V1CustomResourceSubresources { Status = new object() } : null,
                         AdditionalPrinterColumns = entity.GetCustomAttributes<PrinterColumnAttribute>()
                             .Select(c => new V1CustomResourceColumnDefinition
                             {

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using Vers.LocalCluster.Hosting;
 using Vers.Operator.Entities;
 using Vers.Operator.Hosting;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Client;
 using Vers.Operator.Runtime.LeaderElection;
+using Vers.Tests.Shared;
 
 namespace Vers.Operator.Tests.Runtime.LeaderElection;
 
@@ -20,7 +21,9 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         RetryPeriod = TimeSpan.FromMilliseconds(200),
     };
 
+    private readonly ForkStartLog _starts = new();
     private AllInOneHost _host = null!;
+    private ILoggerFactory _loggers = null!;
     private KubeRestClient _rest = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -31,9 +34,14 @@ public sealed class LeaderElectionTests : IAsyncLifetime
             new AllInOneOptions { Listen = "http://127.0.0.1:0", KubeListen = "http://127.0.0.1:0", Kubeconfig = null, RunOperator = false },
             Ct);
         _rest = new KubeRestClient(_host.Client);
+        _loggers = LoggerFactory.Create(b => b.AddProvider(_starts));
     }
 
-    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        _loggers.Dispose();
+    }
 
     [Fact]
     public async Task Only_the_leader_reconciles_and_a_stopped_leader_hands_over_within_the_lease_duration()
@@ -57,13 +65,13 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         Assert.True(takeover < Lease.LeaseDuration, $"takeover took {takeover}");
         Assert.Equal(ForkPhase.Succeeded, before.Status!.Phase);
         Assert.Equal(ForkPhase.Succeeded, after.Status!.Phase);
-        Assert.Equal(["replica-a"], await StartedByAsync(before));
-        Assert.Equal(["replica-b"], await StartedByAsync(after));
+        Assert.Equal(["replica-a"], StartedBy(before));
+        Assert.Equal(["replica-b"], StartedBy(after));
         await second.DisposeAsync();
     }
 
     private VersOperator Replica(string identity) =>
-        new(_host.Client, NullLoggerFactory.Instance, new VersOperatorOptions { Identity = identity, LeaderElection = Lease });
+        new(_host.Client, _loggers, new VersOperatorOptions { Identity = identity, LeaderElection = Lease });
 
     private async Task<RepositoryFork> ForkAsync(string name, string repoName)
     {
@@ -76,13 +84,6 @@ public sealed class LeaderElectionTests : IAsyncLifetime
             RepositoryFork.Type, "dev", name, f => f.Status?.Phase is ForkPhase.Succeeded or ForkPhase.Failed, TimeSpan.FromSeconds(20), Ct);
     }
 
-    /// <summary>Which operator instances announced starting this fork: exactly one means it was processed once.</summary>
-    private async Task<string[]> StartedByAsync(RepositoryFork fork)
-    {
-        var events = await _rest.ListAsync<Eventsv1Event>(ResourceType.EventV1, "dev", Ct);
-        return events.Items
-            .Where(e => e.Regarding?.Uid == fork.Metadata.Uid && e.Reason == "ForkStarted")
-            .Select(e => e.ReportingInstance)
-            .ToArray();
-    }
+    /// <summary>Which operator instances logged starting this fork (after its intent write): exactly one means it was processed once.</summary>
+    private IReadOnlyList<string> StartedBy(RepositoryFork fork) => _starts.StartedBy(fork.Metadata.NamespaceProperty, fork.Metadata.Name);
 }
