@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -18,7 +19,7 @@ namespace Vers.Benchmarks;
 /// <summary>
 /// What a fork costs the control plane: the all-in-one stack in process, the KubeVirt/CDI simulator at
 /// zero delay, forks through the real HTTP API. Prints a table and, with --json PATH, the figures as JSON.
-/// Usage: dotnet run -c Release --project bench/Vers.Benchmarks -- [--forks N] [--concurrency C] [--objects O] [--json PATH]
+/// Usage: dotnet run -c Release --project bench/Vers.Benchmarks -- [--forks N] [--concurrency C] [--objects O] [--warmup W] [--json PATH] [--timeline]
 /// </summary>
 public static class Program
 {
@@ -33,33 +34,37 @@ public static class Program
         var targetObjects = int.Parse(flags.GetValueOrDefault("objects") ?? "10000", CultureInfo.InvariantCulture);
         var jsonPath = flags.GetValueOrDefault("json");
         var timelineOnly = flags.ContainsKey("timeline");
+        var warmupForks = int.Parse(flags.GetValueOrDefault("warmup") ?? "1000", CultureInfo.InvariantCulture);
         var ct = CancellationToken.None;
 
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-        Console.WriteLine($"Starting the all-in-one stack (simulator at zero delay) on {Environment.ProcessorCount} cores …");
-        await using var host = await AllInOneHost.StartAsync(
-            new AllInOneOptions
-            {
-                Listen = "http://127.0.0.1:0",
-                KubeListen = "http://127.0.0.1:0",
-                Kubeconfig = null,
-                DevApiKey = Key,
-                LoggerFactory = loggers,
-                OperatorWorkers = Math.Max(4, concurrency),
-                ForkWaitTimeout = TimeSpan.FromMinutes(5),
-                ApiRateLimit = null, // the per-org token bucket (20/s) would cap the throughput measured, not the control plane
-            },
-            ct);
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = host.ApiAddress, Timeout = TimeSpan.FromMinutes(5) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
         var counter = 0;
         string NextName() => $"bench-{Interlocked.Increment(ref counter):D6}";
 
-        // Warm-up until tiered JIT, connection pools and caches have settled: a cold start is not what is measured.
-        await RunForksAsync(http, 200, 4, NextName, ct);
+        // Warm-up on a throwaway stack: tiered JIT (tier 1 with PGO) is process-wide, so the measured stack then starts
+        // with an empty cluster yet runs steady-state code. Without it the first measurements time the JIT, not forks.
+        if (warmupForks > 0)
+        {
+            Console.WriteLine($"Warming up: {warmupForks} forks at concurrency {concurrency} on a throwaway stack …");
+            await using (var warm = await StartStackAsync(loggers, concurrency, ct))
+            {
+                using var warmHttp = ForkClient(warm);
+                await RunForksAsync(warmHttp, warmupForks, concurrency, NextName, ct);
+                await RunForksAsync(warmHttp, Math.Min(100, warmupForks), 1, NextName, ct);
+            }
+
+            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
+
+        Console.WriteLine($"Starting the measured all-in-one stack (simulator at zero delay) on {Environment.ProcessorCount} cores …");
+        await using var host = await StartStackAsync(loggers, concurrency, ct);
+        using var http = ForkClient(host);
+
+        // This stack's own connections and caches.
+        await RunForksAsync(http, 20, 1, NextName, ct);
         if (timelineOnly)
         {
-            await RunForksAsync(http, 100, 1, NextName, ct);
             await ForkTimeline.PrintAsync(host.Client, http, NextName(), ct);
             return 0;
         }
@@ -116,7 +121,8 @@ public static class Program
             ["managed_heap_mb"] = Round(heapMb),
             ["objects_in_cluster"] = objects,
             ["latency_p50_ms_at_10k_objects"] = Round(scale.P50),
-            ["forks_in_cluster"] = counter,
+            ["forks_in_cluster"] = counter - warmupForks - Math.Min(100, warmupForks),
+            ["warmup_forks"] = warmupForks,
             ["failures"] = sequential.Failures + concurrent.Failures + atScale.Failures,
             ["machine"] = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}",
         };
@@ -145,6 +151,28 @@ public static class Program
         }
 
         return (int)result["failures"]! == 0 ? 0 : 1;
+    }
+
+    private static Task<AllInOneHost> StartStackAsync(ILoggerFactory loggers, int concurrency, CancellationToken ct) =>
+        AllInOneHost.StartAsync(
+            new AllInOneOptions
+            {
+                Listen = "http://127.0.0.1:0",
+                KubeListen = "http://127.0.0.1:0",
+                Kubeconfig = null,
+                DevApiKey = Key,
+                LoggerFactory = loggers,
+                OperatorWorkers = Math.Max(4, concurrency),
+                ForkWaitTimeout = TimeSpan.FromMinutes(5),
+                ApiRateLimit = null, // the per-org token bucket (20/s) would cap the throughput measured, not the control plane
+            },
+            ct);
+
+    private static HttpClient ForkClient(AllInOneHost host)
+    {
+        var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = host.ApiAddress, Timeout = TimeSpan.FromMinutes(5) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        return http;
     }
 
     private sealed record RunResult(List<double> Latencies, int Failures);
