@@ -145,7 +145,8 @@ public sealed class ResourceInformer<T>
             var page = await _client.ListAsync<T>(Type, _options.Namespace, ct, _options.LabelSelector, limit: 500, continueToken: continueToken);
             foreach (var item in page.Items)
             {
-                fresh[KeyOf(item)] = item;
+                var obj = Transform(item);
+                fresh[KeyOf(obj)] = obj;
             }
 
             continueToken = page.Metadata?.ContinueProperty;
@@ -186,16 +187,18 @@ public sealed class ResourceInformer<T>
     {
         // At least 1 s: timeoutSeconds=0 means "the server default" (30 min), not "immediately".
         var timeout = Math.Max(1, (int)(_options.MinWatchTimeout.TotalSeconds * (1 + Random.Shared.NextDouble())));
-        await foreach (var (type, obj) in _client.WatchAsync<T>(
+        await foreach (var (type, received) in _client.WatchAsync<T>(
             Type, _options.Namespace, _resourceVersion, ct, _options.LabelSelector, timeoutSeconds: timeout))
         {
             LastActivity = _options.Time.GetUtcNow();
             WatchEvents.WithLabels(Type.Plural, type.ToString()).Inc();
             if (type == WatchEventType.Bookmark)
             {
-                _resourceVersion = obj.Metadata?.ResourceVersion ?? _resourceVersion;
+                _resourceVersion = received.Metadata?.ResourceVersion ?? _resourceVersion;
                 continue;
             }
+
+            var obj = Transform(received);
 
             var key = KeyOf(obj);
             if (type == WatchEventType.Deleted)
@@ -216,6 +219,11 @@ public sealed class ResourceInformer<T>
             Notify(type, obj);
         }
     }
+
+    private T Transform(T obj) =>
+        _options.Transform is { } transform
+            ? transform(obj) as T ?? throw new InvalidOperationException($"The informer transform for {Type.QualifiedName} returned another type than {typeof(T).Name}")
+            : obj;
 
     private ObjectKey KeyOf(T obj) => new(Type.Namespaced ? obj.Metadata.NamespaceProperty : null, obj.Metadata.Name);
 
