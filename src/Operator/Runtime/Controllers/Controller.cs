@@ -119,7 +119,7 @@ public sealed class Controller<T>
             return;
         }
 
-        var copy = KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(cached));
+        var copy = KubeJson.DeepCopy(cached);
         var started = Stopwatch.GetTimestamp();
         try
         {
