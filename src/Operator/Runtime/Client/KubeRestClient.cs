@@ -90,7 +90,8 @@ public sealed class KubeRestClient
         string? fieldSelector = null,
         string? resourceVersion = null,
         int? limit = null,
-        string? continueToken = null)
+        string? continueToken = null,
+        JsonSerializerOptions? json = null)
         where T : IKubernetesObject
     {
         var query = Query(
@@ -100,7 +101,7 @@ public sealed class KubeRestClient
             ("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("continue", continueToken));
         using var response = await SendAsync(HttpMethod.Get, PathOf(type, ns) + query, null, null, ct);
-        return await ReadAsync<KubernetesList<T>>(response, ct);
+        return await ReadAsync<KubernetesList<T>>(response, ct, json);
     }
 
     public async Task<T> CreateAsync<T>(ResourceType type, string? ns, T obj, CancellationToken ct, string? fieldManager = null)
@@ -165,7 +166,8 @@ public sealed class KubeRestClient
     /// <summary>
     /// Opens a watch and yields its events, BOOKMARKs included (their object carries only the
     /// resourceVersion). An ERROR event (e.g. 410 Expired) is thrown as <see cref="KubeApiException"/>.
-    /// The enumeration ends normally when the server closes the stream.
+    /// The enumeration ends normally when the server closes the stream. <paramref name="json"/> replaces
+    /// KubernetesClient's settings for reading (e.g. <see cref="KubeJson.ReadWithoutManagedFields"/>).
     /// </summary>
     public async IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync<T>(
         ResourceType type,
@@ -175,7 +177,8 @@ public sealed class KubeRestClient
         string? labelSelector = null,
         string? fieldSelector = null,
         int? timeoutSeconds = null,
-        bool allowBookmarks = true)
+        bool allowBookmarks = true,
+        JsonSerializerOptions? json = null)
     {
         var query = Query(
             ("watch", "true"),
@@ -204,7 +207,7 @@ public sealed class KubeRestClient
                 }
 
                 var line = newline is { } end ? buffer.Slice(0, end) : buffer;
-                var decoded = WatchEvent<T>.TryDecode(line, out var watchEvent);
+                var decoded = WatchEvent<T>.TryDecode(line, json ?? KubeJson.Options, out var watchEvent);
                 pipe.AdvanceTo(newline is { } consumed ? buffer.GetPosition(1, consumed) : buffer.End);
                 if (decoded)
                 {
@@ -278,10 +281,10 @@ public sealed class KubeRestClient
         }
     }
 
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct, JsonSerializerOptions? json = null)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
-        return await JsonSerializer.DeserializeAsync<T>(stream, KubeJson.Options, ct)
+        return await JsonSerializer.DeserializeAsync<T>(stream, json ?? KubeJson.Options, ct)
             ?? throw new JsonException($"{response.RequestMessage?.RequestUri}: null where a {typeof(T).Name} was expected");
     }
 }
@@ -290,7 +293,10 @@ public sealed class KubeRestClient
 internal static class WatchEvent<T>
 {
     /// <summary>False for a blank line. An ERROR event is thrown as <see cref="KubeApiException"/>.</summary>
-    public static bool TryDecode(ReadOnlySequence<byte> line, out (WatchEventType Type, T Object) watchEvent)
+    public static bool TryDecode(ReadOnlySequence<byte> line, out (WatchEventType Type, T Object) watchEvent) =>
+        TryDecode(line, KubeJson.Options, out watchEvent);
+
+    public static bool TryDecode(ReadOnlySequence<byte> line, JsonSerializerOptions json, out (WatchEventType Type, T Object) watchEvent)
     {
         watchEvent = default;
         if (IsBlank(line))
@@ -346,7 +352,7 @@ internal static class WatchEvent<T>
             throw new KubeApiException((HttpStatusCode)(status.Code ?? 500), status, status.Message ?? "watch error");
         }
 
-        watchEvent = (type.Value, JsonSerializer.Deserialize<T>(ref body, KubeJson.Options)!);
+        watchEvent = (type.Value, JsonSerializer.Deserialize<T>(ref body, json)!);
         return true;
     }
 
