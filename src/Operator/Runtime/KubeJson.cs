@@ -34,7 +34,8 @@ public static class KubeJson
     public static T Deserialize<T>(ReadOnlySpan<byte> utf8) =>
         JsonSerializer.Deserialize<T>(utf8, Options) ?? throw new JsonException($"null where a {typeof(T).Name} was expected");
 
-    public static byte[] SerializeToUtf8Bytes<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
+    /// <summary>By the value's runtime type, as <see cref="KubernetesJson.Serialize(object, JsonSerializerOptions)"/> does.</summary>
+    public static byte[] SerializeToUtf8Bytes(object value) => JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), Options);
 
     /// <summary>
     /// A deep copy by a JSON round trip (so no field a future client version adds is forgotten), through a

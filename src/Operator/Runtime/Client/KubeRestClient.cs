@@ -231,7 +231,7 @@ public sealed class KubeRestClient
         return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
     }
 
-    private static byte[] Body<T>(T obj) => KubeJson.SerializeToUtf8Bytes(obj);
+    private static byte[] Body<T>(T obj) => KubeJson.SerializeToUtf8Bytes(obj ?? throw new ArgumentNullException(nameof(obj)));
 
     private async Task<HttpResponseMessage> SendAsync(
         HttpMethod method, string relativePath, byte[]? body, string? mediaType, CancellationToken ct, bool watch = false)
