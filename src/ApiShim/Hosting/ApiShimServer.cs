@@ -61,7 +61,8 @@ public sealed class ApiShimServer : IAsyncDisposable
         var forks = new ResourceInformer<RepositoryFork>(
             client, RepositoryFork.Type, loggers, new InformerOptions { LabelSelector = $"{ForkService.CreatedByLabel}={ForkService.CreatedBy}" });
         var repositories = new ResourceInformer<Repository>(client, Repository.Type, loggers);
-        var tags = new ResourceInformer<Tag>(client, Tag.Type, loggers);
+        // updated_at is the newest managedFields time: keep the entries, drop their field sets.
+        var tags = new ResourceInformer<Tag>(client, Tag.Type, loggers, new InformerOptions { Transform = InformerTransforms.StripManagedFieldSets });
         var orgs = new OrgDirectory(namespaces);
         builder.Services.AddSingleton(client);
         builder.Services.AddSingleton(options);

@@ -68,7 +68,10 @@ public sealed class RepositoryCatalog(ResourceInformer<Repository> repositories,
             .OrderBy(t => t.TagName, StringComparer.Ordinal)
             .ToList());
 
-    /// <summary>When the tag last changed: the newest managed-fields entry, else its creation.</summary>
+    /// <summary>
+    /// When the tag last changed: the newest managed-fields entry, else its creation. (The tags informer keeps
+    /// managedFields entries, without their field sets, for this.)
+    /// </summary>
     private static DateTime? UpdatedAt(Tag tag) =>
         tag.Metadata.ManagedFields?.Select(m => m.Time).OfType<DateTime>().DefaultIfEmpty().Max() is { } t && t != default
             ? (tag.Metadata.CreationTimestamp is { } c && c > t ? c : t)

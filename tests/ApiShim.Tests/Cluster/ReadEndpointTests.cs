@@ -90,6 +90,26 @@ public sealed class ReadEndpointTests(ShimCluster cluster)
     }
 
     [Fact]
+    public async Task A_tags_updated_at_is_its_last_write_not_its_creation()
+    {
+        var org = await cluster.NewOrgAsync(Ct);
+        Assert.Equal(201, (await ShimCluster.ForkAsync(Api, org.Key, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"touched"}""", Ct)).Status);
+        await Eventually.ReachAsync(async () => (await ShimCluster.GetAsync(Api, "api/v1/repositories/touched/tags", org.Key, Ct)).Status == 200, Ct);
+        var tag = (await cluster.Rest.ListAsync<Tag>(Tag.Type, org.Namespace, Ct)).Items.Single();
+        await Task.Delay(TimeSpan.FromSeconds(1.1), Ct); // timestamps have whole seconds
+
+        await cluster.Rest.PatchAsync<Tag>(Tag.Type, org.Namespace, tag.Metadata.Name, new { metadata = new { labels = new Dictionary<string, string> { ["touched"] = "yes" } } }, Ct);
+
+        await Eventually.ReachAsync(
+            async () =>
+            {
+                var listed = (await ShimCluster.GetAsync(Api, "api/v1/repositories/touched/tags", org.Key, Ct)).Object["tags"]![0]!;
+                return string.CompareOrdinal((string?)listed["updated_at"], (string?)listed["created_at"]) > 0;
+            },
+            Ct);
+    }
+
+    [Fact]
     public async Task The_tags_of_a_repository_named_forks_are_listed_despite_the_operations_route()
     {
         var org = await cluster.NewOrgAsync(Ct);

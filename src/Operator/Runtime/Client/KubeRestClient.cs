@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
@@ -88,7 +90,8 @@ public sealed class KubeRestClient
         string? fieldSelector = null,
         string? resourceVersion = null,
         int? limit = null,
-        string? continueToken = null)
+        string? continueToken = null,
+        JsonSerializerOptions? json = null)
         where T : IKubernetesObject
     {
         var query = Query(
@@ -98,20 +101,20 @@ public sealed class KubeRestClient
             ("limit", limit?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("continue", continueToken));
         using var response = await SendAsync(HttpMethod.Get, PathOf(type, ns) + query, null, null, ct);
-        return await ReadAsync<KubernetesList<T>>(response, ct);
+        return await ReadAsync<KubernetesList<T>>(response, ct, json);
     }
 
     public async Task<T> CreateAsync<T>(ResourceType type, string? ns, T obj, CancellationToken ct, string? fieldManager = null)
     {
         using var response = await SendAsync(
-            HttpMethod.Post, PathOf(type, ns) + Query(("fieldManager", fieldManager)), KubernetesJson.Serialize(obj), "application/json", ct);
+            HttpMethod.Post, PathOf(type, ns) + Query(("fieldManager", fieldManager)), Body(obj), "application/json", ct);
         return await ReadAsync<T>(response, ct);
     }
 
     public async Task<T> ReplaceAsync<T>(ResourceType type, string? ns, string name, T obj, CancellationToken ct, string? subresource = null)
     {
         using var response = await SendAsync(
-            HttpMethod.Put, PathOf(type, ns, name, subresource), KubernetesJson.Serialize(obj), "application/json", ct);
+            HttpMethod.Put, PathOf(type, ns, name, subresource), Body(obj), "application/json", ct);
         return await ReadAsync<T>(response, ct);
     }
 
@@ -133,7 +136,7 @@ public sealed class KubeRestClient
             _ => "application/merge-patch+json",
         };
         var query = Query(("fieldManager", fieldManager), ("force", force is null ? null : force.Value ? "true" : "false"));
-        using var response = await SendAsync(HttpMethod.Patch, PathOf(type, ns, name, subresource) + query, patch, mediaType, ct);
+        using var response = await SendAsync(HttpMethod.Patch, PathOf(type, ns, name, subresource) + query, Encoding.UTF8.GetBytes(patch), mediaType, ct);
         return await ReadAsync<T>(response, ct);
     }
 
@@ -151,7 +154,7 @@ public sealed class KubeRestClient
         };
         try
         {
-            using var response = await SendAsync(HttpMethod.Delete, PathOf(type, ns, name), KubernetesJson.Serialize(options), "application/json", ct);
+            using var response = await SendAsync(HttpMethod.Delete, PathOf(type, ns, name), Body(options), "application/json", ct);
             return true;
         }
         catch (KubeApiException e) when (e.IsNotFound)
@@ -163,7 +166,8 @@ public sealed class KubeRestClient
     /// <summary>
     /// Opens a watch and yields its events, BOOKMARKs included (their object carries only the
     /// resourceVersion). An ERROR event (e.g. 410 Expired) is thrown as <see cref="KubeApiException"/>.
-    /// The enumeration ends normally when the server closes the stream.
+    /// The enumeration ends normally when the server closes the stream. <paramref name="json"/> replaces
+    /// KubernetesClient's settings for reading (e.g. <see cref="KubeJson.ReadWithoutManagedFields"/>).
     /// </summary>
     public async IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync<T>(
         ResourceType type,
@@ -173,7 +177,8 @@ public sealed class KubeRestClient
         string? labelSelector = null,
         string? fieldSelector = null,
         int? timeoutSeconds = null,
-        bool allowBookmarks = true)
+        bool allowBookmarks = true,
+        JsonSerializerOptions? json = null)
     {
         var query = Query(
             ("watch", "true"),
@@ -184,32 +189,39 @@ public sealed class KubeRestClient
             ("timeoutSeconds", timeoutSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         using var response = await SendAsync(HttpMethod.Get, PathOf(type, ns) + query, null, null, ct, watch: true);
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        while (true)
+
+        // Events are read as UTF-8 lines straight from the stream and decoded from those bytes: no string per
+        // line, no JsonDocument per event, no re-serialised copy of the object.
+        var pipe = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        try
         {
-            var line = await reader.ReadLineAsync(ct);
-            if (line is null)
+            while (true)
             {
-                yield break;
-            }
+                var read = await pipe.ReadAsync(ct);
+                var buffer = read.Buffer;
+                var newline = buffer.PositionOf((byte)'\n');
+                if (newline is null && !read.IsCompleted)
+                {
+                    pipe.AdvanceTo(buffer.Start, buffer.End); // an incomplete line: wait for more
+                    continue;
+                }
 
-            if (line.Length == 0)
-            {
-                continue;
+                var line = newline is { } end ? buffer.Slice(0, end) : buffer;
+                var decoded = WatchEvent<T>.TryDecode(line, json ?? KubeJson.Options, out var watchEvent);
+                pipe.AdvanceTo(newline is { } consumed ? buffer.GetPosition(1, consumed) : buffer.End);
+                if (decoded)
+                {
+                    yield return watchEvent;
+                }
+                else if (newline is null)
+                {
+                    yield break; // the server closed the stream
+                }
             }
-
-            using var document = JsonDocument.Parse(line);
-            var root = document.RootElement;
-            var eventType = root.GetProperty("type").GetString();
-            var obj = root.GetProperty("object");
-            if (eventType == "ERROR")
-            {
-                var status = KubernetesJson.Deserialize<V1Status>(obj.GetRawText());
-                throw new KubeApiException((HttpStatusCode)(status.Code ?? 500), status, status.Message ?? "watch error");
-            }
-
-            var parsed = Enum.Parse<WatchEventType>(eventType ?? "", ignoreCase: true);
-            yield return (parsed, KubernetesJson.Deserialize<T>(obj.GetRawText()));
+        }
+        finally
+        {
+            await pipe.CompleteAsync();
         }
     }
 
@@ -219,8 +231,10 @@ public sealed class KubeRestClient
         return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
     }
 
+    private static byte[] Body<T>(T obj) => KubeJson.SerializeToUtf8Bytes(obj ?? throw new ArgumentNullException(nameof(obj)));
+
     private async Task<HttpResponseMessage> SendAsync(
-        HttpMethod method, string relativePath, string? body, string? mediaType, CancellationToken ct, bool watch = false)
+        HttpMethod method, string relativePath, byte[]? body, string? mediaType, CancellationToken ct, bool watch = false)
     {
         using var request = new HttpRequestMessage(method, new Uri(BaseUri, relativePath))
         {
@@ -230,7 +244,7 @@ public sealed class KubeRestClient
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (body is not null)
         {
-            request.Content = new StringContent(body, Encoding.UTF8);
+            request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType ?? "application/json") { CharSet = "utf-8" };
         }
 
@@ -267,9 +281,91 @@ public sealed class KubeRestClient
         }
     }
 
-    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct, JsonSerializerOptions? json = null)
     {
-        var text = await response.Content.ReadAsStringAsync(ct);
-        return KubernetesJson.Deserialize<T>(text);
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        return await JsonSerializer.DeserializeAsync<T>(stream, json ?? KubeJson.Options, ct)
+            ?? throw new JsonException($"{response.RequestMessage?.RequestUri}: null where a {typeof(T).Name} was expected");
+    }
+}
+
+/// <summary>One line of a watch stream, decoded from its UTF-8 bytes.</summary>
+internal static class WatchEvent<T>
+{
+    /// <summary>False for a blank line. An ERROR event is thrown as <see cref="KubeApiException"/>.</summary>
+    public static bool TryDecode(ReadOnlySequence<byte> line, out (WatchEventType Type, T Object) watchEvent) =>
+        TryDecode(line, KubeJson.Options, out watchEvent);
+
+    public static bool TryDecode(ReadOnlySequence<byte> line, JsonSerializerOptions json, out (WatchEventType Type, T Object) watchEvent)
+    {
+        watchEvent = default;
+        if (IsBlank(line))
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(line);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("a watch event is not a JSON object");
+        }
+
+        WatchEventType? type = null;
+        var error = false;
+        var body = default(Utf8JsonReader);
+        var hasBody = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("type"u8))
+            {
+                reader.Read();
+                type = reader.ValueTextEquals("ADDED"u8) ? WatchEventType.Added
+                    : reader.ValueTextEquals("MODIFIED"u8) ? WatchEventType.Modified
+                    : reader.ValueTextEquals("DELETED"u8) ? WatchEventType.Deleted
+                    : reader.ValueTextEquals("BOOKMARK"u8) ? WatchEventType.Bookmark
+                    : reader.ValueTextEquals("ERROR"u8) ? WatchEventType.Error
+                    : throw new JsonException($"unknown watch event type {reader.GetString()}");
+                error = type == WatchEventType.Error;
+            }
+            else if (reader.ValueTextEquals("object"u8))
+            {
+                reader.Read();
+                body = reader; // decoded below, once the type is known (it may come after the object)
+                hasBody = true;
+                reader.Skip();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (type is null || !hasBody)
+        {
+            throw new JsonException("a watch event without type or object");
+        }
+
+        if (error)
+        {
+            var status = JsonSerializer.Deserialize<V1Status>(ref body, KubeJson.Options)!;
+            throw new KubeApiException((HttpStatusCode)(status.Code ?? 500), status, status.Message ?? "watch error");
+        }
+
+        watchEvent = (type.Value, JsonSerializer.Deserialize<T>(ref body, json)!);
+        return true;
+    }
+
+    private static bool IsBlank(ReadOnlySequence<byte> line)
+    {
+        foreach (var segment in line)
+        {
+            if (segment.Span.IndexOfAnyExcept(" \t\r"u8) >= 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -119,7 +119,7 @@ public sealed class Controller<T>
             return;
         }
 
-        var copy = KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(cached));
+        var copy = KubeJson.DeepCopy(cached);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -127,8 +127,9 @@ public sealed class Controller<T>
             _queue.Forget(key);
             if (result.RequeueAfter is { } after && after > TimeSpan.Zero)
             {
-                ReconcileTotal.WithLabels(_name, "requeue_after").Inc();
+                // Queued before it is counted: whoever sees the count may rely on the requeue being pending.
                 _queue.AddAfter(key, after);
+                ReconcileTotal.WithLabels(_name, "requeue_after").Inc();
             }
             else
             {
@@ -148,16 +149,16 @@ public sealed class Controller<T>
         }
         catch (Exception e)
         {
+            var failures = _queue.Failures(key);
+            _queue.AddRateLimited(key);
             ReconcileTotal.WithLabels(_name, "error").Inc();
             ReconcileErrors.WithLabels(_name).Inc();
-            var failures = _queue.Failures(key);
             _logger.Log(
                 failures < 3 ? LogLevel.Information : LogLevel.Warning,
                 e,
                 "Reconcile of {Key} failed (attempt {Attempt}); retrying with backoff",
                 objectKey,
                 failures + 1);
-            _queue.AddRateLimited(key);
         }
         finally
         {

@@ -23,6 +23,7 @@ public sealed class ResourceInformer<T>
 
     private readonly KubeRestClient _client;
     private readonly InformerOptions _options;
+    private readonly System.Text.Json.JsonSerializerOptions? _json;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ObjectKey, T> _cache = new();
     private readonly InformerIndexes<T> _indexes = new();
@@ -36,6 +37,9 @@ public sealed class ResourceInformer<T>
         _client = new KubeRestClient(client);
         Type = type;
         _options = options ?? new InformerOptions();
+
+        // The default transform only drops managedFields: skip them while decoding instead of building them first.
+        _json = _options.Transform == InformerTransforms.StripManagedFields ? KubeJson.ReadWithoutManagedFields : null;
         _logger = loggers.CreateLogger($"Vers.Informer.{type.Plural}");
     }
 
@@ -142,10 +146,11 @@ public sealed class ResourceInformer<T>
         string? listVersion;
         do
         {
-            var page = await _client.ListAsync<T>(Type, _options.Namespace, ct, _options.LabelSelector, limit: 500, continueToken: continueToken);
+            var page = await _client.ListAsync<T>(Type, _options.Namespace, ct, _options.LabelSelector, limit: 500, continueToken: continueToken, json: _json);
             foreach (var item in page.Items)
             {
-                fresh[KeyOf(item)] = item;
+                var obj = Transform(item);
+                fresh[KeyOf(obj)] = obj;
             }
 
             continueToken = page.Metadata?.ContinueProperty;
@@ -186,16 +191,18 @@ public sealed class ResourceInformer<T>
     {
         // At least 1 s: timeoutSeconds=0 means "the server default" (30 min), not "immediately".
         var timeout = Math.Max(1, (int)(_options.MinWatchTimeout.TotalSeconds * (1 + Random.Shared.NextDouble())));
-        await foreach (var (type, obj) in _client.WatchAsync<T>(
-            Type, _options.Namespace, _resourceVersion, ct, _options.LabelSelector, timeoutSeconds: timeout))
+        await foreach (var (type, received) in _client.WatchAsync<T>(
+            Type, _options.Namespace, _resourceVersion, ct, _options.LabelSelector, timeoutSeconds: timeout, json: _json))
         {
             LastActivity = _options.Time.GetUtcNow();
             WatchEvents.WithLabels(Type.Plural, type.ToString()).Inc();
             if (type == WatchEventType.Bookmark)
             {
-                _resourceVersion = obj.Metadata?.ResourceVersion ?? _resourceVersion;
+                _resourceVersion = received.Metadata?.ResourceVersion ?? _resourceVersion;
                 continue;
             }
+
+            var obj = Transform(received);
 
             var key = KeyOf(obj);
             if (type == WatchEventType.Deleted)
@@ -216,6 +223,11 @@ public sealed class ResourceInformer<T>
             Notify(type, obj);
         }
     }
+
+    private T Transform(T obj) =>
+        _options.Transform is { } transform
+            ? transform(obj) as T ?? throw new InvalidOperationException($"The informer transform for {Type.QualifiedName} returned another type than {typeof(T).Name}")
+            : obj;
 
     private ObjectKey KeyOf(T obj) => new(Type.Namespaced ? obj.Metadata.NamespaceProperty : null, obj.Metadata.Name);
 

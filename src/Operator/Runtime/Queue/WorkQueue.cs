@@ -6,7 +6,8 @@ namespace Vers.Operator.Runtime.Queue;
 /// <summary>
 /// client-go's rate-limited work queue: a key waiting once is queued once (bursts coalesce), a key
 /// being processed is never handed to a second worker, and a key added during processing is handed
-/// out again after <see cref="Done"/>, so no change is lost.
+/// out again after <see cref="Done"/>, so no change is lost. Delayed adds are client-go's delaying
+/// queue: one due time per key (the earliest asked for), kept in a heap served by a single timer.
 /// </summary>
 public sealed class WorkQueue : IDisposable
 {
@@ -18,16 +19,23 @@ public sealed class WorkQueue : IDisposable
     private readonly HashSet<string> _dirty = [];
     private readonly HashSet<string> _processing = [];
     private readonly Lock _gate = new();
-    private readonly CancellationTokenSource _shutdown = new();
+    private readonly Dictionary<string, DateTimeOffset> _due = [];
+
+    // Entries go stale when a key's due time moves earlier; _due is the truth and stale entries are skipped.
+    private readonly PriorityQueue<string, DateTimeOffset> _heap = new();
+    private readonly System.Threading.ITimer _timer;
     private readonly ExponentialBackoff _backoff;
     private readonly TimeProvider _time;
     private readonly string _name;
+    private DateTimeOffset _timerDue = DateTimeOffset.MaxValue;
+    private bool _shutDown;
 
     public WorkQueue(string name, ExponentialBackoff? backoff = null, TimeProvider? time = null)
     {
         _name = name;
         _backoff = backoff ?? ExponentialBackoff.Default();
         _time = time ?? TimeProvider.System;
+        _timer = _time.CreateTimer(_ => OnTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public int Count
@@ -41,24 +49,27 @@ public sealed class WorkQueue : IDisposable
         }
     }
 
-    public void Add(string key)
+    /// <summary>Keys waiting for a delayed add to fall due (each once, however often it was delayed).</summary>
+    public int Delayed
     {
-        lock (_gate)
+        get
         {
-            if (!_dirty.Add(key))
+            lock (_gate)
             {
-                return;
-            }
-
-            Adds.WithLabels(_name).Inc();
-            Depth.WithLabels(_name).Set(_dirty.Count);
-            if (!_processing.Contains(key))
-            {
-                _ready.Writer.TryWrite(key);
+                return _due.Count;
             }
         }
     }
 
+    public void Add(string key)
+    {
+        lock (_gate)
+        {
+            AddLocked(key);
+        }
+    }
+
+    /// <summary>Adds <paramref name="key"/> once <paramref name="delay"/> has passed, unless an earlier add of it is already pending.</summary>
     public void AddAfter(string key, TimeSpan delay)
     {
         if (delay <= TimeSpan.Zero)
@@ -67,20 +78,25 @@ public sealed class WorkQueue : IDisposable
             return;
         }
 
-        // A one-shot timer per delayed key; the shutdown token stops pending ones.
-        System.Threading.ITimer? timer = null;
-        timer = _time.CreateTimer(
-            _ =>
+        var due = _time.GetUtcNow() + delay;
+        lock (_gate)
+        {
+            if (_shutDown || (_due.TryGetValue(key, out var pending) && pending <= due))
             {
-                timer?.Dispose();
-                if (!_shutdown.IsCancellationRequested)
-                {
-                    Add(key);
-                }
-            },
-            null,
-            delay,
-            Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            _due[key] = due;
+            _heap.Enqueue(key, due);
+            if (_heap.Count > (2 * _due.Count) + 64)
+            {
+                // Many stale entries (keys moved earlier again and again): rebuild from the truth.
+                _heap.Clear();
+                _heap.EnqueueRange(_due.Select(e => (e.Key, e.Value)));
+            }
+
+            ScheduleLocked();
+        }
     }
 
     public void AddRateLimited(string key)
@@ -127,8 +143,70 @@ public sealed class WorkQueue : IDisposable
 
     public void Dispose()
     {
-        _shutdown.Cancel();
-        _ready.Writer.TryComplete();
-        _shutdown.Dispose();
+        lock (_gate)
+        {
+            _shutDown = true;
+            _due.Clear();
+            _heap.Clear();
+            _ready.Writer.TryComplete();
+        }
+
+        _timer.Dispose();
+    }
+
+    private void AddLocked(string key)
+    {
+        if (_shutDown || !_dirty.Add(key))
+        {
+            return;
+        }
+
+        Adds.WithLabels(_name).Inc();
+        Depth.WithLabels(_name).Set(_dirty.Count);
+        if (!_processing.Contains(key))
+        {
+            _ready.Writer.TryWrite(key);
+        }
+    }
+
+    private void OnTimer()
+    {
+        lock (_gate)
+        {
+            _timerDue = DateTimeOffset.MaxValue;
+            var now = _time.GetUtcNow();
+            while (!_shutDown && _heap.TryPeek(out var key, out var due) && due <= now)
+            {
+                _heap.Dequeue();
+                if (_due.TryGetValue(key, out var current) && current == due)
+                {
+                    _due.Remove(key);
+                    AddLocked(key);
+                }
+            }
+
+            ScheduleLocked();
+        }
+    }
+
+    /// <summary>Points the timer at the earliest pending due time unless it already fires by then.</summary>
+    private void ScheduleLocked()
+    {
+        while (_heap.TryPeek(out var key, out var due))
+        {
+            if (_due.TryGetValue(key, out var current) && current == due)
+            {
+                if (!_shutDown && due < _timerDue)
+                {
+                    _timerDue = due;
+                    var wait = due - _time.GetUtcNow();
+                    _timer.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+                }
+
+                return;
+            }
+
+            _heap.Dequeue();
+        }
     }
 }

@@ -18,7 +18,7 @@ public static class StatusWriter
     {
         for (var attempt = 1; ; attempt++)
         {
-            var copy = KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(current));
+            var copy = KubeJson.DeepCopy(current);
             if (!mutate(copy))
             {
                 return current;

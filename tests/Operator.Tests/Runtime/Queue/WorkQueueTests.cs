@@ -160,6 +160,100 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
+    public async Task Of_two_delayed_adds_of_one_key_the_earliest_wins()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue("test", time: time);
+
+        queue.AddAfter("a", TimeSpan.FromSeconds(30));
+        queue.AddAfter("a", TimeSpan.FromSeconds(5));
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("a", await GetAsync(queue));
+        Assert.Equal(0, queue.Delayed);
+    }
+
+    [Fact]
+    public async Task A_later_delayed_add_does_not_postpone_an_earlier_one()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue("test", time: time);
+
+        queue.AddAfter("a", TimeSpan.FromSeconds(5));
+        queue.AddAfter("a", TimeSpan.FromSeconds(30));
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Equal("a", await GetAsync(queue));
+    }
+
+    [Fact]
+    public async Task A_key_delayed_many_times_waits_once_and_is_handed_out_once()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue("test", time: time);
+
+        for (var i = 0; i < 1_000; i++)
+        {
+            queue.AddAfter("a", TimeSpan.FromSeconds(10));
+            queue.AddAfter("b", TimeSpan.FromSeconds(10 - (i % 10)));
+        }
+
+        Assert.Equal(2, queue.Delayed);
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, queue.Delayed);
+        Assert.Equal(["a", "b"], new[] { await GetAsync(queue), await GetAsync(queue) }.Order());
+        Assert.Null(await TryGetAsync(queue));
+    }
+
+    [Fact]
+    public async Task Delayed_keys_come_out_in_due_order_each_when_its_time_comes()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue("test", time: time);
+        queue.AddAfter("late", TimeSpan.FromSeconds(20));
+        queue.AddAfter("early", TimeSpan.FromSeconds(10));
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal("early", await GetAsync(queue));
+        Assert.Null(await TryGetAsync(queue));
+        Assert.Equal(1, queue.Delayed);
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal("late", await GetAsync(queue));
+    }
+
+    [Fact]
+    public async Task A_delayed_add_of_a_key_being_processed_comes_back_after_Done()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue("test", time: time);
+        queue.Add("a");
+        var key = await GetAsync(queue);
+
+        queue.AddAfter("a", TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(await TryGetAsync(queue));
+
+        queue.Done(key);
+        Assert.Equal("a", await GetAsync(queue));
+    }
+
+    [Fact]
+    public void Delayed_adds_after_Dispose_are_ignored()
+    {
+        var time = new FakeTimeProvider();
+        var queue = new WorkQueue("test", time: time);
+        queue.Dispose();
+
+        queue.AddAfter("a", TimeSpan.FromSeconds(1));
+        queue.Add("b");
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(0, queue.Delayed);
+        Assert.Equal(0, queue.Count);
+    }
+
+    [Fact]
     public async Task AddAfter_with_no_delay_adds_at_once()
     {
         var time = new FakeTimeProvider();
@@ -220,6 +314,7 @@ public sealed class WorkQueueTests
         time.Advance(TimeSpan.FromSeconds(2));
 
         Assert.Equal(0, queue.Count);
+        Assert.Equal(0, queue.Delayed);
         await Assert.ThrowsAnyAsync<Exception>(async () => await queue.GetAsync(Ct));
     }
 }
