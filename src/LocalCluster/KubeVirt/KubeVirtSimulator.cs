@@ -36,7 +36,7 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
             .Watches(_ctx.Snapshots, snapshot => SimulatorIndexes.ClonesOf(_ctx, snapshot.Metadata.NamespaceProperty, "VirtualMachineSnapshot", snapshot.Metadata.Name)
                 .Concat(OwnerKeys(snapshot, "VirtualMachineClone")))
             .Watches(_ctx.Contents, content => SimulatorIndexes.ClonesOf(_ctx, content.Metadata.NamespaceProperty, "VirtualMachineSnapshot",
-                (string?)content.Spec?["virtualMachineSnapshotName"]))
+                (string?)content.Peek()["spec"]?["virtualMachineSnapshotName"]))
             .Watches(_ctx.VirtualMachines, vm => SimulatorIndexes.ClonesOf(_ctx, vm.Metadata.NamespaceProperty, "VirtualMachine", vm.Metadata.Name));
 
         var dataVolumes = new Controller<GenericObject>("cdi-datavolume", _ctx.DataVolumes, new DataVolumeReconciler(_ctx), loggers, controllerOptions)

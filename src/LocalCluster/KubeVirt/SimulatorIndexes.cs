@@ -23,22 +23,23 @@ internal static class SimulatorIndexes
     /// <summary>DataVolumes by <c>namespace/name</c> of the VolumeSnapshot they restore (in any namespace).</summary>
     public const string DataVolumesBySnapshot = "snapshotSource";
 
+    // Peek, not Spec: an index function runs on every cached object, and reading Spec would keep a node tree per object.
     public static void Register(SimulatorContext ctx)
     {
         ctx.VirtualMachines.AddIndex(VmsByDataVolume, vm =>
-            (vm.Spec?["template"]?["spec"]?["volumes"] as JsonArray ?? [])
+            (vm.Peek()["spec"]?["template"]?["spec"]?["volumes"] as JsonArray ?? [])
             .Select(v => (string?)v?["dataVolume"]?["name"])
             .OfType<string>()
             .Select(dv => Key(vm.Metadata.NamespaceProperty, dv))
             .Distinct(StringComparer.Ordinal));
         ctx.Snapshots.AddIndex(SnapshotsBySourceVm, snapshot =>
-            (string?)snapshot.Spec?["source"]?["name"] is { } vm ? [Key(snapshot.Metadata.NamespaceProperty, vm)] : []);
+            (string?)snapshot.Peek()["spec"]?["source"]?["name"] is { } vm ? [Key(snapshot.Metadata.NamespaceProperty, vm)] : []);
         ctx.Clones.AddIndex(ClonesBySource, clone =>
-            (string?)clone.Spec?["source"]?["kind"] is { } kind && (string?)clone.Spec?["source"]?["name"] is { } name
+            clone.Peek()["spec"]?["source"] is JsonObject source && (string?)source["kind"] is { } kind && (string?)source["name"] is { } name
                 ? [Key(clone.Metadata.NamespaceProperty, kind, name)]
                 : []);
         ctx.DataVolumes.AddIndex(DataVolumesBySnapshot, dv =>
-            dv.Spec?["source"]?["snapshot"] is JsonObject source && (string?)source["name"] is { } name
+            dv.Peek()["spec"]?["source"]?["snapshot"] is JsonObject source && (string?)source["name"] is { } name
                 ? [Key((string?)source["namespace"] ?? dv.Metadata.NamespaceProperty, name)]
                 : []);
     }

@@ -52,6 +52,23 @@ public sealed class GenericObject : IKubernetesObject<V1ObjectMeta>
         set => Set("status", value);
     }
 
+    /// <summary>
+    /// The fields for a look that must not grow a shared (cached) object: the tree already built, else a transient
+    /// parse that is not kept. For index functions and watch mappings, which run on every cached object.
+    /// </summary>
+    public JsonObject Peek()
+    {
+        if (Volatile.Read(ref _fields) is { } fields)
+        {
+            return fields;
+        }
+
+        var raw = Volatile.Read(ref _raw);
+        return raw is null
+            ? Volatile.Read(ref _fields) ?? []
+            : JsonNode.Parse(raw) as JsonObject ?? throw new JsonException("fields are not a JSON object");
+    }
+
     /// <summary>The fields as a UTF-8 JSON object, while they have not been read as a <see cref="JsonObject"/>.</summary>
     internal byte[]? UnreadFields => Volatile.Read(ref _fields) is null ? Volatile.Read(ref _raw) : null;
 

@@ -37,6 +37,24 @@ public sealed class GenericObjectTests
     }
 
     [Fact]
+    public void A_peek_reads_the_fields_without_keeping_a_tree_on_the_object()
+    {
+        var obj = Decode(Json);
+
+        Assert.Equal("Always", (string?)obj.Peek()["spec"]!["runStrategy"]);
+        Assert.NotNull(obj.UnreadFields);
+    }
+
+    [Fact]
+    public void A_peek_after_a_read_sees_the_fields_as_changed()
+    {
+        var obj = Decode(Json);
+        obj.Spec!["runStrategy"] = "Halted";
+
+        Assert.Equal("Halted", (string?)obj.Peek()["spec"]!["runStrategy"]);
+    }
+
+    [Fact]
     public void An_object_written_back_without_being_read_is_the_JSON_it_came_from()
     {
         var obj = Decode(Json);
