@@ -76,24 +76,30 @@ public static class Program
         var perFork = RequestCounts.PerFork(requestsBefore, requestsAfter, sequential.Latencies.Count);
         var breakdown = RequestCounts.Describe(host.KubeApi, sequential.Latencies.Count).ToList();
 
+        var floor = await MeasureFloorAsync(Math.Clamp(forks / 10, 50, 300), loggers, ct);
+
+        // The "at 10k objects" point comes before the throughput run, so the cluster holds about the issue's 10,000
+        // objects (not however many the throughput run leaves behind) when latency and RSS are read.
+        Console.WriteLine($"Filling the cluster to {targetObjects} objects with finished forks …");
+        var objectsNow = await CountObjectsAsync(host, ct);
+        while (objectsNow < targetObjects)
+        {
+            var perForkObjects = Math.Max(1.0, objectsNow / (double)Math.Max(1, counter));
+            var batch = (int)Math.Clamp(Math.Ceiling((targetObjects - objectsNow) / perForkObjects), 1, 200);
+            await RunForksAsync(http, batch, concurrency, NextName, ct);
+            objectsNow = await CountObjectsAsync(host, ct);
+        }
+
+        var atScale = await RunForksAsync(http, 100, 1, NextName, ct);
+        var objects = await CountObjectsAsync(host, ct);
+        var (rssMb, heapMb) = Memory();
+
+        Console.WriteLine($"Throughput: {forks} forks at concurrency {concurrency} …");
         var wall = Stopwatch.StartNew();
         var concurrent = await RunForksAsync(http, forks, concurrency, NextName, ct);
         var forksPerSecond = concurrent.Latencies.Count / wall.Elapsed.TotalSeconds;
-
-        var floor = await MeasureFloorAsync(Math.Clamp(forks / 10, 50, 300), loggers, ct);
-
-        Console.WriteLine($"Filling the cluster to {targetObjects} objects with finished forks …");
-        while (await CountObjectsAsync(host, ct) < targetObjects)
-        {
-            await RunForksAsync(http, 100, concurrency, NextName, ct);
-        }
-
-        GC.Collect();
-        var atScale = await RunForksAsync(http, 100, 1, NextName, ct);
-        var objects = await CountObjectsAsync(host, ct);
-        GC.Collect();
-        var rssMb = Process.GetCurrentProcess().WorkingSet64 / (1024.0 * 1024.0);
-        var heapMb = GC.GetTotalMemory(forceFullCollection: true) / (1024.0 * 1024.0);
+        var objectsEnd = await CountObjectsAsync(host, ct);
+        var (rssEndMb, _) = Memory();
 
         var seq = Percentiles.Of(sequential.Latencies);
         var conc = Percentiles.Of(concurrent.Latencies);
@@ -119,6 +125,8 @@ public static class Program
             },
             ["rss_mb"] = Round(rssMb),
             ["managed_heap_mb"] = Round(heapMb),
+            ["rss_mb_after_throughput_run"] = Round(rssEndMb),
+            ["objects_after_throughput_run"] = objectsEnd,
             ["objects_in_cluster"] = objects,
             ["latency_p50_ms_at_10k_objects"] = Round(scale.P50),
             ["forks_in_cluster"] = counter - warmupForks - Math.Min(100, warmupForks),
@@ -142,7 +150,7 @@ public static class Program
             Console.WriteLine(line);
         }
 
-        Console.WriteLine($"RSS of the whole stack:   {rssMb:0} MB with {objects} objects (managed heap {heapMb:0} MB)");
+        Console.WriteLine($"RSS of the whole stack:   {rssMb:0} MB with {objects} objects (managed heap {heapMb:0} MB); {rssEndMb:0} MB with {objectsEnd} after the throughput run");
         Console.WriteLine($"failed forks:             {(int)result["failures"]!}");
         if (jsonPath is not null)
         {
@@ -151,6 +159,21 @@ public static class Program
         }
 
         return (int)result["failures"]! == 0 ? 0 : 1;
+    }
+
+    /// <summary>RSS and live managed heap after a full (not aggressive) collection: what the process holds, not its garbage.</summary>
+    private static (double RssMb, double HeapMb) Memory()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var rss = Process.GetCurrentProcess().WorkingSet64 / (1024.0 * 1024.0);
+        var heap = GC.GetTotalMemory(forceFullCollection: true) / (1024.0 * 1024.0);
+        var info = GC.GetGCMemoryInfo();
+        Console.WriteLine(
+            $"  memory: RSS {rss:0} MB, managed live {heap:0} MB, GC committed {info.TotalCommittedBytes / 1048576.0:0} MB, " +
+            $"fragmented {info.FragmentedBytes / 1048576.0:0} MB, threads {Process.GetCurrentProcess().Threads.Count}");
+        return (rss, heap);
     }
 
     private static Task<AllInOneHost> StartStackAsync(ILoggerFactory loggers, int concurrency, CancellationToken ct) =>

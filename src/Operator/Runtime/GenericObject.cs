@@ -22,6 +22,7 @@ public sealed class GenericObject : IKubernetesObject<V1ObjectMeta>
 {
     private JsonObject? _fields;
     private byte[]? _raw;
+    private bool _shared;
 
     public string ApiVersion { get; set; } = "";
 
@@ -32,9 +33,10 @@ public sealed class GenericObject : IKubernetesObject<V1ObjectMeta>
     /// <summary>Top-level fields other than apiVersion, kind and metadata (spec, status, data, …).</summary>
     public JsonObject Fields
     {
-        get => Volatile.Read(ref _fields) ?? Materialize();
+        get => Volatile.Read(ref _fields) ?? (_shared ? Peek() : Materialize());
         set
         {
+            ThrowIfShared();
             Volatile.Write(ref _fields, value);
             Volatile.Write(ref _raw, null);
         }
@@ -99,6 +101,26 @@ public sealed class GenericObject : IKubernetesObject<V1ObjectMeta>
         return FromJson(ApiVersion, Kind, KubeJson.DeepCopy(Metadata), fields);
     }
 
+    /// <summary>
+    /// Marks the object as held by a cache: reads then parse its fields afresh each time instead of keeping a tree
+    /// on it (the last version of every finished object would otherwise keep one for good), and writes throw.
+    /// </summary>
+    internal void MarkShared()
+    {
+        if (Volatile.Read(ref _fields) is null)
+        {
+            _shared = true;
+        }
+    }
+
+    private void ThrowIfShared()
+    {
+        if (_shared)
+        {
+            throw new InvalidOperationException($"{Kind} {Metadata.NamespaceProperty}/{Metadata.Name} is shared by a cache: change a copy");
+        }
+    }
+
     private JsonObject Materialize()
     {
         // Racing readers of a shared (cached) object: one parse wins, and _raw is dropped only once _fields is set.
@@ -111,6 +133,7 @@ public sealed class GenericObject : IKubernetesObject<V1ObjectMeta>
 
     private void Set(string field, JsonObject? value)
     {
+        ThrowIfShared();
         if (value is null)
         {
             Fields.Remove(field);

@@ -46,6 +46,38 @@ public sealed class GenericObjectTests
     }
 
     [Fact]
+    public void A_cached_object_read_keeps_no_tree_on_it()
+    {
+        var obj = Decode(Json);
+        obj.MarkShared();
+
+        Assert.Equal("Always", (string?)obj.Spec!["runStrategy"]);
+        Assert.NotNull(obj.UnreadFields);
+    }
+
+    [Fact]
+    public void Setting_fields_on_a_cached_object_throws()
+    {
+        var obj = Decode(Json);
+        obj.MarkShared();
+
+        Assert.Throws<InvalidOperationException>(() => obj.Status = new JsonObject { ["ready"] = false });
+    }
+
+    [Fact]
+    public void A_copy_of_a_cached_object_can_be_changed()
+    {
+        var obj = Decode(Json);
+        obj.MarkShared();
+        var copy = obj.DeepCopy();
+
+        copy.Status = new JsonObject { ["ready"] = false };
+
+        Assert.False((bool)copy.Status!["ready"]!);
+        Assert.True((bool)obj.Status!["ready"]!);
+    }
+
+    [Fact]
     public void A_peek_after_a_read_sees_the_fields_as_changed()
     {
         var obj = Decode(Json);

@@ -224,10 +224,14 @@ public sealed class ResourceInformer<T>
         }
     }
 
-    private T Transform(T obj) =>
-        _options.Transform is { } transform
+    private T Transform(T obj)
+    {
+        var cached = _options.Transform is { } transform
             ? transform(obj) as T ?? throw new InvalidOperationException($"The informer transform for {Type.QualifiedName} returned another type than {typeof(T).Name}")
             : obj;
+        (cached as GenericObject)?.MarkShared();
+        return cached;
+    }
 
     private ObjectKey KeyOf(T obj) => new(Type.Namespaced ? obj.Metadata.NamespaceProperty : null, obj.Metadata.Name);
 
