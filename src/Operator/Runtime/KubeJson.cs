@@ -22,6 +22,8 @@ public static class KubeJson
     /// </summary>
     public static JsonSerializerOptions ReadWithoutManagedFields { get; } = new(Options)
     {
+        // Cached objects repeat the same short strings over and over; one instance each is enough.
+        Converters = { new DedupingStringConverter() },
         TypeInfoResolver = Options.TypeInfoResolver!.WithAddedModifier(contract =>
         {
             if (contract.Type == typeof(V1ObjectMeta) && contract.Properties.FirstOrDefault(p => p.Name == "managedFields") is { } managedFields)

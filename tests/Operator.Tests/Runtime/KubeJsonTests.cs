@@ -25,6 +25,29 @@ public sealed class KubeJsonTests
     }
 
     [Fact]
+    public void Objects_read_for_a_cache_share_their_recurring_strings()
+    {
+        var first = JsonSerializer.Deserialize<V1ConfigMap>(ConfigMap, KubeJson.ReadWithoutManagedFields)!;
+        var second = JsonSerializer.Deserialize<V1ConfigMap>(ConfigMap, KubeJson.ReadWithoutManagedFields)!;
+
+        Assert.Same(first.Metadata.NamespaceProperty, second.Metadata.NamespaceProperty);
+        Assert.Same(first.Metadata.Labels.Keys.Single(), second.Metadata.Labels.Keys.Single());
+        Assert.Same(first.Data["k"], second.Data["k"]);
+        Assert.Equal("dev", second.Metadata.NamespaceProperty);
+    }
+
+    [Fact]
+    public void Cached_strings_with_escapes_or_non_ASCII_characters_read_exactly()
+    {
+        var json = Encoding.UTF8.GetBytes("""{"metadata":{"name":"a","labels":{"k":"caf\u00e9","é":"☃"}}}""");
+
+        var map = JsonSerializer.Deserialize<V1ConfigMap>(json, KubeJson.ReadWithoutManagedFields)!;
+
+        Assert.Equal("café", map.Metadata.Labels["k"]);
+        Assert.Equal("☃", map.Metadata.Labels["é"]);
+    }
+
+    [Fact]
     public void Reading_without_managedFields_keeps_all_the_rest_of_the_object()
     {
         var cm = JsonSerializer.Deserialize<V1ConfigMap>(ConfigMap, KubeJson.ReadWithoutManagedFields)!;
