@@ -96,12 +96,15 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
         var now = ctx.Now();
         var volumeStatuses = new JsonArray();
         var included = new JsonArray();
-        foreach (var backup in (content.Spec?["volumeBackups"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        var backedUp = ((content.Spec?["volumeBackups"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            .Select(backup => (Backup: backup, VolumeSnapshot: (string?)backup["volumeSnapshotName"]))
+            .Where(b => b.VolumeSnapshot is not null)
+            .ToList();
+        // Volumes are independent of each other (upstream creates their VolumeSnapshots in one loop): take them together.
+        await Task.WhenAll(backedUp.Select(b => EnsureVolumeSnapshotAsync(content, b.Backup, b.VolumeSnapshot!, vm, ct))).ConfigureAwait(false);
+        foreach (var (backup, vsName) in backedUp)
         {
-            var vsName = (string?)backup["volumeSnapshotName"];
-            if (vsName is null) continue;
             included.Add((string?)backup["volumeName"]);
-            await EnsureVolumeSnapshotAsync(content, backup, vsName, vm, ct).ConfigureAwait(false);
             volumeStatuses.Add(new JsonObject { ["volumeSnapshotName"] = vsName, ["creationTime"] = now, ["readyToUse"] = true });
         }
 
