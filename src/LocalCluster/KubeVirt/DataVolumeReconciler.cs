@@ -16,10 +16,10 @@ internal sealed class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<G
 
     public async Task<ReconcileResult> ReconcileAsync(GenericObject dv, CancellationToken ct)
     {
+        dv = ctx.Newest(KubeVirtTypes.DataVolume, dv);
         var status = dv.Status;
         var phase = (string?)status?["phase"];
         if (dv.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
-        if (ctx.Stale(KubeVirtTypes.DataVolume, dv) is { } wait) return ReconcileResult.After(wait);
         if (phase is "Succeeded" or "Failed")
         {
             ctx.Forget(Kind, dv.Metadata.Uid);
@@ -41,7 +41,7 @@ internal sealed class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<G
             inProgressPhase = "CloneFromSnapshotSourceInProgress";
             var snapshotNs = (string?)snapshotSource["namespace"] ?? dv.Metadata.NamespaceProperty;
             var snapshotName = (string?)snapshotSource["name"] ?? "";
-            var volumeSnapshot = ctx.VolumeSnapshots.Get(snapshotNs, snapshotName);
+            var volumeSnapshot = ctx.Get(KubeVirtTypes.VolumeSnapshot, snapshotNs, snapshotName);
             if (volumeSnapshot is null)
             {
                 // Re-evaluated on VolumeSnapshot events.

@@ -15,7 +15,8 @@ namespace Vers.LocalCluster.KubeVirt;
 internal sealed class SimulatorContext
 {
     private readonly ConcurrentDictionary<(string Kind, string Uid), Decision> _decisions = new();
-    private readonly Dictionary<ResourceType, WriteExpectations<GenericObject>> _writes;
+    private readonly Dictionary<ResourceType, OwnWrites> _own;
+    private readonly Dictionary<ResourceType, List<Action<GenericObject>>> _onWrite = [];
 
     public SimulatorContext(IKubernetes client, ILoggerFactory loggers, SimulatorOptions options, TimeProvider time)
     {
@@ -32,14 +33,8 @@ internal sealed class SimulatorContext
         VolumeSnapshots = new(client, KubeVirtTypes.VolumeSnapshot, loggers, informerOptions);
         SimulatorIndexes.Register(this);
 
-        // Read-your-writes for the kinds the simulator reconciles: see Stale.
-        _writes = new()
-        {
-            [KubeVirtTypes.VirtualMachine] = new(VirtualMachines, time),
-            [KubeVirtTypes.VirtualMachineSnapshot] = new(Snapshots, time),
-            [KubeVirtTypes.VirtualMachineClone] = new(Clones, time),
-            [KubeVirtTypes.DataVolume] = new(DataVolumes, time),
-        };
+        // Read-your-writes for every kind the simulator writes: see Newest and Get.
+        _own = Informers.ToDictionary(i => i.Type, i => new OwnWrites(i, time));
 
         // A decision is dropped once its object is terminal (see Forget) or deleted, so the map holds objects in flight only.
         Snapshots.AddHandler(ForgetDeleted(VirtualMachineSnapshotReconciler.Kind));
@@ -89,11 +84,27 @@ internal sealed class SimulatorContext
         };
 
     /// <summary>
-    /// Whether <paramref name="obj"/> is a cached copy older than our last write to it: a reconcile woken by another
-    /// event before the informer delivered that write would only write the same status again. Answers how long to
-    /// wait at most (the write's own event normally brings the object back first).
+    /// <paramref name="obj"/>, or our own later write to it when the cached copy trails that write: a reconcile woken
+    /// before the informer delivered the write then continues from the status it wrote instead of writing it again.
     /// </summary>
-    public TimeSpan? Stale(ResourceType type, GenericObject obj) => _writes[type].Pending(obj);
+    public GenericObject Newest(ResourceType type, GenericObject obj) => _own[type].Newest(obj);
+
+    /// <summary>An object by name as the simulator last saw it: its own write while the informer trails it, else the cache.</summary>
+    public GenericObject? Get(ResourceType type, string? ns, string name) => _own[type].Get(ns, name);
+
+    /// <summary>Copies of our own writes held until the informers deliver them.</summary>
+    internal int OwnWritesHeld => _own.Values.Sum(o => o.Count);
+
+    /// <summary>
+    /// Runs <paramref name="notify"/> on every object of <paramref name="type"/> the simulator writes, as soon as the
+    /// write returns: the controllers that watch that kind are woken without waiting for the informer's event.
+    /// Register before the simulator starts.
+    /// </summary>
+    public void OnWrite(ResourceType type, Action<GenericObject> notify)
+    {
+        if (!_onWrite.TryGetValue(type, out var list)) _onWrite[type] = list = [];
+        list.Add(notify);
+    }
 
     /// <summary>Time left before a delayed object may complete; zero when it may complete now.</summary>
     public TimeSpan Remaining(Decision decision)
@@ -121,30 +132,41 @@ internal sealed class SimulatorContext
     {
         var ns = (string?)obj["metadata"]?["namespace"];
         var name = (string)obj["metadata"]!["name"]!;
+        GenericObject created;
         try
         {
-            return await Client.CreateAsync(type, ns, FromJson(obj), ct).ConfigureAwait(false);
+            created = await Client.CreateAsync(type, ns, FromJson(obj), ct).ConfigureAwait(false);
         }
         catch (KubeApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
             return await Client.GetAsync<GenericObject>(type, ns, name, ct).ConfigureAwait(false);
         }
+        Wrote(type, created);
+        return created;
     }
 
-    /// <summary>Merge-patches <c>status</c> through the status subresource, unless it already says so.</summary>
-    public async Task PatchStatusAsync(ResourceType type, GenericObject obj, JsonObject status, CancellationToken ct)
+    /// <summary>
+    /// Merge-patches <c>status</c> through the status subresource, unless it already says so. Returns the object as
+    /// written (or <paramref name="obj"/> when nothing was), for the next step of the same pass to build on.
+    /// </summary>
+    public async Task<GenericObject> PatchStatusAsync(ResourceType type, GenericObject obj, JsonObject status, CancellationToken ct)
     {
-        if (!StatusDiffers(obj.Status, status)) return;
+        if (!StatusDiffers(obj.Status, status)) return obj;
         var patch = new JsonObject { ["status"] = status };
         var written = await Client.PatchAsync<GenericObject>(type, obj.Metadata.NamespaceProperty, obj.Metadata.Name, patch.ToJsonString(), ct,
             PatchKind.Merge, subresource: "status").ConfigureAwait(false);
         Wrote(type, written);
+        return written;
     }
 
-    /// <summary>Records a write to a reconciled object, for <see cref="Stale"/>.</summary>
+    /// <summary>Records a write: later lookups see it (<see cref="Get"/>, <see cref="Newest"/>) and its watchers are woken.</summary>
     public void Wrote(ResourceType type, GenericObject written)
     {
-        if (_writes.TryGetValue(type, out var expectations)) expectations.Wrote(written);
+        _own[type].Wrote(written);
+        if (_onWrite.TryGetValue(type, out var notify))
+        {
+            foreach (var n in notify) n(written);
+        }
     }
 
     /// <summary>Compares the keys <paramref name="desired"/> sets; conditions by type/status/reason/message only.</summary>

@@ -19,12 +19,12 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
 
     public async Task<ReconcileResult> ReconcileAsync(GenericObject clone, CancellationToken ct)
     {
+        clone = ctx.Newest(KubeVirtTypes.VirtualMachineClone, clone);
         var status = clone.Status;
         var phase = (string?)status?["phase"];
         var ns = clone.Metadata.NamespaceProperty;
         var uid = clone.Metadata.Uid;
         if (clone.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
-        if (ctx.Stale(KubeVirtTypes.VirtualMachineClone, clone) is { } wait) return ReconcileResult.After(wait);
         if (phase is "Succeeded" or "Failed")
         {
             ctx.Forget(Kind, uid);
@@ -36,7 +36,7 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
         var targetName = (string?)clone.Spec?["target"]?["name"];
         if (string.IsNullOrEmpty(targetName))
         {
-            // What the mutating webhook does at admission; the resulting MODIFIED event brings us back.
+            // What the mutating webhook does at admission; then carry on from the patched clone.
             var target = new JsonObject
             {
                 ["apiGroup"] = "kubevirt.io",
@@ -46,7 +46,8 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
             var patched = await ctx.Client.PatchAsync<GenericObject>(KubeVirtTypes.VirtualMachineClone, ns, clone.Metadata.Name,
                 new JsonObject { ["spec"] = new JsonObject { ["target"] = target } }.ToJsonString(), ct).ConfigureAwait(false);
             ctx.Wrote(KubeVirtTypes.VirtualMachineClone, patched);
-            return ReconcileResult.Done;
+            clone = patched;
+            targetName = (string)target["name"]!;
         }
 
         var decision = ctx.Decide(Kind, uid);
@@ -56,10 +57,10 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
         string snapshotName;
         if (sourceKind == "VirtualMachine")
         {
-            if (ctx.VirtualMachines.Get(ns, sourceName) is null)
+            if (ctx.Get(KubeVirtTypes.VirtualMachine, ns, sourceName) is null)
                 return await PendingAsync(clone, $"Source doesnt exist: VirtualMachine {ns}/{sourceName}", ct).ConfigureAwait(false);
             snapshotName = KubeVirtNames.TemporarySnapshot(uid);
-            if (ctx.Snapshots.Get(ns, snapshotName) is null)
+            if (ctx.Get(KubeVirtTypes.VirtualMachineSnapshot, ns, snapshotName) is null)
             {
                 await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachineSnapshot, new JsonObject
                 {
@@ -83,8 +84,9 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
             snapshotName = sourceName;
         }
 
-        var snapshot = ctx.Snapshots.Get(ns, snapshotName);
-        var content = snapshot is null ? null : ctx.Contents.Get(ns, (string?)snapshot.Status?["virtualMachineSnapshotContentName"] ?? "");
+        var snapshot = ctx.Get(KubeVirtTypes.VirtualMachineSnapshot, ns, snapshotName);
+        var content = snapshot is null ? null
+            : ctx.Get(KubeVirtTypes.VirtualMachineSnapshotContent, ns, (string?)snapshot.Status?["virtualMachineSnapshotContentName"] ?? "");
         if (snapshot is null || (bool?)snapshot.Status?["readyToUse"] != true || content is null)
         {
             if (sourceKind == "VirtualMachine")
@@ -122,13 +124,13 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
         }
 
         var contentVm = content.Spec?["source"]?["virtualMachine"] as JsonObject ?? new JsonObject();
-        var vm = ctx.VirtualMachines.Get(ns, targetName) ?? await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachine,
+        var vm = ctx.Get(KubeVirtTypes.VirtualMachine, ns, targetName) ?? await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachine,
             KubeVirtObjectBuilder.CloneTargetVm(contentVm, targetName, ns, uid, backups.Select(b => (string)b["volumeName"]!)), ct).ConfigureAwait(false);
 
         foreach (var backup in backups)
         {
             var dvName = KubeVirtNames.RestoredVolume(uid, (string)backup["volumeName"]!);
-            if (ctx.DataVolumes.Get(ns, dvName) is not null) continue;
+            if (ctx.Get(KubeVirtTypes.DataVolume, ns, dvName) is not null) continue;
             var dv = KubeVirtObjectBuilder.RestoreDataVolume(dvName, ns, ns, (string)backup["volumeSnapshotName"]!,
                 backup["persistentVolumeClaim"]?["spec"] as JsonObject);
             // Like restore with volumeOwnershipPolicy Vm: the target VM owns its restored volumes.

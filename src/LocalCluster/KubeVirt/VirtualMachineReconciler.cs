@@ -10,7 +10,8 @@ namespace Vers.LocalCluster.KubeVirt;
 /// <summary>
 /// Plays virt-controller's VM status logic (pkg/virt-controller/watch/vm): printableStatus, created, ready,
 /// the Ready condition and volumeSnapshotStatuses, from the run strategy and the VM's DataVolumes. No VMI
-/// is simulated: a started VM goes Starting → Running (after the injected VirtualMachine delay).
+/// is simulated: a started VM goes Starting → Running after the injected VirtualMachine delay, and straight to
+/// Running when there is none (a Starting that would last no time is not written).
 /// </summary>
 internal sealed class VirtualMachineReconciler : IReconciler<GenericObject>
 {
@@ -33,8 +34,8 @@ internal sealed class VirtualMachineReconciler : IReconciler<GenericObject>
 
     public async Task<ReconcileResult> ReconcileAsync(GenericObject vm, CancellationToken ct)
     {
+        vm = _ctx.Newest(KubeVirtTypes.VirtualMachine, vm);
         if (vm.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
-        if (_ctx.Stale(KubeVirtTypes.VirtualMachine, vm) is { } wait) return ReconcileResult.After(wait);
 
         var status = vm.Status;
         var spec = vm.Spec;
@@ -46,7 +47,7 @@ internal sealed class VirtualMachineReconciler : IReconciler<GenericObject>
         string printable;
         RequeueOrDone result = default;
         var dataVolumes = volumes.Select(v => (string?)v["dataVolume"]?["name"]).Where(n => n is not null)
-            .Select(n => _ctx.DataVolumes.Get(vm.Metadata.NamespaceProperty, n!)).ToList();
+            .Select(n => _ctx.Get(KubeVirtTypes.DataVolume, vm.Metadata.NamespaceProperty, n!)).ToList();
         if (dataVolumes.Any(dv => (string?)dv?.Status?["phase"] == "Failed"))
         {
             printable = "DataVolumeError";
@@ -62,7 +63,7 @@ internal sealed class VirtualMachineReconciler : IReconciler<GenericObject>
         else
         {
             var current = (string?)status?["printableStatus"];
-            if (current == "Running")
+            if (current == "Running" || _ctx.Options.DelayFor(Kind) <= TimeSpan.Zero)
             {
                 printable = "Running";
             }
@@ -110,7 +111,7 @@ internal sealed class VirtualMachineReconciler : IReconciler<GenericObject>
         foreach (var template in templates.OfType<JsonObject>())
         {
             var name = (string?)template["metadata"]?["name"];
-            if (name is null || _ctx.DataVolumes.Get(ns, name) is not null) continue;
+            if (name is null || _ctx.Get(KubeVirtTypes.DataVolume, ns, name) is not null) continue;
             var metadata = new JsonObject
             {
                 ["name"] = name,

@@ -9,7 +9,9 @@ namespace Vers.LocalCluster.KubeVirt;
 /// <summary>
 /// Plays KubeVirt's snapshot controller (pkg/storage/snapshot): VirtualMachineSnapshot → content with a copy of
 /// the VM and one CSI VolumeSnapshot per PVC-backed volume → Succeeded/readyToUse. Storage is instant, so
-/// a snapshot completes in one pass unless a delay or failure is injected.
+/// a snapshot completes in one pass unless a delay or failure is injected: each step builds on the object the
+/// previous write returned, in the order upstream makes them visible (VolumeSnapshots ready, then the content,
+/// then the snapshot).
 /// </summary>
 internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
@@ -18,12 +20,12 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
 
     public async Task<ReconcileResult> ReconcileAsync(GenericObject snapshot, CancellationToken ct)
     {
+        snapshot = ctx.Newest(KubeVirtTypes.VirtualMachineSnapshot, snapshot);
         var status = snapshot.Status;
         var phase = (string?)status?["phase"];
         var ns = snapshot.Metadata.NamespaceProperty;
         var uid = snapshot.Metadata.Uid;
         if (snapshot.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
-        if (ctx.Stale(KubeVirtTypes.VirtualMachineSnapshot, snapshot) is { } wait) return ReconcileResult.After(wait);
         if (phase == "Failed" || (phase == "Succeeded" && (bool?)status?["readyToUse"] == true))
         {
             ctx.Forget(Kind, uid);
@@ -47,7 +49,7 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
         }
 
         var vmName = (string?)snapshot.Spec?["source"]?["name"] ?? "";
-        var vm = ctx.VirtualMachines.Get(ns, vmName);
+        var vm = ctx.Get(KubeVirtTypes.VirtualMachine, ns, vmName);
         if (vm is null || vm.Metadata.DeletionTimestamp is not null)
         {
             // Re-evaluated when the VM appears (the controller watches VMs).
@@ -78,7 +80,7 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
 
         var contentName = KubeVirtNames.SnapshotContent(uid);
         // The VM is serialized only to create the content: a requeue finds the content in the cache.
-        var content = ctx.Contents.Get(ns, contentName) ?? await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachineSnapshotContent, new JsonObject
+        var content = ctx.Get(KubeVirtTypes.VirtualMachineSnapshotContent, ns, contentName) ?? await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachineSnapshotContent, new JsonObject
         {
             ["apiVersion"] = KubeVirtTypes.VirtualMachineSnapshotContent.ApiVersion,
             ["kind"] = KubeVirtTypes.VirtualMachineSnapshotContent.Kind,
@@ -94,18 +96,21 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
         var now = ctx.Now();
         var volumeStatuses = new JsonArray();
         var included = new JsonArray();
-        foreach (var backup in (content.Spec?["volumeBackups"] as JsonArray)?.OfType<JsonObject>() ?? [])
+        var backedUp = ((content.Spec?["volumeBackups"] as JsonArray)?.OfType<JsonObject>() ?? [])
+            .Select(backup => (Backup: backup, VolumeSnapshot: (string?)backup["volumeSnapshotName"]))
+            .Where(b => b.VolumeSnapshot is not null)
+            .ToList();
+        // Volumes are independent of each other (upstream creates their VolumeSnapshots in one loop): take them together.
+        await Task.WhenAll(backedUp.Select(b => EnsureVolumeSnapshotAsync(content, b.Backup, b.VolumeSnapshot!, vm, ct))).ConfigureAwait(false);
+        foreach (var (backup, vsName) in backedUp)
         {
-            var vsName = (string?)backup["volumeSnapshotName"];
-            if (vsName is null) continue;
             included.Add((string?)backup["volumeName"]);
-            await EnsureVolumeSnapshotAsync(content, backup, vsName, vm, ct).ConfigureAwait(false);
             volumeStatuses.Add(new JsonObject { ["volumeSnapshotName"] = vsName, ["creationTime"] = now, ["readyToUse"] = true });
         }
 
         if ((bool?)content.Status?["readyToUse"] != true)
         {
-            await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, new JsonObject
+            content = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, new JsonObject
             {
                 ["creationTime"] = now,
                 ["readyToUse"] = true,
@@ -145,12 +150,12 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
     }
 
     private Func<string, JsonObject?> DataVolumeJson(string ns) =>
-        name => ctx.DataVolumes.Get(ns, name) is { } dv ? SimulatorContext.ToJson(dv) : null;
+        name => ctx.Get(KubeVirtTypes.DataVolume, ns, name) is { } dv ? SimulatorContext.ToJson(dv) : null;
 
     private async Task EnsureVolumeSnapshotAsync(GenericObject content, JsonObject backup, string vsName, GenericObject vm, CancellationToken ct)
     {
         var ns = content.Metadata.NamespaceProperty;
-        var volumeSnapshot = ctx.VolumeSnapshots.Get(ns, vsName) ?? await ctx.CreateOrGetAsync(KubeVirtTypes.VolumeSnapshot, new JsonObject
+        var volumeSnapshot = ctx.Get(KubeVirtTypes.VolumeSnapshot, ns, vsName) ?? await ctx.CreateOrGetAsync(KubeVirtTypes.VolumeSnapshot, new JsonObject
         {
             ["apiVersion"] = KubeVirtTypes.VolumeSnapshot.ApiVersion,
             ["kind"] = KubeVirtTypes.VolumeSnapshot.Kind,

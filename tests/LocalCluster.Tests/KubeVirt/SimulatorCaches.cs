@@ -17,12 +17,12 @@ internal sealed class SimulatorCaches : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _running = [];
 
-    private SimulatorCaches(KubeApiServer server, IKubernetes client)
+    private SimulatorCaches(KubeApiServer server, IKubernetes client, SimulatorOptions options, TimeProvider time)
     {
         _server = server;
         _client = client;
         Rest = new KubeRestClient(client);
-        Context = new SimulatorContext(client, NullLoggerFactory.Instance, new SimulatorOptions(), TimeProvider.System);
+        Context = new SimulatorContext(client, NullLoggerFactory.Instance, options, time);
     }
 
     public SimulatorContext Context { get; }
@@ -31,7 +31,9 @@ internal sealed class SimulatorCaches : IAsyncDisposable
 
     public KubeApiServer Server => _server;
 
-    public static async Task<SimulatorCaches> StartAsync(params string[] namespaces)
+    public static Task<SimulatorCaches> StartAsync(params string[] namespaces) => StartAsync(new SimulatorOptions(), TimeProvider.System, namespaces);
+
+    public static async Task<SimulatorCaches> StartAsync(SimulatorOptions options, TimeProvider time, params string[] namespaces)
     {
         var ct = TestContext.Current.CancellationToken;
         var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { Url = "http://127.0.0.1:0" }, ct);
@@ -39,7 +41,7 @@ internal sealed class SimulatorCaches : IAsyncDisposable
         await KubeVirtCrds.InstallAsync(client, ct);
         foreach (var ns in namespaces)
             await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, cancellationToken: ct);
-        return new SimulatorCaches(server, client);
+        return new SimulatorCaches(server, client, options, time);
     }
 
     public Task<GenericObject> CreateAsync(ResourceType type, JsonObject obj) =>
