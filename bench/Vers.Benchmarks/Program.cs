@@ -95,9 +95,11 @@ public static class Program
         var (rssMb, heapMb) = Memory();
 
         Console.WriteLine($"Throughput: {forks} forks at concurrency {concurrency} …");
+        var gcBefore = GcFigures.Read();
         var wall = Stopwatch.StartNew();
         var concurrent = await RunForksAsync(http, forks, concurrency, NextName, ct);
         var forksPerSecond = concurrent.Latencies.Count / wall.Elapsed.TotalSeconds;
+        var gc = GcFigures.Read() - gcBefore;
         var objectsEnd = await CountObjectsAsync(host, ct);
         var (rssEndMb, _) = Memory();
 
@@ -126,6 +128,13 @@ public static class Program
             ["rss_mb"] = Round(rssMb),
             ["managed_heap_mb"] = Round(heapMb),
             ["rss_mb_after_throughput_run"] = Round(rssEndMb),
+            ["throughput_run"] = new JsonObject
+            {
+                ["cpu_ms_per_fork"] = Round(gc.CpuMs / Math.Max(1, concurrent.Latencies.Count)),
+                ["allocated_kb_per_fork"] = Round(gc.AllocatedBytes / 1024.0 / Math.Max(1, concurrent.Latencies.Count)),
+                ["gc_pause_percent"] = Round(100 * gc.PauseMs / wall.Elapsed.TotalMilliseconds),
+                ["gc_collections"] = $"gen0 {gc.Gen0}, gen1 {gc.Gen1}, gen2 {gc.Gen2}",
+            },
             ["objects_after_throughput_run"] = objectsEnd,
             ["objects_in_cluster"] = objects,
             ["latency_p50_ms_at_10k_objects"] = Round(scale.P50),
@@ -144,6 +153,9 @@ public static class Program
         Console.WriteLine();
         Console.WriteLine($"p50 / floor p50:          {seq.P50 / flo.P50:0.00}");
         Console.WriteLine($"forks per second:         {forksPerSecond:0.0} (concurrency {concurrency}, {concurrent.Latencies.Count} forks)");
+        Console.WriteLine(
+            $"throughput run cost:      {gc.CpuMs / Math.Max(1, concurrent.Latencies.Count):0.0} ms CPU and {gc.AllocatedBytes / 1024.0 / Math.Max(1, concurrent.Latencies.Count):0} KB allocated per fork (whole process); " +
+            $"GC paused {100 * gc.PauseMs / wall.Elapsed.TotalMilliseconds:0.0}% of the run (gen0 {gc.Gen0}, gen1 {gc.Gen1}, gen2 {gc.Gen2})");
         Console.WriteLine($"API requests per fork:    {perFork.Writes:0.0} writes, {perFork.Reads:0.0} reads, {perFork.Watches:0.0} watches (operator + shim, concurrency 1)");
         foreach (var line in breakdown)
         {
@@ -196,6 +208,21 @@ public static class Program
         var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = host.ApiAddress, Timeout = TimeSpan.FromMinutes(5) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
         return http;
+    }
+
+    /// <summary>Process CPU, allocations and GC work, to be subtracted across a phase.</summary>
+    private readonly record struct GcFigures(double CpuMs, long AllocatedBytes, double PauseMs, int Gen0, int Gen1, int Gen2)
+    {
+        public static GcFigures Read() => new(
+            Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds,
+            GC.GetTotalAllocatedBytes(),
+            GC.GetTotalPauseDuration().TotalMilliseconds,
+            GC.CollectionCount(0),
+            GC.CollectionCount(1),
+            GC.CollectionCount(2));
+
+        public static GcFigures operator -(GcFigures a, GcFigures b) =>
+            new(a.CpuMs - b.CpuMs, a.AllocatedBytes - b.AllocatedBytes, a.PauseMs - b.PauseMs, a.Gen0 - b.Gen0, a.Gen1 - b.Gen1, a.Gen2 - b.Gen2);
     }
 
     private sealed record RunResult(List<double> Latencies, int Failures);
