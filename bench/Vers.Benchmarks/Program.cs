@@ -61,7 +61,9 @@ public static class Program
         await using var host = await StartStackAsync(loggers, concurrency, ct);
         using var http = ForkClient(host);
 
-        // This stack's own connections and caches.
+        // This stack's own connection pools, buffers and GC budgets settle too (about 1,000 objects; the seed and
+        // these forks are the "empty" cluster the 10k-object latency is compared with).
+        await RunForksAsync(http, 100, concurrency, NextName, ct);
         await RunForksAsync(http, 20, 1, NextName, ct);
         if (timelineOnly)
         {
