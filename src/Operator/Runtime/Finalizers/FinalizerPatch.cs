@@ -4,9 +4,10 @@ using k8s.Models;
 namespace Vers.Operator.Runtime.Finalizers;
 
 /// <summary>
-/// JSON patches that add or remove one finalizer, guarded by a <c>test</c> of the resourceVersion the
-/// caller read: the patch fails with 422 instead of overwriting a list someone else changed meanwhile,
-/// and only our own entry is touched, wherever it stands in the list.
+/// JSON patches that add or remove one finalizer. Adding is guarded by a <c>test</c> of the resourceVersion the
+/// caller read (the patch fails instead of overwriting a list someone else changed meanwhile). Removing tests only
+/// that our entry still stands where the caller saw it, so a write elsewhere in the object (a status update, a
+/// label) does not turn the removal into a conflict and a second request; only our own entry is ever touched.
 /// </summary>
 public static class FinalizerPatch
 {
@@ -17,8 +18,31 @@ public static class FinalizerPatch
         Has(metadata, finalizer) ? null : Build(metadata, [.. metadata.Finalizers ?? [], finalizer]);
 
     /// <summary>The patch removing <paramref name="finalizer"/>; null when it is not there.</summary>
-    public static string? Remove(V1ObjectMeta metadata, string finalizer) =>
-        Has(metadata, finalizer) ? Build(metadata, [.. metadata.Finalizers!.Where(f => f != finalizer)]) : null;
+    public static string? Remove(V1ObjectMeta metadata, string finalizer)
+    {
+        var index = metadata.Finalizers?.IndexOf(finalizer) ?? -1;
+        if (index < 0)
+        {
+            return null;
+        }
+
+        // The last entry goes with the list (the apiserver stores no empty list), tested whole: a finalizer someone
+        // added since the caller's read must not go with it.
+        if (metadata.Finalizers!.Count == 1)
+        {
+            return new JsonArray
+            {
+                new JsonObject { ["op"] = "test", ["path"] = "/metadata/finalizers", ["value"] = new JsonArray(finalizer) },
+                new JsonObject { ["op"] = "remove", ["path"] = "/metadata/finalizers" },
+            }.ToJsonString();
+        }
+
+        return new JsonArray
+        {
+            new JsonObject { ["op"] = "test", ["path"] = $"/metadata/finalizers/{index}", ["value"] = finalizer },
+            new JsonObject { ["op"] = "remove", ["path"] = $"/metadata/finalizers/{index}" },
+        }.ToJsonString();
+    }
 
     private static string Build(V1ObjectMeta metadata, IEnumerable<string> finalizers)
     {

@@ -56,6 +56,21 @@ public sealed class FinalizerPatchTests
     }
 
     [Fact]
+    public async Task Removing_is_not_refused_for_a_change_elsewhere_in_the_object()
+    {
+        await using var api = await ApiServer.StartAsync();
+        var cm = ApiServer.ConfigMap("a");
+        cm.Metadata.Finalizers = [Ours];
+        var read = await api.Rest.CreateAsync(ApiServer.ConfigMaps, "default", cm, Ct);
+        await api.Rest.PatchAsync<V1ConfigMap>(ApiServer.ConfigMaps, "default", "a", new { metadata = new { labels = new Dictionary<string, string> { ["x"] = "y" } } }, Ct);
+
+        var patched = await api.Rest.PatchAsync<V1ConfigMap>(ApiServer.ConfigMaps, "default", "a", FinalizerPatch.Remove(read.Metadata, Ours)!, Ct, PatchKind.Json);
+
+        Assert.True(patched.Metadata.Finalizers is null or { Count: 0 });
+        Assert.Equal("y", patched.Metadata.Labels["x"]);
+    }
+
+    [Fact]
     public async Task A_patch_built_from_a_stale_read_is_refused_and_changes_nothing()
     {
         await using var api = await ApiServer.StartAsync();
