@@ -19,13 +19,18 @@ public sealed class WriteExpectations<T>
     private readonly ConcurrentDictionary<ObjectKey, (string ResourceVersion, DateTimeOffset Until)> _expected = new();
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
+    private readonly ResourceInformer<T> _informer;
 
     public WriteExpectations(ResourceInformer<T> informer, TimeProvider? time = null, TimeSpan? timeout = null)
     {
+        _informer = informer;
         _time = time ?? TimeProvider.System;
         _timeout = timeout ?? TimeSpan.FromSeconds(5);
         informer.AddHandler(Observe);
     }
+
+    /// <summary>Only a safety net: the event that moved the cache on has enqueued the object already.</summary>
+    private static readonly TimeSpan StaleCopyRetry = TimeSpan.FromSeconds(1);
 
     /// <summary>Records the object a write returned: the cache is stale until it shows this version.</summary>
     public void Wrote(T written)
@@ -42,7 +47,11 @@ public sealed class WriteExpectations<T>
         var key = ObjectKey.Of(cached);
         if (!_expected.TryGetValue(key, out var expected))
         {
-            return null;
+            // The copy may have been taken just before the informer stored our write and dropped the expectation:
+            // a cache that moved on since means the copy is stale; the newer version's event enqueues it again.
+            return _informer.Get(key.Namespace, key.Name) is { } current && current.Metadata.ResourceVersion != cached.Metadata.ResourceVersion
+                ? StaleCopyRetry
+                : null;
         }
 
         var remaining = expected.Until - _time.GetUtcNow();
