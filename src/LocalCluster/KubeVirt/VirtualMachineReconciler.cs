@@ -46,13 +46,15 @@ internal sealed class VirtualMachineReconciler : IReconciler<GenericObject>
 
         string printable;
         RequeueOrDone result = default;
-        var dataVolumes = volumes.Select(v => (string?)v["dataVolume"]?["name"]).Where(n => n is not null)
-            .Select(n => _ctx.Get(KubeVirtTypes.DataVolume, vm.Metadata.NamespaceProperty, n!)).ToList();
-        if (dataVolumes.Any(dv => (string?)dv?.Status?["phase"] == "Failed"))
+        // Each phase read once: a cached object parses its fields on every read. Null: the DataVolume is missing.
+        var phases = volumes.Select(v => (string?)v["dataVolume"]?["name"]).Where(n => n is not null)
+            .Select(n => _ctx.Get(KubeVirtTypes.DataVolume, vm.Metadata.NamespaceProperty, n!) is { } dv ? (string?)dv.Status?["phase"] ?? "" : null)
+            .ToList();
+        if (phases.Contains("Failed"))
         {
             printable = "DataVolumeError";
         }
-        else if (dataVolumes.Any(dv => dv is null || (string?)dv.Status?["phase"] != "Succeeded"))
+        else if (phases.Any(phase => phase != "Succeeded"))
         {
             printable = "Provisioning";
         }

@@ -449,10 +449,12 @@ public sealed class ForkReconciler(
 
         foreach (var dv in dataVolumes)
         {
-            var phase = (string?)dv.Status?["phase"];
+            // Once: a cached object parses its fields on every read.
+            var dvStatus = dv.Status;
+            var phase = (string?)dvStatus?["phase"];
             if (phase == "Failed")
             {
-                return VmStep.Fail(ForkReasons.CloneFailed, $"DataVolume {dv.Metadata.Name} failed: {ConditionMessage(dv.Status, "Ready")}");
+                return VmStep.Fail(ForkReasons.CloneFailed, $"DataVolume {dv.Metadata.Name} failed: {ConditionMessage(dvStatus, "Ready")}");
             }
 
             if (phase != "Succeeded")
@@ -531,14 +533,16 @@ public sealed class ForkReconciler(
 
     private StepState SnapshotState(GenericObject snapshot)
     {
-        if (snapshot.Status?["readyToUse"]?.GetValue<bool>() == true)
+        // Once: a cached object parses its fields on every read.
+        var status = snapshot.Status;
+        if (status?["readyToUse"]?.GetValue<bool>() == true)
         {
             return StepState.Done;
         }
 
-        if ((string?)snapshot.Status?["phase"] == "Failed")
+        if ((string?)status?["phase"] == "Failed")
         {
-            var message = (string?)snapshot.Status?["error"]?["message"] ?? ConditionMessage(snapshot.Status, "Failure");
+            var message = (string?)status["error"]?["message"] ?? ConditionMessage(status, "Failure");
             return StepState.Fail(ForkReasons.SnapshotFailed, $"VirtualMachineSnapshot {snapshot.Metadata.Name} failed: {message}");
         }
 
