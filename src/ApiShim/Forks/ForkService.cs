@@ -32,7 +32,7 @@ public sealed partial class ForkService(
     public const string CreatedBy = "api-shim";
     public const string OperationsPath = "/api/v1/repositories/forks/";
 
-    private readonly KubeRestClient _client = new(client);
+    private readonly KubeRestClient _client = new(client, KubeJson.ReadWithoutManagedFields);
 
     public static string OperationPath(string id) => OperationsPath + id;
 

@@ -20,7 +20,7 @@ internal sealed class SimulatorContext
 
     public SimulatorContext(IKubernetes client, ILoggerFactory loggers, SimulatorOptions options, TimeProvider time)
     {
-        Client = new KubeRestClient(client);
+        Client = new KubeRestClient(client, KubeJson.ReadWithoutManagedFields);
         Options = options;
         Time = time;
         Loggers = loggers;

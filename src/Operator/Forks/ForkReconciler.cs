@@ -51,7 +51,7 @@ public sealed class ForkReconciler(
         "Time from the operator's first look at a fork to its terminal phase.",
         new HistogramConfiguration { LabelNames = ["result"], Buckets = Histogram.ExponentialBuckets(0.05, 2, 16) });
 
-    private readonly KubeRestClient _client = new(kubernetes);
+    private readonly KubeRestClient _client = new(kubernetes, KubeJson.ReadWithoutManagedFields);
 
     // The VM is the one child whose cache lags visibly: its DataVolumes' events wake the fork before the VM's own ADDED.
     private readonly RecentCreates<GenericObject> _vms = new(caches.VirtualMachines, time);

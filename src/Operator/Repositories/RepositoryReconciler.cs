@@ -16,7 +16,7 @@ namespace Vers.Operator.Repositories;
 /// </summary>
 public sealed class RepositoryReconciler(IKubernetes client, ResourceInformer<Tag> tags, TimeProvider time) : IReconciler<Repository>
 {
-    private readonly KubeRestClient _client = new(client);
+    private readonly KubeRestClient _client = new(client, KubeJson.ReadWithoutManagedFields);
 
     public async Task<ReconcileResult> ReconcileAsync(Repository repository, CancellationToken ct)
     {

@@ -779,8 +779,10 @@ internal sealed partial class ApiRequestHandler(
             foreach (var obj in initial.Where(filter))
             {
                 lastRv = Math.Max(lastRv, long.Parse(obj.ResourceVersion, CultureInfo.InvariantCulture));
-                await WriteEventAsync(ctx, "ADDED", obj, t, tableVersion, includeObject, ct);
+                await WriteEventAsync(ctx, "ADDED", obj, t, tableVersion, includeObject, flush: false, ct);
             }
+
+            await ctx.Response.Body.FlushAsync(ct);
 
             if (initial.Count > 0)
             {
@@ -790,57 +792,80 @@ internal sealed partial class ApiRequestHandler(
             var reader = subscription.Channel.Reader;
             var deadline = time.GetUtcNow() + timeout;
             var nextBookmark = time.GetUtcNow();
-            while (!ct.IsCancellationRequested)
+            // One timer for the whole stream, re-armed per wait: a fresh linked source per wake-up cost an allocation
+            // and a timer registration for every event.
+            var delay = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            try
             {
-                while (reader.TryRead(out var e))
+                while (!ct.IsCancellationRequested)
                 {
-                    lastRv = e.Revision;
-                    if (Translate(e, filter) is { } translated)
+                    var written = false;
+                    while (reader.TryRead(out var e))
                     {
-                        // Plain JSON is the stored bytes between an event prefix and suffix: nothing to render per watcher.
-                        await WriteEventAsync(ctx, translated.Type, translated.Object, t, tableVersion, includeObject, ct);
-                    }
-                }
-
-                var now = time.GetUtcNow();
-                if (now >= deadline)
-                {
-                    return;
-                }
-
-                if (bookmarks && now >= nextBookmark)
-                {
-                    // Everything for this bucket up to the current revision has been written (the channel is
-                    // drained and fed under the store lock), so the bookmark may claim the current revision.
-                    var revision = store.Revision;
-                    if (reader.Count == 0)
-                    {
-                        lastRv = Math.Max(lastRv, revision);
-                        await WriteEventAsync(ctx, "BOOKMARK", new JsonObject
+                        lastRv = e.Revision;
+                        if (Translate(e, filter) is { } translated)
                         {
-                            ["kind"] = t.Type.Kind,
-                            ["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version),
-                            ["metadata"] = new JsonObject { ["resourceVersion"] = lastRv.ToString(CultureInfo.InvariantCulture) },
-                        }, ct);
+                            // Plain JSON is the stored bytes between an event prefix and suffix: nothing to render per watcher.
+                            await WriteEventAsync(ctx, translated.Type, translated.Object, t, tableVersion, includeObject, flush: false, ct);
+                            written = true;
+                        }
                     }
 
-                    nextBookmark = now + bookmarkInterval;
-                }
+                    if (written)
+                    {
+                        // Events that queued up together leave in one send, not one system call each.
+                        await ctx.Response.Body.FlushAsync(ct);
+                    }
 
-                var wait = (bookmarks ? Min(deadline, nextBookmark) : deadline) - now;
-                using var delay = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                delay.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
-                try
-                {
-                    if (!await reader.WaitToReadAsync(delay.Token))
+                    var now = time.GetUtcNow();
+                    if (now >= deadline)
                     {
                         return;
                     }
+
+                    if (bookmarks && now >= nextBookmark)
+                    {
+                        // Everything for this bucket up to the current revision has been written (the channel is
+                        // drained and fed under the store lock), so the bookmark may claim the current revision.
+                        var revision = store.Revision;
+                        if (reader.Count == 0)
+                        {
+                            lastRv = Math.Max(lastRv, revision);
+                            await WriteEventAsync(ctx, "BOOKMARK", new JsonObject
+                            {
+                                ["kind"] = t.Type.Kind,
+                                ["apiVersion"] = ResourceType.ApiVersionOf(t.Type.Group, t.Version),
+                                ["metadata"] = new JsonObject { ["resourceVersion"] = lastRv.ToString(CultureInfo.InvariantCulture) },
+                            }, ct);
+                        }
+
+                        nextBookmark = now + bookmarkInterval;
+                    }
+
+                    var wait = (bookmarks ? Min(deadline, nextBookmark) : deadline) - now;
+                    if (!delay.TryReset())
+                    {
+                        delay.Dispose();
+                        delay = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    }
+
+                    delay.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+                    try
+                    {
+                        if (!await reader.WaitToReadAsync(delay.Token))
+                        {
+                            return;
+                        }
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        // Timer fired: loop to emit a bookmark or end at the deadline.
+                    }
                 }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    // Timer fired: loop to emit a bookmark or end at the deadline.
-                }
+            }
+            finally
+            {
+                delay.Dispose();
             }
         }
         catch (OperationCanceledException) when (dropped.IsCancellationRequested && !requestAborted.IsCancellationRequested)
@@ -891,7 +916,7 @@ internal sealed partial class ApiRequestHandler(
     private static readonly byte[] EventEnd = "}\n"u8.ToArray();
 
     /// <summary>One watch event line: the object's JSON as served (see <see cref="OutJson"/>), or its Table row.</summary>
-    private async Task WriteEventAsync(HttpContext ctx, string type, StoredObject obj, Target t, string? tableVersion, string includeObject, CancellationToken ct)
+    private async Task WriteEventAsync(HttpContext ctx, string type, StoredObject obj, Target t, string? tableVersion, string includeObject, bool flush, CancellationToken ct)
     {
         if (tableVersion is not null)
         {
@@ -906,7 +931,10 @@ internal sealed partial class ApiRequestHandler(
         await body.WriteAsync(EventPrefixes[type], ct);
         await body.WriteAsync(OutJson(obj, t), ct);
         await body.WriteAsync(EventEnd, ct);
-        await body.FlushAsync(ct);
+        if (flush)
+        {
+            await body.FlushAsync(ct);
+        }
     }
 
     private static async Task WriteEventAsync(HttpContext ctx, string type, JsonObject obj, CancellationToken ct)

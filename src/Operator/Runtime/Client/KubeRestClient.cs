@@ -27,9 +27,16 @@ public sealed class KubeRestClient
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(100);
     private readonly Kubernetes _kubernetes;
+    private readonly JsonSerializerOptions? _answers;
 
-    public KubeRestClient(IKubernetes kubernetes)
+    /// <param name="kubernetes">The connection, credentials and JSON settings to use.</param>
+    /// <param name="answers">
+    /// Settings for reading the objects that gets and writes answer with, e.g. <see cref="KubeJson.ReadWithoutManagedFields"/>
+    /// for a controller that never looks at managedFields (on a write answer they are the largest, deepest part).
+    /// </param>
+    public KubeRestClient(IKubernetes kubernetes, JsonSerializerOptions? answers = null)
     {
+        _answers = answers;
         _kubernetes = kubernetes as Kubernetes
             ?? throw new ArgumentException("KubeRestClient needs a k8s.Kubernetes instance", nameof(kubernetes));
         var baseUri = _kubernetes.BaseUri.ToString();
@@ -65,7 +72,7 @@ public sealed class KubeRestClient
     public async Task<T> GetAsync<T>(ResourceType type, string? ns, string name, CancellationToken ct)
     {
         using var response = await SendAsync(HttpMethod.Get, PathOf(type, ns, name), null, null, ct);
-        return await ReadAsync<T>(response, ct);
+        return await ReadAsync<T>(response, ct, _answers);
     }
 
     /// <summary>GET that answers null for 404.</summary>
@@ -108,14 +115,14 @@ public sealed class KubeRestClient
     {
         using var response = await SendAsync(
             HttpMethod.Post, PathOf(type, ns) + Query(("fieldManager", fieldManager)), Body(obj), "application/json", ct);
-        return await ReadAsync<T>(response, ct);
+        return await ReadAsync<T>(response, ct, _answers);
     }
 
     public async Task<T> ReplaceAsync<T>(ResourceType type, string? ns, string name, T obj, CancellationToken ct, string? subresource = null)
     {
         using var response = await SendAsync(
             HttpMethod.Put, PathOf(type, ns, name, subresource), Body(obj), "application/json", ct);
-        return await ReadAsync<T>(response, ct);
+        return await ReadAsync<T>(response, ct, _answers);
     }
 
     public async Task<T> PatchAsync<T>(
@@ -137,7 +144,7 @@ public sealed class KubeRestClient
         };
         var query = Query(("fieldManager", fieldManager), ("force", force is null ? null : force.Value ? "true" : "false"));
         using var response = await SendAsync(HttpMethod.Patch, PathOf(type, ns, name, subresource) + query, Encoding.UTF8.GetBytes(patch), mediaType, ct);
-        return await ReadAsync<T>(response, ct);
+        return await ReadAsync<T>(response, ct, _answers);
     }
 
     public Task<T> PatchAsync<T>(ResourceType type, string? ns, string name, object patch, CancellationToken ct, string? subresource = null)
