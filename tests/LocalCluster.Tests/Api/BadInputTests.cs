@@ -67,4 +67,20 @@ public sealed class BadInputTests
         Assert.Equal("UnsupportedMediaType", r.Str("reason"));
         Assert.Equal("1", (await c.GetWidgetAsync("w1")).Str("spec", "size"));
     }
+
+    [Fact]
+    public async Task Invalid_UTF8_in_a_string_is_stored_as_the_replacement_character_like_gos_json_decoder_does()
+    {
+        await using var c = await TestCluster.StartAsync();
+        using var http = new HttpClient { BaseAddress = c.Server.BaseAddress };
+        byte[] body = [.. "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"cm\"},\"data\":{\"k\":\"a"u8, 0xC3, .. "b\"}}"u8];
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var created = await http.PostAsync(ConfigMaps, content, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var api = new RawApi(c.Server.BaseAddress);
+        Assert.Equal("a\uFFFDb", (await api.GetAsync(ConfigMaps + "/cm")).Str("data", "k"));
+    }
 }

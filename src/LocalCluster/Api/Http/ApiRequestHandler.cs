@@ -313,7 +313,7 @@ internal sealed partial class ApiRequestHandler(
 
             case "PUT":
             {
-                var text = await ReadBodyTextAsync(ctx, ct);
+                var text = await ReadBodyAsync(ctx, ct);
                 var body = In(CheckBodyIdentity(ParseObjectBody(ctx, t, text), t), t);
                 var attempts = 0;
 
@@ -484,11 +484,25 @@ internal sealed partial class ApiRequestHandler(
         }
     }
 
-    private static async Task<string> ReadBodyTextAsync(HttpContext ctx, CancellationToken ct)
+    /// <summary>
+    /// The request body as UTF-8, parsed from bytes (a string in between doubled the work and the garbage of every
+    /// write). As the text reader did before: a byte order mark is dropped and invalid UTF-8 becomes U+FFFD.
+    /// </summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext ctx, CancellationToken ct)
     {
-        using var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8);
-        return await reader.ReadToEndAsync(ct);
+        var length = ctx.Request.ContentLength;
+        using var buffer = new MemoryStream(length is > 0 and <= 16 << 20 ? (int)length.Value : 256);
+        await ctx.Request.Body.CopyToAsync(buffer, ct);
+        ReadOnlyMemory<byte> bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (bytes.Span.StartsWith(Encoding.UTF8.Preamble))
+        {
+            bytes = bytes[Encoding.UTF8.Preamble.Length..];
+        }
+
+        return System.Text.Unicode.Utf8.IsValid(bytes.Span) ? bytes : Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes.Span));
     }
+
+    private static string Text(ReadOnlyMemory<byte> body) => Encoding.UTF8.GetString(body.Span);
 
     private static readonly string[] ObjectMediaTypes = [MediaTypes.Json, MediaTypes.Yaml];
 
@@ -500,10 +514,10 @@ internal sealed partial class ApiRequestHandler(
             throw ApiException.UnsupportedMediaType(contentType, ObjectMediaTypes);
         }
 
-        return ParseObjectBody(ctx, t, await ReadBodyTextAsync(ctx, ct));
+        return ParseObjectBody(ctx, t, await ReadBodyAsync(ctx, ct));
     }
 
-    private static JsonObject ParseObjectBody(HttpContext ctx, Target t, string text)
+    private static JsonObject ParseObjectBody(HttpContext ctx, Target t, ReadOnlyMemory<byte> body)
     {
         var contentType = MediaTypes.Bare(ctx.Request.ContentType);
         if (contentType is not (MediaTypes.Json or MediaTypes.Yaml or "" or "*/*"))
@@ -511,14 +525,14 @@ internal sealed partial class ApiRequestHandler(
             throw ApiException.UnsupportedMediaType(contentType, ObjectMediaTypes);
         }
 
-        var node = contentType == MediaTypes.Yaml ? YamlJson.Parse(text) : JsonNode.Parse(text);
+        var node = contentType == MediaTypes.Yaml ? YamlJson.Parse(Text(body)) : JsonNode.Parse(body.Span);
         return node as JsonObject ?? throw ApiException.BadRequest($"Object '{t.Type.Kind}' is missing in 'null'");
     }
 
     private static async Task<Storage.DeleteOptions> ReadDeleteOptionsAsync(HttpContext ctx, bool dryRun, CancellationToken ct)
     {
         var q = ctx.Request.Query;
-        var text = await ReadBodyTextAsync(ctx, ct);
+        var text = Text(await ReadBodyAsync(ctx, ct));
         var body = string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text) as JsonObject;
         var policy = body?["propagationPolicy"]?.GetValue<string>() ?? (q["propagationPolicy"].ToString() is { Length: > 0 } p ? p : null);
         if (body?["orphanDependents"] is JsonValue od && od.GetValue<bool>())
@@ -545,7 +559,7 @@ internal sealed partial class ApiRequestHandler(
             throw ApiException.UnsupportedMediaType(contentType, supported);
         }
 
-        var text = await ReadBodyTextAsync(ctx, ct);
+        var text = await ReadBodyAsync(ctx, ct);
         var ns = t.Namespace ?? "";
         var name = t.Name!;
         WriteResult result;
@@ -556,7 +570,7 @@ internal sealed partial class ApiRequestHandler(
                 throw ApiException.BadRequest("PATCH, application/apply-patch+yaml requests must have a fieldManager parameter");
             }
 
-            var applied = YamlJson.Parse(text) as JsonObject ?? throw ApiException.BadRequest("error decoding YAML: body must be an object");
+            var applied = YamlJson.Parse(Text(text)) as JsonObject ?? throw ApiException.BadRequest("error decoding YAML: body must be an object");
             CheckBodyIdentity(applied, t);
             if (applied["apiVersion"] is null || applied["kind"] is null)
             {
@@ -585,7 +599,7 @@ internal sealed partial class ApiRequestHandler(
             return;
         }
 
-        var patch = JsonNode.Parse(text);
+        var patch = JsonNode.Parse(text.Span);
         result = store.Update(t.Type, ns, name, current =>
         {
             var input = Out(current!, t);
