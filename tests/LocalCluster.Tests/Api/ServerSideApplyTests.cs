@@ -12,7 +12,7 @@ public sealed class ServerSideApplyTests() : RawCrdTests(GizmoCrdJson)
     private const string Gizmos = "/apis/example.com/v1/namespaces/default/gizmos";
     private const string ApplyType = "application/apply-patch+yaml";
 
-    private const string GizmoCrdJson = """
+    internal const string GizmoCrdJson = """
         {
           "apiVersion": "apiextensions.k8s.io/v1",
           "kind": "CustomResourceDefinition",
@@ -191,6 +191,66 @@ public sealed class ServerSideApplyTests() : RawCrdTests(GizmoCrdJson)
 
         Fields("""{"f:spec":{"f:color":{}}}""", Entry(r, "alice"));
         Fields("""{"f:spec":{"f:size":{}}}""", Entry(r, "editor", "Update"));
+    }
+
+    [Fact]
+    public async Task An_update_that_takes_over_a_field_removes_it_from_the_Update_entry_that_owned_it()
+    {
+        await Api.PostAsync(Gizmos + "?fieldManager=editor", Gizmo("""{"size":3,"color":"red"}"""));
+
+        var r = await Api.PatchAsync(Gizmos + "/g1?fieldManager=tuner", """{"spec":{"size":5}}""");
+
+        Fields("""{"f:spec":{".":{},"f:color":{}}}""", Entry(r, "editor", "Update"));
+        Fields("""{"f:spec":{"f:size":{}}}""", Entry(r, "tuner", "Update"));
+    }
+
+    [Fact]
+    public async Task An_entry_left_without_fields_by_an_update_is_dropped()
+    {
+        await ApplyAsync("alice", Gizmo("""{"size":3}"""));
+        await Api.PatchAsync(Gizmos + "/g1?fieldManager=editor", """{"spec":{"color":"red"}}""");
+
+        var r = await Api.PatchAsync(Gizmos + "/g1?fieldManager=tuner", """{"spec":{"size":5}}""");
+
+        Assert.Equal(HttpStatusCode.OK, r.Code);
+        Assert.False(Has(r, "alice"));
+        Fields("""{"f:spec":{"f:color":{}}}""", Entry(r, "editor", "Update"));
+    }
+
+    [Fact]
+    public async Task Removing_a_field_takes_it_out_of_the_entry_that_owned_it()
+    {
+        await Api.PostAsync(Gizmos + "?fieldManager=editor", Gizmo("""{"size":3,"color":"red"}"""));
+
+        var r = await Api.PatchAsync(Gizmos + "/g1?fieldManager=tuner", """{"spec":{"color":null}}""");
+
+        Fields("""{"f:spec":{".":{},"f:size":{}}}""", Entry(r, "editor", "Update"));
+    }
+
+    [Fact]
+    public async Task A_status_write_leaves_the_entry_of_the_spec_owner_exactly_as_it_was()
+    {
+        await Api.PostAsync(Gizmos + "?fieldManager=editor",
+            """{"apiVersion":"example.com/v1","kind":"Gizmo","metadata":{"name":"g1","labels":{"app":"g"}},"spec":{"size":3,"tags":["a"],"ports":[{"name":"http","port":80}]}}""");
+        var before = Entry(await Api.GetAsync(Gizmos + "/g1"), "editor", "Update").ToJsonString();
+
+        var r = await Api.PatchAsync(Gizmos + "/g1/status?fieldManager=controller", """{"status":{"phase":"Ready"}}""");
+
+        Assert.Equal(HttpStatusCode.OK, r.Code);
+        Assert.Equal(before, Entry(r, "editor", "Update").ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_status_write_attributes_only_status_fields_to_its_manager()
+    {
+        await Api.PostAsync(Gizmos + "?fieldManager=editor", Gizmo("""{"size":3}"""));
+
+        var r = await Api.PatchAsync(Gizmos + "/g1/status?fieldManager=controller",
+            """{"spec":{"size":9},"status":{"phase":"Ready","conditions":[{"type":"Ready","status":"True"}]}}""");
+
+        Assert.Equal("3", r.Str("spec", "size"));
+        Fields("""{"f:status":{".":{},"f:conditions":{"k:{\"type\":\"Ready\"}":{".":{},"f:status":{},"f:type":{}}},"f:phase":{}}}""",
+            Entry(r, "controller", "Update", "status"));
     }
 
     [Fact]

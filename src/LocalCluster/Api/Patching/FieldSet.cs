@@ -273,6 +273,41 @@ internal sealed class FieldSet
         }
     }
 
+    /// <summary>
+    /// Whether the set a FieldsV1 object encodes overlaps <paramref name="set"/> (<see cref="Overlaps"/> of its
+    /// <see cref="FromFieldsV1"/>), looking up only the path elements of <paramref name="set"/>: a write's changes
+    /// are small next to the entries of a big object, and the parts of those nobody looks into stay unparsed.
+    /// </summary>
+    public static bool OverlapsFieldsV1(JsonObject fieldsV1, FieldSet set)
+    {
+        // The root is never a member.
+        return ChildrenOverlap(fieldsV1, set);
+
+        static bool ChildrenOverlap(JsonObject o, FieldSet set)
+        {
+            foreach (var (pe, child) in set.ChildMap)
+            {
+                if (o.TryGetPropertyValue(pe, out var value) && NodeOverlaps(value, child))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        static bool NodeOverlaps(JsonNode? value, FieldSet set)
+        {
+            // As FromFieldsV1 reads a node: a non-object or an empty object is a member leaf, a "." key marks a member.
+            if (value is not JsonObject o || o.Count == 0)
+            {
+                return set.Member;
+            }
+
+            return (set.Member && o.ContainsKey(".")) || ChildrenOverlap(o, set);
+        }
+    }
+
     public JsonObject ToFieldsV1()
     {
         var o = new JsonObject();

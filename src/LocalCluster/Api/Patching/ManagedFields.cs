@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vers.LocalCluster.Api.Http;
 using Vers.LocalCluster.Api.Resources;
@@ -17,9 +19,32 @@ internal sealed class ManagedFieldsEntry
 
     public string? Subresource { get; init; }
 
-    public required FieldSet Fields { get; set; }
+    private FieldSet? _fields;
+
+    // The entry's fieldsV1 as read (in the server's encoding, see Decode), while its set is unchanged: written back as
+    // a clone, which is what encoding the set afresh gives, and looked into only along the paths a write changed. Most
+    // writes touch one or two of an object's entries; decoding every entry and encoding it again was a good part of
+    // a write's cost.
+    private JsonObject? _source;
+
+    /// <summary>The entry's set (decoded from the fieldsV1 it was read from on first use); setting it replaces that fieldsV1.</summary>
+    public FieldSet Fields
+    {
+        get => _fields ??= FieldSet.FromFieldsV1(_source);
+        set
+        {
+            _fields = value;
+            _source = null;
+        }
+    }
+
+    /// <summary>Whether the set is empty (fieldsV1 as read: no key but "."; the root is never a member).</summary>
+    public bool IsEmpty => _source is { } source ? source.All(kv => kv.Key == ".") : Fields.IsEmpty;
 
     public bool IsApply => Operation == "Apply";
+
+    /// <summary>Whether some path of the entry is a member of <paramref name="set"/> (an entry still as read is probed, not decoded).</summary>
+    public bool Overlaps(FieldSet set) => _fields is null && _source is { } source ? FieldSet.OverlapsFieldsV1(source, set) : Fields.Overlaps(set);
 
     /// <summary>
     /// The manager identity (fieldmanager's <c>BuildManagerIdentifier</c>): manager, operation and subresource, plus
@@ -56,7 +81,7 @@ internal sealed class ManagedFieldsEntry
         }
 
         o["fieldsType"] = "FieldsV1";
-        o["fieldsV1"] = Fields.ToFieldsV1();
+        o["fieldsV1"] = _source is { } source ? source.DeepClone() : Fields.ToFieldsV1();
         if (!string.IsNullOrEmpty(Subresource))
         {
             o["subresource"] = Subresource;
@@ -65,11 +90,17 @@ internal sealed class ManagedFieldsEntry
         return o;
     }
 
-    public static List<ManagedFieldsEntry> Decode(JsonNode? managedFields)
+    /// <summary>
+    /// The entries of a managedFields array, a later entry of an identity replacing an earlier one. With
+    /// <paramref name="asEncoded"/> the array is in the server's own encoding (<see cref="Encode"/>): an entry keeps its
+    /// fieldsV1 and is written back as is until its set changes. Otherwise each entry is decoded, to be encoded afresh.
+    /// </summary>
+    public static List<ManagedFieldsEntry> Decode(JsonNode? managedFields, bool asEncoded)
     {
         var entries = new List<ManagedFieldsEntry>();
         foreach (var e in (managedFields as JsonArray ?? []).OfType<JsonObject>())
         {
+            var fieldsV1 = e["fieldsV1"];
             var entry = new ManagedFieldsEntry
             {
                 Manager = e["manager"]?.ToString() ?? "",
@@ -77,8 +108,16 @@ internal sealed class ManagedFieldsEntry
                 ApiVersion = e["apiVersion"]?.ToString() ?? "",
                 Time = e["time"]?.ToString(),
                 Subresource = e["subresource"]?.ToString() is { Length: > 0 } sub ? sub : null,
-                Fields = FieldSet.FromFieldsV1(e["fieldsV1"]),
             };
+            if (asEncoded && fieldsV1 is JsonObject source)
+            {
+                entry._source = source;
+            }
+            else
+            {
+                entry.Fields = FieldSet.FromFieldsV1(fieldsV1);
+            }
+
             var same = entries.FindIndex(x => x.Identity == entry.Identity);
             if (same >= 0)
             {
@@ -101,7 +140,7 @@ internal sealed class ManagedFieldsEntry
 
     /// <summary>Entries as the server encodes them: empty sets dropped, Apply before Update, then by time, manager, apiVersion, subresource.</summary>
     public static JsonArray Encode(IEnumerable<ManagedFieldsEntry> entries) =>
-        new([.. entries.Where(e => !e.Fields.IsEmpty)
+        new([.. entries.Where(e => !e.IsEmpty)
             .OrderBy(e => e.Operation, StringComparer.Ordinal)
             .ThenBy(e => e.Time is null ? DateTimeOffset.MinValue : ParseTime(e.Time))
             .ThenBy(e => e.Manager, StringComparer.Ordinal)
@@ -199,7 +238,7 @@ internal sealed class FieldManager
             _syncedLastApplied = true;
         }
 
-        var entries = ManagedFieldsEntry.Decode(live["metadata"]?["managedFields"]);
+        var entries = ManagedFieldsEntry.Decode(live["metadata"]?["managedFields"], asEncoded: false);
         var last = entries.FirstOrDefault(e => e.Identity == ApplyIdentity);
         if (last is not null)
         {
@@ -254,12 +293,24 @@ internal sealed class FieldManager
     public void Track(JsonObject? live, JsonObject updated)
     {
         var meta = Meta.Of(updated);
+        var stored = live?["metadata"]?["managedFields"];
         var requested = _applied is null && _subresource is null ? meta["managedFields"] as JsonArray : null;
-        var entries = requested is { Count: > 0 }
-            ? ManagedFieldsEntry.Decode(requested)
-            : ManagedFieldsEntry.Decode(live?["metadata"]?["managedFields"]);
-        // Fields the endpoint resets are nobody's doing (status on the main resource, e.g. a CRD's server-filled status).
-        var compared = ServerSideApply.Compare(live, updated, _root);
+        List<ManagedFieldsEntry> entries;
+        if (requested is { Count: > 0 } && (stored is null || !SameJson(requested, stored)))
+        {
+            // Entries the client set (not the ones it read and sent back): decoded, to be encoded in the server's spelling.
+            entries = ManagedFieldsEntry.Decode(requested, asEncoded: false);
+        }
+        else
+        {
+            // The stored entries, in the server's encoding as every tracked write encodes them. Not Events':
+            // events.k8s.io writes are not tracked and store the managedFields a client sent as they are.
+            entries = ManagedFieldsEntry.Decode(stored, asEncoded: _type.Builtin != BuiltinKind.CoreEvent);
+        }
+
+        // Fields the endpoint resets are nobody's doing (status on the main resource, e.g. a CRD's server-filled
+        // status), so only the top-level fields it keeps are compared: status on /status, the others elsewhere.
+        var compared = ServerSideApply.Compare(live, updated, _root, _subresource == "status" ? IsStatus : _hasStatusSubresource ? IsNotStatus : null);
         var comparison = new Comparison(Reset(compared.Added), Reset(compared.Modified), Reset(compared.Removed));
         if (_syncedLastApplied)
         {
@@ -283,13 +334,37 @@ internal sealed class FieldManager
         }
     }
 
+    private static bool IsStatus(string key) => key == "status";
+
+    private static bool IsNotStatus(string key) => key != "status";
+
+    /// <summary>Whether two JSON trees serialize alike (cheap for parsed trees nobody walked: they write their source text).</summary>
+    private static bool SameJson(JsonNode a, JsonNode b)
+    {
+        var buffer = new ArrayBufferWriter<byte>(8192);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            a.WriteTo(writer);
+        }
+
+        var length = buffer.WrittenCount;
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            b.WriteTo(writer);
+        }
+
+        var written = buffer.WrittenSpan;
+        return written.Length == 2 * length && written[..length].SequenceEqual(written[length..]);
+    }
+
     private void TrackUpdate(List<ManagedFieldsEntry> entries, Comparison comparison)
     {
         var changed = comparison.Changed;
         foreach (var e in entries)
         {
-            // Entries are decoded afresh for each write (no empty nodes), so a difference that removes nothing is the set itself.
-            if (e.Fields.Overlaps(changed) || e.Fields.Overlaps(comparison.Removed))
+            // Entries are read afresh for each write (no empty nodes), so a difference that removes nothing is the set
+            // itself: only the entries the write overlaps change, and the others are written back as they were read.
+            if (e.Overlaps(changed) || e.Overlaps(comparison.Removed))
             {
                 e.Fields = e.Fields.Difference(changed).Difference(comparison.Removed);
             }

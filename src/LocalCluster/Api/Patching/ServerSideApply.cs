@@ -223,16 +223,17 @@ internal static class ServerSideApply
 
     /// <summary>
     /// Compares two versions of an object (<c>TypedValue.Compare</c>): leaves added, modified and removed, plus maps
-    /// and list items that appeared or disappeared as a whole. The stripped fields are ignored.
+    /// and list items that appeared or disappeared as a whole. The stripped fields are ignored, and so are the top-level
+    /// fields <paramref name="rootKeys"/> (when given) does not accept: their subtrees are left out of the sets.
     /// </summary>
-    public static Comparison Compare(JsonObject? live, JsonObject updated, FieldType type)
+    public static Comparison Compare(JsonObject? live, JsonObject updated, FieldType type, Func<string, bool>? rootKeys = null)
     {
         var c = new Comparison(new FieldSet(), new FieldSet(), new FieldSet());
-        Compare(live is not null, live, true, updated, type, [], c, root: true);
+        Compare(live is not null, live, true, updated, type, [], c, root: true, rootKeys);
         return c;
     }
 
-    private static void Compare(bool lHas, JsonNode? l, bool rHas, JsonNode? r, FieldType type, List<string> path, Comparison c, bool root = false)
+    private static void Compare(bool lHas, JsonNode? l, bool rHas, JsonNode? r, FieldType type, List<string> path, Comparison c, bool root = false, Func<string, bool>? rootKeys = null)
     {
         if (!lHas && !rHas)
         {
@@ -247,7 +248,7 @@ internal static class ServerSideApply
             MarkContainer(lHas && l is not null, rHas && r is not null, path, c, root);
             foreach (var key in (lMap?.Select(kv => kv.Key) ?? []).Union(rMap?.Select(kv => kv.Key) ?? []))
             {
-                if (Stripped(path, key))
+                if (Stripped(path, key) || (root && rootKeys?.Invoke(key) == false))
                 {
                     continue;
                 }
@@ -255,7 +256,9 @@ internal static class ServerSideApply
                 JsonNode? lc = null, rc = null;
                 var lh = lMap?.TryGetPropertyValue(key, out lc) == true;
                 var rh = rMap?.TryGetPropertyValue(key, out rc) == true;
-                if (lh && rh && JsonNode.DeepEquals(lc, rc))
+                // metadata is walked, not compared whole: most of it is managedFields, which the walk skips (stripped),
+                // and an equal subtree adds nothing either way.
+                if (lh && rh && !(root && key == "metadata") && JsonNode.DeepEquals(lc, rc))
                 {
                     // An unchanged subtree adds nothing to any of the sets: skip walking it.
                     continue;
