@@ -11,7 +11,17 @@ internal sealed class ResourceRegistry
 {
     private ImmutableDictionary<string, ResourceType> _custom = ImmutableDictionary<string, ResourceType>.Empty;
 
-    public ResourceRegistry() => Builtins = CreateBuiltins();
+    // The resource that owns each built-in bucket; the first one listed wins for cross-served buckets.
+    private readonly Dictionary<string, ResourceType> _builtinsByStorageKey = [];
+
+    public ResourceRegistry()
+    {
+        Builtins = CreateBuiltins();
+        foreach (var type in Builtins)
+        {
+            _builtinsByStorageKey.TryAdd(type.StorageKey, type);
+        }
+    }
 
     public IReadOnlyList<ResourceType> Builtins { get; }
 
@@ -28,7 +38,7 @@ internal sealed class ResourceRegistry
 
     /// <summary>The resource that owns a storage bucket (the core one for cross-served buckets: it comes first).</summary>
     public ResourceType? FindByStorageKey(string storageKey) =>
-        Builtins.FirstOrDefault(t => t.StorageKey == storageKey) ?? _custom.GetValueOrDefault(storageKey);
+        _builtinsByStorageKey.GetValueOrDefault(storageKey) ?? _custom.GetValueOrDefault(storageKey);
 
     public ResourceType Namespaces => Builtins[0];
 

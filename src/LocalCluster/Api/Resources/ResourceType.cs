@@ -79,11 +79,42 @@ internal sealed record ResourceType
     /// </summary>
     public string StorageKey
     {
-        get => _storageKey ?? $"{Group}/{Plural}";
+        get
+        {
+            if (_storageKey is not null)
+            {
+                return _storageKey;
+            }
+
+            // Read on every store operation: built once, not per call. A copy made with `with` re-derives it.
+            if (_derivedKey.Value is { } cached && ReferenceEquals(cached.Group, Group) && ReferenceEquals(cached.Plural, Plural))
+            {
+                return cached.Key;
+            }
+
+            var key = $"{Group}/{Plural}";
+            _derivedKey.Value = new DerivedKey.Memo(Group, Plural, key);
+            return key;
+        }
+
         init => _storageKey = value;
     }
 
     private readonly string? _storageKey;
+    private readonly DerivedKey _derivedKey = new();
+
+    /// <summary>A memo that takes no part in the record's equality (every two are equal).</summary>
+    private sealed class DerivedKey
+    {
+        // A reference, so readers on other threads see a whole memo or none.
+        public Memo? Value { get; set; }
+
+        public override bool Equals(object? obj) => obj is DerivedKey;
+
+        public override int GetHashCode() => 0;
+
+        public sealed record Memo(string Group, string Plural, string Key);
+    }
 
     /// <summary>The apiVersion objects are stored in (differs from this resource's own for cross-served resources).</summary>
     public string StorageApiVersion
