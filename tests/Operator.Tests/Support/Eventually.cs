@@ -31,6 +31,9 @@ internal sealed class Observed<T>
         }
     }
 
+    /// <summary>The next observation if there is one already, without waiting.</summary>
+    public bool TryNext(out T item) => _channel.Reader.TryRead(out item!);
+
     /// <summary>Everything observed so far and not yet consumed.</summary>
     public List<T> Drain()
     {

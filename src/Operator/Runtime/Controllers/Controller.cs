@@ -53,6 +53,9 @@ public sealed class Controller<T>
 
     public int QueueLength => _queue.Count;
 
+    /// <summary>Keys being reconciled or waiting for a worker (delayed retries not counted): zero when idle.</summary>
+    public int Unfinished => _queue.Unfinished;
+
     /// <summary>Wakes the keys <paramref name="map"/> names whenever an object of another kind changes (children → owner).</summary>
     public Controller<T> Watches<TOther>(ResourceInformer<TOther> other, Func<TOther, IEnumerable<ObjectKey>> map)
         where TOther : class, IKubernetesObject<V1ObjectMeta>

@@ -49,6 +49,24 @@ public sealed class WorkQueue : IDisposable
         }
     }
 
+    /// <summary>Keys handed out or waiting to be (not those still waiting for a delayed add): zero when the workers are idle.</summary>
+    public int Unfinished
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var count = _processing.Count;
+                foreach (var key in _dirty)
+                {
+                    count += _processing.Contains(key) ? 0 : 1;
+                }
+
+                return count;
+            }
+        }
+    }
+
     /// <summary>Keys waiting for a delayed add to fall due (each once, however often it was delayed).</summary>
     public int Delayed
     {

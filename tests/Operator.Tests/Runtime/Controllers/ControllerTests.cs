@@ -79,21 +79,29 @@ public sealed class ControllerTests
         }
     }
 
-    /// <summary>Advances fake time a millisecond at a time until the next attempt arrives; answers the fake time that took.</summary>
-    private static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider time, Observed<DateTimeOffset> attempts, TimeSpan limit)
+    /// <summary>
+    /// Advances fake time a millisecond at a time until the controller has work again; answers the fake time that
+    /// took and waits for the attempt. Independent of how fast the machine is: the queue's timer fires inside
+    /// <see cref="FakeTimeProvider.Advance"/>, so whether a retry fell due is known right after each step.
+    /// </summary>
+    private static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider time, Observed<DateTimeOffset> attempts, Harness harness, TimeSpan limit)
     {
+        // The failed attempt's key must be back in the queue's delay heap first (Done runs after the error is counted).
+        await UntilAsync(() => harness.Controller.Unfinished == 0, "idle");
         var start = time.GetUtcNow();
         while (time.GetUtcNow() - start <= limit)
         {
             time.Advance(TimeSpan.FromMilliseconds(1));
-            try
+            var elapsed = time.GetUtcNow() - start;
+            if (attempts.TryNext(out _))
             {
-                await attempts.NextAsync(_ => true, TimeSpan.FromMilliseconds(20));
-                return time.GetUtcNow() - start;
+                return elapsed;
             }
-            catch (TimeoutException)
+
+            if (harness.Controller.Unfinished > 0)
             {
-                // Not yet: advance another millisecond.
+                await attempts.NextAsync(_ => true);
+                return elapsed;
             }
         }
 
@@ -123,7 +131,7 @@ public sealed class ControllerTests
         {
             var errors = retry;
             await UntilAsync(() => harness.Reconciles("error") >= errors, "failed");
-            gaps.Add(await AdvanceUntilAsync(time, attempts, TimeSpan.FromSeconds(1)));
+            gaps.Add(await AdvanceUntilAsync(time, attempts, harness, TimeSpan.FromSeconds(1)));
         }
 
         // 5 ms, 10 ms, 20 ms; never earlier (at most a step late if the retry timer was set a moment after the failure).
@@ -150,10 +158,10 @@ public sealed class ControllerTests
         await server.CreateConfigMapAsync("a");
         await attempts.NextAsync(_ => true);
         await UntilAsync(() => harness.Reconciles("error") >= 1, "failed");
-        await AdvanceUntilAsync(time, attempts, TimeSpan.FromSeconds(1));
+        await AdvanceUntilAsync(time, attempts, harness, TimeSpan.FromSeconds(1));
         await UntilAsync(() => harness.Reconciles("error") >= 2, "failed twice");
         Volatile.Write(ref fail, false);
-        await AdvanceUntilAsync(time, attempts, TimeSpan.FromSeconds(1));
+        await AdvanceUntilAsync(time, attempts, harness, TimeSpan.FromSeconds(1));
         await UntilAsync(() => harness.Reconciles("success") >= 1, "succeeded");
 
         Volatile.Write(ref fail, true);
@@ -161,7 +169,7 @@ public sealed class ControllerTests
         await attempts.NextAsync(_ => true);
         await UntilAsync(() => harness.Reconciles("error") >= 3, "failed again");
 
-        Assert.InRange((await AdvanceUntilAsync(time, attempts, TimeSpan.FromSeconds(1))).TotalMilliseconds, 5, 7);
+        Assert.InRange((await AdvanceUntilAsync(time, attempts, harness, TimeSpan.FromSeconds(1))).TotalMilliseconds, 5, 7);
     }
 
     [Fact]

@@ -317,4 +317,25 @@ public sealed class WorkQueueTests
         Assert.Equal(0, queue.Delayed);
         await Assert.ThrowsAnyAsync<Exception>(async () => await queue.GetAsync(Ct));
     }
+
+    [Fact]
+    public async Task Unfinished_counts_keys_waiting_or_being_processed_but_not_delayed_ones()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue("test", time: time);
+        queue.AddAfter("later", TimeSpan.FromSeconds(1));
+        queue.Add("a");
+        queue.Add("b");
+        Assert.Equal(2, queue.Unfinished);
+
+        var first = await GetAsync(queue);
+        queue.Add(first); // changed again while processing: still one key
+        Assert.Equal(2, queue.Unfinished);
+
+        queue.Done(first);
+        await GetAsync(queue);
+        var again = await GetAsync(queue);
+        queue.Done(again);
+        Assert.Equal(1, queue.Unfinished);
+    }
 }
