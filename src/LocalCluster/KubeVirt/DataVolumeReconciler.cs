@@ -26,7 +26,7 @@ internal sealed class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<G
             return ReconcileResult.Done;
         }
 
-        var decision = ctx.Decide(Kind, dv.Metadata.Uid);
+        var decision = ctx.Decide(ctx.DataVolumes, Kind, dv);
         if (decision.Fail)
         {
             await ctx.PatchStatusAsync(KubeVirtTypes.DataVolume, dv, Status(dv, "Failed", "N/A",

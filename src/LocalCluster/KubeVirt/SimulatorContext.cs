@@ -68,8 +68,21 @@ internal sealed class SimulatorContext
     /// The injection decision for one object, taken the first time the simulator works on it and then kept,
     /// so that a requeue neither re-rolls a failure nor restarts a delay.
     /// </summary>
-    public Decision Decide(string kind, string uid) =>
-        _decisions.GetOrAdd((kind, uid), _ => new Decision(Time.GetUtcNow() + Options.DelayFor(kind), Options.TakeFailure(kind)));
+    public Decision Decide(ResourceInformer<GenericObject> cache, string kind, GenericObject obj)
+    {
+        var uid = obj.Metadata.Uid;
+        var decision = _decisions.GetOrAdd((kind, uid), _ => new Decision(Time.GetUtcNow() + Options.DelayFor(kind), Options.TakeFailure(kind)));
+
+        // A reconcile works on a copy taken before it ran: when the object was deleted meanwhile and its DELETED
+        // already dropped the decision, the line above has just put it back. The cache forgets an object before
+        // its DELETED handlers run, so one of the two always sees the other and nothing is left behind.
+        if (cache.Get(obj.Metadata.NamespaceProperty, obj.Metadata.Name)?.Metadata.Uid != uid)
+        {
+            Forget(kind, uid);
+        }
+
+        return decision;
+    }
 
     /// <summary>
     /// Drops the decision of an object seen terminal. Safe: reconciles of one key run one at a time on copies that

@@ -50,7 +50,7 @@ internal sealed class VirtualMachineCloneReconciler(SimulatorContext ctx) : IRec
             targetName = (string)target["name"]!;
         }
 
-        var decision = ctx.Decide(Kind, uid);
+        var decision = ctx.Decide(ctx.Clones, Kind, clone);
         if (decision.Fail)
             return await FailAsync(clone, "SnapshotContentInvalid", "injected failure: snapshot content is invalid", ct).ConfigureAwait(false);
 

@@ -32,7 +32,7 @@ internal sealed class VirtualMachineSnapshotReconciler(SimulatorContext ctx) : I
             return ReconcileResult.Done;
         }
 
-        var decision = ctx.Decide(Kind, uid);
+        var decision = ctx.Decide(ctx.Snapshots, Kind, snapshot);
         if (decision.Fail)
         {
             _logger.LogInformation("Failing snapshot {Namespace}/{Name} (injected)", ns, snapshot.Metadata.Name);
