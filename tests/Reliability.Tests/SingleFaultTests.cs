@@ -30,7 +30,7 @@ public sealed class SingleFaultTests : IAsyncLifetime
     [InlineData("cross-org", "create", "virtualmachinesnapshots")]
     [InlineData("cross-org", "patch", "commits/status")]
     [InlineData("cross-org", "create", "tags")]
-    [InlineData("cross-org", "patch", "repositories/status")]
+    [InlineData("cross-org", "update", "repositories/status")]
     [InlineData("same-org", "create", "virtualmachineclones")]
     [InlineData("same-org", "patch", "virtualmachines")]
     public async Task A_write_that_fails_once_is_redone_and_the_fork_ends_complete(string kind, string verb, string resource)

@@ -78,7 +78,7 @@ public sealed class RepositoryForkSpec
 public sealed class ForkError
 {
     [Required]
-    [Description("Machine-readable cause: Invalid, SourceNotFound, TargetExists, CloneFailed, SnapshotFailed, Timeout or InternalError.")]
+    [Description("Machine-readable cause: Invalid, SourceNotFound, TargetExists, UnsupportedSource, SourceLost, Rejected, CloneFailed, VmFailed, SnapshotFailed, SnapshotIncomplete or Timeout.")]
     public string Reason { get; set; } = "";
 
     [Required]
@@ -112,7 +112,7 @@ public sealed class RepositoryForkStatus
     [Description("Why the fork failed, when phase is Failed.")]
     public ForkError? Error { get; set; }
 
-    [Description("CreatingVM while the fork runs, RollingBack while a failed fork removes what it created, Done once it finished.")]
+    [Description("CreatingVM while the fork works through its steps, RollingBack while a failed fork removes what it created, Done once it finished.")]
     public string? Step { get; set; }
 
     [Description("The resolved source: namespace, commit and VirtualMachineSnapshot.")]
@@ -145,4 +145,7 @@ public sealed class ForkSourceStatus
 
     [Description("VirtualMachineClone (same namespace) or DataVolumes (across namespaces).")]
     public string? Method { get; set; }
+
+    [Description("The volumes the source commit backed up: the fork makes one disk per volume, named after the new VM and the volume.")]
+    public IList<string>? Volumes { get; set; }
 }

@@ -4,9 +4,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using Vers.Operator.Entities;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Operator.Forks.Steps;
 using Vers.Operator.Runtime.Controllers;
 using Vers.Operator.Runtime.Events;
 using Vers.Operator.Runtime.Finalizers;
@@ -15,215 +13,154 @@ using Vers.Operator.Runtime.Status;
 
 namespace Vers.Operator.Forks;
 
-/// <summary>The caches the fork pipeline reads; writes always go to the API server.</summary>
-public sealed record ForkCaches(
-    ResourceInformer<RepositoryFork> Forks,
-    ResourceInformer<Repository> Repositories,
-    ResourceInformer<Tag> Tags,
-    ResourceInformer<Commit> Commits,
-    ResourceInformer<GenericObject> Snapshots,
-    ResourceInformer<GenericObject> Clones,
-    ResourceInformer<GenericObject> DataVolumes,
-    ResourceInformer<GenericObject> VirtualMachines);
-
 /// <summary>
-/// Reconciles a RepositoryFork (DESIGN §5), kubebuilder style — one linear pass: fetch → finalizer →
-/// resolve and record intent → claim the target → VM → start → commit → record → finish. Every
-/// object it creates has a deterministic name or one recorded in status first, so a crash after any
-/// write resumes without creating anything twice.
+/// Reconciles a RepositoryFork, kubebuilder style — one linear pass: fetch → finalizer → start (validate, resolve the
+/// source, claim the target, record intent) → the steps in order (<see cref="IForkStep"/>: claim, VM, start, commit,
+/// record) → finish. Every object a step creates has a deterministic name or one recorded in status first, so a crash
+/// after any write resumes without creating anything twice. Whatever makes the fork fail — a terminal state, a refused
+/// write, a lost source, the deadline — arrives as one <see cref="ForkFailedException"/> and takes one path: status
+/// Failed with the reason and message, then every step's rollback, resumable from status.step RollingBack.
 /// </summary>
-public sealed class ForkReconciler(
-    IKubernetes kubernetes,
-    ForkCaches caches,
-    OrgDirectory orgs,
-    SourceResolver resolver,
-    EventRecorder events,
-    string instance,
-    WriteExpectations<RepositoryFork> written,
-    ForkOptions options,
-    ILogger<ForkReconciler> logger,
-    TimeProvider time) : IReconciler<RepositoryFork>
+public sealed class ForkReconciler : IReconciler<RepositoryFork>
 {
-    private static readonly TimeSpan TagCacheWait = TimeSpan.FromSeconds(2);
     private static readonly Counter ForksTotal = Metrics.CreateCounter("vers_forks_total", "Forks finished, by result.", "result");
     private static readonly Histogram ForkDuration = Metrics.CreateHistogram(
         "vers_fork_duration_seconds",
         "Time from the operator's first look at a fork to its terminal phase.",
         new HistogramConfiguration { LabelNames = ["result"], Buckets = Histogram.ExponentialBuckets(0.05, 2, 16) });
 
-    private readonly KubeRestClient _client = new(kubernetes, KubeJson.ReadWithoutManagedFields);
+    private readonly ForkServices _services;
+    private readonly OrgDirectory _orgs;
+    private readonly SourceResolver _resolver;
+    private readonly EventRecorder _events;
+    private readonly string _instance;
+    private readonly WriteExpectations<RepositoryFork> _written;
+    private readonly ILogger<ForkReconciler> _logger;
+    private readonly ClaimRepositoryStep _claim;
+    private readonly IForkStep _clone;
+    private readonly IForkStep _copy;
+    private readonly IForkStep[] _afterVm;
 
-    // The VM is the one child whose cache lags visibly: its DataVolumes' events wake the fork before the VM's own ADDED.
-    private readonly RecentCreates<GenericObject> _vms = new(caches.VirtualMachines, time);
+    public ForkReconciler(
+        IKubernetes kubernetes,
+        ForkCaches caches,
+        OrgDirectory orgs,
+        SourceResolver resolver,
+        EventRecorder events,
+        string instance,
+        WriteExpectations<RepositoryFork> written,
+        ForkOptions options,
+        ILogger<ForkReconciler> logger,
+        TimeProvider time)
+    {
+        _services = new ForkServices(kubernetes, caches, options, time);
+        _orgs = orgs;
+        _resolver = resolver;
+        _events = events;
+        _instance = instance;
+        _written = written;
+        _logger = logger;
+        _claim = new ClaimRepositoryStep(_services);
+        _clone = new CloneVmStep(_services);
+        _copy = new CopyVmStep(_services);
+        _afterVm = [new StartVmStep(_services), new CommitStep(_services), new RecordStep(_services)];
+    }
 
-    // Likewise the Commit: its snapshot's events can arrive first.
-    private readonly RecentCreates<Commit> _commits = new(caches.Commits, time);
+    /// <summary>The fork's steps in order: same organisation clones the VM with KubeVirt, another copies its disks with CDI.</summary>
+    private IEnumerable<IForkStep> Steps(ForkContext fork) => [_claim, fork.SameNamespace ? _clone : _copy, .. _afterVm];
 
-    // The VirtualMachineClone too: the fork's next pass can come before the clone's ADDED.
-    private readonly RecentCreates<GenericObject> _clones = new(caches.Clones, time);
-
-    // And the claimed Repository, looked up again right after the intent write, often before its ADDED arrives.
-    private readonly RecentCreates<Repository> _repositories = new(caches.Repositories, time);
-
-    // A cloned VM we patched to run looks Halted in the cache until the patch's event arrives: not a reason to patch again.
-    private readonly WriteExpectations<GenericObject> _vmWrites = new(caches.VirtualMachines, time);
-
-    public async Task<ReconcileResult> ReconcileAsync(RepositoryFork fork, CancellationToken ct)
+    public async Task<ReconcileResult> ReconcileAsync(RepositoryFork obj, CancellationToken ct)
     {
         // Read-your-writes: a copy older than our last write would decide on stale data and meet a 409; the
         // informer's event for that write enqueues the fork again (the delay is only a safety net).
-        if (written.Pending(fork) is { } stale)
+        if (_written.Pending(obj) is { } stale)
         {
             return ReconcileResult.After(stale);
         }
 
-        fork.Status ??= new RepositoryForkStatus();
-        if (fork.Metadata.DeletionTimestamp is not null)
+        var fork = new ForkContext(obj);
+        var status = fork.Status;
+        if (obj.Metadata.DeletionTimestamp is not null)
         {
             await FinalizeAsync(fork, ct);
             return ReconcileResult.Done;
         }
 
-        if (fork.Status.Phase is ForkPhase.Succeeded or ForkPhase.Failed)
+        if (status.Phase is ForkPhase.Succeeded or ForkPhase.Failed)
         {
-            if (HasFinalizer(fork))
+            if (HasFinalizer(fork.Fork))
             {
-                fork = await RemoveFinalizerAsync(fork, ct);
+                fork.Fork = await RemoveFinalizerAsync(fork.Fork, ct);
             }
 
-            return await ExpireAsync(fork, ct);
+            return await ExpireAsync(fork.Fork, ct);
         }
 
-        if (fork.Status.Step == Steps.RollingBack)
+        if (status.Step == ForkSteps.RollingBack)
         {
-            await FailAsync(fork, fork.Status.Error!.Reason, fork.Status.Error.Message, ct);
+            await FailAsync(fork, status.Error!.Reason, status.Error.Message, ct);
             return ReconcileResult.Done;
         }
 
-        if (!HasFinalizer(fork))
+        if (!HasFinalizer(fork.Fork))
         {
-            fork = await AddFinalizerAsync(fork, ct);
+            fork.Fork = await AddFinalizerAsync(fork.Fork, ct);
         }
 
         try
         {
-            return await AdvanceAsync(fork, ct);
-        }
-        catch (DeadlineExceededException e)
-        {
-            await FailAsync(fork, ForkReasons.Timeout, e.Message, ct);
-            return ReconcileResult.Done;
-        }
-    }
-
-    private async Task<ReconcileResult> AdvanceAsync(RepositoryFork fork, CancellationToken ct)
-    {
-        // 1, 2 and 4: validate, resolve the source and choose the new ids, in one status write, before anything is created.
-        fork.Status ??= new RepositoryForkStatus();
-        if (fork.Status.Resolved is null || fork.Status.VmId is null || fork.Status.CommitId is null)
-        {
-            var started = await StartAsync(fork, ct);
-            if (started is null)
+            if (status.Resolved is null || status.VmId is null || status.CommitId is null)
             {
-                return ReconcileResult.Done;
+                await StartAsync(fork, ct);
             }
 
-            fork = started;
+            foreach (var step in Steps(fork))
+            {
+                var result = await step.RunAsync(fork, ct);
+                if (!result.IsDone)
+                {
+                    return result.Wait!.Value;
+                }
+            }
+
+            return await SucceedAsync(fork, ct);
         }
-
-        var status = fork.Status!;
-        var ns = fork.Metadata.NamespaceProperty;
-
-        // 3 (again, idempotent): the claimed Repository, which owns the Tag recorded at the end.
-        var repository = await ClaimAsync(fork, ct);
-        if (repository is null)
+        catch (ForkFailedException e)
         {
-            await FailAsync(fork, ForkReasons.TargetExists, $"repository {status.RepoName} is no longer claimed by this fork", ct);
+            await FailAsync(fork, e.Reason, e.Message, ct);
             return ReconcileResult.Done;
         }
-
-        // 5. The VM.
-        var vmStep = status.Resolved!.Namespace == ns
-            ? await EnsureClonedVmAsync(fork, ct)
-            : await EnsureCopiedVmAsync(fork, ct);
-        if (vmStep.Failure is { } vmFailure)
-        {
-            await FailAsync(fork, vmFailure.Reason, vmFailure.Message, ct);
-            return ReconcileResult.Done;
-        }
-
-        if (vmStep.Wait is { } vmWait)
-        {
-            return vmWait;
-        }
-
-        // 6. Running, then committed.
-        var vm = vmStep.Vm!;
-        var running = WaitForRunning(vm);
-        if (running.Failure is { } runFailure)
-        {
-            await FailAsync(fork, runFailure.Reason, runFailure.Message, ct);
-            return ReconcileResult.Done;
-        }
-
-        if (running.Wait is { } runWait)
-        {
-            return runWait;
-        }
-
-        var commit = await EnsureCommitAsync(fork, ct);
-        var snapshot = await EnsureSnapshotAsync(fork, commit, ct);
-        var snapshotState = SnapshotState(snapshot);
-        if (snapshotState.Failure is { } snapshotFailure)
-        {
-            await FailAsync(fork, snapshotFailure.Reason, snapshotFailure.Message, ct);
-            return ReconcileResult.Done;
-        }
-
-        if (snapshotState.Wait is { } snapshotWait)
-        {
-            return snapshotWait;
-        }
-
-        // 7. Record Commit, Tag and the Repository's readiness.
-        await MarkCommitReadyAsync(commit, ct);
-        var tagName = await EnsureTagAsync(fork, repository, ct);
-        await TagCachedAsync(fork.Metadata.NamespaceProperty, tagName, ct);
-        await MarkRepositoryReadyAsync(fork, repository, ct);
-
-        // 8. Done.
-        return await SucceedAsync(fork, ct);
     }
 
-    private async Task<RepositoryFork?> StartAsync(RepositoryFork fork, CancellationToken ct)
+    /// <summary>
+    /// Validates, resolves the source, checks that its VM can live here, claims the target name and records intent — the
+    /// new ids and the volumes to be made — in one status write, before any object named by them is created.
+    /// </summary>
+    private async Task StartAsync(ForkContext fork, CancellationToken ct)
     {
-        var spec = fork.Spec;
-        var status = fork.Status!;
-        var now = Now();
+        var spec = fork.Fork.Spec;
+        var status = fork.Status;
+        var now = _services.Now();
         status.Source = $"{spec.SourceOrg}/{spec.SourceRepo}:{spec.SourceTag}";
         status.RepoName = spec.RepoName ?? spec.SourceRepo;
         status.TagName = spec.TagName ?? spec.SourceTag;
         status.StartTime ??= now;
 
-        var invalid = Validate(spec);
-        if (invalid is not null)
+        if (Validate(spec) is { } invalid)
         {
-            await FailAsync(fork, ForkReasons.Invalid, invalid, ct, rollback: false);
-            return null;
+            throw new ForkFailedException(ForkReasons.Invalid, invalid);
         }
 
-        var ns = fork.Metadata.NamespaceProperty;
-        if (orgs.OrgOf(ns) is null)
+        var ns = fork.Namespace;
+        if (_orgs.OrgOf(ns) is null)
         {
-            await FailAsync(fork, ForkReasons.Invalid, $"namespace {ns} is not an organisation (it has no {VersGroup.OrgLabel} label)", ct, rollback: false);
-            return null;
+            throw new ForkFailedException(ForkReasons.Invalid, $"namespace {ns} is not an organisation (it has no {VersGroup.OrgLabel} label)");
         }
 
-        var (source, error) = resolver.Resolve(spec, ns);
+        var (source, error) = _resolver.Resolve(spec, ns);
         if (source is null)
         {
-            await FailAsync(fork, ForkReasons.SourceNotFound, error!, ct, rollback: false);
-            return null;
+            throw new ForkFailedException(ForkReasons.SourceNotFound, error!);
         }
 
         status.Resolved = new ForkSourceStatus
@@ -233,30 +170,54 @@ public sealed class ForkReconciler(
             Snapshot = source.Snapshot.Metadata.Name,
             Method = source.Namespace == ns ? "VirtualMachineClone" : "DataVolumes",
         };
+        status.Resolved.Volumes = await VolumesAsync(fork, source, ct);
 
-        // 3. Claim the target name before choosing ids: a fork that loses the name never names a VM.
-        if (await ClaimAsync(fork, ct) is null)
+        // Claim the target name before choosing ids: a fork that loses the name never names a VM.
+        if (await _claim.ClaimAsync(fork, ct) is null)
         {
-            await FailAsync(fork, ForkReasons.TargetExists, $"repository {status.RepoName} already exists", ct, rollback: false);
-            return null;
+            throw new ForkFailedException(ForkReasons.TargetExists, $"repository {status.RepoName} already exists");
         }
 
-        // 4. Record intent: the ids of everything still to be created, before any of it is.
         status.Phase = ForkPhase.Running;
-        status.Step = Steps.CreatingVm;
+        status.Step = ForkSteps.Forking;
         status.VmId ??= Guid.NewGuid().ToString();
         status.CommitId ??= Guid.NewGuid().ToString();
-        status.ObservedGeneration = fork.Metadata.Generation;
+        status.ObservedGeneration = fork.Fork.Metadata.Generation;
         status.Conditions ??= [];
-        Conditions.Set(status.Conditions, Condition("Ready", Conditions.False, "Forking", $"forking {status.Source}", fork), now);
-        var written = await WriteStatusAsync(fork, ct);
-
-        // No Event: the status just written (Running, Ready=False Forking) says the same, and an Event is one more write.
-        logger.LogInformation(
+        Conditions.Set(status.Conditions, Condition("Ready", Conditions.False, "Forking", $"forking {status.Source}", fork.Fork), now);
+        var content = fork.SourceContent;
+        fork.Fork = await WriteStatusAsync(fork.Fork, ct);
+        fork.SourceContent = content;
+        _logger.LogInformation(
             ForkLogEvents.Started,
             "Fork {Namespace}/{Name} of {Source} started by {Instance}: vm {VmId}, commit {CommitId}, via {Method}",
-            ns, fork.Metadata.Name, status.Source, instance, status.VmId, status.CommitId, status.Resolved.Method);
-        return written;
+            ns, fork.Fork.Metadata.Name, status.Source, _instance, fork.Status.VmId, fork.Status.CommitId, fork.Status.Resolved!.Method);
+    }
+
+    /// <summary>
+    /// The source commit's backed-up volumes, which name what the fork will make. Across organisations they come from
+    /// the source snapshot's content, read here once, after checking the VM can live in this namespace at all.
+    /// </summary>
+    private async Task<List<string>> VolumesAsync(ForkContext fork, ResolvedSource source, CancellationToken ct)
+    {
+        if (fork.SameNamespace && source.Snapshot.Status?["snapshotVolumes"]?["includedVolumes"] is JsonArray included)
+        {
+            return [.. included.Select(v => (string?)v).OfType<string>()];
+        }
+
+        var content = await _services.SourceContentAsync(fork, ct);
+        if (!fork.SameNamespace && Portability.Problems(content, fork.Namespace) is { Count: > 0 } problems)
+        {
+            throw new ForkFailedException(
+                ForkReasons.UnsupportedSource,
+                $"the VM of {fork.Status.Source} cannot be forked into organisation {_orgs.OrgOf(fork.Namespace)}: it uses {string.Join("; ", problems)}. " +
+                "A fork into another organisation carries only the commit's disks; fork it within its own organisation, or publish a VM without these references");
+        }
+
+        return [.. (content["volumeBackups"] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(b => b["volumeSnapshotName"] is not null)
+            .Select(b => (string?)b["volumeName"])
+            .OfType<string>()];
     }
 
     private static string? Validate(RepositoryForkSpec spec)
@@ -283,522 +244,95 @@ public sealed class ForkReconciler(
         return null;
     }
 
-    /// <summary>Creates the target Repository annotated with this fork's uid; null when another owns the name.</summary>
-    private async Task<Repository?> ClaimAsync(RepositoryFork fork, CancellationToken ct)
+    private async Task<ReconcileResult> SucceedAsync(ForkContext fork, CancellationToken ct)
     {
-        var status = fork.Status!;
-        var ns = fork.Metadata.NamespaceProperty;
-        var name = VersNames.ToObjectName(status.RepoName!);
-        // Not cached: create it; only AlreadyExists (ours from an earlier pass, or someone else's) costs a read.
-        var existing = _repositories.Get(ns, name);
-        if (existing is null)
-        {
-            var claim = new Repository
-            {
-                Metadata = new V1ObjectMeta
-                {
-                    Name = name,
-                    NamespaceProperty = ns,
-                    Labels = ForkLabels(fork),
-                    Annotations = new Dictionary<string, string> { [VersGroup.ClaimedByAnnotation] = fork.Metadata.Uid },
-                },
-                Spec = new RepositorySpec
-                {
-                    Name = status.RepoName!,
-                    Visibility = Visibility.Private,
-                    ForkedFrom = new ForkOrigin
-                    {
-                        Org = fork.Spec.SourceOrg,
-                        Repository = fork.Spec.SourceRepo,
-                        Tag = fork.Spec.SourceTag,
-                        CommitId = status.Resolved!.CommitId!,
-                    },
-                },
-            };
-            try
-            {
-                existing = await _client.CreateAsync(Repository.Type, ns, claim, ct, ForkOptions.FieldManager);
-            }
-            catch (KubeApiException e) when (e.IsAlreadyExists)
-            {
-                existing = await _client.GetAsync<Repository>(Repository.Type, ns, name, ct);
-            }
-
-            _repositories.Created(existing);
-        }
-
-        return ClaimedBy(existing) == fork.Metadata.Uid ? existing : null;
-    }
-
-    private static string? ClaimedBy(Repository repository) =>
-        repository.Metadata.Annotations is { } a && a.TryGetValue(VersGroup.ClaimedByAnnotation, out var uid) ? uid : null;
-
-    /// <summary>Same namespace: a VirtualMachineClone from the source snapshot, then start the VM it made.</summary>
-    private async Task<VmStep> EnsureClonedVmAsync(RepositoryFork fork, CancellationToken ct)
-    {
-        var status = fork.Status!;
-        var ns = fork.Metadata.NamespaceProperty;
-        var vmId = status.VmId!;
-        var clone = _clones.Get(ns, vmId);
-        if (clone is null)
-        {
-            clone = await CreateOrAdoptAsync(
-                KubeVirtTypes.VirtualMachineClone,
-                KubeVirtObjects.Clone(ns, vmId, status.Resolved!.Snapshot!, vmId, ForkLabels(fork)),
-                fork,
-                ct);
-            _clones.Created(clone);
-        }
-
-        var phase = (string?)clone.Status?["phase"];
-        if (phase == "Failed")
-        {
-            return VmStep.Fail(ForkReasons.CloneFailed, $"VirtualMachineClone {vmId} failed: {ConditionMessage(clone.Status, "Ready")}");
-        }
-
-        if (phase != "Succeeded")
-        {
-            return VmStep.Waiting(Deadline(clone, options.CloneTimeout, $"VirtualMachineClone {vmId} did not succeed"));
-        }
-
-        var vm = caches.VirtualMachines.Get(ns, vmId) ?? await _client.TryGetAsync<GenericObject>(KubeVirtTypes.VirtualMachine, ns, vmId, ct);
-        if (vm is null)
-        {
-            return VmStep.Fail(ForkReasons.CloneFailed, $"VirtualMachineClone {vmId} succeeded but VirtualMachine {vmId} does not exist");
-        }
-
-        if (_vmWrites.Pending(vm) is { } stale)
-        {
-            return VmStep.Waiting(ReconcileResult.After(stale));
-        }
-
-        if ((string?)vm.Spec?["runStrategy"] != "Always" || !HasForkLabels(vm, fork))
-        {
-            // KubeVirt creates the clone Halted; a fork's VM runs. Label it too, so its events find the fork.
-            var patch = new JsonObject
-            {
-                ["metadata"] = new JsonObject { ["labels"] = ToJson(ForkLabels(fork)) },
-                ["spec"] = new JsonObject { ["running"] = null, ["runStrategy"] = "Always" },
-            };
-            vm = await _client.PatchAsync<GenericObject>(KubeVirtTypes.VirtualMachine, ns, vmId, patch.ToJsonString(), ct);
-            _vmWrites.Wrote(vm);
-        }
-
-        return VmStep.Ready(vm);
-    }
-
-    /// <summary>Across namespaces: DataVolumes from the source snapshot's VolumeSnapshots, plus a VM from its VM copy.</summary>
-    private async Task<VmStep> EnsureCopiedVmAsync(RepositoryFork fork, CancellationToken ct)
-    {
-        var status = fork.Status!;
-        var ns = fork.Metadata.NamespaceProperty;
-        var vmId = status.VmId!;
-        var vm = _vms.Get(ns, vmId);
-        var dataVolumes = new List<GenericObject>();
-        if (vm is null)
-        {
-            var source = caches.Snapshots.Get(status.Resolved!.Namespace, status.Resolved.Snapshot!)
-                ?? await _client.GetAsync<GenericObject>(KubeVirtTypes.VirtualMachineSnapshot, status.Resolved.Namespace, status.Resolved.Snapshot!, ct);
-            var contentName = (string?)source.Status?["virtualMachineSnapshotContentName"];
-            var content = contentName is null
-                ? null
-                : await _client.TryGetAsync<GenericObject>(KubeVirtTypes.VirtualMachineSnapshotContent, status.Resolved.Namespace, contentName, ct);
-            if (content?.Spec?["source"]?["virtualMachine"] is not JsonObject sourceVm)
-            {
-                return VmStep.Fail(ForkReasons.SourceNotFound, $"the content of source snapshot {status.Resolved.Snapshot} is missing");
-            }
-
-            var byVolume = new Dictionary<string, string>();
-            foreach (var backup in (content.Spec["volumeBackups"] as JsonArray ?? []).OfType<JsonObject>())
-            {
-                var volumeName = (string?)backup["volumeName"];
-                if (volumeName is null || backup["volumeSnapshotName"] is null)
-                {
-                    continue;
-                }
-
-                var dvName = DataVolumeName(vmId, volumeName);
-                byVolume[volumeName] = dvName;
-                var dv = caches.DataVolumes.Get(ns, dvName)
-                    ?? await CreateOrAdoptAsync(
-                        KubeVirtTypes.DataVolume,
-                        KubeVirtObjects.DataVolume(ns, dvName, status.Resolved.Namespace!, backup, ForkLabels(fork)),
-                        fork,
-                        ct);
-                dataVolumes.Add(dv);
-            }
-
-            vm = await CreateOrAdoptAsync(
-                KubeVirtTypes.VirtualMachine,
-                KubeVirtObjects.VirtualMachineFromContent(sourceVm, ns, vmId, byVolume, ForkLabels(fork)),
-                fork,
-                ct);
-            _vms.Created(vm);
-        }
-        else
-        {
-            // By name from the VM's volumes, not a scan of every DataVolume in the namespace.
-            foreach (var volume in (vm.Spec?["template"]?["spec"]?["volumes"] as JsonArray ?? []).OfType<JsonObject>())
-            {
-                if ((string?)volume["dataVolume"]?["name"] is { } dvName && caches.DataVolumes.Get(ns, dvName) is { } dv && IsOurs(dv, fork))
-                {
-                    dataVolumes.Add(dv);
-                }
-            }
-        }
-
-        foreach (var dv in dataVolumes)
-        {
-            // Once: a cached object parses its fields on every read.
-            var dvStatus = dv.Status;
-            var phase = (string?)dvStatus?["phase"];
-            if (phase == "Failed")
-            {
-                return VmStep.Fail(ForkReasons.CloneFailed, $"DataVolume {dv.Metadata.Name} failed: {ConditionMessage(dvStatus, "Ready")}");
-            }
-
-            if (phase != "Succeeded")
-            {
-                return VmStep.Waiting(Deadline(vm, options.CloneTimeout, $"DataVolume {dv.Metadata.Name} was not populated"));
-            }
-        }
-
-        return VmStep.Ready(vm);
-    }
-
-    private StepState WaitForRunning(GenericObject vm)
-    {
-        var printable = (string?)vm.Status?["printableStatus"];
-        if (printable == "Running")
-        {
-            return StepState.Done;
-        }
-
-        if (printable is "DataVolumeError" or "ErrorPvcNotFound" or "CrashLoopBackOff" or "ErrorUnschedulable" or "ErrImagePull" or "ImagePullBackOff")
-        {
-            return StepState.Fail(ForkReasons.VmFailed, $"VirtualMachine {vm.Metadata.Name} cannot run: {printable}");
-        }
-
-        return StepState.Waiting(Deadline(vm, options.CloneTimeout + options.StartTimeout, $"VirtualMachine {vm.Metadata.Name} did not start"));
-    }
-
-    private async Task<Commit> EnsureCommitAsync(RepositoryFork fork, CancellationToken ct)
-    {
-        var status = fork.Status!;
-        var ns = fork.Metadata.NamespaceProperty;
-        var commitId = status.CommitId!;
-        if (_commits.Get(ns, commitId) is { } cached)
-        {
-            return cached;
-        }
-
-        var commit = new Commit
-        {
-            Metadata = new V1ObjectMeta { Name = commitId, NamespaceProperty = ns, Labels = ForkLabels(fork) },
-            Spec = new CommitSpec
-            {
-                SnapshotName = commitId,
-                SourceVm = status.VmId,
-                ParentCommit = new CommitParent { Org = fork.Spec.SourceOrg, CommitId = status.Resolved!.CommitId! },
-            },
-        };
-        try
-        {
-            commit = await _client.CreateAsync(Commit.Type, ns, commit, ct, ForkOptions.FieldManager);
-        }
-        catch (KubeApiException e) when (e.IsAlreadyExists)
-        {
-            commit = await _client.GetAsync<Commit>(Commit.Type, ns, commitId, ct);
-        }
-
-        _commits.Created(commit);
-        return commit;
-    }
-
-    /// <summary>The commit's VirtualMachineSnapshot, owned by the Commit so deleting the commit deletes it.</summary>
-    private async Task<GenericObject> EnsureSnapshotAsync(RepositoryFork fork, Commit commit, CancellationToken ct)
-    {
-        var ns = fork.Metadata.NamespaceProperty;
-        var name = fork.Status!.CommitId!;
-        if (caches.Snapshots.Get(ns, name) is { } cached)
-        {
-            return cached;
-        }
-
-        var snapshot = KubeVirtObjects.Snapshot(
-            ns, name, fork.Status.VmId!, ForkLabels(fork), KubeVirtObjects.OwnerReference(VersGroup.ApiVersion, "Commit", commit.Metadata), options.SnapshotTimeout);
-        var created = await CreateOrAdoptAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, fork, ct);
-        return created;
-    }
-
-    private StepState SnapshotState(GenericObject snapshot)
-    {
-        // Once: a cached object parses its fields on every read.
-        var status = snapshot.Status;
-        if (status?["readyToUse"]?.GetValue<bool>() == true)
-        {
-            return StepState.Done;
-        }
-
-        if ((string?)status?["phase"] == "Failed")
-        {
-            var message = (string?)status["error"]?["message"] ?? ConditionMessage(status, "Failure");
-            return StepState.Fail(ForkReasons.SnapshotFailed, $"VirtualMachineSnapshot {snapshot.Metadata.Name} failed: {message}");
-        }
-
-        return StepState.Waiting(Deadline(snapshot, options.SnapshotTimeout, $"VirtualMachineSnapshot {snapshot.Metadata.Name} did not become ready"));
-    }
-
-    private async Task MarkCommitReadyAsync(Commit commit, CancellationToken ct)
-    {
-        if (commit.Status?.ReadyToUse == true)
-        {
-            return;
-        }
-
-        // The commit may be the cached (shared) object: change a copy of its status.
-        var status = Copy(commit.Status) ?? new CommitStatus();
-        status.ReadyToUse = true;
-        status.ObservedGeneration = commit.Metadata.Generation;
-        status.Conditions ??= [];
-        Conditions.Set(status.Conditions, new V1Condition
-        {
-            Type = "Ready",
-            Status = Conditions.True,
-            Reason = "SnapshotReady",
-            Message = $"VirtualMachineSnapshot {commit.Spec.SnapshotName} is ready to use",
-            ObservedGeneration = commit.Metadata.Generation,
-        }, Now());
-        await _client.PatchAsync<Commit>(Commit.Type, commit.Metadata.NamespaceProperty, commit.Metadata.Name, new { status }, ct, subresource: "status");
-    }
-
-    /// <summary>Creates (or adopts) the fork's Tag, with its reference; answers its object name.</summary>
-    private async Task<string> EnsureTagAsync(RepositoryFork fork, Repository repository, CancellationToken ct)
-    {
-        var status = fork.Status!;
-        var ns = fork.Metadata.NamespaceProperty;
-        var name = VersNames.TagObjectName(status.RepoName!, status.TagName!);
-        var reference = $"{status.RepoName}:{status.TagName}";
-        var tag = caches.Tags.Get(ns, name);
-        if (tag is null)
-        {
-            var desired = new Tag
-            {
-                Metadata = new V1ObjectMeta
-                {
-                    Name = name,
-                    NamespaceProperty = ns,
-                    Labels = ForkLabels(fork),
-                    OwnerReferences = [KubeVirtObjects.OwnerReference(VersGroup.ApiVersion, "Repository", repository.Metadata)],
-                },
-                Spec = new TagSpec { Repository = status.RepoName!, Tag = status.TagName!, CommitId = status.CommitId! },
-
-                // No status subresource on Tag: the reference goes in with the create.
-                Status = new TagStatus { Reference = reference },
-            };
-            try
-            {
-                tag = await _client.CreateAsync(Tag.Type, ns, desired, ct, ForkOptions.FieldManager);
-            }
-            catch (KubeApiException e) when (e.IsAlreadyExists)
-            {
-                tag = await _client.GetAsync<Tag>(Tag.Type, ns, name, ct);
-            }
-        }
-
-        // An adopted Tag made without its reference (by kubectl, say) gets it through the object itself.
-        if (tag.Status?.Reference != reference)
-        {
-            await _client.PatchAsync<Tag>(Tag.Type, ns, name, new { status = new TagStatus { Reference = reference } }, ct);
-        }
-
-        return name;
-    }
-
-    /// <summary>
-    /// Waits (briefly, by the informer's event) until the Tag cache holds the Tag. The Repository controller counts
-    /// tags from this same cache: a Repository marked Ready before the cache has its Tag would get its count
-    /// written as 0, then 1 — two writes and a wrong count in between.
-    /// </summary>
-    private async Task TagCachedAsync(string ns, string name, CancellationToken ct)
-    {
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var registration = caches.Tags.AddHandler((_, tag) =>
-        {
-            if (tag.Metadata.Name == name && tag.Metadata.NamespaceProperty == ns)
-            {
-                seen.TrySetResult();
-            }
-        });
-
-        // After registering: handlers run after the cache is updated, so the event is either cached already or still to come.
-        if (caches.Tags.Get(ns, name) is not null)
-        {
-            return;
-        }
-
-        try
-        {
-            // Wall-clock bound, not the injected clock: a worker must never wait on a timer nobody advances.
-            await seen.Task.WaitAsync(TagCacheWait, ct);
-        }
-        catch (TimeoutException)
-        {
-            // Carry on: the Repository controller corrects a count once the Tag arrives; a fork should not stall on it.
-        }
-    }
-
-    private async Task MarkRepositoryReadyAsync(RepositoryFork fork, Repository repository, CancellationToken ct)
-    {
-        var ns = fork.Metadata.NamespaceProperty;
-        var tagCount = Math.Max(1, Repositories.RepositoryTags.Of(caches.Tags, ns, repository.Spec.Name).Count);
-        // The repository may be the cached (shared) object: change a copy of its status.
-        var status = Copy(repository.Status) ?? new RepositoryStatus();
-        var changed = status.Tags != tagCount || status.ObservedGeneration != repository.Metadata.Generation;
-        status.Tags = tagCount;
-        status.ForkedFrom = fork.Status!.Source;
-        status.ObservedGeneration = repository.Metadata.Generation;
-        status.Conditions ??= [];
-        changed |= Conditions.Set(status.Conditions, new V1Condition
-        {
-            Type = "Ready",
-            Status = Conditions.True,
-            Reason = "Forked",
-            Message = $"forked from {fork.Status.Source}",
-            ObservedGeneration = repository.Metadata.Generation,
-        }, Now());
-        if (changed)
-        {
-            await _client.PatchAsync<Repository>(Repository.Type, ns, repository.Metadata.Name, new { status }, ct, subresource: "status");
-        }
-    }
-
-    private async Task<ReconcileResult> SucceedAsync(RepositoryFork fork, CancellationToken ct)
-    {
-        var status = fork.Status!;
-        var now = Now();
+        var status = fork.Status;
+        var now = _services.Now();
         status.Phase = ForkPhase.Succeeded;
-        status.Step = Steps.Done;
+        status.Step = ForkSteps.Done;
         status.Reference = $"{status.RepoName}:{status.TagName}";
         status.Error = null;
         status.CompletionTime = now;
-        status.ObservedGeneration = fork.Metadata.Generation;
+        status.ObservedGeneration = fork.Fork.Metadata.Generation;
         status.Conditions ??= [];
-        Conditions.Set(status.Conditions, Condition("Ready", Conditions.True, "Succeeded", $"forked {status.Source} into {status.Reference}", fork), now);
-        fork = await WriteStatusAsync(fork, ct);
-        Observe("succeeded", fork);
-        // No Event, as at the start: the Succeeded status and Ready=True carry it.
-        logger.LogInformation(
+        Conditions.Set(status.Conditions, Condition("Ready", Conditions.True, "Succeeded", $"forked {status.Source} into {status.Reference}", fork.Fork), now);
+        var written = await WriteStatusAsync(fork.Fork, ct);
+        Observe("succeeded", written);
+        _logger.LogInformation(
             ForkLogEvents.Succeeded,
             "Fork {Namespace}/{Name} succeeded: {Reference}, vm {VmId}, commit {CommitId}",
-            fork.Metadata.NamespaceProperty, fork.Metadata.Name, status.Reference, status.VmId, status.CommitId);
-        fork = await RemoveFinalizerAsync(fork, ct);
-        return await ExpireAsync(fork, ct);
+            written.Metadata.NamespaceProperty, written.Metadata.Name, status.Reference, status.VmId, status.CommitId);
+        written = await RemoveFinalizerAsync(written, ct);
+        return await ExpireAsync(written, ct);
     }
 
     /// <summary>
-    /// Records the failure first (the cause may be gone after rollback), removes what the fork created,
-    /// then marks it Failed. Resumable: a crash mid-rollback resumes from step RollingBack.
+    /// The one failure path. Records the failure first (the cause may be gone after rollback), removes what the fork
+    /// created — only when it created anything: ids recorded, or a claim from an earlier pass — then marks it Failed.
+    /// Resumable: a crash mid-rollback resumes from status.step RollingBack.
     /// </summary>
-    private async Task FailAsync(RepositoryFork fork, string reason, string message, CancellationToken ct, bool rollback = true)
+    private async Task FailAsync(ForkContext fork, string reason, string message, CancellationToken ct)
     {
-        var status = fork.Status!;
-        var now = Now();
+        var status = fork.Status;
+        var now = _services.Now();
         status.Error = new ForkError { Reason = reason, Message = message };
-        status.ObservedGeneration = fork.Metadata.Generation;
-        if (rollback)
+        status.ObservedGeneration = fork.Fork.Metadata.Generation;
+        if (status.Step == ForkSteps.RollingBack || status.VmId is not null || _claim.HoldsClaim(fork, ClaimRepositoryStep.RepoNameOf(fork)))
         {
-            if (status.Step != Steps.RollingBack)
+            if (status.Step != ForkSteps.RollingBack)
             {
-                status.Step = Steps.RollingBack;
-                fork = await WriteStatusAsync(fork, ct);
-                status = fork.Status!;
+                status.Step = ForkSteps.RollingBack;
+                fork.Fork = await WriteStatusAsync(fork.Fork, ct);
+                status = fork.Status;
             }
 
             await RollbackAsync(fork, ct);
         }
 
         status.Phase = ForkPhase.Failed;
-        status.Step = Steps.Done;
+        status.Step = ForkSteps.Done;
         status.CompletionTime = now;
         status.Conditions ??= [];
-        Conditions.Set(status.Conditions, Condition("Ready", Conditions.False, reason, message, fork), now);
-        fork = await WriteStatusAsync(fork, ct);
-        Observe("failed", fork);
-        logger.LogInformation(ForkLogEvents.Failed, "Fork {Namespace}/{Name} failed: {Reason}: {Message}", fork.Metadata.NamespaceProperty, fork.Metadata.Name, reason, message);
-        await events.WarningAsync(fork, "ForkFailed", "Fork", $"{reason}: {message}", ct);
-        if (HasFinalizer(fork))
+        Conditions.Set(status.Conditions, Condition("Ready", Conditions.False, reason, message, fork.Fork), now);
+        var written = await WriteStatusAsync(fork.Fork, ct);
+        Observe("failed", written);
+        _logger.LogInformation(ForkLogEvents.Failed, "Fork {Namespace}/{Name} failed: {Reason}: {Message}", written.Metadata.NamespaceProperty, written.Metadata.Name, reason, message);
+        await _events.WarningAsync(written, "ForkFailed", "Fork", $"{reason}: {message}", ct);
+        if (HasFinalizer(written))
         {
-            await RemoveFinalizerAsync(fork, ct);
+            await RemoveFinalizerAsync(written, ct);
         }
     }
 
-    /// <summary>Deletes everything this fork created. Idempotent; touches only objects that are provably its own.</summary>
-    private async Task RollbackAsync(RepositoryFork fork, CancellationToken ct)
+    /// <summary>Every step's rollback, last step first. Idempotent; each touches only objects provably the fork's own.</summary>
+    private async Task RollbackAsync(ForkContext fork, CancellationToken ct)
     {
-        var status = fork.Status!;
-        var ns = fork.Metadata.NamespaceProperty;
-        // From the spec when the status was never written (a claim happens before the first status write).
-        var repoName = status.RepoName ?? fork.Spec.RepoName ?? fork.Spec.SourceRepo;
-        var tagName = status.TagName ?? fork.Spec.TagName ?? fork.Spec.SourceTag;
-        if (VersNames.IsValid(repoName) && VersNames.IsValid(tagName))
+        IForkStep[] vmSteps = fork.Status.Resolved is null ? [] : [fork.SameNamespace ? _clone : _copy];
+        foreach (var step in _afterVm.Reverse().Concat(vmSteps).Append(_claim))
         {
-            var tagObjectName = VersNames.TagObjectName(repoName, tagName);
-            var tag = caches.Tags.Get(ns, tagObjectName) ?? await _client.TryGetAsync<Tag>(Tag.Type, ns, tagObjectName, ct);
-            if (tag is not null && IsOurs(tag, fork))
-            {
-                await _client.DeleteAsync(Tag.Type, ns, tagObjectName, ct);
-            }
+            await step.RollbackAsync(fork, ct);
         }
 
-        if (status.CommitId is not null)
-        {
-            await _client.DeleteAsync(KubeVirtTypes.VirtualMachineSnapshot, ns, status.CommitId, ct);
-            await _client.DeleteAsync(Commit.Type, ns, status.CommitId, ct);
-        }
-
-        if (status.VmId is not null)
-        {
-            await _client.DeleteAsync(KubeVirtTypes.VirtualMachine, ns, status.VmId, ct);
-            await _client.DeleteAsync(KubeVirtTypes.VirtualMachineClone, ns, status.VmId, ct);
-        }
-
-        var dataVolumes = await _client.ListAsync<GenericObject>(
-            KubeVirtTypes.DataVolume, ns, ct, labelSelector: $"{VersGroup.ForkUidLabel}={fork.Metadata.Uid}");
-        foreach (var dv in dataVolumes.Items)
-        {
-            await _client.DeleteAsync(KubeVirtTypes.DataVolume, ns, dv.Metadata.Name, ct);
-        }
-
-        if (VersNames.IsValid(repoName))
-        {
-            var name = VersNames.ToObjectName(repoName);
-            var repository = await _client.TryGetAsync<Repository>(Repository.Type, ns, name, ct);
-            if (repository is not null && ClaimedBy(repository) == fork.Metadata.Uid)
-            {
-                await _client.DeleteAsync(Repository.Type, ns, name, ct, uidPrecondition: repository.Metadata.Uid);
-            }
-        }
-
-        await events.NormalAsync(fork, "RolledBack", "Rollback", $"Removed what the fork had created; repository name {repoName} is free again", ct);
+        await _events.NormalAsync(
+            fork.Fork, "RolledBack", "Rollback", $"Removed what the fork had created; repository name {ClaimRepositoryStep.RepoNameOf(fork)} is free again", ct);
     }
 
-    private async Task FinalizeAsync(RepositoryFork fork, CancellationToken ct)
+    private async Task FinalizeAsync(ForkContext fork, CancellationToken ct)
     {
-        if (!HasFinalizer(fork))
+        if (!HasFinalizer(fork.Fork))
         {
             return;
         }
 
         // A finished fork's results outlive it; an unfinished one is rolled back — even before its ids
         // were recorded, since the target Repository is claimed first (rollback removes only what is provably ours).
-        if (fork.Status!.Phase != ForkPhase.Succeeded)
+        if (fork.Status.Phase != ForkPhase.Succeeded)
         {
             await RollbackAsync(fork, ct);
-            Observe("deleted", fork);
+            Observe("deleted", fork.Fork);
         }
 
-        await RemoveFinalizerAsync(fork, ct);
+        await RemoveFinalizerAsync(fork.Fork, ct);
     }
 
     /// <summary>spec.ttlSecondsAfterFinished: delete the finished RepositoryFork (never its results).</summary>
@@ -809,40 +343,21 @@ public sealed class ForkReconciler(
             return ReconcileResult.Done;
         }
 
-        var remaining = DateTime.SpecifyKind(completed, DateTimeKind.Utc).AddSeconds(ttl) - Now();
+        var remaining = DateTime.SpecifyKind(completed, DateTimeKind.Utc).AddSeconds(ttl) - _services.Now();
         if (remaining > TimeSpan.Zero)
         {
             return ReconcileResult.After(remaining);
         }
 
-        await _client.DeleteAsync(RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, ct, uidPrecondition: fork.Metadata.Uid);
+        await _services.Client.DeleteAsync(RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, ct, uidPrecondition: fork.Metadata.Uid);
         return ReconcileResult.Done;
-    }
-
-    private async Task<GenericObject> CreateOrAdoptAsync(ResourceType type, GenericObject desired, RepositoryFork fork, CancellationToken ct)
-    {
-        try
-        {
-            return await _client.CreateAsync(type, desired.Metadata.NamespaceProperty, desired, ct, ForkOptions.FieldManager);
-        }
-        catch (KubeApiException e) when (e.IsAlreadyExists)
-        {
-            // Created by an earlier pass (a retry after a crash, or the cache lagging our own write).
-            var existing = await _client.GetAsync<GenericObject>(type, desired.Metadata.NamespaceProperty, desired.Metadata.Name, ct);
-            if (!IsOurs(existing, fork))
-            {
-                throw new TerminalReconcileException($"{type.Kind} {desired.Metadata.Name} exists and belongs to someone else");
-            }
-
-            return existing;
-        }
     }
 
     private async Task<RepositoryFork> WriteStatusAsync(RepositoryFork fork, CancellationToken ct)
     {
         // PUT carries the resourceVersion we read: a decision made on a stale copy gets 409 and is retried on fresh data.
-        var replaced = await _client.ReplaceAsync(RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, fork, ct, subresource: "status");
-        written.Wrote(replaced);
+        var replaced = await _services.Client.ReplaceAsync(RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, fork, ct, subresource: "status");
+        _written.Wrote(replaced);
         return replaced;
     }
 
@@ -855,7 +370,7 @@ public sealed class ForkReconciler(
         {
             return await PatchFinalizersAsync(fork, FinalizerPatch.Remove(fork.Metadata, ForkOptions.Finalizer), ct);
         }
-        catch (KubeApiException e) when (e.IsNotFound)
+        catch (Runtime.Client.KubeApiException e) when (e.IsNotFound)
         {
             return fork;
         }
@@ -868,72 +383,14 @@ public sealed class ForkReconciler(
             return fork;
         }
 
-        var patched = await _client.PatchAsync<RepositoryFork>(
-            RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, patch, ct, PatchKind.Json);
-        written.Wrote(patched);
+        var patched = await _services.Client.PatchAsync<RepositoryFork>(
+            RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, patch, ct, Runtime.Client.PatchKind.Json);
+        _written.Wrote(patched);
         patched.Status ??= fork.Status;
         return patched;
     }
 
-    private static TStatus? Copy<TStatus>(TStatus? status)
-        where TStatus : class =>
-        status is null ? null : KubernetesJson.Deserialize<TStatus>(KubernetesJson.Serialize(status));
-
     private static bool HasFinalizer(RepositoryFork fork) => FinalizerPatch.Has(fork.Metadata, ForkOptions.Finalizer);
-
-    private static Dictionary<string, string> ForkLabels(RepositoryFork fork) => new()
-    {
-        [VersGroup.ForkUidLabel] = fork.Metadata.Uid,
-        [VersGroup.ManagedByLabel] = VersGroup.ManagedBy,
-    };
-
-    private static bool IsOurs(IKubernetesObject<V1ObjectMeta> obj, RepositoryFork fork) =>
-        obj.Metadata.Labels is { } labels && labels.TryGetValue(VersGroup.ForkUidLabel, out var uid) && uid == fork.Metadata.Uid;
-
-    private static bool HasForkLabels(GenericObject obj, RepositoryFork fork) => IsOurs(obj, fork);
-
-    private static JsonObject ToJson(IDictionary<string, string> map)
-    {
-        var json = new JsonObject();
-        foreach (var (key, value) in map)
-        {
-            json[key] = value;
-        }
-
-        return json;
-    }
-
-    /// <summary>DataVolume name for one disk of the new VM: "&lt;vmId&gt;-&lt;volume&gt;", shortened with a hash when too long.</summary>
-    public static string DataVolumeName(string vmId, string volumeName)
-    {
-        var name = $"{vmId}-{volumeName.ToLowerInvariant()}";
-        if (name.Length <= 63 && System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))
-        {
-            return name;
-        }
-
-        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(volumeName)))[..16];
-        return $"{vmId}-{hash}";
-    }
-
-    private ReconcileResult Deadline(IKubernetesObject<V1ObjectMeta> started, TimeSpan limit, string what)
-    {
-        var since = started.Metadata.CreationTimestamp is { } created ? DateTime.SpecifyKind(created, DateTimeKind.Utc) : Now();
-        var remaining = since + limit - Now();
-        if (remaining <= TimeSpan.Zero)
-        {
-            throw new DeadlineExceededException($"{what} within {limit}");
-        }
-
-        // A deadline timer, not polling: the objects' watch events wake the fork long before this.
-        return ReconcileResult.After(remaining + TimeSpan.FromMilliseconds(50));
-    }
-
-    private static string ConditionMessage(JsonObject? status, string type)
-    {
-        var condition = (status?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == type);
-        return (string?)condition?["message"] ?? (string?)condition?["reason"] ?? "no details";
-    }
 
     private static V1Condition Condition(string type, string status, string reason, string message, RepositoryFork fork) => new()
     {
@@ -949,37 +406,16 @@ public sealed class ForkReconciler(
         ForksTotal.WithLabels(result).Inc();
         if (fork.Status?.StartTime is { } start)
         {
-            ForkDuration.WithLabels(result).Observe(Math.Max(0, (Now() - DateTime.SpecifyKind(start, DateTimeKind.Utc)).TotalSeconds));
+            ForkDuration.WithLabels(result).Observe(Math.Max(0, (_services.Now() - DateTime.SpecifyKind(start, DateTimeKind.Utc)).TotalSeconds));
         }
-    }
-
-    private DateTime Now() => time.GetUtcNow().UtcDateTime;
-
-    private static class Steps
-    {
-        public const string CreatingVm = "CreatingVM";
-        public const string RollingBack = "RollingBack";
-        public const string Done = "Done";
-    }
-
-    private readonly record struct StepState(ReconcileResult? Wait, (string Reason, string Message)? Failure)
-    {
-        public static StepState Done => default;
-
-        public static StepState Waiting(ReconcileResult wait) => new(wait, null);
-
-        public static StepState Fail(string reason, string message) => new(null, (reason, message));
-    }
-
-    private readonly record struct VmStep(GenericObject? Vm, ReconcileResult? Wait, (string Reason, string Message)? Failure)
-    {
-        public static VmStep Ready(GenericObject vm) => new(vm, null, null);
-
-        public static VmStep Waiting(ReconcileResult wait) => new(null, wait, null);
-
-        public static VmStep Fail(string reason, string message) => new(null, null, (reason, message));
     }
 }
 
-/// <summary>A step outlived its configured timeout; the fork fails with reason Timeout.</summary>
-public sealed class DeadlineExceededException(string message) : Exception(message);
+/// <summary>Values of status.step.</summary>
+public static class ForkSteps
+{
+    /// <summary>Working through the steps (the value older operators wrote, kept so that their forks resume).</summary>
+    public const string Forking = "CreatingVM";
+    public const string RollingBack = "RollingBack";
+    public const string Done = "Done";
+}

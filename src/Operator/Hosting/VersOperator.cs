@@ -70,11 +70,12 @@ public sealed class VersOperator : IAsyncDisposable
             .Watches(caches.Clones, index.ForksOf)
             .Watches(caches.DataVolumes, index.ForksOf)
             .Watches(caches.VirtualMachines, index.ForksOf)
-            .Watches(caches.Snapshots, index.ForksOf);
+            .Watches(caches.Snapshots, index.ForksOf)
+            .Watches(caches.Repositories, index.ForksOf);
         _repositoryController = new Controller<Repository>(
                 "repository",
                 caches.Repositories,
-                new RepositoryReconciler(client, caches.Tags, options.Time),
+                new RepositoryReconciler(client, caches.Tags, uid => index.ForkWithUid(uid) is { } key ? forks.Get(key.Namespace, key.Name) : null, options.Time),
                 loggers,
                 new ControllerOptions { Workers = 1, Time = options.Time, BackoffBase = options.RequeueBaseDelay, BackoffMax = options.RequeueMaxDelay })
             .Watches(caches.Tags, RepositoryReconciler.RepositoryOf);

@@ -10,7 +10,12 @@ namespace Vers.Operator.KubeVirt;
 /// </summary>
 public static class KubeVirtObjects
 {
-    /// <summary>Same-namespace fork: clone a VM out of a VirtualMachineSnapshot (reference/kubevirt.md §5.1).</summary>
+    /// <summary>
+    /// Same-namespace fork: clone a VM out of a VirtualMachineSnapshot. The target name is ours (deterministic, instead of
+    /// the mutating webhook's random one), and so are the restored volumes' names: <c>volumeNamePolicy:
+    /// PrefixTargetName</c> (KubeVirt ≥ 1.8) names them <see cref="KubeVirtNaming.PrefixTargetName"/>, so a rollback can
+    /// delete them by name — KubeVirt does not make the VM own volumes restored from standalone DataVolumes.
+    /// </summary>
     public static GenericObject Clone(string ns, string name, string sourceSnapshot, string targetVm, IDictionary<string, string> labels)
     {
         var clone = GenericObject.Create(KubeVirtTypes.VirtualMachineClone, ns, name);
@@ -18,8 +23,8 @@ public static class KubeVirtObjects
         clone.Fields["spec"] = new JsonObject
         {
             ["source"] = Ref("snapshot.kubevirt.io", "VirtualMachineSnapshot", sourceSnapshot),
-            // An explicit target name keeps the VM name ours (deterministic), instead of the webhook's random one.
             ["target"] = Ref("kubevirt.io", "VirtualMachine", targetVm),
+            ["volumeNamePolicy"] = "PrefixTargetName",
         };
         return clone;
     }
@@ -41,8 +46,12 @@ public static class KubeVirtObjects
     }
 
     /// <summary>
-    /// Cross-namespace fork, one disk: a CDI DataVolume in the target namespace cloned from the source
-    /// namespace's VolumeSnapshot (reference/kubevirt.md §3.2 option 1).
+    /// Cross-namespace fork, one disk: a CDI DataVolume in the target namespace cloned from the source namespace's
+    /// VolumeSnapshot (reference/kubevirt.md §3.2 option 1). No size: CDI's snapshot clone takes the VolumeSnapshot's
+    /// <c>status.restoreSize</c> (<c>detectCloneSize</c> in pkg/controller/datavolume/snapshot-clone-controller.go),
+    /// and refuses any explicit request smaller than it (<c>validateSnapshotClone</c>) — the source PVC's request,
+    /// which the snapshot's restoreSize outgrows by the driver's rounding, would hang the clone. Class, access and
+    /// volume mode stay the source's, so that CDI can restore the snapshot directly (smart clone).
     /// </summary>
     public static GenericObject DataVolume(
         string ns, string name, string sourceNamespace, JsonObject volumeBackup, IDictionary<string, string> labels)
@@ -56,10 +65,6 @@ public static class KubeVirtObjects
         CopyIfPresent(pvcSpec, storage, "accessModes");
         CopyIfPresent(pvcSpec, storage, "volumeMode");
         CopyIfPresent(pvcSpec, storage, "storageClassName");
-        if (pvcSpec?["resources"]?["requests"]?["storage"] is { } size)
-        {
-            storage["resources"] = new JsonObject { ["requests"] = new JsonObject { ["storage"] = size.DeepClone() } };
-        }
 
         dv.Fields["spec"] = new JsonObject
         {

@@ -14,6 +14,13 @@ public static class KubeVirtTypes
     public static readonly ResourceType VirtualMachineRestore = new("snapshot.kubevirt.io", "v1beta1", "virtualmachinerestores", "VirtualMachineRestore");
     public static readonly ResourceType VirtualMachineExport = new("export.kubevirt.io", "v1", "virtualmachineexports", "VirtualMachineExport");
 
+    // The storage objects KubeVirt and CDI make: core PVCs, and the CSI snapshot kinds.
+    public static readonly ResourceType PersistentVolumeClaim = new("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim");
+    public static readonly ResourceType PersistentVolume = new("", "v1", "persistentvolumes", "PersistentVolume", Namespaced: false);
+    public static readonly ResourceType StorageClass = new("storage.k8s.io", "v1", "storageclasses", "StorageClass", Namespaced: false);
+    public static readonly ResourceType VolumeSnapshotContent = new("snapshot.storage.k8s.io", "v1", "volumesnapshotcontents", "VolumeSnapshotContent", Namespaced: false);
+    public static readonly ResourceType VolumeSnapshotClass = new("snapshot.storage.k8s.io", "v1", "volumesnapshotclasses", "VolumeSnapshotClass", Namespaced: false);
+
     public static IReadOnlyList<ResourceType> All { get; } =
     [
         VirtualMachine, VirtualMachineSnapshot, VirtualMachineSnapshotContent, VirtualMachineRestore,

@@ -10,18 +10,27 @@ using Vers.Operator.Runtime.Status;
 namespace Vers.Operator.Repositories;
 
 /// <summary>
-/// Keeps every Repository's status current, whoever created it (a fork, kubectl, GitOps): its tag
-/// count and Ready. A repository claimed by a fork still in flight is left to that fork, which marks
-/// it Ready when the fork succeeds. The Tag informer must carry the <see cref="RepositoryTags"/> index.
+/// The one writer of every Repository's status, whoever created the Repository (a fork, kubectl, GitOps): its tag
+/// count, where it was forked from, and Ready. A repository claimed by a fork still in flight stays without status
+/// until the fork has recorded its Tag (the fork's last object, made once its commit is ready; its event wakes this
+/// controller): then it is Ready, and the fork, which waits for that, succeeds. A fork that fails deletes it instead.
+/// The Tag informer must carry the <see cref="RepositoryTags"/> index.
 /// </summary>
-public sealed class RepositoryReconciler(IKubernetes client, ResourceInformer<Tag> tags, TimeProvider time) : IReconciler<Repository>
+/// <param name="claimingFork">The RepositoryFork with the given uid, from the fork informer; null when there is none.</param>
+public sealed class RepositoryReconciler(
+    IKubernetes client, ResourceInformer<Tag> tags, Func<string, RepositoryFork?> claimingFork, TimeProvider time) : IReconciler<Repository>
 {
     private readonly KubeRestClient _client = new(client, KubeJson.ReadWithoutManagedFields);
 
     public async Task<ReconcileResult> ReconcileAsync(Repository repository, CancellationToken ct)
     {
-        var claimed = repository.Metadata.Annotations?.ContainsKey(VersGroup.ClaimedByAnnotation) == true;
-        if (repository.Metadata.DeletionTimestamp is not null || (claimed && Conditions.Find(repository.Status?.Conditions, "Ready") is null))
+        if (repository.Metadata.DeletionTimestamp is not null)
+        {
+            return ReconcileResult.Done;
+        }
+
+        var fork = ClaimedBy(repository) is { } uid ? claimingFork(uid) : null;
+        if (fork is not null && fork.Status?.Phase != ForkPhase.Succeeded && !TagsOf(repository).Any(t => IsFrom(t, fork)))
         {
             return ReconcileResult.Done;
         }
@@ -35,20 +44,24 @@ public sealed class RepositoryReconciler(IKubernetes client, ResourceInformer<Ta
     {
         var status = repository.Status ??= new RepositoryStatus();
         status.Conditions ??= [];
-        var ready = Conditions.Find(status.Conditions, "Ready");
-        var count = RepositoryTags.Of(tags, repository.Metadata.NamespaceProperty, repository.Spec.Name)
-            .Count(t => t.Metadata.DeletionTimestamp is null);
-        var changed = status.Tags != count || status.ObservedGeneration != repository.Metadata.Generation;
+        var count = TagsOf(repository).Count();
+        var forkedFrom = repository.Spec.ForkedFrom is { } origin ? $"{origin.Org}/{origin.Repository}:{origin.Tag}" : null;
+        var changed = status.Tags != count || status.ObservedGeneration != repository.Metadata.Generation || status.ForkedFrom != forkedFrom;
         status.Tags = count;
+        status.ForkedFrom = forkedFrom;
         status.ObservedGeneration = repository.Metadata.Generation;
+        var (reason, message) = forkedFrom is null
+            ? ("Available", $"repository {repository.Spec.Name} is available")
+            : ("Forked", $"forked from {forkedFrom}");
+        var ready = Conditions.Find(status.Conditions, "Ready");
         if (ready?.Status != Conditions.True)
         {
             changed |= Conditions.Set(status.Conditions, new V1Condition
             {
                 Type = "Ready",
                 Status = Conditions.True,
-                Reason = "Available",
-                Message = $"repository {repository.Spec.Name} is available",
+                Reason = reason,
+                Message = message,
                 ObservedGeneration = repository.Metadata.Generation,
             }, time.GetUtcNow().UtcDateTime);
         }
@@ -60,6 +73,15 @@ public sealed class RepositoryReconciler(IKubernetes client, ResourceInformer<Ta
 
         return changed;
     }
+
+    private IEnumerable<Tag> TagsOf(Repository repository) =>
+        RepositoryTags.Of(tags, repository.Metadata.NamespaceProperty, repository.Spec.Name).Where(t => t.Metadata.DeletionTimestamp is null);
+
+    private static bool IsFrom(Tag tag, RepositoryFork fork) =>
+        tag.Metadata.Labels is { } labels && labels.TryGetValue(VersGroup.ForkUidLabel, out var uid) && uid == fork.Metadata.Uid;
+
+    private static string? ClaimedBy(Repository repository) =>
+        repository.Metadata.Annotations is { } a && a.TryGetValue(VersGroup.ClaimedByAnnotation, out var uid) ? uid : null;
 
     /// <summary>A Tag's events concern the Repository it names.</summary>
     public static IEnumerable<ObjectKey> RepositoryOf(Tag tag) =>

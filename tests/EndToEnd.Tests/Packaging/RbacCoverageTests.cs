@@ -56,8 +56,6 @@ public sealed class RbacCoverageTests
         (Operator, "cdi.kubevirt.io", "datavolumes", "get", "adopt DataVolumes after a crash"),
         (Operator, "vers.sh", "tags", "delete", "rollback of a fork that failed after its Tag was recorded"),
         (Operator, "vers.sh", "tags", "patch", "status.reference into an adopted Tag made without it (Tag has no status subresource)"),
-        (Operator, "vers.sh", "repositories/status", "update",
-            "the Repository controller's status of repositories made outside forks (kubectl, GitOps), or whose tags changed"),
 
         // The shim's read endpoints and Idempotency-Key (being added on the apishim-contract branch): drop these
         // entries once they are merged and the recording shows them.

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Vers.LocalCluster.KubeVirt;
-using Vers.Operator.Forks;
+using Vers.Operator.Forks.Steps;
 using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
 
@@ -173,14 +173,26 @@ public sealed class KubeVirtObjectsTests
     }
 
     [Fact]
-    public void A_DataVolume_copies_size_class_and_access_modes_of_the_backed_up_claim()
+    public void A_DataVolume_copies_class_and_access_modes_of_the_backed_up_claim()
     {
         var dv = Json(KubeVirtObjects.DataVolume("dev", "vm-1-rootdisk", "vers", Backup("rootdisk"), ForkLabels));
 
         var storage = dv["spec"]!["storage"]!.AsObject();
-        Assert.Equal("20Gi", (string?)storage["resources"]!["requests"]!["storage"]);
         Assert.Equal("fast", (string?)storage["storageClassName"]);
         Assert.Equal(["ReadWriteMany"], storage["accessModes"]!.AsArray().Select(m => (string?)m));
+    }
+
+    /// <summary>
+    /// CDI's snapshot clone refuses a request below the VolumeSnapshot's restoreSize (validateSnapshotClone in
+    /// pkg/controller/datavolume/snapshot-clone-controller.go) and infers the size from it when none is given
+    /// (detectCloneSize): the backed-up claim's request, which the restoreSize outgrows, is never copied.
+    /// </summary>
+    [Fact]
+    public void A_DataVolume_requests_no_size_so_CDI_takes_the_snapshots_restoreSize()
+    {
+        var dv = Json(KubeVirtObjects.DataVolume("dev", "vm-1-rootdisk", "vers", Backup("rootdisk"), ForkLabels));
+
+        Assert.Null(dv["spec"]!["storage"]!["resources"]);
     }
 
     [Fact]
@@ -190,7 +202,6 @@ public sealed class KubeVirtObjectsTests
         var dv = Json(KubeVirtObjects.DataVolume("dev", "vm-1-data", "vers", backup, ForkLabels));
 
         Assert.Equal("Block", (string?)dv["spec"]!["storage"]!["volumeMode"]);
-        Assert.Equal("5Gi", (string?)dv["spec"]!["storage"]!["resources"]!["requests"]!["storage"]);
         Assert.Equal("vers", (string?)dv["spec"]!["source"]!["snapshot"]!["namespace"]);
         Assert.Equal((string?)backup["volumeSnapshotName"], (string?)dv["spec"]!["source"]!["snapshot"]!["name"]);
         Assert.Equal("dev", (string?)dv["metadata"]!["namespace"]);
@@ -288,7 +299,7 @@ public sealed class KubeVirtObjectsTests
     [InlineData("a-very-long-volume-name-that-does-not-fit-in-a-label-anymore", null)]
     public void DataVolume_names_are_vm_id_and_volume_or_a_hash_and_always_DNS_labels(string volume, string? expected)
     {
-        var name = ForkReconciler.DataVolumeName("1b4e28ba-2fa1-11d2-883f-0016d3cca427", volume);
+        var name = CopyVmStep.DataVolumeName("1b4e28ba-2fa1-11d2-883f-0016d3cca427", volume);
 
         if (expected is not null)
         {
@@ -297,6 +308,6 @@ public sealed class KubeVirtObjectsTests
 
         Assert.True(name.Length <= 63, name);
         Assert.Matches("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", name);
-        Assert.NotEqual(name, ForkReconciler.DataVolumeName("1b4e28ba-2fa1-11d2-883f-0016d3cca427", volume + "2"));
+        Assert.NotEqual(name, CopyVmStep.DataVolumeName("1b4e28ba-2fa1-11d2-883f-0016d3cca427", volume + "2"));
     }
 }

@@ -16,14 +16,15 @@ that both agree and that the components use every verb granted here (a few comme
   resources: ["repositories", "tags", "commits"]
   verbs: ["get", "list", "watch", "create", "delete"]
 - apiGroups: ["vers.sh"]
-  resources: ["repositories/status", "commits/status"]
+  resources: ["commits/status"]
   verbs: ["patch"]
 # A Tag's status is part of the object (no status subresource): created with it, patched only into an adopted
 # Tag that lacks it.
 - apiGroups: ["vers.sh"]
   resources: ["tags"]
   verbs: ["patch"]
-# The Repository controller writes status with the resourceVersion it read (PUT), retrying on conflict.
+# The Repository controller, the one writer of Repository status, writes it with the resourceVersion it read (PUT),
+# retrying on conflict.
 - apiGroups: ["vers.sh"]
   resources: ["repositories/status"]
   verbs: ["update"]
@@ -57,6 +58,11 @@ that both agree and that the components use every verb granted here (a few comme
 - apiGroups: ["cdi.kubevirt.io"]
   resources: ["datavolumes/source"]
   verbs: ["create"]
+# Rollback of a same-organisation fork: the PVCs KubeVirt restored for the cloned VM, named <vm>-<volume>
+# (volumeNamePolicy PrefixTargetName); KubeVirt does not make the VM own volumes restored from standalone DataVolumes.
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["delete"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create"]
