@@ -20,6 +20,8 @@ internal static class ClusterUsers
 
     public static readonly AdmissionUser GarbageCollector = Controller("generic-garbage-collector");
     public static readonly AdmissionUser NamespaceController = Controller("namespace-controller");
+    public static readonly AdmissionUser PvcProtectionController = Controller("pvc-protection-controller");
+    public static readonly AdmissionUser PvProtectionController = Controller("pv-protection-controller");
 
     /// <summary>
     /// A token's user as the request carries it: its groups plus system:authenticated, which kube-apiserver's

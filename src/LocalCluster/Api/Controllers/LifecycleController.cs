@@ -10,7 +10,7 @@ namespace Vers.LocalCluster.Api.Controllers;
 
 /// <summary>
 /// Plays kube-controller-manager for the object lifecycle: ownerReference garbage collection (background, foreground,
-/// orphan), namespace termination and CRD instance cleanup. Runs asynchronously
+/// orphan), namespace termination, CRD instance cleanup and the storage protection finalizers. Runs asynchronously
 /// after each write, like the real controllers, so clients see the same ordering (owner gone first, dependents
 /// shortly after). Its writes pass admission as the real controllers' requests do, under their service accounts; one
 /// a plugin refuses is tried again when the object is looked at next.
@@ -217,6 +217,19 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             else if (type.Builtin == BuiltinKind.CustomResourceDefinition && finalizers.Contains(CrdStrategy.CleanupFinalizer))
             {
                 await TryAsync(() => CleanupCrdAsync(type, obj));
+            }
+            else if (type.Builtin == BuiltinKind.PersistentVolumeClaim && finalizers.Contains(StorageStrategy.PvcProtectionFinalizer))
+            {
+                // pkg/controller/volume/pvcprotection (processPVC): the finalizer goes once no pod uses the claim, and
+                // this server runs no pods.
+                await TryAsync(() => RemoveFinalizerAsync(type, obj, StorageStrategy.PvcProtectionFinalizer, ClusterUsers.PvcProtectionController));
+            }
+            else if (type.Builtin == BuiltinKind.PersistentVolume && finalizers.Contains(StorageStrategy.PvProtectionFinalizer)
+                     && obj.ToJsonObject()["status"]?["phase"]?.ToString() != "Bound")
+            {
+                // pkg/controller/volume/pvprotection (processPV, isBeingUsed): the finalizer goes once the volume is
+                // not Bound; a Bound volume waits for its phase to change (the binder releases it).
+                await TryAsync(() => RemoveFinalizerAsync(type, obj, StorageStrategy.PvProtectionFinalizer, ClusterUsers.PvProtectionController));
             }
         }
     }

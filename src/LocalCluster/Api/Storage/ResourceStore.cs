@@ -135,6 +135,14 @@ internal sealed partial class ResourceStore
         var obj = body;
         Meta.DropNulls(obj);
         var warnings = PruneAndDefault(type, obj, validation);
+        StorageStrategy.Default(type, obj);
+
+        // The in-tree mutating plugins (DefaultStorageClass, StorageObjectInUseProtection) come before the webhooks.
+        if (StorageStrategy.IsStorage(type.Builtin))
+        {
+            StorageStrategy.AdmitCreate(type.Builtin, obj, StorageClasses);
+        }
+
         if (admission is not null && await admission.MutateAsync(AdmissionOperation.Create, Identity(type), ns, Meta.Name(obj), dryRun, obj, null, ct) is { } patched)
         {
             obj = Decode(type, patched);
@@ -239,6 +247,10 @@ internal sealed partial class ResourceStore
                 CrdStrategy.Validate(obj);
                 CrdStrategy.FillStatus(obj, null, Now);
                 break;
+            case BuiltinKind.PersistentVolumeClaim or BuiltinKind.PersistentVolume or BuiltinKind.StorageClass:
+                StorageStrategy.PrepareForCreate(type.Builtin, obj, Now);
+                StorageStrategy.ValidateCreate(type, obj);
+                break;
         }
 
         ValidateCustom(type, obj, null, statusOnly: false);
@@ -313,7 +325,20 @@ internal sealed partial class ResourceStore
     {
         Meta.DropNulls(patched);
         PruneAndDefault(type, patched, FieldValidation.Ignore);
+        StorageStrategy.Default(type, patched);
         return patched;
+    }
+
+    /// <summary>The stored StorageClasses, for the DefaultStorageClass admission plugin (its lister).</summary>
+    private IEnumerable<JsonObject> StorageClasses()
+    {
+        List<StoredObject> classes;
+        lock (_gate)
+        {
+            classes = [.. _objects.List(Registry.StorageClasses.StorageKey, null)];
+        }
+
+        return classes.Select(c => c.ToJsonObject());
     }
 
     private void CheckNamespaceLocked(ResourceType type, string ns, string name)
@@ -501,6 +526,7 @@ internal sealed partial class ResourceStore
         var name = snapshot.Name;
         Meta.DropNulls(desired);
         var warnings = PruneAndDefault(type, desired, options.Validation);
+        StorageStrategy.Default(type, desired);
 
         // The old object as the real server sees it: read from storage, so defaulted. Only read from here on.
         var current = NeedsReadDefaults(type, snapshot) ? DefaultOnRead(type, snapshot.ToJsonObject()) : stored;
@@ -593,6 +619,11 @@ internal sealed partial class ResourceStore
         {
             CrdStrategy.Validate(updated);
             CrdStrategy.FillStatus(updated, current["status"]?.DeepClone() as JsonObject, Now);
+        }
+        else if (StorageStrategy.IsStorage(type.Builtin))
+        {
+            StorageStrategy.PrepareForUpdate(type.Builtin, updated, current, options.StatusSubresource, Now);
+            StorageStrategy.ValidateUpdate(type, updated, current, options.StatusSubresource);
         }
 
         ValidateCustom(type, updated, current, options.StatusSubresource);
