@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Vers.LocalCluster.Api.Admission;
 using Vers.LocalCluster.Api.Controllers;
 using Vers.LocalCluster.Api.Discovery;
 using Vers.LocalCluster.Api.Http;
@@ -27,9 +28,10 @@ public sealed class KubeApiServer : IAsyncDisposable
     private readonly LifecycleController _controller;
     private readonly ApiRequestHandler _handler;
 
-    private KubeApiServer(WebApplication app, ApiRequestHandler handler, LifecycleController controller, Uri baseAddress, ResourceStore store, FaultInjector faults, RequestCounters requests, System.Runtime.CompilerServices.StrongBox<AccessPolicy> access)
+    private KubeApiServer(WebApplication app, ApiRequestHandler handler, LifecycleController controller, Uri baseAddress, ResourceStore store, FaultInjector faults, RequestCounters requests, System.Runtime.CompilerServices.StrongBox<AccessPolicy> access, AdmissionChain admission)
     {
         _access = access;
+        Admission = admission;
         Faults = faults;
         Requests = requests;
         _app = app;
@@ -44,7 +46,16 @@ public sealed class KubeApiServer : IAsyncDisposable
     /// <summary>Fault injection for tests: error rates, latency and watch drops, switchable while the server runs.</summary>
     public FaultInjector Faults { get; }
 
-    /// <summary>The policy TokenReview and SubjectAccessReview answer with; replace it or change it at run time.</summary>
+    /// <summary>
+    /// The admission webhooks of this server: register in-process plugins to refuse or change writes as
+    /// MutatingAdmissionWebhook and ValidatingAdmissionWebhook would (see <see cref="AdmissionChain"/>).
+    /// </summary>
+    public AdmissionChain Admission { get; }
+
+    /// <summary>
+    /// The policy requests authenticate with (bearer tokens; no token is the cluster admin, an unknown one 401) and
+    /// that TokenReview and SubjectAccessReview answer with; replace it or change it at run time.
+    /// </summary>
     public AccessPolicy Access
     {
         get => _access.Value!;
@@ -72,6 +83,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         var faults = new FaultInjector(options.FaultSeed, options.Time);
         var access = new System.Runtime.CompilerServices.StrongBox<AccessPolicy>(options.Access ?? new AccessPolicy());
         var requests = new RequestCounters();
+        var admission = new AdmissionChain();
 
         var handler = new ApiRequestHandler(
             store,
@@ -84,6 +96,7 @@ public sealed class KubeApiServer : IAsyncDisposable
             faults,
             requests,
             () => access.Value!,
+            admission,
             loggerFactory.CreateLogger<ApiRequestHandler>());
 
         var uri = new Uri(options.Url);
@@ -103,8 +116,8 @@ public sealed class KubeApiServer : IAsyncDisposable
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var port = new Uri(bound).Port;
         var baseAddress = new UriBuilder(uri.Scheme, uri.Host, port, "/").Uri;
-        var controller = new LifecycleController(store, loggerFactory.CreateLogger<LifecycleController>());
-        return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests, access) { _objects = objects };
+        var controller = new LifecycleController(store, admission, loggerFactory.CreateLogger<LifecycleController>());
+        return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests, access, admission) { _objects = objects };
     }
 
     public KubernetesClientConfiguration CreateClientConfiguration() => new() { Host = BaseAddress.ToString() };

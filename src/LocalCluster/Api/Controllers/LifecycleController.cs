@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Vers.LocalCluster.Api.Admission;
 using Vers.LocalCluster.Api.Http;
 using Vers.LocalCluster.Api.Resources;
 using Vers.LocalCluster.Api.Storage;
@@ -9,12 +10,15 @@ namespace Vers.LocalCluster.Api.Controllers;
 
 /// <summary>
 /// Plays kube-controller-manager for the object lifecycle: ownerReference garbage collection (background, foreground,
-/// orphan), namespace termination and CRD instance cleanup. Runs asynchronously after each write, like the real
-/// controllers, so clients see the same ordering (owner gone first, dependents shortly after).
+/// orphan), namespace termination, CRD instance cleanup and the storage protection finalizers. Runs asynchronously
+/// after each write, like the real controllers, so clients see the same ordering (owner gone first, dependents
+/// shortly after). Its writes pass admission as the real controllers' requests do, under their service accounts; one
+/// a plugin refuses is tried again when the object is looked at next.
 /// </summary>
 internal sealed partial class LifecycleController : IAsyncDisposable
 {
     private readonly ResourceStore _store;
+    private readonly AdmissionChain _admission;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -27,9 +31,10 @@ internal sealed partial class LifecycleController : IAsyncDisposable
     private readonly WatchSubscription _subscription;
     private readonly List<(string Bucket, StoredObject Object)> _initial;
 
-    public LifecycleController(ResourceStore store, ILogger logger)
+    public LifecycleController(ResourceStore store, AdmissionChain admission, ILogger logger)
     {
         _store = store;
+        _admission = admission;
         _logger = logger;
         (_subscription, _initial) = store.WatchAll();
         _loop = Task.Run(RunAsync);
@@ -57,7 +62,12 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             {
                 // Terminating objects wait for others (dependents, a namespace's or a CRD's content): look again each time.
                 candidates.UnionWith(_terminating);
-                Reconcile(candidates);
+                await ReconcileAsync(candidates);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                // Stopping while an admission plugin was called.
+                return;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -168,7 +178,7 @@ internal sealed partial class LifecycleController : IAsyncDisposable
     }
 
     /// <summary>Looks at the given objects; every action it takes is a write, whose event brings the next batch.</summary>
-    private void Reconcile(IEnumerable<string> uids)
+    private async ValueTask ReconcileAsync(IEnumerable<string> uids)
     {
         foreach (var uid in uids)
         {
@@ -184,7 +194,7 @@ internal sealed partial class LifecycleController : IAsyncDisposable
                 continue;
             }
 
-            Try(() => CollectGarbage(type, obj));
+            await TryAsync(() => CollectGarbageAsync(type, obj));
             if (!obj.Terminating)
             {
                 continue;
@@ -193,37 +203,58 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             var finalizers = obj.Finalizers;
             if (finalizers.Contains("orphan"))
             {
-                Try(() => Orphan(type, obj));
+                await TryAsync(() => OrphanAsync(type, obj));
             }
             else if (finalizers.Contains("foregroundDeletion"))
             {
-                Try(() => Foreground(type, obj));
+                await TryAsync(() => ForegroundAsync(type, obj));
             }
 
             if (type.Builtin == BuiltinKind.Namespace)
             {
-                Try(() => FinalizeNamespace(type, obj));
+                await TryAsync(() => FinalizeNamespaceAsync(type, obj));
             }
             else if (type.Builtin == BuiltinKind.CustomResourceDefinition && finalizers.Contains(CrdStrategy.CleanupFinalizer))
             {
-                Try(() => CleanupCrd(type, obj));
+                await TryAsync(() => CleanupCrdAsync(type, obj));
+            }
+            else if (type.Builtin == BuiltinKind.PersistentVolumeClaim && finalizers.Contains(StorageStrategy.PvcProtectionFinalizer))
+            {
+                // pkg/controller/volume/pvcprotection (processPVC): the finalizer goes once no pod uses the claim, and
+                // this server runs no pods.
+                await TryAsync(() => RemoveFinalizerAsync(type, obj, StorageStrategy.PvcProtectionFinalizer, ClusterUsers.PvcProtectionController));
+            }
+            else if (type.Builtin == BuiltinKind.PersistentVolume && finalizers.Contains(StorageStrategy.PvProtectionFinalizer)
+                     && obj.ToJsonObject()["status"]?["phase"]?.ToString() != "Bound")
+            {
+                // pkg/controller/volume/pvprotection (processPV, isBeingUsed): the finalizer goes once the volume is
+                // not Bound; a Bound volume waits for its phase to change (the binder releases it).
+                await TryAsync(() => RemoveFinalizerAsync(type, obj, StorageStrategy.PvProtectionFinalizer, ClusterUsers.PvProtectionController));
             }
         }
     }
 
-    private void Try(Action action)
+    private async ValueTask TryAsync(Func<ValueTask> action)
     {
         try
         {
-            action();
+            await action();
         }
         catch (ApiException e) when (e.Code is 404 or 409)
         {
             // Changed concurrently; the write that changed it triggers another pass.
         }
+        catch (ApiException e)
+        {
+            // Refused (an admission plugin, validation): the real controller would requeue; this one looks again
+            // when the object changes, and at every pass while it is terminating.
+            LogWriteRefused(e.Code, e.Message);
+        }
     }
 
-    private void CollectGarbage(ResourceType type, StoredObject obj)
+    private AdmissionContext? As(AdmissionUser user, string? subresource = null) => AdmissionContext.For(_admission, user, subresource);
+
+    private async ValueTask CollectGarbageAsync(ResourceType type, StoredObject obj)
     {
         var refs = obj.Owners;
         if (refs.Count == 0)
@@ -245,19 +276,19 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             if (!obj.Terminating)
             {
                 LogCollecting(type.Name.Qualified, ns, name);
-                _store.Delete(type, ns, name, new Storage.DeleteOptions(PreconditionUid: obj.Uid, PropagationPolicy: "Background"));
+                await _store.DeleteAsync(type, ns, name, new Storage.DeleteOptions(PreconditionUid: obj.Uid, PropagationPolicy: "Background"), As(ClusterUsers.GarbageCollector), _stop.Token);
             }
 
             return;
         }
 
         var missingUids = missing.Select(r => r.Uid).ToHashSet();
-        _store.Update(type, ns, name, current =>
+        await _store.UpdateAsync(type, ns, name, current =>
         {
             var kept = Meta.OwnerReferences(current!).Where(r => !missingUids.Contains(r["uid"]?.GetValue<string>())).Select(r => (JsonNode)r.DeepClone()).ToArray();
             Meta.Of(current!)["ownerReferences"] = new JsonArray(kept);
             return current!;
-        }, new UpdateOptions());
+        }, new UpdateOptions(), As(ClusterUsers.GarbageCollector), _stop.Token);
     }
 
     private List<(ResourceType Type, StoredObject Object)> Dependents(StoredObject owner)
@@ -277,12 +308,12 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         return found;
     }
 
-    private void Orphan(ResourceType type, StoredObject owner)
+    private async ValueTask OrphanAsync(ResourceType type, StoredObject owner)
     {
         var uid = owner.Uid;
         foreach (var (t, dep) in Dependents(owner))
         {
-            _store.Update(t, dep.Namespace, dep.Name, current =>
+            await _store.UpdateAsync(t, dep.Namespace, dep.Name, current =>
             {
                 var kept = Meta.OwnerReferences(current!).Where(r => r["uid"]?.GetValue<string>() != uid).Select(r => (JsonNode)r.DeepClone()).ToArray();
                 Meta.Of(current!).Remove("ownerReferences");
@@ -292,20 +323,20 @@ internal sealed partial class LifecycleController : IAsyncDisposable
                 }
 
                 return current!;
-            }, new UpdateOptions());
+            }, new UpdateOptions(), As(ClusterUsers.GarbageCollector), _stop.Token);
         }
 
-        RemoveFinalizer(type, owner, "orphan");
+        await RemoveFinalizerAsync(type, owner, "orphan", ClusterUsers.GarbageCollector);
     }
 
-    private void Foreground(ResourceType type, StoredObject owner)
+    private async ValueTask ForegroundAsync(ResourceType type, StoredObject owner)
     {
         var blocking = 0;
         foreach (var (t, dep) in Dependents(owner))
         {
             if (!dep.Terminating)
             {
-                _store.Delete(t, dep.Namespace, dep.Name, new Storage.DeleteOptions(PropagationPolicy: "Foreground"));
+                await _store.DeleteAsync(t, dep.Namespace, dep.Name, new Storage.DeleteOptions(PropagationPolicy: "Foreground"), As(ClusterUsers.GarbageCollector), _stop.Token);
             }
 
             if (dep.Owners.Any(r => r.Uid == owner.Uid && r.BlockOwnerDeletion))
@@ -316,11 +347,11 @@ internal sealed partial class LifecycleController : IAsyncDisposable
 
         if (blocking == 0)
         {
-            RemoveFinalizer(type, owner, "foregroundDeletion");
+            await RemoveFinalizerAsync(type, owner, "foregroundDeletion", ClusterUsers.GarbageCollector);
         }
     }
 
-    private void FinalizeNamespace(ResourceType type, StoredObject ns)
+    private async ValueTask FinalizeNamespaceAsync(ResourceType type, StoredObject ns)
     {
         var name = ns.Name;
         var remaining = 0;
@@ -334,21 +365,25 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             remaining++;
             if (!obj.Terminating)
             {
-                _store.Delete(t, name, obj.Name, new Storage.DeleteOptions(PropagationPolicy: "Background"));
+                await _store.DeleteAsync(t, name, obj.Name, new Storage.DeleteOptions(PropagationPolicy: "Background"), As(ClusterUsers.NamespaceController), _stop.Token);
             }
         }
 
         if (remaining == 0 && ns.ToJsonObject()["spec"]?["finalizers"] is JsonArray { Count: > 0 })
         {
-            _store.Update(type, "", name, current =>
+            await _store.UpdateAsync(type, "", name, current =>
             {
                 current!["spec"] = new JsonObject();
                 return current;
-            }, new UpdateOptions(NamespaceFinalize: true));
+            }, new UpdateOptions(NamespaceFinalize: true), As(ClusterUsers.NamespaceController, "finalize"), _stop.Token);
         }
     }
 
-    private void CleanupCrd(ResourceType crdType, StoredObject crd)
+    /// <summary>
+    /// The apiextensions finalizer controller: it deletes the instances through the custom resource storage itself
+    /// (no admission), then removes its finalizer through the loopback client.
+    /// </summary>
+    private async ValueTask CleanupCrdAsync(ResourceType crdType, StoredObject crd)
     {
         var served = ResourceRegistry.FromCrd(crd.ToJsonObject());
         var current = _store.Registry.FindByStorageKey(served.StorageKey) ?? served;
@@ -360,16 +395,16 @@ internal sealed partial class LifecycleController : IAsyncDisposable
 
         if (items.Count == 0)
         {
-            RemoveFinalizer(crdType, crd, CrdStrategy.CleanupFinalizer);
+            await RemoveFinalizerAsync(crdType, crd, CrdStrategy.CleanupFinalizer, ClusterUsers.ApiServer);
         }
     }
 
-    private void RemoveFinalizer(ResourceType type, StoredObject obj, string finalizer) =>
-        _store.Update(type, obj.Namespace, obj.Name, current =>
+    private async ValueTask RemoveFinalizerAsync(ResourceType type, StoredObject obj, string finalizer, AdmissionUser user) =>
+        await _store.UpdateAsync(type, obj.Namespace, obj.Name, current =>
         {
             Meta.SetFinalizers(current!, [.. Meta.Finalizers(current!).Where(f => f != finalizer)]);
             return current!;
-        }, new UpdateOptions());
+        }, new UpdateOptions(), As(user), _stop.Token);
 
     public async ValueTask DisposeAsync()
     {
@@ -389,6 +424,9 @@ internal sealed partial class LifecycleController : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Garbage collecting {Resource} {Namespace}/{Name}: all owners are gone")]
     private partial void LogCollecting(string resource, string @namespace, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Lifecycle write refused ({Code}): {Message}")]
+    private partial void LogWriteRefused(int code, string message);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Lifecycle reconcile failed")]
     private partial void LogReconcileFailed(Exception e);

@@ -10,10 +10,24 @@ internal sealed class ApiException(int code, string reason, string message, Json
     public string Reason { get; } = reason;
     public JsonObject? Details { get; } = details;
 
+    /// <summary>The Status carries no <c>details</c> (and no <c>reason</c> when it is empty), as errors built without them serialize.</summary>
+    private bool IsBare { get; init; }
+
     /// <summary>Sent as the <c>Retry-After</c> header (429).</summary>
     public int? RetryAfterSeconds { get; private init; }
 
-    public JsonObject ToStatus() => StatusBody.Failure(Code, Reason, Message, Details?.DeepClone().AsObject());
+    public JsonObject ToStatus() => IsBare
+        ? StatusBody.Bare(Code, Reason, Message)
+        : StatusBody.Failure(Code, Reason, Message, Details?.DeepClone().AsObject());
+
+    /// <summary>An error whose Status has only a message, a code and (when not empty) a reason, e.g. a webhook's denial.</summary>
+    public static ApiException Bare(int code, string reason, string message) => new(code, reason, message) { IsBare = true };
+
+    /// <summary>
+    /// 401 for a request whose credentials authenticate no one: <c>apierrors.NewUnauthorized("Unauthorized")</c>, as
+    /// the <c>Unauthorized</c> handler in staging/src/k8s.io/apiserver/pkg/endpoints/filters/authentication.go answers.
+    /// </summary>
+    public static ApiException Unauthorized() => Bare(401, "Unauthorized", "Unauthorized");
 
     public static ApiException NotFound(ResourceName r, string name) =>
         new(404, "NotFound", $"{r.Qualified} \"{name}\" not found", r.Details(name));

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Vers.LocalCluster.Api.Admission;
 using Vers.LocalCluster.Api.Discovery;
 using Vers.LocalCluster.Api.OpenApi;
 using Vers.LocalCluster.Api.Patching;
@@ -28,6 +29,7 @@ internal sealed partial class ApiRequestHandler(
     FaultInjector faults,
     RequestCounters requests,
     Func<AccessPolicy> access,
+    AdmissionChain admission,
     ILogger logger)
 {
     private readonly CancellationTokenSource _shutdown = new();
@@ -49,6 +51,7 @@ internal sealed partial class ApiRequestHandler(
         var ct = ctx.RequestAborted;
         try
         {
+            ctx.Features.Set(Authenticate(ctx));
             await RouteAsync(ctx, ct);
         }
         catch (ApiException e)
@@ -90,6 +93,38 @@ internal sealed partial class ApiRequestHandler(
             }
         }
     }
+
+    /// <summary>The user a request authenticated as (set for every request before it is routed).</summary>
+    public static AdmissionUser UserOf(HttpContext ctx) => ctx.Features.Get<AdmissionUser>() ?? ClusterUsers.Admin;
+
+    /// <summary>
+    /// kube-apiserver's authentication filter (staging/src/k8s.io/apiserver/pkg/endpoints/filters/authentication.go,
+    /// <c>WithAuthentication</c>) with a bearer token authenticator in front of the embedded cluster's admin
+    /// credentials: a token <see cref="AccessPolicy"/> knows is its user; one it does not know fails every path with
+    /// 401 (the token authenticator's error fails the union, see
+    /// staging/src/k8s.io/apiserver/pkg/authentication/request/bearertoken/bearertoken.go); a request without a bearer
+    /// token is the admin, as a k3s admin client certificate would authenticate it.
+    /// </summary>
+    private AdmissionUser Authenticate(HttpContext ctx)
+    {
+        var header = ctx.Request.Headers.Authorization;
+        if (header.Count == 0)
+        {
+            return ClusterUsers.Admin;
+        }
+
+        // bearertoken.AuthenticateRequest: "Bearer <token>", scheme case-insensitive; anything else is no bearer token.
+        var parts = header.ToString().Trim().Split(' ', 3);
+        if (parts.Length < 2 || !parts[0].Equals("bearer", StringComparison.OrdinalIgnoreCase) || parts[1].Length == 0)
+        {
+            return ClusterUsers.Admin;
+        }
+
+        return access().Authenticate(parts[1]) is { } user ? ClusterUsers.Of(user) : throw ApiException.Unauthorized();
+    }
+
+    /// <summary>Admission for a write through this endpoint; null (nothing to do) while no plugin is registered.</summary>
+    private AdmissionContext? Admit(HttpContext ctx, Target t) => admission.IsEmpty ? null : AdmissionContext.For(admission, UserOf(ctx), t.Subresource);
 
     private async Task RouteAsync(HttpContext ctx, CancellationToken ct)
     {
@@ -261,9 +296,7 @@ internal sealed partial class ApiRequestHandler(
             }
 
             var review = CheckBodyIdentity(await ReadObjectBodyAsync(ctx, t, ct), t);
-            var auth = ctx.Request.Headers.Authorization.ToString();
-            var token = auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth["Bearer ".Length..].Trim() : null;
-            await WriteJsonAsync(ctx, 201, Reviews.Answer(t.Type, t.Version, t.Namespace, review, token, access()), ct);
+            await WriteJsonAsync(ctx, 201, Reviews.Answer(t.Type, t.Version, t.Namespace, review, UserOf(ctx), access()), ct);
             return;
         }
 
@@ -286,7 +319,7 @@ internal sealed partial class ApiRequestHandler(
                         EventConversion.ValidateCreate(body);
                     }
 
-                    var created = store.Create(t.Type, t.Namespace ?? "", In(body, t), dryRun, Validation(ctx), Tracker(ctx, t));
+                    var created = await store.CreateAsync(t.Type, t.Namespace ?? "", In(body, t), dryRun, Validation(ctx), Tracker(ctx, t), Admit(ctx, t), ct);
                     AddWarnings(ctx, created);
                     await WriteStoredAsync(ctx, 201, created.Object, t, ct);
                     return;
@@ -318,9 +351,9 @@ internal sealed partial class ApiRequestHandler(
                 var attempts = 0;
 
                 // The store changes the body it is given; an update redone on a newer object starts from the request again.
-                var result = store.Update(t.Type, ns, t.Name, _ => attempts++ == 0 ? body : In(ParseObjectBody(ctx, t, text), t), new UpdateOptions(
+                var result = await store.UpdateAsync(t.Type, ns, t.Name, _ => attempts++ == 0 ? body : In(ParseObjectBody(ctx, t, text), t), new UpdateOptions(
                     StatusSubresource: isStatus, RequireResourceVersion: true, DryRun: dryRun, NamespaceFinalize: t.Subresource == "finalize", Validation: Validation(ctx),
-                    TrackFields: Tracker(ctx, t)));
+                    TrackFields: Tracker(ctx, t)), Admit(ctx, t), ct);
                 AddWarnings(ctx, result);
                 await WriteStoredAsync(ctx, 200, result.Object, t, ct);
                 return;
@@ -332,7 +365,7 @@ internal sealed partial class ApiRequestHandler(
             case "DELETE" when t.Subresource is null:
             {
                 var options = await ReadDeleteOptionsAsync(ctx, dryRun, ct);
-                var result = store.Delete(t.Type, ns, t.Name, options);
+                var result = await store.DeleteAsync(t.Type, ns, t.Name, options, Admit(ctx, t), ct);
                 if (result.Removed)
                 {
                     var details = t.Type.Name.Details(t.Name);
@@ -581,7 +614,7 @@ internal sealed partial class ApiRequestHandler(
             // stopped applying, and track ownership (409 on another manager's field unless force).
             var fields = Manager(ctx, t);
             var force = IsTrue(ctx.Request.Query["force"]);
-            result = store.Update(t.Type, ns, name, current =>
+            result = await store.UpdateAsync(t.Type, ns, name, current =>
             {
                 if (current is null)
                 {
@@ -593,14 +626,14 @@ internal sealed partial class ApiRequestHandler(
                 var merged = fields.Apply(Out(current, t), applied, force);
                 Meta.Of(merged)["resourceVersion"] = Meta.Str(applied, "resourceVersion") ?? Meta.ResourceVersion(current);
                 return In(merged, t);
-            }, new UpdateOptions(StatusSubresource: isStatus, CreateIfMissing: !isStatus, DryRun: dryRun, Validation: Validation(ctx), TrackFields: fields.Track));
+            }, new UpdateOptions(StatusSubresource: isStatus, CreateIfMissing: !isStatus, DryRun: dryRun, Validation: Validation(ctx), TrackFields: fields.Track), Admit(ctx, t), ct);
             AddWarnings(ctx, result);
             await WriteStoredAsync(ctx, result.Created ? 201 : 200, result.Object, t, ct);
             return;
         }
 
         var patch = JsonNode.Parse(text.Span);
-        result = store.Update(t.Type, ns, name, current =>
+        result = await store.UpdateAsync(t.Type, ns, name, current =>
         {
             var input = Out(current!, t);
             var patched = contentType switch
@@ -610,7 +643,7 @@ internal sealed partial class ApiRequestHandler(
                 _ => MergePatch.Apply(input, patch),
             };
             return In(patched as JsonObject ?? throw ApiException.BadRequest("the patch produced a non-object document"), t);
-        }, new UpdateOptions(StatusSubresource: isStatus, DryRun: dryRun, Validation: Validation(ctx), TrackFields: Tracker(ctx, t)));
+        }, new UpdateOptions(StatusSubresource: isStatus, DryRun: dryRun, Validation: Validation(ctx), TrackFields: Tracker(ctx, t)), Admit(ctx, t), ct);
         AddWarnings(ctx, result);
         await WriteStoredAsync(ctx, 200, result.Object, t, ct);
     }
@@ -722,11 +755,12 @@ internal sealed partial class ApiRequestHandler(
         var options = await ReadDeleteOptionsAsync(ctx, ctx.Request.Query["dryRun"].ToString() == "All", ct);
         var (items, rv) = store.List(t.Type, t.Namespace, Filter(t, labels, fields));
         var deleted = new JsonArray();
+        var admit = Admit(ctx, t);
         foreach (var item in items)
         {
             try
             {
-                var r = store.Delete(t.Type, item.Namespace, item.Name, options with { PreconditionUid = null, PreconditionResourceVersion = null });
+                var r = await store.DeleteAsync(t.Type, item.Namespace, item.Name, options with { PreconditionUid = null, PreconditionResourceVersion = null }, admit, ct);
                 deleted.Add(Out(r.Object.ToJsonObject(), t));
             }
             catch (ApiException e) when (e.Code == 404)

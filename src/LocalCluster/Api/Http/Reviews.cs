@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Vers.LocalCluster.Api.Admission;
 using Vers.LocalCluster.Api.Resources;
 
 namespace Vers.LocalCluster.Api.Http;
@@ -9,14 +10,15 @@ namespace Vers.LocalCluster.Api.Http;
 /// </summary>
 internal static class Reviews
 {
-    public static JsonObject Answer(ResourceType type, string version, string? ns, JsonObject body, string? bearerToken, AccessPolicy policy)
+    /// <summary>The reply to a review; self reviews ask about <paramref name="requester"/>, the user the request authenticated as.</summary>
+    public static JsonObject Answer(ResourceType type, string version, string? ns, JsonObject body, AdmissionUser requester, AccessPolicy policy)
     {
         var reply = body.DeepClone().AsObject();
         reply["apiVersion"] = ResourceType.ApiVersionOf(type.Group, version);
         reply["kind"] = type.Kind;
         reply["metadata"] = new JsonObject { ["creationTimestamp"] = null };
         var spec = reply["spec"] as JsonObject ?? throw ApiException.Invalid(type.Kind, type.Group, "", [new FieldError("FieldValueRequired", "spec", "")]);
-        reply["status"] = type.Builtin == BuiltinKind.TokenReview ? TokenStatus(spec, policy) : AccessStatus(type, ns, spec, bearerToken, policy);
+        reply["status"] = type.Builtin == BuiltinKind.TokenReview ? TokenStatus(spec, policy) : AccessStatus(type, ns, spec, requester, policy);
         return reply;
     }
 
@@ -46,7 +48,7 @@ internal static class Reviews
         return status;
     }
 
-    private static JsonObject AccessStatus(ResourceType type, string? ns, JsonObject spec, string? bearerToken, AccessPolicy policy)
+    private static JsonObject AccessStatus(ResourceType type, string? ns, JsonObject spec, AdmissionUser requester, AccessPolicy policy)
     {
         var attributes = spec["resourceAttributes"] as JsonObject;
         var nonResource = spec["nonResourceAttributes"] as JsonObject;
@@ -59,9 +61,8 @@ internal static class Reviews
         List<string> groups;
         if (type.Builtin == BuiltinKind.SelfSubjectAccessReview)
         {
-            var who = bearerToken is null ? null : policy.Authenticate(bearerToken);
-            user = who?.Username ?? "system:anonymous";
-            groups = [.. who?.Groups ?? (who is null ? ["system:unauthenticated"] : ["system:authenticated"])];
+            user = requester.Username;
+            groups = [.. requester.Groups];
         }
         else
         {

@@ -265,10 +265,119 @@ internal sealed class OpenApiDocuments(ResourceRegistry registry, string serverV
                     },
                 },
             },
+            BuiltinKind.PersistentVolumeClaim => new JsonObject
+            {
+                ["spec"] = Obj("spec defines the desired characteristics of a volume requested by a pod author.", new JsonObject
+                {
+                    ["accessModes"] = StrList("accessModes contains the desired access modes the volume should have."),
+                    ["resources"] = Obj("resources represents the minimum resources the volume should have.", new JsonObject
+                    {
+                        ["requests"] = QuantityMap("Requests describes the minimum amount of compute resources required."),
+                        ["limits"] = QuantityMap("Limits describes the maximum amount of compute resources allowed."),
+                    }),
+                    ["storageClassName"] = Str("storageClassName is the name of the StorageClass required by the claim."),
+                    ["volumeMode"] = Str("volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when not included in claim spec."),
+                    ["volumeName"] = Str("volumeName is the binding reference to the PersistentVolume backing this claim."),
+                    ["volumeAttributesClassName"] = Str("volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim."),
+                    ["selector"] = Obj("selector is a label query over volumes to consider for binding.", new JsonObject()),
+                    ["dataSource"] = Obj("dataSource field can be used to specify either an existing VolumeSnapshot object or an existing PVC.", TypedReference()),
+                    ["dataSourceRef"] = Obj("dataSourceRef specifies the object from which to populate the volume with data, if a non-empty volume is desired.", TypedReference()),
+                }),
+                ["status"] = Obj("status represents the current information/status of a persistent volume claim. Read-only.", new JsonObject
+                {
+                    ["phase"] = Str("phase represents the current phase of PersistentVolumeClaim."),
+                    ["accessModes"] = StrList("accessModes contains the actual access modes the volume backing the PVC has."),
+                    ["capacity"] = QuantityMap("capacity represents the actual resources of the underlying volume."),
+                    ["conditions"] = new JsonObject { ["type"] = "array", ["description"] = "conditions is the current Condition of persistent volume claim.", ["items"] = new JsonObject { ["type"] = "object" } },
+                }),
+            },
+            BuiltinKind.PersistentVolume => new JsonObject
+            {
+                ["spec"] = Obj("spec defines a specification of a persistent volume owned by the cluster.", new JsonObject
+                {
+                    ["accessModes"] = StrList("accessModes contains all ways the volume can be mounted."),
+                    ["capacity"] = QuantityMap("capacity is the description of the persistent volume's resources and capacity."),
+                    ["persistentVolumeReclaimPolicy"] = Str("persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim. Valid options are Retain (default for manually created PersistentVolumes), Delete (default for dynamically provisioned PersistentVolumes), and Recycle (deprecated)."),
+                    ["storageClassName"] = Str("storageClassName is the name of StorageClass to which this persistent volume belongs."),
+                    ["volumeMode"] = Str("volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state."),
+                    ["claimRef"] = Obj("claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.", new JsonObject
+                    {
+                        ["apiVersion"] = Str("API version of the referent."),
+                        ["kind"] = Str("Kind of the referent."),
+                        ["namespace"] = Str("Namespace of the referent."),
+                        ["name"] = Str("Name of the referent."),
+                        ["uid"] = Str("UID of the referent."),
+                        ["resourceVersion"] = Str("Specific resourceVersion to which this reference is made, if any."),
+                    }),
+                    ["csi"] = Obj("csi represents storage that is handled by an external CSI driver.", new JsonObject
+                    {
+                        ["driver"] = Str("driver is the name of the driver to use for this volume. Required."),
+                        ["volumeHandle"] = Str("volumeHandle is the unique volume name returned by the CSI volume plugin's CreateVolume to refer to the volume on all subsequent calls. Required."),
+                        ["fsType"] = Str("fsType to mount. Must be a filesystem type supported by the host operating system."),
+                        ["readOnly"] = new JsonObject { ["type"] = "boolean", ["description"] = "readOnly value to pass to ControllerPublishVolumeRequest. Defaults to false (read/write)." },
+                        ["volumeAttributes"] = StringMap("volumeAttributes of the volume to publish."),
+                    }),
+                    ["hostPath"] = Obj("hostPath represents a directory on the host.", new JsonObject { ["path"] = Str("path of the directory on the host."), ["type"] = Str("type for HostPath Volume.") }),
+                    ["mountOptions"] = StrList("mountOptions is the list of mount options, e.g. [\"ro\", \"soft\"]. Not validated - mount will simply fail if one is invalid."),
+                    ["nodeAffinity"] = Obj("nodeAffinity defines constraints that limit what nodes this volume can be accessed from.", new JsonObject()),
+                }),
+                ["status"] = Obj("status represents the current information/status for the persistent volume.", new JsonObject
+                {
+                    ["phase"] = Str("phase indicates if a volume is available, bound to a claim, or released by a claim."),
+                    ["message"] = Str("message is a human-readable message indicating details about why the volume is in this state."),
+                    ["reason"] = Str("reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI."),
+                    ["lastPhaseTransitionTime"] = new JsonObject { ["type"] = "string", ["format"] = "date-time", ["description"] = "lastPhaseTransitionTime is the time the phase transitioned from one to another and automatically resets to current time everytime a volume phase transitions." },
+                }),
+            },
+            BuiltinKind.StorageClass => new JsonObject
+            {
+                ["provisioner"] = Str("provisioner indicates the type of the provisioner."),
+                ["parameters"] = StringMap("parameters holds the parameters for the provisioner that should create volumes of this storage class."),
+                ["reclaimPolicy"] = Str("reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class. Defaults to Delete."),
+                ["volumeBindingMode"] = Str("volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used."),
+                ["allowVolumeExpansion"] = new JsonObject { ["type"] = "boolean", ["description"] = "allowVolumeExpansion shows whether the storage class allow volume expand." },
+                ["mountOptions"] = StrList("mountOptions controls the mountOptions for dynamically provisioned PersistentVolumes of this storage class."),
+                ["allowedTopologies"] = new JsonObject { ["type"] = "array", ["description"] = "allowedTopologies restrict the node topologies where volumes can be dynamically provisioned.", ["items"] = new JsonObject { ["type"] = "object" } },
+            },
             _ => new JsonObject(),
         };
-        return new JsonObject { ["type"] = "object", ["description"] = $"{t.Kind} object.", ["properties"] = props };
+        var schema = new JsonObject { ["type"] = "object", ["description"] = $"{t.Kind} object.", ["properties"] = props };
+        if (t.Builtin == BuiltinKind.StorageClass)
+        {
+            schema["required"] = new JsonArray("provisioner");
+        }
+
+        return schema;
     }
+
+    private static JsonObject Obj(string description, JsonObject properties) => new()
+    {
+        ["type"] = "object",
+        ["description"] = description,
+        ["properties"] = properties,
+    };
+
+    private static JsonObject StrList(string description) => new()
+    {
+        ["type"] = "array",
+        ["description"] = description,
+        ["items"] = new JsonObject { ["type"] = "string", ["default"] = "" },
+        ["x-kubernetes-list-type"] = "atomic",
+    };
+
+    private static JsonObject QuantityMap(string description) => new()
+    {
+        ["type"] = "object",
+        ["description"] = description,
+        ["additionalProperties"] = new JsonObject { ["x-kubernetes-int-or-string"] = true, ["description"] = "Quantity is a fixed-point representation of a number." },
+    };
+
+    private static JsonObject TypedReference() => new()
+    {
+        ["apiGroup"] = Str("APIGroup is the group for the resource being referenced."),
+        ["kind"] = Str("Kind is the type of resource being referenced"),
+        ["name"] = Str("Name is the name of resource being referenced"),
+    };
 
     private static JsonObject ObjectMetaSchema() => new()
     {

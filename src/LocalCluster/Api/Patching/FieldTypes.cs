@@ -25,7 +25,8 @@ internal sealed class FieldType
 
     /// <summary>Free-form <c>map[string]...</c> fields of the built-in types: their keys are not struct fields.</summary>
     private static readonly HashSet<string> FreeFormMaps =
-        ["labels", "annotations", "data", "stringData", "binaryData", "matchLabels", "nodeSelector", "limits", "requests", "capacity", "allocatable", "overhead"];
+        ["labels", "annotations", "data", "stringData", "binaryData", "matchLabels", "nodeSelector", "limits", "requests", "capacity", "allocatable", "overhead",
+         "parameters", "volumeAttributes", "allocatedResources", "allocatedResourceStatuses"];
 
     private readonly JsonObject? _schema;
     private readonly BuiltinKind _builtin;

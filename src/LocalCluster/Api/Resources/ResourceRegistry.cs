@@ -44,6 +44,8 @@ internal sealed class ResourceRegistry
 
     public ResourceType Crds => Builtins.First(t => t.Builtin == BuiltinKind.CustomResourceDefinition);
 
+    public ResourceType StorageClasses => Builtins.First(t => t.Builtin == BuiltinKind.StorageClass);
+
     public void Register(ResourceType type) => ImmutableInterlocked.Update(ref _custom, d => d.SetItem(type.StorageKey, type));
 
     public void Unregister(string storageKey) => ImmutableInterlocked.Update(ref _custom, d => d.Remove(storageKey));
@@ -119,6 +121,9 @@ internal sealed class ResourceRegistry
             new() { Group = "rbac.authorization.k8s.io", Plural = "clusterroles", Singular = "clusterrole", Kind = "ClusterRole", ListKind = "ClusterRoleList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.ClusterRole },
             new() { Group = "rbac.authorization.k8s.io", Plural = "rolebindings", Singular = "rolebinding", Kind = "RoleBinding", ListKind = "RoleBindingList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.RoleBinding },
             new() { Group = "rbac.authorization.k8s.io", Plural = "clusterrolebindings", Singular = "clusterrolebinding", Kind = "ClusterRoleBinding", ListKind = "ClusterRoleBindingList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.ClusterRoleBinding },
+            new() { Group = "", Plural = "persistentvolumeclaims", Singular = "persistentvolumeclaim", Kind = "PersistentVolumeClaim", ListKind = "PersistentVolumeClaimList", Namespaced = true, ShortNames = ["pvc"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PersistentVolumeClaim },
+            new() { Group = "", Plural = "persistentvolumes", Singular = "persistentvolume", Kind = "PersistentVolume", ListKind = "PersistentVolumeList", Namespaced = false, ShortNames = ["pv"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PersistentVolume },
+            new() { Group = "storage.k8s.io", Plural = "storageclasses", Singular = "storageclass", Kind = "StorageClass", ListKind = "StorageClassList", Namespaced = false, ShortNames = ["sc"], Versions = [V("v1")], Builtin = BuiltinKind.StorageClass },
             new() { Group = "authentication.k8s.io", Plural = "tokenreviews", Singular = "tokenreview", Kind = "TokenReview", ListKind = "TokenReviewList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.TokenReview, Verbs = ["create"] },
             new() { Group = "authorization.k8s.io", Plural = "subjectaccessreviews", Singular = "subjectaccessreview", Kind = "SubjectAccessReview", ListKind = "SubjectAccessReviewList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.SubjectAccessReview, Verbs = ["create"] },
             new() { Group = "authorization.k8s.io", Plural = "selfsubjectaccessreviews", Singular = "selfsubjectaccessreview", Kind = "SelfSubjectAccessReview", ListKind = "SelfSubjectAccessReviewList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.SelfSubjectAccessReview, Verbs = ["create"] },

@@ -35,6 +35,9 @@ internal enum BuiltinKind
     SubjectAccessReview,
     SelfSubjectAccessReview,
     LocalSubjectAccessReview,
+    PersistentVolumeClaim,
+    PersistentVolume,
+    StorageClass,
 }
 
 /// <summary>A CRD <c>additionalPrinterColumns</c> entry.</summary>

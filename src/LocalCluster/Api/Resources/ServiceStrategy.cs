@@ -9,7 +9,8 @@ namespace Vers.LocalCluster.Api.Resources;
 /// </summary>
 internal static class ServiceStrategy
 {
-    public static void PrepareForCreate(JsonObject svc, IEnumerable<JsonObject> existing)
+    /// <summary>Defaults and, for types that get one, a free ClusterIP; true when an IP was allocated here.</summary>
+    public static bool PrepareForCreate(JsonObject svc, IEnumerable<JsonObject> existing)
     {
         if (svc["spec"] is not JsonObject spec)
         {
@@ -35,7 +36,7 @@ internal static class ServiceStrategy
                 spec["clusterIPs"] = new JsonArray(given);
             }
 
-            return;
+            return false;
         }
 
         var used = existing.Select(s => s["spec"]?["clusterIP"]?.ToString()).OfType<string>().ToHashSet();
@@ -48,7 +49,21 @@ internal static class ServiceStrategy
                 spec["clusterIPs"] = new JsonArray(ip);
                 spec["ipFamilies"] = new JsonArray("IPv4");
                 spec["ipFamilyPolicy"] = "SingleStack";
-                return;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Takes back what <see cref="PrepareForCreate"/> allocated, so the next attempt allocates afresh.</summary>
+    public static void ForgetAllocation(JsonObject svc)
+    {
+        if (svc["spec"] is JsonObject spec)
+        {
+            foreach (var field in (string[])["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"])
+            {
+                spec.Remove(field);
             }
         }
     }

@@ -84,7 +84,7 @@ internal sealed class FieldSelector
         {
             var actual = r.Field switch
             {
-                "metadata.name" => obj.Name,
+                "metadata.name" or "name" => obj.Name,
                 "metadata.namespace" => obj.Namespace,
                 _ => Value(tree ??= obj.ToJsonObject(), r.Field),
             };
@@ -108,6 +108,8 @@ internal sealed class FieldSelector
         {
             BuiltinKind.Namespace => field == "status.phase",
             BuiltinKind.Secret => field == "type",
+            // "This is a bug, but we need to support it for backward compatibility" (PersistentVolume(Claim)ToSelectableFields).
+            BuiltinKind.PersistentVolumeClaim or BuiltinKind.PersistentVolume => field == "name",
             // events.k8s.io is served from the core storage, so it selects on the same (core) fields.
             BuiltinKind.CoreEvent or BuiltinKind.EventsV1Event => field is "involvedObject.kind" or "involvedObject.namespace" or "involvedObject.name"
                 or "involvedObject.uid" or "involvedObject.apiVersion" or "involvedObject.resourceVersion"
@@ -121,6 +123,7 @@ internal sealed class FieldSelector
         JsonNode? node = field switch
         {
             "source" => obj["source"]?["component"],
+            "name" => obj["metadata"]?["name"],
             "metadata.namespace" => obj["metadata"]?["namespace"] ?? JsonValue.Create(""),
             _ => Navigate(obj, field),
         };

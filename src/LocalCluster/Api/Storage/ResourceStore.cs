@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
+using Vers.LocalCluster.Api.Admission;
 using Vers.LocalCluster.Api.Http;
 using Vers.LocalCluster.Api.Resources;
 using Vers.LocalCluster.Api.Schema;
@@ -103,37 +104,50 @@ internal sealed partial class ResourceStore
         return (all, revision);
     }
 
-    public WriteResult Create(ResourceType type, string ns, JsonObject body, bool dryRun = false, FieldValidation validation = FieldValidation.Warn, Action<JsonObject?, JsonObject>? trackFields = null)
+    public WriteResult Create(ResourceType type, string ns, JsonObject body, bool dryRun = false, FieldValidation validation = FieldValidation.Warn, Action<JsonObject?, JsonObject>? trackFields = null) =>
+        Completed(CreateAsync(type, ns, body, dryRun, validation, trackFields, admission: null, CancellationToken.None));
+
+    /// <summary>A create; with <paramref name="admission"/>, every attempt is admitted (mutating, then validating plugins).</summary>
+    public async ValueTask<WriteResult> CreateAsync(ResourceType type, string ns, JsonObject body, bool dryRun, FieldValidation validation, Action<JsonObject?, JsonObject>? trackFields, AdmissionContext? admission, CancellationToken ct)
     {
         WriteResult? result;
-        while ((result = CreateOnce(type, ns, body, dryRun, validation, trackFields, createIfMissing: false)) is null)
+        while ((result = await CreateOnceAsync(type, ns, body, dryRun, validation, trackFields, createIfMissing: false, admission, ct)) is null)
         {
-            // A generated name was taken meanwhile: pick another.
+            // A generated name or an allocated ClusterIP was taken meanwhile: pick another.
         }
 
         OnChanged();
         return result;
     }
 
-    /// <summary>
-    /// One attempt at a create; <paramref name="body"/> is the caller's private tree and becomes the stored object.
-    /// Null when it must be redone: a generated name was taken meanwhile, or (<paramref name="createIfMissing"/>)
-    /// the object appeared meanwhile and the caller should update it instead.
-    /// </summary>
-    private WriteResult? CreateOnce(ResourceType type, string ns, JsonObject body, bool dryRun, FieldValidation validation, Action<JsonObject?, JsonObject>? trackFields, bool createIfMissing)
-    {
-        if (type.Builtin == BuiltinKind.Service && !_gate.IsHeldByCurrentThread)
-        {
-            // The ClusterIP is allocated from the stored services, before fields are tracked: all of it under the lock.
-            lock (_gate)
-            {
-                return CreateOnce(type, ns, body, dryRun, validation, trackFields, createIfMissing);
-            }
-        }
+    /// <summary>The result of a write made without admission: nothing on that path waits, so it has completed.</summary>
+    private static WriteResult Completed(ValueTask<WriteResult> write) => write.GetAwaiter().GetResult();
 
+    /// <summary>
+    /// One attempt at a create; <paramref name="body"/> is the caller's private tree and becomes the stored object
+    /// (unless a mutating plugin answers with another). Null when it must be redone: a generated name or an allocated
+    /// ClusterIP was taken meanwhile, or (<paramref name="createIfMissing"/>) the object appeared meanwhile and the
+    /// caller should update it instead. The order is the real server's: decoding (pruning, defaults), mutating
+    /// admission, the strategy (name generation, PrepareForCreate, validation), validating admission, storage.
+    /// </summary>
+    private async ValueTask<WriteResult?> CreateOnceAsync(ResourceType type, string ns, JsonObject body, bool dryRun, FieldValidation validation, Action<JsonObject?, JsonObject>? trackFields, bool createIfMissing, AdmissionContext? admission, CancellationToken ct)
+    {
         var obj = body;
         Meta.DropNulls(obj);
         var warnings = PruneAndDefault(type, obj, validation);
+        StorageStrategy.Default(type, obj);
+
+        // The in-tree mutating plugins (DefaultStorageClass, StorageObjectInUseProtection) come before the webhooks.
+        if (StorageStrategy.IsStorage(type.Builtin))
+        {
+            StorageStrategy.AdmitCreate(type.Builtin, obj, StorageClasses);
+        }
+
+        if (admission is not null && await admission.MutateAsync(AdmissionOperation.Create, Identity(type), ns, Meta.Name(obj), dryRun, obj, null, ct) is { } patched)
+        {
+            obj = Decode(type, patched);
+        }
+
         var meta = Meta.Of(obj);
         var name = Meta.Name(obj);
         var generated = name.Length == 0;
@@ -201,6 +215,7 @@ internal sealed partial class ResourceStore
             obj.Remove("status");
         }
 
+        HashSet<StoredObject>? servicesSeen = null;
         switch (type.Builtin)
         {
             case BuiltinKind.Namespace:
@@ -212,16 +227,39 @@ internal sealed partial class ResourceStore
                 obj["type"] ??= "Opaque";
                 break;
             case BuiltinKind.Service:
-                ServiceStrategy.PrepareForCreate(obj, [.. _objects.List(type.StorageKey, null).Select(o => o.ToJsonObject())]);
+            {
+                // The ClusterIP is picked from the services stored now; the commit checks no service created since took it.
+                List<StoredObject> services;
+                lock (_gate)
+                {
+                    services = [.. _objects.List(type.StorageKey, null)];
+                }
+
+                if (ServiceStrategy.PrepareForCreate(obj, services.Select(o => o.ToJsonObject())))
+                {
+                    servicesSeen = new HashSet<StoredObject>(services, ReferenceEqualityComparer.Instance);
+                }
+
                 break;
+            }
+
             case BuiltinKind.CustomResourceDefinition:
                 CrdStrategy.Validate(obj);
                 CrdStrategy.FillStatus(obj, null, Now);
+                break;
+            case BuiltinKind.PersistentVolumeClaim or BuiltinKind.PersistentVolume or BuiltinKind.StorageClass:
+                StorageStrategy.PrepareForCreate(type.Builtin, obj, Now);
+                StorageStrategy.ValidateCreate(type, obj);
                 break;
         }
 
         ValidateCustom(type, obj, null, statusOnly: false);
         trackFields?.Invoke(null, obj);
+        if (admission is not null)
+        {
+            await admission.ValidateAsync(AdmissionOperation.Create, Identity(type), ns, name, dryRun, obj, null, ct);
+        }
+
         if (dryRun)
         {
             return new WriteResult(StoredObject.From(obj), Created: true) { Warnings = warnings };
@@ -238,8 +276,30 @@ internal sealed partial class ResourceStore
                 CheckNamespaceLocked(type, ns, name);
             }
 
-            if (_objects.Get(type.StorageKey, ns, name) is not null)
+            var taken = _objects.Get(type.StorageKey, ns, name) is not null;
+            if (!taken && servicesSeen is not null)
             {
+                var ip = obj["spec"]?["clusterIP"]?.ToString();
+                taken = _objects.List(type.StorageKey, null).Any(s => !servicesSeen.Contains(s) && s.ToJsonObject()["spec"]?["clusterIP"]?.ToString() == ip);
+                if (taken)
+                {
+                    if (ReferenceEquals(obj, body))
+                    {
+                        ServiceStrategy.ForgetAllocation(obj);
+                    }
+
+                    return null;
+                }
+            }
+
+            if (taken)
+            {
+                if (generated && ReferenceEquals(obj, body))
+                {
+                    // The next attempt generates another name.
+                    meta.Remove("name");
+                }
+
                 return generated || createIfMissing ? null : throw ApiException.AlreadyExists(type.Name, name);
             }
 
@@ -255,6 +315,30 @@ internal sealed partial class ResourceStore
         }
 
         return new WriteResult(stored, Created: true) { Warnings = warnings };
+    }
+
+    /// <summary>The resource that owns the storage of <paramref name="type"/>, whose identity admission reports (events.k8s.io events are core events).</summary>
+    private ResourceType Identity(ResourceType type) => Registry.FindByStorageKey(type.StorageKey) ?? type;
+
+    /// <summary>An object a mutating plugin returned, decoded again as the real server decodes a patched object.</summary>
+    private static JsonObject Decode(ResourceType type, JsonObject patched)
+    {
+        Meta.DropNulls(patched);
+        PruneAndDefault(type, patched, FieldValidation.Ignore);
+        StorageStrategy.Default(type, patched);
+        return patched;
+    }
+
+    /// <summary>The stored StorageClasses, for the DefaultStorageClass admission plugin (its lister).</summary>
+    private IEnumerable<JsonObject> StorageClasses()
+    {
+        List<StoredObject> classes;
+        lock (_gate)
+        {
+            classes = [.. _objects.List(Registry.StorageClasses.StorageKey, null)];
+        }
+
+        return classes.Select(c => c.ToJsonObject());
     }
 
     private void CheckNamespaceLocked(ResourceType type, string ns, string name)
@@ -400,7 +484,11 @@ internal sealed partial class ResourceStore
     /// (null when missing and <see cref="UpdateOptions.CreateIfMissing"/>) and returns the desired object; it runs
     /// again, on a fresh copy, when the object changed before the write could commit.
     /// </summary>
-    public WriteResult Update(ResourceType type, string ns, string name, Func<JsonObject?, JsonObject> mutate, UpdateOptions options)
+    public WriteResult Update(ResourceType type, string ns, string name, Func<JsonObject?, JsonObject> mutate, UpdateOptions options) =>
+        Completed(UpdateAsync(type, ns, name, mutate, options, admission: null, CancellationToken.None));
+
+    /// <summary>An update; with <paramref name="admission"/>, every attempt (a conflict redoes it) is admitted anew.</summary>
+    public async ValueTask<WriteResult> UpdateAsync(ResourceType type, string ns, string name, Func<JsonObject?, JsonObject> mutate, UpdateOptions options, AdmissionContext? admission, CancellationToken ct)
     {
         WriteResult? result;
         do
@@ -413,12 +501,12 @@ internal sealed partial class ResourceStore
                     throw ApiException.NotFound(type.Name, name);
                 }
 
-                result = CreateOnce(type, ns, mutate(null), options.DryRun, options.Validation, options.TrackFields, createIfMissing: true);
+                result = await CreateOnceAsync(type, ns, mutate(null), options.DryRun, options.Validation, options.TrackFields, createIfMissing: true, admission, ct);
             }
             else
             {
                 // Patches apply to the object as a reader sees it, defaults included.
-                result = UpdateOnce(type, snapshot, mutate(Read(type, snapshot)), options);
+                result = await UpdateOnceAsync(type, snapshot, mutate(Read(type, snapshot)), options, admission, ct);
             }
         }
         while (result is null);
@@ -427,13 +515,18 @@ internal sealed partial class ResourceStore
         return result;
     }
 
-    /// <summary>One attempt at an update of <paramref name="snapshot"/>; null when it was replaced meanwhile.</summary>
-    private WriteResult? UpdateOnce(ResourceType type, StoredObject snapshot, JsonObject desired, UpdateOptions options)
+    /// <summary>
+    /// One attempt at an update of <paramref name="snapshot"/>; null when it was replaced meanwhile. As in the real
+    /// server's GuaranteedUpdate: mutating admission on the patched object, the strategy, validating admission on the
+    /// object as it would be stored, then the compare-and-swap.
+    /// </summary>
+    private async ValueTask<WriteResult?> UpdateOnceAsync(ResourceType type, StoredObject snapshot, JsonObject desired, UpdateOptions options, AdmissionContext? admission, CancellationToken ct)
     {
         var stored = snapshot.ToJsonObject();
         var name = snapshot.Name;
         Meta.DropNulls(desired);
         var warnings = PruneAndDefault(type, desired, options.Validation);
+        StorageStrategy.Default(type, desired);
 
         // The old object as the real server sees it: read from storage, so defaulted. Only read from here on.
         var current = NeedsReadDefaults(type, snapshot) ? DefaultOnRead(type, snapshot.ToJsonObject()) : stored;
@@ -441,6 +534,11 @@ internal sealed partial class ResourceStore
         if (!string.IsNullOrEmpty(bodyName) && bodyName != name)
         {
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
+        }
+
+        if (admission is not null && await admission.MutateAsync(AdmissionOperation.Update, Identity(type), snapshot.Namespace, name, options.DryRun, desired, current, ct) is { } patched)
+        {
+            desired = Decode(type, patched);
         }
 
         var rv = Meta.Str(desired, "resourceVersion");
@@ -522,12 +620,23 @@ internal sealed partial class ResourceStore
             CrdStrategy.Validate(updated);
             CrdStrategy.FillStatus(updated, current["status"]?.DeepClone() as JsonObject, Now);
         }
+        else if (StorageStrategy.IsStorage(type.Builtin))
+        {
+            StorageStrategy.PrepareForUpdate(type.Builtin, updated, current, options.StatusSubresource, Now);
+            StorageStrategy.ValidateUpdate(type, updated, current, options.StatusSubresource);
+        }
 
         ValidateCustom(type, updated, current, options.StatusSubresource);
         options.TrackFields?.Invoke(current, updated);
         if (type.TracksGeneration && !options.StatusSubresource && !SameContent(current, updated, hasStatus))
         {
             Meta.Of(updated)["generation"] = snapshot.Generation + 1;
+        }
+
+        if (admission is not null)
+        {
+            // Upstream admits no-op updates too: the comparison with the stored bytes comes after.
+            await admission.ValidateAsync(AdmissionOperation.Update, Identity(type), snapshot.Namespace, name, options.DryRun, updated, current, ct);
         }
 
         if (JsonNode.DeepEquals(stored, updated))
@@ -630,91 +739,135 @@ internal sealed partial class ResourceStore
         return new WriteResult(last, Removed: true);
     }
 
-    public WriteResult Delete(ResourceType type, string ns, string name, DeleteOptions options)
+    public WriteResult Delete(ResourceType type, string ns, string name, DeleteOptions options) =>
+        Completed(DeleteAsync(type, ns, name, options, admission: null, CancellationToken.None));
+
+    /// <summary>
+    /// A delete; with <paramref name="admission"/>, every attempt is admitted on the object it would delete, after the
+    /// preconditions (as Storage.Delete and GuaranteedUpdate run the delete validation), and redone if it changed meanwhile.
+    /// </summary>
+    public async ValueTask<WriteResult> DeleteAsync(ResourceType type, string ns, string name, DeleteOptions options, AdmissionContext? admission, CancellationToken ct)
     {
-        WriteResult result;
-        lock (_gate)
+        WriteResult? result;
+        if (admission is null)
         {
-            var current = _objects.Get(type.StorageKey, ns, name) ?? throw ApiException.NotFound(type.Name, name);
-            if (options.PreconditionUid is { } uid && uid != current.Uid)
+            lock (_gate)
             {
-                throw ApiException.Conflict(type.Name, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {current.Uid}");
+                result = DeleteLocked(type, ns, name, options, expected: null)!;
             }
-
-            if (options.PreconditionResourceVersion is { } prv && prv != current.ResourceVersion)
+        }
+        else
+        {
+            do
             {
-                throw ApiException.Conflict(type.Name, name, $"Precondition failed: ResourceVersion in precondition: {prv}, ResourceVersion in object meta: {current.ResourceVersion}");
-            }
-
-            var updated = current.ToJsonObject();
-            var finalizers = Meta.Finalizers(updated);
-            var changed = false;
-            var policyFinalizer = options.PropagationPolicy switch
-            {
-                "Foreground" => "foregroundDeletion",
-                "Orphan" => "orphan",
-                _ => null,
-            };
-            if (policyFinalizer is not null && !finalizers.Contains(policyFinalizer) && !current.Terminating)
-            {
-                finalizers.Add(policyFinalizer);
-                Meta.SetFinalizers(updated, finalizers);
-                changed = true;
-            }
-
-            if (type.Builtin == BuiltinKind.CustomResourceDefinition && !finalizers.Contains(CrdStrategy.CleanupFinalizer))
-            {
-                finalizers.Add(CrdStrategy.CleanupFinalizer);
-                Meta.SetFinalizers(updated, finalizers);
-                changed = true;
-            }
-
-            if (!HasPendingFinalizers(type, updated))
-            {
-                result = options.DryRun ? new WriteResult(current, Removed: true) : RemoveLocked(type, current);
-            }
-            else if (current.Terminating && !changed)
-            {
-                result = new WriteResult(current);
-            }
-            else
-            {
-                var meta = Meta.Of(updated);
-                if (!current.Terminating)
+                var snapshot = Get(type, ns, name) ?? throw ApiException.NotFound(type.Name, name);
+                CheckPreconditions(type, name, snapshot, options);
+                var old = Read(type, snapshot);
+                await admission.MutateAsync(AdmissionOperation.Delete, Identity(type), ns, name, options.DryRun, null, old, ct);
+                await admission.ValidateAsync(AdmissionOperation.Delete, Identity(type), ns, name, options.DryRun, null, old, ct);
+                lock (_gate)
                 {
-                    meta["deletionTimestamp"] = Now;
-                    meta["deletionGracePeriodSeconds"] = 0;
-                    if (current.Generation > 0)
-                    {
-                        meta["generation"] = current.Generation + 1;
-                    }
-                }
-
-                if (type.Builtin == BuiltinKind.Namespace)
-                {
-                    updated["status"] = new JsonObject { ["phase"] = "Terminating" };
-                }
-                else if (type.Builtin == BuiltinKind.CustomResourceDefinition)
-                {
-                    CrdStrategy.FillStatus(updated, current.ToJsonObject()["status"] as JsonObject, Now);
-                }
-
-                if (options.DryRun)
-                {
-                    result = new WriteResult(StoredObject.From(updated, current.DefaultedWith));
-                }
-                else
-                {
-                    var next = _objects.NextRevision();
-                    var committed = StoredObject.From(updated, current.DefaultedWith).WithResourceVersion(next);
-                    _objects.Put(type.StorageKey, ns, name, committed);
-                    _hub.Publish(new WatchEvent(next, type.StorageKey, "MODIFIED", committed, current));
-                    result = new WriteResult(committed);
+                    result = DeleteLocked(type, ns, name, options, snapshot);
                 }
             }
+            while (result is null);
         }
 
         OnChanged();
+        return result;
+    }
+
+    private static void CheckPreconditions(ResourceType type, string name, StoredObject current, DeleteOptions options)
+    {
+        if (options.PreconditionUid is { } uid && uid != current.Uid)
+        {
+            throw ApiException.Conflict(type.Name, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {current.Uid}");
+        }
+
+        if (options.PreconditionResourceVersion is { } prv && prv != current.ResourceVersion)
+        {
+            throw ApiException.Conflict(type.Name, name, $"Precondition failed: ResourceVersion in precondition: {prv}, ResourceVersion in object meta: {current.ResourceVersion}");
+        }
+    }
+
+    /// <summary>The delete itself, under the lock; null when the object is no longer <paramref name="expected"/>.</summary>
+    private WriteResult? DeleteLocked(ResourceType type, string ns, string name, DeleteOptions options, StoredObject? expected)
+    {
+        WriteResult result;
+        var current = _objects.Get(type.StorageKey, ns, name) ?? throw ApiException.NotFound(type.Name, name);
+        if (expected is not null && !ReferenceEquals(current, expected))
+        {
+            return null;
+        }
+
+        CheckPreconditions(type, name, current, options);
+        var updated = current.ToJsonObject();
+        var finalizers = Meta.Finalizers(updated);
+        var changed = false;
+        var policyFinalizer = options.PropagationPolicy switch
+        {
+            "Foreground" => "foregroundDeletion",
+            "Orphan" => "orphan",
+            _ => null,
+        };
+        if (policyFinalizer is not null && !finalizers.Contains(policyFinalizer) && !current.Terminating)
+        {
+            finalizers.Add(policyFinalizer);
+            Meta.SetFinalizers(updated, finalizers);
+            changed = true;
+        }
+
+        if (type.Builtin == BuiltinKind.CustomResourceDefinition && !finalizers.Contains(CrdStrategy.CleanupFinalizer))
+        {
+            finalizers.Add(CrdStrategy.CleanupFinalizer);
+            Meta.SetFinalizers(updated, finalizers);
+            changed = true;
+        }
+
+        if (!HasPendingFinalizers(type, updated))
+        {
+            result = options.DryRun ? new WriteResult(current, Removed: true) : RemoveLocked(type, current);
+        }
+        else if (current.Terminating && !changed)
+        {
+            result = new WriteResult(current);
+        }
+        else
+        {
+            var meta = Meta.Of(updated);
+            if (!current.Terminating)
+            {
+                meta["deletionTimestamp"] = Now;
+                meta["deletionGracePeriodSeconds"] = 0;
+                if (current.Generation > 0)
+                {
+                    meta["generation"] = current.Generation + 1;
+                }
+            }
+
+            if (type.Builtin == BuiltinKind.Namespace)
+            {
+                updated["status"] = new JsonObject { ["phase"] = "Terminating" };
+            }
+            else if (type.Builtin == BuiltinKind.CustomResourceDefinition)
+            {
+                CrdStrategy.FillStatus(updated, current.ToJsonObject()["status"] as JsonObject, Now);
+            }
+
+            if (options.DryRun)
+            {
+                result = new WriteResult(StoredObject.From(updated, current.DefaultedWith));
+            }
+            else
+            {
+                var next = _objects.NextRevision();
+                var committed = StoredObject.From(updated, current.DefaultedWith).WithResourceVersion(next);
+                _objects.Put(type.StorageKey, ns, name, committed);
+                _hub.Publish(new WatchEvent(next, type.StorageKey, "MODIFIED", committed, current));
+                result = new WriteResult(committed);
+            }
+        }
+
         return result;
     }
 

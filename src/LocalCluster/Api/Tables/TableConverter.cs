@@ -129,8 +129,61 @@ internal sealed class TableConverter(TimeProvider time)
                 new Column("Groups", "string", "", "Groups in the binding.", 1, o => Subjects(o, "Group")),
                 new Column("ServiceAccounts", "string", "", "ServiceAccounts in the binding.", 1, o => Subjects(o, "ServiceAccount")),
             ],
+            // pkg/printers/internalversion/printers.go: printPersistentVolumeClaim, printPersistentVolume, printStorageClass.
+            BuiltinKind.PersistentVolumeClaim =>
+            [
+                name,
+                new Column("Status", "string", "", "phase represents the current phase of PersistentVolumeClaim.", 0, o => Terminating(o) ?? Str(o["status"]?["phase"]) ?? ""),
+                new Column("Volume", "string", "", "volumeName is the binding reference to the PersistentVolume backing this claim.", 0, o => Str(o["spec"]?["volumeName"]) ?? ""),
+                new Column("Capacity", "string", "", "capacity represents the actual resources of the underlying volume.", 0, o => Bound(o) ? Quantities.Text(o["status"]?["capacity"]?["storage"]) : ""),
+                new Column("Access Modes", "string", "", "accessModes contains the actual access modes the volume backing the PVC has.", 0, o => Bound(o) ? AccessModes(o["status"]?["accessModes"]) : ""),
+                new Column("StorageClass", "string", "", "StorageClass of the pvc", 0, o => ClassOf(o)),
+                new Column("VolumeAttributesClass", "string", "", "VolumeAttributesClass of the pvc", 0, o => Str(o["spec"]?["volumeAttributesClassName"]) ?? "<unset>"),
+                age,
+                new Column("VolumeMode", "string", "", "volumeMode defines what type of volume is required by the claim.", 1, o => Str(o["spec"]?["volumeMode"]) ?? "<unset>"),
+            ],
+            BuiltinKind.PersistentVolume =>
+            [
+                name,
+                new Column("Capacity", "string", "", "capacity is the description of the persistent volume's resources and capacity.", 0, o => Quantities.Text(o["spec"]?["capacity"]?["storage"])),
+                new Column("Access Modes", "string", "", "accessModes contains all ways the volume can be mounted.", 0, o => AccessModes(o["spec"]?["accessModes"])),
+                new Column("Reclaim Policy", "string", "", "persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.", 0, o => Str(o["spec"]?["persistentVolumeReclaimPolicy"]) ?? ""),
+                new Column("Status", "string", "", "phase indicates if a volume is available, bound to a claim, or released by a claim.", 0, o => Terminating(o) ?? Str(o["status"]?["phase"]) ?? ""),
+                new Column("Claim", "string", "", "claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.", 0, o => o["spec"]?["claimRef"] is JsonObject claim ? $"{Str(claim["namespace"])}/{Str(claim["name"])}" : ""),
+                new Column("StorageClass", "string", "", "StorageClass of the pv", 0, o => ClassOf(o)),
+                new Column("VolumeAttributesClass", "string", "", "VolumeAttributesClass of the pv", 0, o => Str(o["spec"]?["volumeAttributesClassName"]) ?? "<unset>"),
+                new Column("Reason", "string", "", "reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.", 0, o => Str(o["status"]?["reason"]) ?? ""),
+                age,
+                new Column("VolumeMode", "string", "", "volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.", 1, o => Str(o["spec"]?["volumeMode"]) ?? "<unset>"),
+            ],
+            BuiltinKind.StorageClass =>
+            [
+                name with { Cell = o => StorageStrategy.IsDefaultClass(o) ? $"{Meta.Name(o)} (default)" : Meta.Name(o) },
+                new Column("Provisioner", "string", "", "provisioner indicates the type of the provisioner.", 0, o => Str(o["provisioner"]) ?? ""),
+                new Column("ReclaimPolicy", "string", "", "reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.", 0, o => Str(o["reclaimPolicy"]) ?? "Delete"),
+                new Column("VolumeBindingMode", "string", "", "volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.", 0, o => Str(o["volumeBindingMode"]) ?? "Immediate"),
+                new Column("AllowVolumeExpansion", "string", "", "allowVolumeExpansion shows whether the storage class allow volume expand.", 0, o => o["allowVolumeExpansion"] is JsonValue v && v.TryGetValue<bool>(out var b) && b),
+                age,
+            ],
             _ => CustomColumns(type, version, name, age),
         };
+    }
+
+    private static string? Terminating(JsonObject o) => Meta.IsTerminating(o) ? "Terminating" : null;
+
+    /// <summary>A claim shows capacity and access modes once it names a volume.</summary>
+    private static bool Bound(JsonObject pvc) => !string.IsNullOrEmpty(Str(pvc["spec"]?["volumeName"]));
+
+    /// <summary>helper.GetPersistentVolume(Claim)Class: the beta annotation first, then spec.storageClassName.</summary>
+    private static string ClassOf(JsonObject o) =>
+        Str(o["metadata"]?["annotations"]?[StorageStrategy.BetaStorageClassAnnotation]) ?? Str(o["spec"]?["storageClassName"]) ?? "";
+
+    /// <summary>helper.GetAccessModesAsString: RWO, ROX, RWX, RWOP in that order, each once.</summary>
+    private static string AccessModes(JsonNode? modes)
+    {
+        var set = (modes as JsonArray ?? []).Select(Str).ToHashSet();
+        return string.Join(",", new[] { ("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"), ("ReadWriteOncePod", "RWOP") }
+            .Where(m => set.Contains(m.Item1)).Select(m => m.Item2));
     }
 
     private List<Column> CustomColumns(ResourceType type, string version, Column name, Column age)
