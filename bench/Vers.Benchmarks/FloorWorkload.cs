@@ -129,13 +129,23 @@ public sealed class FloorWorkload(IKubernetes client, bool withKubeVirt)
         var ns = snapshot.Metadata.NamespaceProperty;
         var vmJson = JsonNode.Parse(KubernetesJson.Serialize(vm))!.AsObject();
         var dvJson = JsonNode.Parse(KubernetesJson.Serialize(dv))!.AsObject();
-        var contentName = KubeVirtNames.SnapshotContent(snapshot.Metadata.Uid);
+        var contentName = $"vmsnapshot-content-{snapshot.Metadata.Uid}";
         var content = await _rest.CreateAsync(KubeVirtTypes.VirtualMachineSnapshotContent, ns, KubeJson.Deserialize<GenericObject>(JsonSerializer.SerializeToUtf8Bytes(new JsonObject
         {
             ["apiVersion"] = KubeVirtTypes.VirtualMachineSnapshotContent.ApiVersion,
             ["kind"] = KubeVirtTypes.VirtualMachineSnapshotContent.Kind,
             ["metadata"] = new JsonObject { ["name"] = contentName, ["namespace"] = ns, ["ownerReferences"] = new JsonArray(OwnerOf(snapshot)) },
-            ["spec"] = KubeVirtObjectBuilder.SnapshotContentSpec(snapshot.Metadata.Name, snapshot.Metadata.Uid, vmJson, name => name == dv.Metadata.Name ? dvJson : null),
+            ["spec"] = new JsonObject
+            {
+                ["source"] = new JsonObject { ["virtualMachine"] = new JsonObject { ["metadata"] = new JsonObject { ["name"] = vm.Metadata.Name, ["namespace"] = ns }, ["spec"] = vmJson["spec"]!.DeepClone() } },
+                ["virtualMachineSnapshotName"] = snapshot.Metadata.Name,
+                ["volumeBackups"] = new JsonArray(new JsonObject
+                {
+                    ["volumeName"] = "rootdisk",
+                    ["persistentVolumeClaim"] = new JsonObject { ["metadata"] = new JsonObject { ["name"] = dv.Metadata.Name }, ["spec"] = dvJson["spec"]?["storage"]?.DeepClone() },
+                    ["volumeSnapshotName"] = $"vmsnapshot-{snapshot.Metadata.Uid}-volume-rootdisk",
+                }),
+            },
         })), ct);
         var backup = (JsonObject)content.Spec!["volumeBackups"]![0]!;
         var vsName = (string)backup["volumeSnapshotName"]!;
@@ -147,7 +157,7 @@ public sealed class FloorWorkload(IKubernetes client, bool withKubeVirt)
             {
                 ["name"] = vsName,
                 ["namespace"] = ns,
-                ["labels"] = new JsonObject { [KubeVirtNames.SourceVmNameLabel] = vm.Metadata.Name, [KubeVirtNames.SourceVmNamespaceLabel] = ns },
+                ["labels"] = new JsonObject { ["snapshot.kubevirt.io/source-vm-name"] = vm.Metadata.Name, ["snapshot.kubevirt.io/source-vm-namespace"] = ns },
                 ["ownerReferences"] = new JsonArray(OwnerOf(content)),
             },
             ["spec"] = new JsonObject { ["source"] = new JsonObject { ["persistentVolumeClaimName"] = (string?)backup["persistentVolumeClaim"]?["metadata"]?["name"] } },

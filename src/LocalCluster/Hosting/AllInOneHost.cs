@@ -57,7 +57,7 @@ public sealed class AllInOneHost : IAsyncDisposable
                 kubeApi.WriteKubeconfig(options.Kubeconfig);
             }
 
-            host._stack = await VersStack.StartAsync(kubeApi.CreateClient, options, ct);
+            host._stack = await VersStack.StartAsync(kubeApi.CreateClient, options, ct, kubeApi.Admission);
             return host;
         }
         catch

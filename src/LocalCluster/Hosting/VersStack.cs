@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vers.ApiShim.Auth;
 using Vers.ApiShim.Hosting;
+using Vers.LocalCluster.Api.Admission;
 using Vers.LocalCluster.KubeVirt;
 using Vers.LocalCluster.Seeding;
 using Vers.Operator.Entities.Crds;
@@ -21,6 +22,7 @@ namespace Vers.LocalCluster.Hosting;
 public sealed class VersStack : IAsyncDisposable
 {
     private bool _ready;
+    private readonly List<IDisposable> _admission = [];
 
     private VersStack(IKubernetes client, string devApiKey)
     {
@@ -43,8 +45,11 @@ public sealed class VersStack : IAsyncDisposable
 
     public bool IsReady => _ready;
 
-    /// <summary>Starts everything; <paramref name="clientFor"/> makes a client with the given User-Agent.</summary>
-    public static async Task<VersStack> StartAsync(Func<string, IKubernetes> clientFor, AllInOneOptions options, CancellationToken ct)
+    /// <summary>
+    /// Starts everything; <paramref name="clientFor"/> makes a client with the given User-Agent. With an in-process API
+    /// server, <paramref name="admission"/> receives the simulated KubeVirt/CDI webhooks.
+    /// </summary>
+    public static async Task<VersStack> StartAsync(Func<string, IKubernetes> clientFor, AllInOneOptions options, CancellationToken ct, AdmissionChain? admission = null)
     {
         var loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var logger = loggers.CreateLogger("Vers.LocalCluster");
@@ -71,6 +76,11 @@ public sealed class VersStack : IAsyncDisposable
             if (options.SimulateKubeVirt)
             {
                 stack.Simulator = new KubeVirtSimulator(clientFor(UserAgents.Simulator), loggers, options.Simulator, options.Time);
+                if (admission is not null)
+                {
+                    stack._admission.AddRange(stack.Simulator.AdmissionPlugins().Select(admission.Register));
+                }
+
                 await stack.Simulator.StartAsync(ct);
             }
 
@@ -127,6 +137,11 @@ public sealed class VersStack : IAsyncDisposable
         if (Simulator is not null)
         {
             await Simulator.DisposeAsync();
+        }
+
+        foreach (var registration in _admission)
+        {
+            registration.Dispose();
         }
     }
 

@@ -111,8 +111,17 @@ public static class KubeVirtCrds
                             Type = "object",
                             Properties = new Dictionary<string, V1JSONSchemaProps>
                             {
-                                ["persistentVolumeClaimName"] = Str(),
-                                ["volumeSnapshotContentName"] = Str(),
+                                // client/config/crd/snapshot.storage.k8s.io_volumesnapshots.yaml: both are immutable (CEL self == oldSelf).
+                                ["persistentVolumeClaimName"] = new()
+                                {
+                                    Type = "string",
+                                    XKubernetesValidations = [new V1ValidationRule { Rule = "self == oldSelf", Message = "persistentVolumeClaimName is immutable" }],
+                                },
+                                ["volumeSnapshotContentName"] = new()
+                                {
+                                    Type = "string",
+                                    XKubernetesValidations = [new V1ValidationRule { Rule = "self == oldSelf", Message = "volumeSnapshotContentName is immutable" }],
+                                },
                             },
                         },
                         ["volumeSnapshotClassName"] = Str(),
@@ -153,10 +162,118 @@ public static class KubeVirtCrds
         ]);
     }
 
+    /// <summary>
+    /// CSI external-snapshotter <c>snapshot.storage.k8s.io/v1</c> VolumeSnapshotContent (cluster-scoped; the subset the
+    /// snapshotter writes), hand-written after client/config/crd/snapshot.storage.k8s.io_volumesnapshotcontents.yaml.
+    /// </summary>
+    public static V1CustomResourceDefinition VolumeSnapshotContent()
+    {
+        static V1JSONSchemaProps Str() => new() { Type = "string" };
+        static V1JSONSchemaProps Immutable(string message) => new()
+        {
+            Type = "string",
+            XKubernetesValidations = [new V1ValidationRule { Rule = "self == oldSelf", Message = message }],
+        };
+        var schema = new V1JSONSchemaProps
+        {
+            Type = "object",
+            Required = ["spec"],
+            Properties = new Dictionary<string, V1JSONSchemaProps>
+            {
+                ["apiVersion"] = Str(),
+                ["kind"] = Str(),
+                ["metadata"] = new() { Type = "object" },
+                ["spec"] = new()
+                {
+                    Type = "object",
+                    Required = ["deletionPolicy", "driver", "source", "volumeSnapshotRef"],
+                    Properties = new Dictionary<string, V1JSONSchemaProps>
+                    {
+                        ["deletionPolicy"] = new() { Type = "string", EnumProperty = ["Delete", "Retain"] },
+                        ["driver"] = Str(),
+                        ["sourceVolumeMode"] = Immutable("sourceVolumeMode is immutable"),
+                        ["volumeSnapshotClassName"] = Str(),
+                        ["source"] = new()
+                        {
+                            Type = "object",
+                            Properties = new Dictionary<string, V1JSONSchemaProps>
+                            {
+                                ["snapshotHandle"] = Immutable("snapshotHandle is immutable"),
+                                ["volumeHandle"] = Immutable("volumeHandle is immutable"),
+                            },
+                        },
+                        ["volumeSnapshotRef"] = new()
+                        {
+                            Type = "object",
+                            Properties = new Dictionary<string, V1JSONSchemaProps>
+                            {
+                                ["apiVersion"] = Str(), ["kind"] = Str(), ["name"] = Str(), ["namespace"] = Str(),
+                                ["resourceVersion"] = Str(), ["uid"] = Str(), ["fieldPath"] = Str(),
+                            },
+                        },
+                    },
+                },
+                ["status"] = new()
+                {
+                    Type = "object",
+                    Properties = new Dictionary<string, V1JSONSchemaProps>
+                    {
+                        ["creationTime"] = new() { Type = "integer", Format = "int64" },
+                        ["readyToUse"] = new() { Type = "boolean" },
+                        ["restoreSize"] = new() { Type = "integer", Format = "int64", Minimum = 0 },
+                        ["snapshotHandle"] = Str(),
+                        ["error"] = new()
+                        {
+                            Type = "object",
+                            Properties = new Dictionary<string, V1JSONSchemaProps> { ["message"] = Str(), ["time"] = new() { Type = "string", Format = "date-time" } },
+                        },
+                    },
+                },
+            },
+        };
+        return Build("snapshot.storage.k8s.io", "v1", "VolumeSnapshotContent", "volumesnapshotcontents", "volumesnapshotcontent", ["vsc", "vscs"], categories: null, schema,
+        [
+            Col("ReadyToUse", "boolean", ".status.readyToUse"),
+            Col("RestoreSize", "integer", ".status.restoreSize"),
+            Col("DeletionPolicy", "string", ".spec.deletionPolicy"),
+            Col("Driver", "string", ".spec.driver"),
+            Col("VolumeSnapshotClass", "string", ".spec.volumeSnapshotClassName"),
+            Col("VolumeSnapshot", "string", ".spec.volumeSnapshotRef.name"),
+            Col("VolumeSnapshotNamespace", "string", ".spec.volumeSnapshotRef.namespace"),
+            AgeColumn,
+        ], scope: "Cluster");
+    }
+
+    /// <summary>CSI external-snapshotter <c>snapshot.storage.k8s.io/v1</c> VolumeSnapshotClass (cluster-scoped, no status).</summary>
+    public static V1CustomResourceDefinition VolumeSnapshotClass()
+    {
+        var schema = new V1JSONSchemaProps
+        {
+            Type = "object",
+            Required = ["deletionPolicy", "driver"],
+            Properties = new Dictionary<string, V1JSONSchemaProps>
+            {
+                ["apiVersion"] = new() { Type = "string" },
+                ["kind"] = new() { Type = "string" },
+                ["metadata"] = new() { Type = "object" },
+                ["deletionPolicy"] = new() { Type = "string", EnumProperty = ["Delete", "Retain"] },
+                ["driver"] = new() { Type = "string" },
+                ["parameters"] = new() { Type = "object", AdditionalProperties = new V1JSONSchemaProps { Type = "string" } },
+            },
+        };
+        return Build("snapshot.storage.k8s.io", "v1", "VolumeSnapshotClass", "volumesnapshotclasses", "volumesnapshotclass", ["vsclass", "vsclasses"], categories: null, schema,
+        [
+            Col("Driver", "string", ".driver"),
+            Col("DeletionPolicy", "string", ".deletionPolicy"),
+            AgeColumn,
+        ], scope: "Cluster", status: false);
+    }
+
     public static IReadOnlyList<V1CustomResourceDefinition> All =>
     [
         VirtualMachine(), VirtualMachineSnapshot(), VirtualMachineSnapshotContent(), VirtualMachineRestore(),
-        VirtualMachineClone(), VirtualMachineExport(), DataVolume(), VolumeSnapshot(),
+        VirtualMachineClone(), VirtualMachineExport(), DataVolume(), VolumeSnapshot(), VolumeSnapshotContent(), VolumeSnapshotClass(),
+        Admission.SimulatedKubeVirt.Crd(),
     ];
 
     /// <summary>Creates every CRD (an existing one is left as is) and returns once all report <c>Established=True</c>.</summary>
@@ -219,7 +336,7 @@ public static class KubeVirtCrds
 
     private static V1CustomResourceDefinition Build(
         string group, string version, string kind, string plural, string singular, IList<string> shortNames,
-        IList<string>? categories, V1JSONSchemaProps schema, IList<V1CustomResourceColumnDefinition> columns) => new()
+        IList<string>? categories, V1JSONSchemaProps schema, IList<V1CustomResourceColumnDefinition> columns, string scope = "Namespaced", bool status = true) => new()
         {
             ApiVersion = "apiextensions.k8s.io/v1",
             Kind = "CustomResourceDefinition",
@@ -227,7 +344,7 @@ public static class KubeVirtCrds
             Spec = new V1CustomResourceDefinitionSpec
             {
                 Group = group,
-                Scope = "Namespaced",
+                Scope = scope,
                 Names = new V1CustomResourceDefinitionNames
                 {
                     Kind = kind,
@@ -245,7 +362,7 @@ public static class KubeVirtCrds
                         Served = true,
                         Storage = true,
                         Schema = new V1CustomResourceValidation { OpenAPIV3Schema = schema },
-                        Subresources = new V1CustomResourceSubresources { Status = new object() },
+                        Subresources = status ? new V1CustomResourceSubresources { Status = new object() } : null,
                         AdditionalPrinterColumns = columns,
                     },
                 ],

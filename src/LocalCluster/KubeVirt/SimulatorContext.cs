@@ -7,39 +7,60 @@ using Microsoft.Extensions.Logging;
 using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Client;
+using Vers.Operator.Runtime.Events;
 using Vers.Operator.Runtime.Informers;
+using Vers.LocalCluster.KubeVirt.Admission;
 
 namespace Vers.LocalCluster.KubeVirt;
 
-/// <summary>What the simulated controllers share: the client, the informer caches and their indexes, injection and time.</summary>
+/// <summary>
+/// What the simulated controllers share: the client, the informer caches and their indexes, read-your-writes over
+/// them, the Events each upstream component records, step timing (latency) and fault decisions.
+/// </summary>
 internal sealed class SimulatorContext
 {
-    private readonly ConcurrentDictionary<(string Kind, string Uid), Decision> _decisions = new();
+    private readonly ConcurrentDictionary<(string Kind, string Uid), bool> _failures = new();
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, DateTimeOffset>> _steps = new(StringComparer.Ordinal);
     private readonly Dictionary<ResourceType, OwnWrites> _own;
     private readonly Dictionary<ResourceType, List<Action<GenericObject>>> _onWrite = [];
+    private readonly ConcurrentDictionary<string, EventRecorder> _recorders = new(StringComparer.Ordinal);
+    private readonly IKubernetes _kubernetes;
 
     public SimulatorContext(IKubernetes client, ILoggerFactory loggers, SimulatorOptions options, TimeProvider time)
     {
+        _kubernetes = client;
         Client = new KubeRestClient(client, KubeJson.ReadWithoutManagedFields);
         Options = options;
         Time = time;
         Loggers = loggers;
         var informerOptions = new InformerOptions { Time = time };
-        VirtualMachines = new(client, KubeVirtTypes.VirtualMachine, loggers, informerOptions);
-        Snapshots = new(client, KubeVirtTypes.VirtualMachineSnapshot, loggers, informerOptions);
-        Contents = new(client, KubeVirtTypes.VirtualMachineSnapshotContent, loggers, informerOptions);
-        Clones = new(client, KubeVirtTypes.VirtualMachineClone, loggers, informerOptions);
-        DataVolumes = new(client, KubeVirtTypes.DataVolume, loggers, informerOptions);
-        VolumeSnapshots = new(client, KubeVirtTypes.VolumeSnapshot, loggers, informerOptions);
+        ResourceInformer<GenericObject> Informer(ResourceType type) => new(client, type, loggers, informerOptions);
+        VirtualMachines = Informer(KubeVirtTypes.VirtualMachine);
+        Snapshots = Informer(KubeVirtTypes.VirtualMachineSnapshot);
+        Contents = Informer(KubeVirtTypes.VirtualMachineSnapshotContent);
+        Restores = Informer(KubeVirtTypes.VirtualMachineRestore);
+        Clones = Informer(KubeVirtTypes.VirtualMachineClone);
+        DataVolumes = Informer(KubeVirtTypes.DataVolume);
+        VolumeSnapshots = Informer(KubeVirtTypes.VolumeSnapshot);
+        VolumeSnapshotContents = Informer(KubeVirtTypes.VolumeSnapshotContent);
+        VolumeSnapshotClasses = Informer(KubeVirtTypes.VolumeSnapshotClass);
+        Claims = Informer(KubeVirtTypes.PersistentVolumeClaim);
+        Volumes = Informer(KubeVirtTypes.PersistentVolume);
+        StorageClasses = Informer(KubeVirtTypes.StorageClass);
+        KubeVirts = Informer(SimulatedKubeVirt.Type);
         SimulatorIndexes.Register(this);
 
         // Read-your-writes for every kind the simulator writes: see Newest and Get.
         _own = Informers.ToDictionary(i => i.Type, i => new OwnWrites(i, time));
 
-        // A decision is dropped once its object is terminal (see Forget) or deleted, so the map holds objects in flight only.
-        Snapshots.AddHandler(ForgetDeleted(VirtualMachineSnapshotReconciler.Kind));
-        Clones.AddHandler(ForgetDeleted(VirtualMachineCloneReconciler.Kind));
-        DataVolumes.AddHandler(ForgetDeleted(DataVolumeReconciler.Kind));
+        // Timers and decisions are held for objects in flight only: dropped when the object is deleted (or seen terminal, see Forget).
+        foreach (var informer in Informers)
+        {
+            informer.AddHandler((type, obj) =>
+            {
+                if (type == WatchEventType.Deleted) Forget(obj.Metadata.Uid);
+            });
+        }
     }
 
     public KubeRestClient Client { get; }
@@ -50,51 +71,79 @@ internal sealed class SimulatorContext
     public ResourceInformer<GenericObject> VirtualMachines { get; }
     public ResourceInformer<GenericObject> Snapshots { get; }
     public ResourceInformer<GenericObject> Contents { get; }
+    public ResourceInformer<GenericObject> Restores { get; }
     public ResourceInformer<GenericObject> Clones { get; }
     public ResourceInformer<GenericObject> DataVolumes { get; }
     public ResourceInformer<GenericObject> VolumeSnapshots { get; }
+    public ResourceInformer<GenericObject> VolumeSnapshotContents { get; }
+    public ResourceInformer<GenericObject> VolumeSnapshotClasses { get; }
+    public ResourceInformer<GenericObject> Claims { get; }
+    public ResourceInformer<GenericObject> Volumes { get; }
+    public ResourceInformer<GenericObject> StorageClasses { get; }
+    public ResourceInformer<GenericObject> KubeVirts { get; }
+
+    /// <summary>Whether creates pass the simulated admission webhooks (in-process API server); then e.g. CDI clone tokens exist.</summary>
+    public bool AdmissionActive { get; set; }
 
     public IEnumerable<ResourceInformer<GenericObject>> Informers =>
-        [VirtualMachines, Snapshots, Contents, Clones, DataVolumes, VolumeSnapshots];
+    [
+        VirtualMachines, Snapshots, Contents, Restores, Clones, DataVolumes, VolumeSnapshots, VolumeSnapshotContents,
+        VolumeSnapshotClasses, Claims, Volumes, StorageClasses, KubeVirts,
+    ];
 
-    /// <summary>Injection decisions held: one per snapshot, clone and DataVolume in flight.</summary>
-    internal int DecisionCount => _decisions.Count;
+    /// <summary>Timers and failure decisions held: one per object (and step) in flight.</summary>
+    internal int DecisionCount => _failures.Count + _steps.Count;
 
     public string Now() => Timestamp(Time.GetUtcNow());
 
     public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// The injection decision for one object, taken the first time the simulator works on it and then kept,
-    /// so that a requeue neither re-rolls a failure nor restarts a delay.
+    /// Whether <paramref name="obj"/> is to fail (<see cref="SimulatorOptions.FailNext"/>, <c>--sim-fault fail=</c>): decided
+    /// the first time a controller works on it and then kept, so a requeue never re-rolls it.
     /// </summary>
-    public Decision Decide(ResourceInformer<GenericObject> cache, string kind, GenericObject obj)
+    public bool Fails(ResourceInformer<GenericObject> cache, string kind, GenericObject obj)
     {
         var uid = obj.Metadata.Uid;
-        var decision = _decisions.GetOrAdd((kind, uid), _ => new Decision(Time.GetUtcNow() + Options.DelayFor(kind), Options.TakeFailure(kind)));
+        var fail = _failures.GetOrAdd((kind, uid), _ => Options.TakeFailure(kind));
 
         // A reconcile works on a copy taken before it ran: when the object was deleted meanwhile and its DELETED
         // already dropped the decision, the line above has just put it back. The cache forgets an object before
         // its DELETED handlers run, so one of the two always sees the other and nothing is left behind.
         if (cache.Get(obj.Metadata.NamespaceProperty, obj.Metadata.Name)?.Metadata.Uid != uid)
         {
-            Forget(kind, uid);
+            Forget(uid);
         }
 
-        return decision;
+        return fail;
     }
 
     /// <summary>
-    /// Drops the decision of an object seen terminal. Safe: reconciles of one key run one at a time on copies that
-    /// are never older than the last, so no later reconcile sees the object in flight again and decides anew.
+    /// Time left in one progress step of <paramref name="obj"/> (the latency of its kind): the step's clock starts the
+    /// first time it is asked for. Zero when the step may complete now; a zero latency never starts a clock.
     /// </summary>
-    public void Forget(string kind, string uid) => _decisions.TryRemove((kind, uid), out _);
+    public TimeSpan Remaining(string kind, GenericObject obj, string step) => Remaining(obj, step, Options.DelayFor(kind));
 
-    private Action<WatchEventType, GenericObject> ForgetDeleted(string kind) =>
-        (type, obj) =>
-        {
-            if (type == WatchEventType.Deleted) Forget(kind, obj.Metadata.Uid);
-        };
+    /// <summary>Time left in a step of <paramref name="obj"/> that lasts <paramref name="delay"/> from the first time it is asked for.</summary>
+    public TimeSpan Remaining(GenericObject obj, string step, TimeSpan delay)
+    {
+        if (delay <= TimeSpan.Zero) return TimeSpan.Zero;
+        var now = Time.GetUtcNow();
+        var steps = _steps.GetOrAdd(obj.Metadata.Uid, _ => new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal));
+        var left = steps.GetOrAdd(step, now) + delay - now;
+        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+    }
+
+    /// <summary>Drops the timers and decision of an object seen terminal or deleted.</summary>
+    public void Forget(string uid)
+    {
+        _steps.TryRemove(uid, out _);
+        foreach (var key in _failures.Keys.Where(k => k.Uid == uid)) _failures.TryRemove(key, out _);
+    }
+
+    /// <summary>The Events of one upstream component (its reportingController), e.g. <c>virt-controller</c>, <c>csi-provisioner</c>.</summary>
+    public EventRecorder Events(string component) =>
+        _recorders.GetOrAdd(component, c => new EventRecorder(_kubernetes, c, $"{c}-sim", Loggers, Time));
 
     /// <summary>
     /// <paramref name="obj"/>, or our own later write to it when the cached copy trails that write: a reconcile woken
@@ -103,7 +152,7 @@ internal sealed class SimulatorContext
     public GenericObject Newest(ResourceType type, GenericObject obj) => _own[type].Newest(obj);
 
     /// <summary>An object by name as the simulator last saw it: its own write while the informer trails it, else the cache.</summary>
-    public GenericObject? Get(ResourceType type, string? ns, string name) => _own[type].Get(ns, name);
+    public GenericObject? Get(ResourceType type, string? ns, string name) => _own[type].Get(type.Namespaced ? ns : null, name);
 
     /// <summary>Copies of our own writes held until the informers deliver them.</summary>
     internal int OwnWritesHeld => _own.Values.Sum(o => o.Count);
@@ -117,13 +166,6 @@ internal sealed class SimulatorContext
     {
         if (!_onWrite.TryGetValue(type, out var list)) _onWrite[type] = list = [];
         list.Add(notify);
-    }
-
-    /// <summary>Time left before a delayed object may complete; zero when it may complete now.</summary>
-    public TimeSpan Remaining(Decision decision)
-    {
-        var left = decision.ReadyAt - Time.GetUtcNow();
-        return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     public static JsonObject ToJson(GenericObject obj) => JsonNode.Parse(KubernetesJson.Serialize(obj))!.AsObject();
@@ -143,7 +185,7 @@ internal sealed class SimulatorContext
     /// <summary>Creates an object; an existing one of that name (a cache that lags our own write) is read instead.</summary>
     public async Task<GenericObject> CreateOrGetAsync(ResourceType type, JsonObject obj, CancellationToken ct)
     {
-        var ns = (string?)obj["metadata"]?["namespace"];
+        var ns = type.Namespaced ? (string?)obj["metadata"]?["namespace"] : null;
         var name = (string)obj["metadata"]!["name"]!;
         GenericObject created;
         try
@@ -165,12 +207,59 @@ internal sealed class SimulatorContext
     public async Task<GenericObject> PatchStatusAsync(ResourceType type, GenericObject obj, JsonObject status, CancellationToken ct)
     {
         if (!StatusDiffers(obj.Status, status)) return obj;
-        var patch = new JsonObject { ["status"] = status };
-        var written = await Client.PatchAsync<GenericObject>(type, obj.Metadata.NamespaceProperty, obj.Metadata.Name, patch.ToJsonString(), ct,
-            PatchKind.Merge, subresource: "status").ConfigureAwait(false);
+        return await PatchAsync(type, obj, new JsonObject { ["status"] = status }, ct, "status").ConfigureAwait(false);
+    }
+
+    /// <summary>Merge-patches the object (or its <paramref name="subresource"/>); the answer is recorded as our own write.</summary>
+    public async Task<GenericObject> PatchAsync(ResourceType type, GenericObject obj, JsonObject patch, CancellationToken ct, string? subresource = null)
+    {
+        var written = await Client.PatchAsync<GenericObject>(type, type.Namespaced ? obj.Metadata.NamespaceProperty : null, obj.Metadata.Name,
+            patch.ToJsonString(), ct, PatchKind.Merge, subresource: subresource).ConfigureAwait(false);
         Wrote(type, written);
         return written;
     }
+
+    /// <summary>Adds <paramref name="finalizer"/> unless present; answers the object as written.</summary>
+    public async Task<GenericObject> AddFinalizerAsync(ResourceType type, GenericObject obj, string finalizer, CancellationToken ct)
+    {
+        var finalizers = obj.Metadata.Finalizers ?? [];
+        if (finalizers.Contains(finalizer)) return obj;
+        return await PatchAsync(type, obj, new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["finalizers"] = new JsonArray([.. finalizers.Append(finalizer).Select(f => (JsonNode)f)]),
+                ["resourceVersion"] = obj.Metadata.ResourceVersion,
+            },
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes <paramref name="finalizer"/> when present (gone already is fine); answers whether a write was made.</summary>
+    public async Task<bool> RemoveFinalizerAsync(ResourceType type, GenericObject obj, string finalizer, CancellationToken ct)
+    {
+        var finalizers = obj.Metadata.Finalizers ?? [];
+        if (!finalizers.Contains(finalizer)) return false;
+        try
+        {
+            await PatchAsync(type, obj, new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["finalizers"] = new JsonArray([.. finalizers.Where(f => f != finalizer).Select(f => (JsonNode)f)]),
+                    ["resourceVersion"] = obj.Metadata.ResourceVersion,
+                },
+            }, ct).ConfigureAwait(false);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            // Gone already.
+        }
+        return true;
+    }
+
+    /// <summary>Deletes an object; gone already is fine.</summary>
+    public Task DeleteAsync(ResourceType type, string? ns, string name, CancellationToken ct) =>
+        Client.DeleteAsync(type, type.Namespaced ? ns : null, name, ct);
 
     /// <summary>Records a write: later lookups see it (<see cref="Get"/>, <see cref="Newest"/>) and its watchers are woken.</summary>
     public void Wrote(ResourceType type, GenericObject written)
@@ -205,19 +294,19 @@ internal sealed class SimulatorContext
             ? string.Join('|', array.OfType<JsonObject>().Select(c => $"{c["type"]};{c["status"]};{c["reason"]};{c["message"]}"))
             : "";
 
-    /// <summary>A condition in KubeVirt's shape; keeps the old lastTransitionTime while the status stays the same.</summary>
-    public JsonObject Condition(JsonObject? currentStatus, string type, bool status, string? reason, string? message = null)
+    /// <summary>A condition in the upstream shape; keeps the old lastTransitionTime while the status stays the same.</summary>
+    public JsonObject Condition(JsonObject? currentStatus, string type, bool status, string? reason, string? message = null) =>
+        Condition(currentStatus, type, status ? "True" : "False", reason, message);
+
+    public JsonObject Condition(JsonObject? currentStatus, string type, string statusText, string? reason, string? message = null)
     {
-        var statusText = status ? "True" : "False";
         var existing = (currentStatus?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => (string?)c["type"] == type);
         var transition = existing is not null && (string?)existing["status"] == statusText && (string?)existing["lastTransitionTime"] is { } t
             ? t
             : Now();
         var condition = new JsonObject { ["type"] = type, ["status"] = statusText, ["lastTransitionTime"] = transition };
         if (reason is not null) condition["reason"] = reason;
-        condition["message"] = message ?? reason ?? "";
+        condition["message"] = message ?? "";
         return condition;
     }
-
-    public readonly record struct Decision(DateTimeOffset ReadyAt, bool Fail);
 }

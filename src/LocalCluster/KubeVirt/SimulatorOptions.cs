@@ -1,43 +1,105 @@
 using System.Collections.Concurrent;
+using Vers.Operator.Hosting;
 
 namespace Vers.LocalCluster.KubeVirt;
 
 /// <summary>
-/// Delay and failure injection for <see cref="KubeVirtSimulator"/>, switchable at run time. Kinds are the
-/// Kubernetes kind names: <c>VirtualMachineSnapshot</c>, <c>VirtualMachineClone</c>, <c>DataVolume</c> and
-/// <c>VirtualMachine</c> (delay only: how long a started VM stays <c>Starting</c>).
+/// Timing and faults of <see cref="KubeVirtSimulator"/>, switchable at run time — a real cluster's bad day on demand.
+/// The all-in-one host's <c>--sim-latency</c> sets <see cref="Latency"/>; each <c>--sim-fault SPEC</c> goes through
+/// <see cref="Apply"/>. Kinds are Kubernetes kind names (<c>DataVolume</c>, <c>VirtualMachineSnapshot</c>, ...); fault
+/// specs name resources by plural, as kubectl does (<c>datavolumes</c>, <c>virtualmachinesnapshots</c>, ...).
 /// </summary>
 public sealed class SimulatorOptions
 {
     private readonly ConcurrentDictionary<string, TimeSpan> _delays = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _failNext = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _failAll = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _denyCreate = new(StringComparer.Ordinal);
 
-    /// <summary>Delay for kinds without their own entry.</summary>
-    public TimeSpan Delay { get; set; } = TimeSpan.Zero;
+    /// <summary>The kinds the simulator plays a controller for, by resource plural (what fault specs name).</summary>
+    public static IReadOnlyDictionary<string, string> KindsByPlural { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["virtualmachines"] = "VirtualMachine",
+        ["virtualmachinesnapshots"] = "VirtualMachineSnapshot",
+        ["virtualmachinesnapshotcontents"] = "VirtualMachineSnapshotContent",
+        ["virtualmachinerestores"] = "VirtualMachineRestore",
+        ["virtualmachineclones"] = "VirtualMachineClone",
+        ["datavolumes"] = "DataVolume",
+        ["persistentvolumeclaims"] = "PersistentVolumeClaim",
+        ["volumesnapshots"] = "VolumeSnapshot",
+    };
 
-    /// <summary>Holds each new object of <paramref name="kind"/> in its in-progress phase for <paramref name="delay"/>.</summary>
+    /// <summary>How long every simulated progress step takes (a snapshot, a clone, a DataVolume phase, a VM start, a volume provisioned) unless its kind has its own delay.</summary>
+    public TimeSpan Latency { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Every volume is left out of VM snapshots, as on storage without a VolumeSnapshotClass.</summary>
+    public bool ExcludeVolumes { get; set; }
+
+    /// <summary>How long a VM that starts reports <c>ErrorUnschedulable</c> (no node fits its launcher pod) before it is scheduled.</summary>
+    public TimeSpan Unschedulable { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Each progress step of objects of <paramref name="kind"/> takes <paramref name="delay"/> (overrides <see cref="Latency"/>).</summary>
     public SimulatorOptions SetDelay(string kind, TimeSpan delay)
     {
         _delays[kind] = delay;
         return this;
     }
 
-    /// <summary>The next object of <paramref name="kind"/> that is processed fails (once per call).</summary>
+    public TimeSpan DelayFor(string kind) => _delays.TryGetValue(kind, out var delay) ? delay : Latency;
+
+    /// <summary>The next new object of <paramref name="kind"/> reaches its terminal failed state (once per call).</summary>
     public SimulatorOptions FailNext(string kind)
     {
         _failNext.AddOrUpdate(kind, 1, (_, n) => n + 1);
         return this;
     }
 
-    /// <summary>Every object of <paramref name="kind"/> processed from now on fails, until switched off.</summary>
+    /// <summary>Every new object of <paramref name="kind"/> reaches its terminal failed state, until switched off.</summary>
     public SimulatorOptions FailAll(string kind, bool fail = true)
     {
         _failAll[kind] = fail;
         return this;
     }
 
-    public TimeSpan DelayFor(string kind) => _delays.TryGetValue(kind, out var delay) ? delay : Delay;
+    /// <summary>The simulated admission webhook refuses creates of <paramref name="plural"/> with 403, until switched off.</summary>
+    public SimulatorOptions DenyCreate(string plural, bool deny = true)
+    {
+        _denyCreate[plural] = deny;
+        return this;
+    }
+
+    public bool DeniesCreate(string plural) => _denyCreate.TryGetValue(plural, out var deny) && deny;
+
+    /// <summary>Whether anything is set to be refused at admission (cheap check on every write).</summary>
+    internal bool DeniesAny => !_denyCreate.IsEmpty && _denyCreate.Values.Any(d => d);
+
+    /// <summary>
+    /// Applies one <c>--sim-fault</c> spec: <c>deny-create=&lt;plural&gt;</c>, <c>fail=&lt;plural&gt;</c>, <c>exclude-volumes</c>
+    /// or <c>unschedulable=&lt;duration&gt;</c>. Throws <see cref="ArgumentException"/> naming what is wrong.
+    /// </summary>
+    public SimulatorOptions Apply(string spec)
+    {
+        var eq = spec.IndexOf('=', StringComparison.Ordinal);
+        var (name, value) = eq < 0 ? (spec, "") : (spec[..eq], spec[(eq + 1)..]);
+        switch (name)
+        {
+            case "deny-create" when value.Length > 0:
+                return DenyCreate(value);
+            case "fail" when KindsByPlural.TryGetValue(value, out var kind):
+                return FailAll(kind);
+            case "fail":
+                throw new ArgumentException($"--sim-fault {spec}: fail= takes one of {string.Join(", ", KindsByPlural.Keys)}");
+            case "exclude-volumes" when value.Length == 0:
+                ExcludeVolumes = true;
+                return this;
+            case "unschedulable" when Flags.ParseDuration(value) is { } duration:
+                Unschedulable = duration;
+                return this;
+            default:
+                throw new ArgumentException(
+                    $"--sim-fault {spec}: expected deny-create=<resource plural>, fail=<resource plural>, exclude-volumes or unschedulable=<duration, e.g. 5s>");
+        }
+    }
 
     /// <summary>Takes one failure decision for a new object: true consumes a pending <see cref="FailNext"/>.</summary>
     internal bool TakeFailure(string kind)

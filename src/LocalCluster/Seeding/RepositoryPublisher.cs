@@ -130,6 +130,9 @@ public sealed class RepositoryPublisher(IKubernetes client)
     private static GenericObject RootDisk(string ns, string name, string image)
     {
         var dv = GenericObject.Create(KubeVirtTypes.DataVolume, ns, name);
+        // Imported now, not at the VM's first start: the base VM stays Halted, and its snapshot needs the disk bound and
+        // populated (KubeVirt does not lock a source whose volumes are not). What a user does on WaitForFirstConsumer storage.
+        dv.Metadata.Annotations = new Dictionary<string, string> { ["cdi.kubevirt.io/storage.bind.immediate.requested"] = "true" };
         dv.Fields["spec"] = new JsonObject
         {
             ["source"] = new JsonObject { ["registry"] = new JsonObject { ["url"] = image } },

@@ -76,7 +76,13 @@ public sealed class KubeVirtSchemaValidatorTests
     [Fact]
     public void Embedded_snapshot_vm_copy_has_no_type_meta()
     {
-        var contentSpec = KubeVirtObjectBuilder.SnapshotContentSpec("s1", "uid-1", KubeVirtSamples.VirtualMachine("vm1", "org-a"), _ => null);
+        var vm = KubeVirtSamples.VirtualMachine("vm1", "org-a");
+        var contentSpec = new JsonObject
+        {
+            ["source"] = new JsonObject { ["virtualMachine"] = new JsonObject { ["metadata"] = vm["metadata"]!.DeepClone(), ["spec"] = vm["spec"]!.DeepClone() } },
+            ["virtualMachineSnapshotName"] = "s1",
+            ["volumeBackups"] = new JsonArray(),
+        };
         Assert.True(KubeVirtSchemaValidator.ValidateAgainst("v1beta1.VirtualMachineSnapshotContentSpec", contentSpec).IsValid);
 
         contentSpec["source"]!["virtualMachine"]!["apiVersion"] = "kubevirt.io/v1";

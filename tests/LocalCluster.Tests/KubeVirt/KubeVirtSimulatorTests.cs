@@ -40,7 +40,7 @@ public sealed class KubeVirtSimulatorTests
         Assert.NotNull(vs);
         Assert.True((bool?)vs.Status?["readyToUse"]);
         Assert.Equal("5Gi", (string?)vs.Status?["restoreSize"]);
-        Assert.Equal("vm1", vs.Metadata.Labels[KubeVirtNames.SourceVmNameLabel]);
+        Assert.Equal("vm1", vs.Metadata.Labels["snapshot.kubevirt.io/source-vm-name"]);
         Assert.Equal(content.Metadata.Uid, Assert.Single(vs.Metadata.OwnerReferences).Uid);
         Assert.NotNull(await h.GetAsync(T.VolumeSnapshot, OrgA, $"vmsnapshot-{uid}-volume-data"));
         await h.AssertAllValidAsync(OrgA);
@@ -117,7 +117,7 @@ public sealed class KubeVirtSimulatorTests
         await using var h = await KubeVirtHarness.StartAsync(null, null, OrgA, OrgB);
         await h.CreateAsync(T.VirtualMachine, KubeVirtSamples.VirtualMachine("vm1", OrgA));
         var snapshot = await h.CreateAsync(T.VirtualMachineSnapshot, KubeVirtSamples.Snapshot("s1", OrgA, "vm1"));
-        var vsName = KubeVirtNames.VolumeSnapshot(snapshot.Metadata.Uid, "root");
+        var vsName = $"vmsnapshot-{snapshot.Metadata.Uid}-volume-root";
         // Created before the source exists: it must wait, then follow the VolumeSnapshot's events.
         await h.CreateAsync(T.DataVolume, KubeVirtSamples.DataVolumeFromSnapshot("fork-root", OrgB, OrgA, "missing"));
         await h.CreateAsync(T.DataVolume, KubeVirtSamples.DataVolumeFromSnapshot("fork-data", OrgB, OrgA, vsName));

@@ -57,15 +57,31 @@ public sealed class KubeVirtObjectsTests
         }
         """)!.AsObject();
 
-    /// <summary>The VM copy and volume backups of a snapshot content of <see cref="SourceVm"/>, as the KubeVirt simulator builds them.</summary>
+    /// <summary>
+    /// A snapshot content of <see cref="SourceVm"/> as KubeVirt writes it (snapshot.go <c>createContent</c>): the VM's
+    /// metadata and spec, and one backup per claim with that claim's spec.
+    /// </summary>
     private static JsonObject Content()
     {
         var vm = SourceVm();
-        var data = new Dictionary<string, JsonObject>
+        JsonObject Backup(string volume, string claim, string claimSpec) => new()
         {
-            ["node-data"] = JsonNode.Parse("""{ "spec": { "storage": { "accessModes": ["ReadWriteOnce"], "volumeMode": "Block", "resources": { "requests": { "storage": "5Gi" } } } } }""")!.AsObject(),
+            ["volumeName"] = volume,
+            ["persistentVolumeClaim"] = new JsonObject { ["metadata"] = new JsonObject { ["name"] = claim }, ["spec"] = JsonNode.Parse(claimSpec) },
+            ["volumeSnapshotName"] = $"vmsnapshot-snap-uid-volume-{volume}",
         };
-        return KubeVirtObjectBuilder.SnapshotContentSpec("snap", "snap-uid", vm, name => data.GetValueOrDefault(name));
+        return new JsonObject
+        {
+            ["source"] = new JsonObject
+            {
+                ["virtualMachine"] = new JsonObject { ["metadata"] = vm["metadata"]!.DeepClone(), ["spec"] = vm["spec"]!.DeepClone() },
+            },
+            ["virtualMachineSnapshotName"] = "snap",
+            ["volumeBackups"] = new JsonArray(
+                Backup("rootdisk", "node-base-rootdisk", """{ "accessModes": ["ReadWriteMany"], "storageClassName": "fast", "volumeMode": "Filesystem", "resources": { "requests": { "storage": "21474836480" } } }"""),
+                Backup("data", "node-data", """{ "accessModes": ["ReadWriteOnce"], "volumeMode": "Block", "resources": { "requests": { "storage": "5Gi" } } }"""),
+                Backup("scratch", "scratch-template", """{ "accessModes": ["ReadWriteOnce"], "volumeMode": "Filesystem", "resources": { "requests": { "storage": "1Gi" } } }""")),
+        };
     }
 
     private static JsonObject ContentVm() => Content()["source"]!["virtualMachine"]!.AsObject();
