@@ -5,9 +5,10 @@ using Vers.Operator.Runtime;
 namespace Vers.Reliability.Tests.Support;
 
 /// <summary>
-/// Checks a namespace against the forks made in it: every succeeded fork has exactly its objects (VM, its disks,
-/// the new commit's VirtualMachineSnapshot with its content, Commit, Tag, claimed Repository, and the
-/// VirtualMachineClone within an org) with consistent ids; a failed fork left nothing; and nothing else appeared
+/// Checks a namespace against the forks made in it: every succeeded fork has exactly its objects (VM, its disks —
+/// DataVolumes and their claims, or the claims KubeVirt restored —, the new commit's VirtualMachineSnapshot with its
+/// content and VolumeSnapshots, Commit, Tag, claimed Repository, and the VirtualMachineClone within an org, whose
+/// temporary restore may still be there while its claims bind) with consistent ids; a failed fork left nothing; and nothing else appeared
 /// that was not there before (<paramref name="baseline"/>). Unaccounted objects are orphans; those labelled with a
 /// fork's uid are also duplicates (a second VM, snapshot, … of one fork).
 /// </summary>
@@ -19,6 +20,8 @@ public static class ForkAudit
     public const string VolumeSnapshot = "VolumeSnapshot.snapshot.storage.k8s.io";
     public const string Clone = "VirtualMachineClone.clone.kubevirt.io";
     public const string DataVolume = "DataVolume.cdi.kubevirt.io";
+    public const string Claim = "PersistentVolumeClaim";
+    public const string Restore = "VirtualMachineRestore.snapshot.kubevirt.io";
     public const string CommitKind = "Commit.vers.sh";
     public const string TagKind = "Tag.vers.sh";
     public const string RepositoryKind = "Repository.vers.sh";
@@ -113,6 +116,12 @@ public static class ForkAudit
                 if ((string?)volume?["dataVolume"]?["name"] is { } dv)
                 {
                     items.Add((DataVolume, dv));
+                    items.Add((Claim, dv));
+                }
+
+                if ((string?)volume?["persistentVolumeClaim"]?["claimName"] is { } claim)
+                {
+                    items.Add((Claim, claim));
                 }
             }
         }
@@ -161,6 +170,10 @@ public static class ForkAudit
         if (s.Resolved?.Method == "VirtualMachineClone")
         {
             items.Add((Clone, s.VmId));
+            if (inventory.Find(Clone, s.VmId) is { } clone && inventory.Find(Restore, $"tmp-restore-{clone.Metadata.Uid}") is not null)
+            {
+                items.Add((Restore, $"tmp-restore-{clone.Metadata.Uid}"));
+            }
         }
 
         return items;

@@ -296,7 +296,14 @@ internal sealed class DataVolumeController(SimulatorContext ctx) : IReconciler<G
     private async Task<bool> LoseVolumeIfFailingAsync(GenericObject dv, GenericObject claim, CancellationToken ct)
     {
         if (!ctx.Fails(ctx.DataVolumes, Kind, dv) || (string?)claim.Spec?["volumeName"] is not { } volumeName) return false;
-        await ctx.DeleteAsync(KubeVirtTypes.PersistentVolume, null, volumeName, ct).ConfigureAwait(false);
+        // The storage behind it is destroyed: the volume goes, pv-protection notwithstanding (as when an administrator
+        // force-removes it), and the PV controller finds the bound claim without its volume.
+        if (ctx.Get(KubeVirtTypes.PersistentVolume, null, volumeName) is { } volume)
+        {
+            await ctx.PatchAsync(KubeVirtTypes.PersistentVolume, volume, new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = null } }, ct).ConfigureAwait(false);
+            await ctx.DeleteAsync(KubeVirtTypes.PersistentVolume, null, volumeName, ct).ConfigureAwait(false);
+        }
+
         return true;
     }
 
