@@ -15,8 +15,10 @@ public sealed record AccessRule(string? User = null, string? Verb = null, string
 public sealed record AccessRequest(string User, IReadOnlyList<string> Groups, string Verb, string Group, string Resource, string Namespace, string Name);
 
 /// <summary>
-/// Answers TokenReview and SubjectAccessReview (plus the self and local variants): a token table, and either
-/// allow-all (the default) or an allow list, with a deny list that always wins. Changes apply to the next review.
+/// The server's token authenticator and the answers to TokenReview and SubjectAccessReview (plus the self and local
+/// variants): a token table (requests with a bearer token not in it are 401), and either allow-all (the default) or an
+/// allow list, with a deny list that always wins. Changes apply to the next request. Requests themselves are
+/// authenticated but not authorized: the rules answer reviews only.
 /// </summary>
 public sealed class AccessPolicy
 {

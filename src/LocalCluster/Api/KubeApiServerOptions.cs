@@ -14,7 +14,10 @@ public sealed record KubeApiServerOptions
     /// <summary><c>/readyz</c> answers 200 "ok" only when this returns true (null = always ready).</summary>
     public Func<bool>? ReadinessCheck { get; init; }
 
-    /// <summary>Initial policy for TokenReview/SubjectAccessReview (null: allow-all, no tokens); see <see cref="KubeApiServer.Access"/>.</summary>
+    /// <summary>
+    /// Initial policy for request authentication and TokenReview/SubjectAccessReview (null: allow-all, no tokens, so
+    /// every request without a bearer token is the admin and any bearer token is 401); see <see cref="KubeApiServer.Access"/>.
+    /// </summary>
     public AccessPolicy? Access { get; init; }
 
     /// <summary>Keep the whole store in SQLite in this directory (survives restarts); null keeps it in memory.</summary>

@@ -108,6 +108,16 @@ public sealed class KubectlStorageTests
     }
 
     [Fact]
+    public async Task Explain_describes_the_fields_of_the_storage_kinds()
+    {
+        await using var k = await KubectlHarness.StartAsync();
+
+        Assert.Contains("accessModes contains the desired access modes the volume should have.", await k.OkAsync("explain", "pvc.spec.accessModes"));
+        Assert.Contains("volumeHandle is the unique volume name", await k.OkAsync("explain", "pv.spec.csi"));
+        Assert.Contains("provisioner indicates the type of the provisioner.", await k.OkAsync("explain", "sc.provisioner"));
+    }
+
+    [Fact]
     public async Task Delete_pvc_returns_once_the_claim_is_gone()
     {
         await using var k = await KubectlHarness.StartAsync();

@@ -280,6 +280,19 @@ public sealed class PersistentVolumeClaimTests
     }
 
     [Fact]
+    public async Task Deleting_a_namespace_with_claims_completes()
+    {
+        await using var c = await TestCluster.StartAsync();
+        using var api = new RawApi(c.Server.BaseAddress);
+        await api.PostAsync("/api/v1/namespaces", """{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team"}}""");
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync("/api/v1/namespaces/team/persistentvolumeclaims", Claim("data"))).Code);
+
+        await api.DeleteAsync("/api/v1/namespaces/team");
+
+        await CrudConformanceTests.WaitForAsync(async () => (await api.GetAsync("/api/v1/namespaces/team")).Code == HttpStatusCode.NotFound ? DateTime.UtcNow : null);
+    }
+
+    [Fact]
     public async Task Claims_are_listed_in_discovery_with_short_name_and_status_subresource()
     {
         await using var c = await TestCluster.StartAsync();
