@@ -7,11 +7,15 @@ namespace Vers.LocalCluster;
 
 /// <summary>
 /// <c>dotnet run --project src/LocalCluster -- [--listen URL] [--kube-listen URL] [--kubeconfig PATH]
-/// [--dev-api-key KEY] [--no-seed] [--data-dir DIR]</c>: the all-in-one host (DESIGN §7).
+/// [--dev-api-key KEY] [--no-seed] [--data-dir DIR] [--sim-latency DURATION] [--sim-fault SPEC]...</c>: the all-in-one host.
 /// </summary>
 public static class Program
 {
-    private static readonly HashSet<string> Known = ["listen", "kube-listen", "kubeconfig", "dev-api-key", "no-seed", "data-dir", "help"];
+    private static readonly HashSet<string> Known = ["listen", "kube-listen", "kubeconfig", "dev-api-key", "no-seed", "data-dir", "sim-latency", "sim-fault", "help"];
+
+    private const string Usage =
+        "usage: dotnet run --project src/LocalCluster -- [--listen URL] [--kube-listen URL] [--kubeconfig PATH] [--dev-api-key KEY] [--no-seed] [--data-dir DIR]\n" +
+        "         [--sim-latency DURATION] [--sim-fault deny-create=<resource plural>|fail=<resource plural>|exclude-volumes|unschedulable=<duration>]...";
 
     public static async Task<int> Main(string[] args)
     {
@@ -24,9 +28,32 @@ public static class Program
                 await Console.Error.WriteLineAsync($"unknown argument(s): {string.Join(", ", unknown)}");
             }
 
-            await Console.Error.WriteLineAsync(
-                "usage: dotnet run --project src/LocalCluster -- [--listen URL] [--kube-listen URL] [--kubeconfig PATH] [--dev-api-key KEY] [--no-seed] [--data-dir DIR]");
+            await Console.Error.WriteLineAsync(Usage);
             return unknown.Count > 0 ? 2 : 0;
+        }
+
+        // Checked now, applied once the demo data is in place: a user's bad day starts with their forks, not with the seed.
+        var latency = TimeSpan.Zero;
+        var faults = CommandLine.All(args, "sim-fault");
+        try
+        {
+            if (flags.GetValueOrDefault("sim-latency") is { } latencyText)
+            {
+                latency = Flags.ParseDuration(latencyText) is { } d && d >= TimeSpan.Zero
+                    ? d
+                    : throw new ArgumentException($"--sim-latency: '{latencyText}' is not a duration (e.g. 2s, 500ms)");
+            }
+
+            foreach (var fault in faults)
+            {
+                new KubeVirt.SimulatorOptions().Apply(fault);
+            }
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message);
+            await Console.Error.WriteLineAsync(Usage);
+            return 2;
         }
 
         using var loggers = LoggerFactory.Create(b => b
@@ -60,6 +87,16 @@ public static class Program
         };
         await using var host = await AllInOneHost.StartAsync(options, stop.Token);
         var logger = loggers.CreateLogger("Vers.LocalCluster");
+        host.Simulator.Options.Latency = latency;
+        foreach (var fault in faults)
+        {
+            host.Simulator.Options.Apply(fault);
+        }
+
+        if (latency > TimeSpan.Zero || faults.Count > 0)
+        {
+            logger.LogWarning("Simulating a bad day: every KubeVirt/CDI/storage step takes {Latency}; faults: {Faults}", latency, faults.Count == 0 ? "none" : string.Join(", ", faults));
+        }
         Console.WriteLine($"""
 
             Vers on Kubernetes (all-in-one) is ready.

@@ -33,4 +33,23 @@ public static class CommandLine
 
         return (positional.ToArray(), flags);
     }
+
+    /// <summary>Every value of a repeatable flag (<c>--name value</c> or <c>--name=value</c>), in order.</summary>
+    public static IReadOnlyList<string> All(string[] args, string name)
+    {
+        var values = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == $"--{name}" && i + 1 < args.Length)
+            {
+                values.Add(args[++i]);
+            }
+            else if (args[i].StartsWith($"--{name}=", StringComparison.Ordinal))
+            {
+                values.Add(args[i][(name.Length + 3)..]);
+            }
+        }
+
+        return values;
+    }
 }
