@@ -56,6 +56,8 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
 
         var snapshotter = New("csi-snapshotter", _ctx.VolumeSnapshots, new SnapshotterController(_ctx));
         Watch(snapshotter, _ctx.Claims, claim => SimulatorIndexes.VolumeSnapshotsOf(_ctx, claim));
+        Watch(snapshotter, _ctx.VolumeSnapshotClasses, _ => _ctx.VolumeSnapshots.List()
+            .Where(vs => (bool?)vs.Peek()["status"]?["readyToUse"] != true).Select(ObjectKey.Of));
         Watch(snapshotter, _ctx.VolumeSnapshotContents, content => content.Spec?["volumeSnapshotRef"] is JsonObject reference && (string?)reference["name"] is { } name
             ? [new ObjectKey((string?)reference["namespace"], name)] : []);
 

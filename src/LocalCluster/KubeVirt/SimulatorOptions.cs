@@ -16,16 +16,16 @@ public sealed class SimulatorOptions
     private readonly ConcurrentDictionary<string, bool> _failAll = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _denyCreate = new(StringComparer.Ordinal);
 
-    /// <summary>The kinds the simulator plays a controller for, by resource plural (what fault specs name).</summary>
+    /// <summary>
+    /// The kinds that can be made to fail (<c>fail=</c>), by resource plural, each with a terminal failed state upstream
+    /// reaches: a snapshot past its deadline, a clone with invalid content, a DataVolume whose claim is Lost, a
+    /// VolumeSnapshot the driver could not cut.
+    /// </summary>
     public static IReadOnlyDictionary<string, string> KindsByPlural { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["virtualmachines"] = "VirtualMachine",
         ["virtualmachinesnapshots"] = "VirtualMachineSnapshot",
-        ["virtualmachinesnapshotcontents"] = "VirtualMachineSnapshotContent",
-        ["virtualmachinerestores"] = "VirtualMachineRestore",
         ["virtualmachineclones"] = "VirtualMachineClone",
         ["datavolumes"] = "DataVolume",
-        ["persistentvolumeclaims"] = "PersistentVolumeClaim",
         ["volumesnapshots"] = "VolumeSnapshot",
     };
 

@@ -30,15 +30,21 @@ public sealed class RepositoryPublisher(IKubernetes client)
         await CreateIfMissingAsync(ResourceType.Namespace, null, namespaceObject, ct);
     }
 
-    /// <summary>Publishes org/repo:tag in namespace <paramref name="ns"/>; answers the commit id.</summary>
-    public async Task<string> PublishAsync(string ns, string org, string repo, string tag, Visibility visibility, CancellationToken ct, string? image = null)
+    /// <summary>
+    /// Publishes org/repo:tag in namespace <paramref name="ns"/>; answers the commit id. <paramref name="customizeVm"/> may
+    /// change the VM's spec before it is created (extra volumes, networks, ...).
+    /// </summary>
+    public async Task<string> PublishAsync(
+        string ns, string org, string repo, string tag, Visibility visibility, CancellationToken ct, string? image = null, Action<JsonObject>? customizeVm = null)
     {
         var commitId = DeterministicGuid.Create($"{org}/{repo}:{tag}");
         var vmName = $"{VersNames.ToObjectName(repo)}-base";
         var diskName = $"{vmName}-rootdisk";
 
         await CreateIfMissingAsync(KubeVirtTypes.DataVolume, ns, RootDisk(ns, diskName, image ?? $"docker://quay.io/containerdisks/{repo.ToLowerInvariant()}:latest"), ct);
-        await CreateIfMissingAsync(KubeVirtTypes.VirtualMachine, ns, SeedVm(ns, vmName, diskName, commitId), ct);
+        var vm = SeedVm(ns, vmName, diskName, commitId);
+        customizeVm?.Invoke(vm.Spec!);
+        await CreateIfMissingAsync(KubeVirtTypes.VirtualMachine, ns, vm, ct);
 
         var commit = new Commit
         {

@@ -39,6 +39,8 @@ public sealed class ForkServices
         Clones = new RecentCreates<GenericObject>(caches.Clones, time);
         Commits = new RecentCreates<Commit>(caches.Commits, time);
         Repositories = new RecentCreates<Repository>(caches.Repositories, time);
+        Tags = new RecentCreates<Tag>(caches.Tags, time);
+        Snapshots = new RecentCreates<GenericObject>(caches.Snapshots, time);
         VmWrites = new WriteExpectations<GenericObject>(caches.VirtualMachines, time);
     }
 
@@ -58,6 +60,10 @@ public sealed class ForkServices
     public RecentCreates<Commit> Commits { get; }
 
     public RecentCreates<Repository> Repositories { get; }
+
+    public RecentCreates<Tag> Tags { get; }
+
+    public RecentCreates<GenericObject> Snapshots { get; }
 
     /// <summary>A VM we patched to run looks Halted in the cache until the patch's event arrives: not a reason to patch again.</summary>
     public WriteExpectations<GenericObject> VmWrites { get; }

@@ -32,7 +32,7 @@ public sealed class ChartTests
 
         Assert.Equal(
             [
-                "ClusterRole vers-api-shim", "ClusterRole vers-editor", "ClusterRole vers-operator", "ClusterRole vers-viewer",
+                "ClusterRole vers-api-shim", "ClusterRole vers-editor", "ClusterRole vers-operator", "ClusterRole vers-operator-clone-source", "ClusterRole vers-viewer",
                 "ClusterRoleBinding vers-api-shim", "ClusterRoleBinding vers-operator",
                 "Deployment vers-system/vers-api-shim", "Deployment vers-system/vers-operator",
                 "PodDisruptionBudget vers-system/vers-api-shim", "PodDisruptionBudget vers-system/vers-operator",

@@ -50,14 +50,11 @@ that both agree and that the components use every verb granted here (a few comme
 - apiGroups: ["clone.kubevirt.io"]
   resources: ["virtualmachineclones"]
   verbs: ["get", "list", "watch", "create", "delete"]
-# CDI: DataVolumes for cross-namespace forks, cloned from VolumeSnapshots in the source namespace. CDI checks
-# datavolumes/source create in the source namespace with a SubjectAccessReview for the DataVolume's creator.
+# CDI: DataVolumes for cross-namespace forks, cloned from VolumeSnapshots in the source namespace (the right to use
+# a namespace as a clone source is vers.operator.cloneSourceRules, granted per organisation).
 - apiGroups: ["cdi.kubevirt.io"]
   resources: ["datavolumes"]
   verbs: ["get", "list", "watch", "create", "delete"]
-- apiGroups: ["cdi.kubevirt.io"]
-  resources: ["datavolumes/source"]
-  verbs: ["create"]
 # Rollback of a same-organisation fork: the PVCs KubeVirt restored for the cloned VM, named <vm>-<volume>
 # (volumeNamePolicy PrefixTargetName); KubeVirt does not make the VM own volumes restored from standalone DataVolumes.
 - apiGroups: [""]
@@ -65,6 +62,14 @@ that both agree and that the components use every verb granted here (a few comme
   verbs: ["delete"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
+  verbs: ["create"]
+{{- end -}}
+
+{{- define "vers.operator.cloneSourceRules" -}}
+# CDI authorises a DataVolume cloned from another namespace with a SubjectAccessReview for its creator: create on
+# datavolumes/source in the source namespace (cdi-apiserver datavolume-mutate). Bound per organisation namespace only.
+- apiGroups: ["cdi.kubevirt.io"]
+  resources: ["datavolumes/source"]
   verbs: ["create"]
 {{- end -}}
 
@@ -112,4 +117,24 @@ that both agree and that the components use every verb granted here (a few comme
 - apiGroups: ["vers.sh"]
   resources: ["repositories/status", "commits/status", "repositoryforks/status"]
   verbs: ["get"]
+{{- end -}}
+
+
+{{- define "vers.operator.cloneSourceBinding" -}}
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {{ include "vers.operator.fullname" .root }}-clone-source
+  namespace: {{ .namespace }}
+  labels:
+    {{- include "vers.labels" .root | nindent 4 }}
+    app.kubernetes.io/component: operator
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: {{ include "vers.operator.fullname" .root }}-clone-source
+subjects:
+  - kind: ServiceAccount
+    name: {{ include "vers.operator.serviceAccountName" .root }}
+    namespace: {{ .root.Release.Namespace }}
 {{- end -}}

@@ -5,7 +5,6 @@ internal static class CdiKeys
 {
     public const string ImmediateBinding = "cdi.kubevirt.io/storage.bind.immediate.requested";
     public const string CloneToken = "cdi.kubevirt.io/storage.clone.token";
-    public const string ExtendedCloneToken = "cdi.kubevirt.io/storage.extended.clone.token";
     public const string ContentType = "cdi.kubevirt.io/storage.contentType";
     public const string CreatedForDataVolume = "cdi.kubevirt.io/createdForDataVolume";
     public const string DataSourceNamespace = "cdi.kubevirt.io/dataSourceNamespace";

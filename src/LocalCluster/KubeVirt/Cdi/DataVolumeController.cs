@@ -130,6 +130,15 @@ internal sealed class DataVolumeController(SimulatorContext ctx) : IReconciler<G
         var sourceName = (string?)source["name"] ?? "";
         var crossNamespace = sourceNs != ns;
         var snapshot = ctx.Get(KubeVirtTypes.VolumeSnapshot, sourceNs, sourceName);
+        if (crossNamespace && ctx.AdmissionActive && dv.Metadata.Annotations?.ContainsKey(CdiKeys.CloneToken) != true)
+        {
+            // Only cdi-apiserver's mutating webhook stamps the token, after authorising the creator for the source
+            // namespace; without it the populator refuses (clone-populator.go validateCrossNamespace).
+            await SetStatusAsync(dv, (string?)dv.Status?["phase"] ?? "", bound: (false, "Pending", $"PVC {name} Pending"),
+                running: (false, "Error", "cross-namespace with resource grants is not supported yet"), ct).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
         if (claim is null)
         {
             // snapshot-clone-controller.go validateCloneAndSourceSnapshot: nothing moves until the snapshot changes.
@@ -270,6 +279,11 @@ internal sealed class DataVolumeController(SimulatorContext ctx) : IReconciler<G
         var status = snapshot.Status;
         if (status is null) return "no status on source snapshot yet";
         if ((string?)status["error"]?["message"] is { } error) return $"snapshot in error state with msg: {error}";
+        if ((string?)snapshot.Spec?["volumeSnapshotClassName"] is not { Length: > 0 })
+        {
+            return $"snapshot {snapshot.Metadata.Name}/{snapshot.Metadata.NamespaceProperty} does not have volume snap class populated, can't clone";
+        }
+
         if (SimulatedStorage.Bytes(status["restoreSize"]) is not { } restoreSize || restoreSize < 0) return "snapshot has no restore size";
         var spec = dv.Spec ?? [];
         var requested = SimulatedStorage.Bytes((spec["pvc"] ?? spec["storage"])?["resources"]?["requests"]?["storage"]);
@@ -286,7 +300,7 @@ internal sealed class DataVolumeController(SimulatorContext ctx) : IReconciler<G
     {
         var phase = (string?)dv.Status?["phase"] ?? "";
         if (await SetStatusAsync(dv, phase.Length == 0 && dv.Spec?["source"]?["snapshot"]?["namespace"] is not null ? "Pending" : phase,
-                bound: (false, reason, message), running: (false, reason, message), ct, readyReason: reason).ConfigureAwait(false))
+                bound: (false, reason, message), running: (false, "", ""), ct, readyReason: reason).ConfigureAwait(false))
         {
             await ctx.Events(Component).NormalAsync(dv, reason, "Clone", message, ct).ConfigureAwait(false);
         }

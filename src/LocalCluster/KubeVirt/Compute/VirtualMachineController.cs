@@ -46,7 +46,12 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
         string printable;
         JsonObject? unschedulable = null;
         var result = ReconcileResult.Done;
-        if (dataVolumes.Any(s => (string?)s?["phase"] == "Failed" || RunningError(s)))
+        if (runs && (string?)status?["printableStatus"] == "Running" && claims.All(c => (string?)c.Claim?.Status?["phase"] == "Bound"))
+        {
+            // A running VMI stays Running whatever its DataVolumes do later (Running ranks above DataVolumeError).
+            printable = "Running";
+        }
+        else if (dataVolumes.Any(s => (string?)s?["phase"] == "Failed" || RunningError(s)))
         {
             printable = "DataVolumeError";
         }

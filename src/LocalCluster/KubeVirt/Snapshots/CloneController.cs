@@ -91,7 +91,7 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
 
             if (NotBackedUp(content, snapshotName) is { Count: > 0 } invalid)
             {
-                return await FailAsync(clone, "SnapshotContentInvalid", string.Join(", ", invalid), ct).ConfigureAwait(false);
+                return await FailAsync(clone, "SnapshotContentInvalid", string.Join("\n", invalid), ct).ConfigureAwait(false);
             }
 
             await Record(clone, "SnapshotReady", $"snapshot {snapshotName} for clone {name} is ready to use", ct).ConfigureAwait(false);
@@ -264,7 +264,7 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
             ["phase"] = "Failed",
             ["conditions"] = new JsonArray(
                 ctx.Condition(current, "Progressing", false, "Failed"),
-                ctx.Condition(current, "Ready", false, reason, message)),
+                ctx.Condition(current, "Ready", false, message)),
         }, ct).ConfigureAwait(false);
         await Record(clone, reason, message, ct).ConfigureAwait(false);
         ctx.Forget(clone.Metadata.Uid);

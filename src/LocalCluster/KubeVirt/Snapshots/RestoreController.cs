@@ -199,6 +199,15 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
         var spec = sourceVm["spec"]?.DeepClone().AsObject() ?? [];
         if (spec.ContainsKey("running")) spec["running"] = false;
         else spec["runStrategy"] = "Halted";
+        if (spec["template"]?["spec"]?["volumes"] is JsonArray allVolumes)
+        {
+            // restore.go generateRestoredVMSpec drops memory dumps.
+            foreach (var dump in allVolumes.OfType<JsonObject>().Where(v => v["memoryDump"] is not null).ToList())
+            {
+                allVolumes.Remove(dump);
+            }
+        }
+
         foreach (var volume in (spec["template"]?["spec"]?["volumes"] as JsonArray ?? []).OfType<JsonObject>())
         {
             if ((string?)volume["name"] is not { } volumeName || !renamed.TryGetValue(volumeName, out var restored)) continue;

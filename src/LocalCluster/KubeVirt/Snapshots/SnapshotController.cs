@@ -98,14 +98,8 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
             return SnapshotKeys.SourceLocked;
         }
 
-        if (holder is not null && holder != snapshot.Metadata.Name)
+        foreach (var claimName in Volumes(vm).Select(SnapshotClasses.ClaimOf).OfType<string>().Distinct().Order(StringComparer.Ordinal))
         {
-            return $"{SnapshotKeys.SourceNotLocked} snapshot \"{holder}\" in progress";
-        }
-
-        foreach (var volume in Volumes(vm))
-        {
-            if (SnapshotClasses.ClaimOf(volume) is not { } claimName) continue;
             var claim = SnapshotClasses.Claim(ctx, ns, claimName);
             var problem = claim is null ? $"volume doesnt exist: {claimName}"
                 : claim.Metadata.DeletionTimestamp is not null ? $"volume is being deleted: {claimName}"
@@ -116,6 +110,11 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
             {
                 return $"{SnapshotKeys.SourceNotLocked} source {ns}/{vm.Metadata.Name} {problem}";
             }
+        }
+
+        if (holder is not null && holder != snapshot.Metadata.Name)
+        {
+            return $"{SnapshotKeys.SourceNotLocked} snapshot \"{holder}\" in progress";
         }
 
         vm = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject { ["snapshotInProgress"] = snapshot.Metadata.Name }, ct).ConfigureAwait(false);
@@ -146,7 +145,14 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
         {
             if (SnapshotClasses.ClaimOf(volume) is not { } claimName || SnapshotClasses.Claim(ctx, ns, claimName) is not { } claim) continue;
             if ((string?)claim.Status?["phase"] != "Bound" || (string?)claim.Spec?["storageClassName"] is not { } className) continue;
-            if (SnapshotClasses.For(ctx, className).Name is null) continue;
+            var (snapshotClass, error) = SnapshotClasses.For(ctx, className);
+            if (error is not null)
+            {
+                // getSnapshotPVC fails: no content, retried; the snapshot fails at its deadline.
+                throw new InvalidOperationException(error);
+            }
+
+            if (snapshotClass is null) continue;
             var volumeName = (string)volume["name"]!;
             backups.Add(new JsonObject
             {
@@ -331,11 +337,17 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
     private static IEnumerable<JsonObject> Volumes(GenericObject vm) =>
         (vm.Spec?["template"]?["spec"]?["volumes"] as JsonArray ?? []).OfType<JsonObject>();
 
+    /// <summary>util.go <c>getSimplifiedMetaObject</c>: the claim's metadata as the backup keeps it (no managedFields, no status).</summary>
     private static JsonObject BackupMetadata(GenericObject claim)
     {
-        var metadata = new JsonObject { ["name"] = claim.Metadata.Name, ["namespace"] = claim.Metadata.NamespaceProperty };
-        if (claim.Metadata.Labels is { Count: > 0 } labels) metadata["labels"] = new JsonObject(labels.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
-        if (claim.Metadata.Annotations is { Count: > 0 } annotations) metadata["annotations"] = new JsonObject(annotations.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+        var json = SimulatorContext.ToJson(claim);
+        var metadata = json["metadata"]!.AsObject();
+        json.Remove("metadata");
+        foreach (var field in (string[])["managedFields", "resourceVersion", "generation", "selfLink"])
+        {
+            metadata.Remove(field);
+        }
+
         return metadata;
     }
 }

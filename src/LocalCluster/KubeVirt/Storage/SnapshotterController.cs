@@ -11,8 +11,10 @@ namespace Vers.LocalCluster.KubeVirt.Storage;
 /// <c>createSnapshotWrapper</c>):
 /// <list type="bullet">
 /// <item>finalizers <c>volumesnapshot-as-source-protection</c> and <c>volumesnapshot-bound-protection</c>;</item>
-/// <item>the class: the one named, else the default class of the volume's driver; none, or an unbound source claim,
-/// sets <c>status.error</c> with upstream's message and retries with backoff (<c>updateSnapshotErrorStatusWithEvent</c>);</item>
+/// <item>the class first (<c>checkAndUpdateSnapshotClass</c>): the one named must exist (GetSnapshotClassFailed), else the one
+/// default class of the volume's driver is written into the spec (SetDefaultSnapshotClassFailed when there is none, or
+/// several); then an unbound source claim sets <c>status.error</c> and readyToUse false (SnapshotContentCreationFailed).
+/// Upstream retries these with backoff; here the claim's and the classes' events bring the snapshot back;</item>
 /// <item>a VolumeSnapshotContent <c>snapcontent-&lt;snapshot uid&gt;</c> (cluster-scoped) bound to it, then — one progress
 /// step later — <c>readyToUse</c> with the snapshot's <c>creationTime</c> and <c>restoreSize</c> = the volume's capacity
 /// (the driver's <c>SizeBytes</c>), copied to the VolumeSnapshot (<c>updateSnapshotStatus</c>), with events
@@ -43,15 +45,45 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
         if (driver is not null && !SimulatedStorage.IsOurs(driver)) return ReconcileResult.Done;
 
         snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotAsSourceFinalizer, ct).ConfigureAwait(false);
-        var className = (string?)spec["volumeSnapshotClassName"] ?? DefaultClassFor(driver);
-        var snapshotClass = className is null ? null : ctx.Get(KubeVirtTypes.VolumeSnapshotClass, null, className);
+
+        // snapshot_controller_base.go checkAndUpdateSnapshotClass runs before anything else: the named class must exist;
+        // without a name, the one default class of the volume's driver is written into the spec.
+        var className = (string?)spec["volumeSnapshotClassName"];
+        GenericObject? snapshotClass;
+        if (className is not null)
+        {
+            snapshotClass = ctx.Get(KubeVirtTypes.VolumeSnapshotClass, null, className);
+            if (snapshotClass is null)
+            {
+                return await ClassErrorAsync(snapshot, "GetSnapshotClassFailed",
+                    $"Failed to get snapshot class with error volumesnapshotclass.snapshot.storage.k8s.io \"{className}\" not found", ct).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            var defaults = DefaultClassesFor(driver);
+            var problem = driver is null ? $"the PVC {claimName} is not yet bound to a PV, will not attempt to take a snapshot"
+                : defaults.Count == 0 ? "cannot find default snapshot class"
+                : defaults.Count > 1 ? $"{defaults.Count} default snapshot classes were found"
+                : null;
+            if (problem is not null)
+            {
+                return await ClassErrorAsync(snapshot, "SetDefaultSnapshotClassFailed", $"Failed to set default snapshot class with error {problem}", ct).ConfigureAwait(false);
+            }
+
+            snapshotClass = defaults[0];
+            snapshot = await ctx.PatchAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
+            {
+                ["spec"] = new JsonObject { ["volumeSnapshotClassName"] = snapshotClass.Metadata.Name },
+            }, ct).ConfigureAwait(false);
+        }
+
         var contentName = $"snapcontent-{snapshot.Metadata.Uid}";
         var content = ctx.Get(KubeVirtTypes.VolumeSnapshotContent, null, contentName);
         if (content is null)
         {
             var problem = (string?)claim?.Fields["status"]?["phase"] != "Bound" || volume is null
                 ? $"the PVC {claimName} is not yet bound to a PV, will not attempt to take a snapshot"
-                : snapshotClass is null ? $"failed to take snapshot {snapshot.Metadata.Name} without a snapshot class"
                 : (string?)snapshotClass.Fields["driver"] != driver ? $"failed to take snapshot {snapshot.Metadata.Name} without a snapshot class"
                 : null;
             if (problem is not null)
@@ -63,11 +95,11 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
                     ["error"] = new JsonObject { ["message"] = message, ["time"] = (string?)status?["error"]?["time"] ?? ctx.Now() },
                 }, ct).ConfigureAwait(false);
                 await ctx.Events(Component).WarningAsync(snapshot, "SnapshotContentCreationFailed", "CreateSnapshot", message, ct).ConfigureAwait(false);
-                // Re-evaluated when the claim binds (the claim's events map here) — upstream retries with backoff.
+                // Upstream retries with backoff; the claim's events (it binds) and the classes' events wake this snapshot.
                 return ReconcileResult.Done;
             }
 
-            content = await ctx.CreateOrGetAsync(KubeVirtTypes.VolumeSnapshotContent, Content(snapshot, contentName, snapshotClass!, volume!), ct).ConfigureAwait(false);
+            content = await ctx.CreateOrGetAsync(KubeVirtTypes.VolumeSnapshotContent, Content(snapshot, contentName, snapshotClass, volume!), ct).ConfigureAwait(false);
             await ctx.Events(Component).NormalAsync(snapshot, "CreatingSnapshot", "CreateSnapshot",
                 $"Waiting for a snapshot {ns}/{snapshot.Metadata.Name} to be created by the CSI driver.", ct).ConfigureAwait(false);
         }
@@ -176,12 +208,27 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
         return ReconcileResult.Done;
     }
 
-    private string? DefaultClassFor(string? driver) =>
-        driver is null ? null : ctx.VolumeSnapshotClasses.List()
+    /// <summary>snapshot_controller.go <c>SetDefaultSnapshotClass</c>: the classes of the driver marked default (annotation value "true").</summary>
+    private List<GenericObject> DefaultClassesFor(string? driver) =>
+        driver is null ? [] : [.. ctx.VolumeSnapshotClasses.List()
             .Where(c => (string?)c.Fields["driver"] == driver
-                && c.Metadata.Annotations?.TryGetValue(StorageKeys.DefaultSnapshotClassAnnotation, out var isDefault) == true && isDefault == "true")
-            .Select(c => c.Metadata.Name)
-            .SingleOrDefault();
+                && c.Metadata.Annotations?.TryGetValue(StorageKeys.DefaultSnapshotClassAnnotation, out var isDefault) == true && isDefault == "true")];
+
+    /// <summary><c>updateSnapshotErrorStatusWithEvent(…, setReadyToUse: false, …)</c>: status.error and a Warning; readyToUse untouched.</summary>
+    private async Task<ReconcileResult> ClassErrorAsync(GenericObject snapshot, string reason, string message, CancellationToken ct)
+    {
+        var status = snapshot.Status;
+        if ((string?)status?["error"]?["message"] != message)
+        {
+            await ctx.PatchStatusAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
+            {
+                ["error"] = new JsonObject { ["message"] = message, ["time"] = ctx.Now() },
+            }, ct).ConfigureAwait(false);
+            await ctx.Events(Component).WarningAsync(snapshot, reason, "CreateSnapshot", message, ct).ConfigureAwait(false);
+        }
+
+        return ReconcileResult.Done;
+    }
 
     private static JsonObject Content(GenericObject snapshot, string name, GenericObject snapshotClass, GenericObject volume) => new()
     {

@@ -30,12 +30,17 @@ public sealed class CommitStep(ForkServices services) : IForkStep
             services.Commits.Created(commit);
         }
 
-        var snapshot = services.Caches.Snapshots.Get(ns, commitId) ?? await services.CreateOrAdoptAsync(
-            KubeVirtTypes.VirtualMachineSnapshot,
-            KubeVirtObjects.Snapshot(
-                ns, commitId, fork.VmId, fork.Labels(), KubeVirtObjects.OwnerReference(VersGroup.ApiVersion, "Commit", commit.Metadata), services.Options.SnapshotTimeout),
-            fork,
-            ct);
+        var snapshot = services.Snapshots.Get(ns, commitId);
+        if (snapshot is null)
+        {
+            snapshot = await services.CreateOrAdoptAsync(
+                KubeVirtTypes.VirtualMachineSnapshot,
+                KubeVirtObjects.Snapshot(
+                    ns, commitId, fork.VmId, fork.Labels(), KubeVirtObjects.OwnerReference(VersGroup.ApiVersion, "Commit", commit.Metadata), services.Options.SnapshotTimeout),
+                fork,
+                ct);
+            services.Snapshots.Created(snapshot);
+        }
 
         // Once: a cached object parses its fields on every read.
         var status = snapshot.Status;

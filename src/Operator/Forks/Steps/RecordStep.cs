@@ -80,7 +80,7 @@ public sealed class RecordStep(ForkServices services) : IForkStep
         var ns = fork.Namespace;
         var name = VersNames.TagObjectName(status.RepoName!, status.TagName!);
         var reference = $"{status.RepoName}:{status.TagName}";
-        var tag = services.Caches.Tags.Get(ns, name);
+        var tag = services.Tags.Get(ns, name);
         if (tag is not null && !fork.Owns(tag))
         {
             throw new ForkFailedException(ForkReasons.Rejected, $"Tag {ns}/{name} exists and was not created by this fork");
@@ -104,6 +104,7 @@ public sealed class RecordStep(ForkServices services) : IForkStep
                 // No status subresource on Tag: the reference goes in with the create.
                 Status = new TagStatus { Reference = reference },
             }, fork, ct);
+            services.Tags.Created(tag);
         }
 
         // A Tag of this fork's made without its reference (by an operator before Tag lost its status subresource, which

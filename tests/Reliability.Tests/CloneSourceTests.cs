@@ -1,0 +1,78 @@
+using k8s;
+using Vers.LocalCluster.Api;
+using Vers.LocalCluster.Hosting;
+using Vers.Operator.Entities;
+using Vers.Operator.Forks;
+using Vers.Operator.KubeVirt;
+using Vers.Operator.Runtime;
+using Vers.Reliability.Tests.Support;
+
+namespace Vers.Reliability.Tests;
+
+/// <summary>
+/// Cross-organisation forks clone disks out of the source organisation's namespace. CDI lets whoever creates the
+/// DataVolume do that only with <c>create datavolumes/source</c> there (cdi-apiserver datavolume-mutate.go, v1beta1
+/// authorize_utils.go), and the operator holds that right only in organisation namespaces — so which repositories
+/// may be forked stays the operator's decision, and a missing right fails a fork at once instead of hanging it.
+/// </summary>
+[Trait("Category", "Reliability")]
+public sealed class CloneSourceTests : IAsyncLifetime
+{
+    private const string OperatorUser = "system:serviceaccount:vers-system:vers-operator";
+    private ReliabilityHost _host = null!;
+
+    public async ValueTask InitializeAsync() =>
+        _host = await ReliabilityHost.StartAsync(o => o with { RunOperator = false }, TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task An_operator_without_the_right_to_clone_from_the_source_namespace_fails_the_fork_at_once_with_CDIs_words()
+    {
+        var org = await _host.NewOrgAsync("no-clone-right", withKey: false);
+        var baseline = (await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct)).Names;
+        _host.KubeApi.Access.AddToken("operator-token", new TokenUser(OperatorUser, Groups: ["system:serviceaccounts", "system:serviceaccounts:vers-system"]));
+        // As without the chart's clone-source RoleBinding there: the operator may create nothing in the source namespace
+        // (neither datavolumes/source nor CDI's fallback pair, pods and "pvcs").
+        _host.KubeApi.Access.Deny(new AccessRule(User: OperatorUser, Verb: "create", Namespace: ReliabilityHost.SourceOrg));
+        await using var op = _host.NewOperator("operator-without-clone-right", OperatorClient("operator-token"));
+        await op.StartAsync(ReliabilityHost.Ct);
+
+        await _host.CreateForkAsync(org.Namespace, "fork", ReliabilityHost.SourceOrg, "node");
+        var fork = await _host.FinishedAsync(org.Namespace, "fork");
+
+        Assert.Equal(ForkPhase.Failed, fork.Status!.Phase);
+        Assert.Equal(ForkReasons.Rejected, fork.Status.Error!.Reason);
+        Assert.Contains("admission webhook \"datavolume-mutate.cdi.kubevirt.io\" denied the request:  User " + OperatorUser +
+            " has insufficient permissions in clone source namespace vers", fork.Status.Error.Message, StringComparison.Ordinal);
+        var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct), baseline, [fork]);
+        Assert.True(audit.Clean, audit.ToString());
+    }
+
+    [Fact]
+    public async Task A_RepositoryFork_made_with_kubectl_cannot_copy_another_orgs_private_repository_whatever_the_operator_may_clone()
+    {
+        var owner = await _host.NewOrgAsync("clone-owner", withKey: false);
+        await _host.PublishAsync(owner.Name, "secret", Visibility.Private);
+        var other = await _host.NewOrgAsync("clone-other", withKey: false);
+        await using var op = _host.NewOperator("operator-allowed-everywhere");
+        await op.StartAsync(ReliabilityHost.Ct);
+
+        await _host.CreateForkAsync(other.Namespace, "steal", owner.Name, "secret");
+        var fork = await _host.FinishedAsync(other.Namespace, "steal");
+
+        Assert.Equal(ForkPhase.Failed, fork.Status!.Phase);
+        Assert.Equal(ForkReasons.SourceNotFound, fork.Status.Error!.Reason);
+        Assert.Equal(ForkReasons.SourceNotFoundMessage(owner.Name, "secret", "latest"), fork.Status.Error.Message);
+        Assert.Empty(await _host.ListAsync<GenericObject>(KubeVirtTypes.DataVolume, other.Namespace));
+        Assert.Empty(await _host.ListAsync<Repository>(Repository.Type, other.Namespace));
+    }
+
+    private IKubernetes OperatorClient(string token)
+    {
+        var config = _host.KubeApi.CreateClientConfiguration();
+        config.UserAgent = UserAgents.Operator;
+        config.AccessToken = token;
+        return new Kubernetes(config);
+    }
+}
