@@ -11,11 +11,15 @@ public static class RequestCounts
 
     public readonly record struct Totals(double Writes, double Reads, double Watches);
 
-    public static Totals Read(KubeApiServer server)
+    public static Totals Read(KubeApiServer server) => Read(server, UserAgents.Operator, UserAgents.ApiShim);
+
+    /// <summary>What the simulated KubeVirt, CDI and storage controllers asked of the API server (events included).</summary>
+    public static Totals ReadSimulator(KubeApiServer server) => Read(server, UserAgents.Simulator);
+
+    private static Totals Read(KubeApiServer server, params string[] clients)
     {
         var ours = server.Requests.Snapshot()
-            .Where(kv => kv.Key.Client.StartsWith(UserAgents.Operator, StringComparison.Ordinal)
-                         || kv.Key.Client.StartsWith(UserAgents.ApiShim, StringComparison.Ordinal))
+            .Where(kv => clients.Any(c => kv.Key.Client.StartsWith(c, StringComparison.Ordinal)))
             .ToList();
         return new Totals(
             ours.Where(kv => Writes.Contains(kv.Key.Verb)).Sum(kv => kv.Value),
@@ -24,10 +28,11 @@ public static class RequestCounts
     }
 
     /// <summary>Breakdown by component, verb and resource, for the report.</summary>
-    public static IEnumerable<string> Describe(KubeApiServer server, int forks) =>
+    public static IEnumerable<string> Describe(KubeApiServer server, int forks, bool simulator = false) =>
         server.Requests.Snapshot()
-            .Where(kv => kv.Key.Client.StartsWith(UserAgents.Operator, StringComparison.Ordinal)
-                         || kv.Key.Client.StartsWith(UserAgents.ApiShim, StringComparison.Ordinal))
+            .Where(kv => simulator
+                ? kv.Key.Client.StartsWith(UserAgents.Simulator, StringComparison.Ordinal)
+                : kv.Key.Client.StartsWith(UserAgents.Operator, StringComparison.Ordinal) || kv.Key.Client.StartsWith(UserAgents.ApiShim, StringComparison.Ordinal))
             .OrderBy(kv => kv.Key.Client, StringComparer.Ordinal).ThenBy(kv => kv.Key.Verb, StringComparer.Ordinal).ThenBy(kv => kv.Key.Resource, StringComparer.Ordinal)
             .Select(kv => $"  {kv.Key.Client.Split('/')[0],-16} {kv.Key.Verb,-8} {kv.Key.Resource,-34} {(double)kv.Value / forks,6:0.00} per fork");
 

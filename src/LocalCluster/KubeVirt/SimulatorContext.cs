@@ -219,16 +219,17 @@ internal sealed class SimulatorContext
         return written;
     }
 
-    /// <summary>Adds <paramref name="finalizer"/> unless present; answers the object as written.</summary>
-    public async Task<GenericObject> AddFinalizerAsync(ResourceType type, GenericObject obj, string finalizer, CancellationToken ct)
+    /// <summary>Adds the finalizers not present yet, in one write; answers the object as written.</summary>
+    public async Task<GenericObject> AddFinalizerAsync(ResourceType type, GenericObject obj, string finalizer, CancellationToken ct, string? another = null)
     {
         var finalizers = obj.Metadata.Finalizers ?? [];
-        if (finalizers.Contains(finalizer)) return obj;
+        var missing = new[] { finalizer, another }.OfType<string>().Where(f => !finalizers.Contains(f)).ToList();
+        if (missing.Count == 0) return obj;
         return await PatchAsync(type, obj, new JsonObject
         {
             ["metadata"] = new JsonObject
             {
-                ["finalizers"] = new JsonArray([.. finalizers.Append(finalizer).Select(f => (JsonNode)f)]),
+                ["finalizers"] = new JsonArray([.. finalizers.Concat(missing).Select(f => (JsonNode)f)]),
                 ["resourceVersion"] = obj.Metadata.ResourceVersion,
             },
         }, ct).ConfigureAwait(false);

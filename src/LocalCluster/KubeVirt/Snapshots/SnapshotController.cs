@@ -78,6 +78,12 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
                 }
 
                 content = await CreateContentAsync(snapshot, vm, ct).ConfigureAwait(false);
+                if (ctx.Options.DelayFor(Storage.SnapshotterController.Kind) <= TimeSpan.Zero)
+                {
+                    // The content's VolumeSnapshots are cut at once: an InProgress status would last no time; the
+                    // content's events bring the snapshot back to write Succeeded.
+                    return untilDeadline is { } d0 ? ReconcileResult.After(d0 + TimeSpan.FromMilliseconds(10)) : ReconcileResult.Done;
+                }
             }
         }
 

@@ -44,8 +44,6 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
         var driver = (string?)volume?.Spec?["csi"]?["driver"];
         if (driver is not null && !SimulatedStorage.IsOurs(driver)) return ReconcileResult.Done;
 
-        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotAsSourceFinalizer, ct).ConfigureAwait(false);
-
         // snapshot_controller_base.go checkAndUpdateSnapshotClass runs before anything else: the named class must exist;
         // without a name, the one default class of the volume's driver is written into the spec.
         var className = (string?)spec["volumeSnapshotClassName"];
@@ -89,6 +87,7 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
             if (problem is not null)
             {
                 var message = $"Failed to create snapshot content with error failed to get input parameters to create snapshot {snapshot.Metadata.Name}: \"{problem}\"";
+                snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotAsSourceFinalizer, ct).ConfigureAwait(false);
                 await ctx.PatchStatusAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
                 {
                     ["readyToUse"] = false,
@@ -104,7 +103,9 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
                 $"Waiting for a snapshot {ns}/{snapshot.Metadata.Name} to be created by the CSI driver.", ct).ConfigureAwait(false);
         }
 
-        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotBoundFinalizer, ct).ConfigureAwait(false);
+        // checkandAddSnapshotFinalizers: as-source always, bound once bound to a content (one write here).
+        snapshot = await ctx.AddFinalizerAsync(
+            KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotAsSourceFinalizer, ct, StorageKeys.VolumeSnapshotBoundFinalizer).ConfigureAwait(false);
         if (ctx.Fails(ctx.VolumeSnapshots, Kind, snapshot))
         {
             var failure = $"Failed to check and update snapshot content: failed to take snapshot of the volume {(string?)content.Spec?["source"]?["volumeHandle"]}: \"simulated CSI driver error (--sim-fault fail=volumesnapshots)\"";
@@ -217,6 +218,7 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
     /// <summary><c>updateSnapshotErrorStatusWithEvent(…, setReadyToUse: false, …)</c>: status.error and a Warning; readyToUse untouched.</summary>
     private async Task<ReconcileResult> ClassErrorAsync(GenericObject snapshot, string reason, string message, CancellationToken ct)
     {
+        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotAsSourceFinalizer, ct).ConfigureAwait(false);
         var status = snapshot.Status;
         if ((string?)status?["error"]?["message"] != message)
         {
