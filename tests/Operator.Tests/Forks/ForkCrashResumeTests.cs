@@ -73,6 +73,32 @@ public sealed class ForkCrashResumeTests
         Assert.Equal("tagless:latest", tag.Status?.Reference);
     }
 
+    /// <summary>The deadline runs from status.startTime: a new operator does not give a stuck fork a fresh budget.</summary>
+    [Fact]
+    public async Task A_restart_does_not_extend_a_forks_deadline()
+    {
+        var budget = TimeSpan.FromSeconds(3);
+        await using var host = await ForkHost.StartAsync(new ForkOptions { CloneTimeout = budget });
+        host.Simulator.SetDelay("DataVolume", TimeSpan.FromMinutes(5));
+        await host.CreateForkAsync("dev", "stuck", repoName: "stuck");
+        await host.UntilForkAsync("dev", "stuck", f => f.Status?.VmId is not null);
+        await (host.Host.Operator ?? throw new InvalidOperationException("the host runs no operator")).DisposeAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2), ForkHost.Ct);
+
+        await using var second = new VersOperator(host.Client, NullLoggerFactory.Instance, new VersOperatorOptions
+        {
+            Identity = "second",
+            Forks = new ForkOptions { CloneTimeout = budget },
+        });
+        await second.StartAsync(ForkHost.Ct);
+        var fork = await host.FinishedAsync("dev", "stuck", seconds: 30);
+
+        Assert.Equal(ForkPhase.Failed, fork.Status!.Phase);
+        Assert.Equal(ForkReasons.Timeout, fork.Status.Error!.Reason);
+        var lasted = fork.Status.CompletionTime!.Value - fork.Status.StartTime!.Value;
+        Assert.True(lasted < budget + TimeSpan.FromSeconds(2), $"the fork lasted {lasted} with a budget of {budget} from its start");
+    }
+
     private sealed record Counts(int Vms, int Snapshots, int Commits, int Tags, int Repositories);
 
     private static async Task<Counts> CountsAsync(ForkHost host, string ns) => new(

@@ -150,4 +150,36 @@ public sealed class ForkReconcilerTests(SharedForkHost shared) : IClassFixture<S
         Assert.Empty(await host.ListAsync<GenericObject>(KubeVirtTypes.VirtualMachine, "dev", $"{VersGroup.ForkUidLabel}={fork.Metadata.Uid}"));
         Assert.Empty(await host.ListAsync<GenericObject>(KubeVirtTypes.DataVolume, "dev", $"{VersGroup.ForkUidLabel}={fork.Metadata.Uid}"));
     }
+
+    /// <summary>
+    /// A VM whose cloud-init comes from a Secret of its own namespace cannot move into another organisation: copying the
+    /// Secret would leak it, and without it the VM would not start. The fork is refused before it creates anything.
+    /// </summary>
+    [Fact]
+    public async Task A_VM_needing_a_Secret_of_its_namespace_is_refused_across_orgs_before_anything_is_created()
+    {
+        var host = SharedHost;
+        var publisher = new LocalCluster.Seeding.RepositoryPublisher(host.Client);
+        await publisher.PublishAsync(ForkHost.SourceOrg, ForkHost.SourceOrg, "with-secret", "latest", Visibility.Public, ForkHost.Ct, customizeVm: spec =>
+        {
+            var template = spec["template"]!["spec"]!;
+            template["domain"]!["devices"]!["disks"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject { ["name"] = "cloudinit", ["disk"] = new System.Text.Json.Nodes.JsonObject() });
+            template["volumes"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject
+            {
+                ["name"] = "cloudinit",
+                ["cloudInitNoCloud"] = new System.Text.Json.Nodes.JsonObject { ["secretRef"] = new System.Text.Json.Nodes.JsonObject { ["name"] = "node-userdata" } },
+            });
+        });
+        var before = (await host.ListAsync<GenericObject>(KubeVirtTypes.DataVolume, "dev")).Count;
+        await host.CreateForkAsync("dev", "needs-secret", repoName: "with-secret", sourceRepo: "with-secret");
+
+        var fork = await host.FinishedAsync("dev", "needs-secret");
+
+        Assert.Equal(ForkPhase.Failed, fork.Status!.Phase);
+        Assert.Equal(ForkReasons.UnsupportedSource, fork.Status.Error!.Reason);
+        Assert.Contains("Secret node-userdata (volume cloudinit, cloudInitNoCloud.secretRef)", fork.Status.Error.Message, StringComparison.Ordinal);
+        Assert.Null(fork.Status.VmId);
+        Assert.Null(await host.TryGetAsync(Repository.Type, "dev", "with-secret"));
+        Assert.Equal(before, (await host.ListAsync<GenericObject>(KubeVirtTypes.DataVolume, "dev")).Count);
+    }
 }
