@@ -177,6 +177,7 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
         {
             // Normal shutdown.
         }
+        await _ctx.DisposeEventsAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 

@@ -141,6 +141,15 @@ internal sealed class SimulatorContext
         foreach (var key in _failures.Keys.Where(k => k.Uid == uid)) _failures.TryRemove(key, out _);
     }
 
+    /// <summary>Stops the event recorders after posting what they hold.</summary>
+    public async Task DisposeEventsAsync()
+    {
+        foreach (var recorder in _recorders.Values)
+        {
+            await recorder.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The Events of one upstream component (its reportingController), e.g. <c>virt-controller</c>, <c>csi-provisioner</c>.</summary>
     public EventRecorder Events(string component) =>
         _recorders.GetOrAdd(component, c => new EventRecorder(_kubernetes, c, $"{c}-sim", Loggers, Time));

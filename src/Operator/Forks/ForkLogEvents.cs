@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace Vers.Operator.Forks;
 
 /// <summary>
-/// Log event ids of a fork's milestones. The success path publishes no Kubernetes Events (each would be an API
-/// write), so these log records, with the operator instance, are where log tools and tests find them.
+/// Log event ids of a fork's milestones (the Kubernetes Events Created, Succeeded and Failed say the same to kubectl);
+/// the log records also carry the operator instance.
 /// </summary>
 public static class ForkLogEvents
 {

@@ -192,6 +192,8 @@ public sealed class ForkReconciler : IReconciler<RepositoryFork>
             ForkLogEvents.Started,
             "Fork {Namespace}/{Name} of {Source} started by {Instance}: vm {VmId}, commit {CommitId}, via {Method}",
             ns, fork.Fork.Metadata.Name, status.Source, _instance, fork.Status.VmId, fork.Status.CommitId, fork.Status.Resolved!.Method);
+        await _events.NormalAsync(fork.Fork, "Created", "Fork",
+            $"Forking {status.Source} into {status.RepoName}:{status.TagName}: VirtualMachine {fork.Status.VmId} and commit {fork.Status.CommitId}, via {fork.Status.Resolved.Method}", ct);
     }
 
     /// <summary>
@@ -262,6 +264,7 @@ public sealed class ForkReconciler : IReconciler<RepositoryFork>
             ForkLogEvents.Succeeded,
             "Fork {Namespace}/{Name} succeeded: {Reference}, vm {VmId}, commit {CommitId}",
             written.Metadata.NamespaceProperty, written.Metadata.Name, status.Reference, status.VmId, status.CommitId);
+        await _events.NormalAsync(written, "Succeeded", "Fork", $"Forked {status.Source} into {status.Reference}: VirtualMachine {status.VmId}, commit {status.CommitId}", ct);
         written = await RemoveFinalizerAsync(written, ct);
         return await ExpireAsync(written, ct);
     }
@@ -297,7 +300,7 @@ public sealed class ForkReconciler : IReconciler<RepositoryFork>
         var written = await WriteStatusAsync(fork.Fork, ct);
         Observe("failed", written);
         _logger.LogInformation(ForkLogEvents.Failed, "Fork {Namespace}/{Name} failed: {Reason}: {Message}", written.Metadata.NamespaceProperty, written.Metadata.Name, reason, message);
-        await _events.WarningAsync(written, "ForkFailed", "Fork", $"{reason}: {message}", ct);
+        await _events.WarningAsync(written, "Failed", "Fork", $"{reason}: {message}", ct);
         if (HasFinalizer(written))
         {
             await RemoveFinalizerAsync(written, ct);

@@ -25,6 +25,7 @@ public sealed class VersOperator : IAsyncDisposable
     private readonly Controller<Repository> _repositoryController;
     private readonly ILogger _logger;
     private readonly LeaderElectionService? _leaderElection;
+    private readonly EventRecorder _events;
     private CancellationTokenSource? _stop;
     private Task? _running;
 
@@ -55,6 +56,7 @@ public sealed class VersOperator : IAsyncDisposable
         var index = new ForkIndex();
         forks.AddHandler(index.Update);
         var events = new EventRecorder(client, "vers.sh/operator", options.Identity, loggers, options.Time);
+        _events = events;
         var reconciler = new ForkReconciler(
             client,
             caches,
@@ -177,6 +179,8 @@ public sealed class VersOperator : IAsyncDisposable
         {
             // Stopping.
         }
+
+        await _events.DisposeAsync();
 
         // After the workers stopped: releasing earlier could let another replica start while ours still write.
         if (_leaderElection is not null)

@@ -1,32 +1,81 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 using Vers.Operator.Runtime.Client;
 
 namespace Vers.Operator.Runtime.Events;
 
 /// <summary>
-/// Publishes events.k8s.io/v1 Events about objects. Identical events for one object within
-/// <see cref="DedupWindow"/> are dropped (client-go's recorder aggregates similarly). Publishing never
-/// fails the caller: an event is an observation, not part of the work.
+/// Publishes events.k8s.io/v1 Events about objects, like client-go's recorder: recording only queues the Event, and a
+/// background sender posts it, so a reconcile never waits on (or fails because of) an Event. Identical events for one
+/// object within <see cref="DedupWindow"/> are dropped (client-go's correlator aggregates similar ones); when the queue
+/// is full (the API server is slow or down) new events are dropped and counted, as client-go's broadcaster drops them.
 /// </summary>
-public sealed class EventRecorder(IKubernetes client, string controller, string instance, ILoggerFactory loggers, TimeProvider? time = null)
+public sealed class EventRecorder : IAsyncDisposable
 {
     public static readonly TimeSpan DedupWindow = TimeSpan.FromMinutes(5);
 
-    private readonly KubeRestClient _client = new(client);
-    private readonly ILogger _logger = loggers.CreateLogger<EventRecorder>();
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private static readonly Counter Dropped = Metrics.CreateCounter("vers_events_dropped_total", "Events not published because the queue was full.", "controller");
+
+    private readonly KubeRestClient _client;
+    private readonly string _controller;
+    private readonly string _instance;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _recent = new();
+    private readonly Channel<Eventsv1Event> _queue = Channel.CreateBounded<Eventsv1Event>(new BoundedChannelOptions(1000)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
 
-    public Task NormalAsync(IKubernetesObject<V1ObjectMeta> regarding, string reason, string action, string note, CancellationToken ct) =>
-        PublishAsync(regarding, "Normal", reason, action, note, ct);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _sender;
 
-    public Task WarningAsync(IKubernetesObject<V1ObjectMeta> regarding, string reason, string action, string note, CancellationToken ct) =>
-        PublishAsync(regarding, "Warning", reason, action, note, ct);
+    public EventRecorder(IKubernetes client, string controller, string instance, ILoggerFactory loggers, TimeProvider? time = null)
+    {
+        _client = new KubeRestClient(client);
+        _controller = controller;
+        _instance = instance;
+        _logger = loggers.CreateLogger<EventRecorder>();
+        _time = time ?? TimeProvider.System;
+        _sender = Task.Run(SendAsync);
+    }
 
-    private async Task PublishAsync(IKubernetesObject<V1ObjectMeta> regarding, string type, string reason, string action, string note, CancellationToken ct)
+    /// <summary>Queues a Normal event (returns at once; the CancellationToken is accepted for the callers' symmetry).</summary>
+    public Task NormalAsync(IKubernetesObject<V1ObjectMeta> regarding, string reason, string action, string note, CancellationToken ct = default)
+    {
+        Record(regarding, "Normal", reason, action, note);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Queues a Warning event (returns at once).</summary>
+    public Task WarningAsync(IKubernetesObject<V1ObjectMeta> regarding, string reason, string action, string note, CancellationToken ct = default)
+    {
+        Record(regarding, "Warning", reason, action, note);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Posts what is queued (for up to 2 s), then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        try
+        {
+            await _sender.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+        }
+
+        _stop.Dispose();
+    }
+
+    private void Record(IKubernetesObject<V1ObjectMeta> regarding, string type, string reason, string action, string note)
     {
         var now = _time.GetUtcNow();
         var key = $"{regarding.Metadata.Uid}|{type}|{reason}|{note}";
@@ -47,15 +96,14 @@ public sealed class EventRecorder(IKubernetes client, string controller, string 
             }
         }
 
-        var ns = regarding.Metadata.NamespaceProperty ?? "default";
         var ev = new Eventsv1Event
         {
             ApiVersion = "events.k8s.io/v1",
             Kind = "Event",
-            Metadata = new V1ObjectMeta { GenerateName = $"{regarding.Metadata.Name}.", NamespaceProperty = ns },
+            Metadata = new V1ObjectMeta { GenerateName = $"{regarding.Metadata.Name}.", NamespaceProperty = regarding.Metadata.NamespaceProperty ?? "default" },
             EventTime = now.UtcDateTime,
-            ReportingController = controller,
-            ReportingInstance = instance,
+            ReportingController = _controller,
+            ReportingInstance = _instance,
             Action = action,
             Reason = reason,
             Type = type,
@@ -70,13 +118,28 @@ public sealed class EventRecorder(IKubernetes client, string controller, string 
                 ResourceVersion = regarding.Metadata.ResourceVersion,
             },
         };
-        try
+        if (!_queue.Writer.TryWrite(ev))
         {
-            await _client.CreateAsync(ResourceType.EventV1, ns, ev, ct);
+            Dropped.WithLabels(_controller).Inc();
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+    }
+
+    private async Task SendAsync()
+    {
+        await foreach (var ev in _queue.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
         {
-            _logger.LogWarning(e, "Could not publish event {Reason} for {Kind} {Namespace}/{Name}", reason, regarding.Kind, ns, regarding.Metadata.Name);
+            try
+            {
+                await _client.CreateAsync(ResourceType.EventV1, ev.Metadata.NamespaceProperty, ev, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning(e, "Could not publish event {Reason} for {Kind} {Namespace}/{Name}", ev.Reason, ev.Regarding.Kind, ev.Metadata.NamespaceProperty, ev.Regarding.Name);
+            }
         }
     }
 }
