@@ -17,12 +17,21 @@ namespace Vers.Benchmarks;
 /// operator, no watches and no waiting. A fork can not be cheaper than this on the same API server.
 /// Ours (shim and operator), 12: fork create, intent status, Repository, DataVolume, VM, Commit, snapshot,
 /// Commit status, Tag (with its status), Repository status, Succeeded status, finalizer removal. With
-/// <paramref name="withKubeVirt"/> also the 7 that KubeVirt and CDI make on the fork's critical path, in the
-/// order they come (the operator waits for each): DataVolume status, VM status, snapshot content,
-/// VolumeSnapshot, its status, the content's status, the snapshot's status; same shapes as the simulator's.
+/// <paramref name="withKubeVirt"/> also the <see cref="KubeVirtWrites"/> that KubeVirt, CDI and the CSI storage make on
+/// the fork's critical path, in the order they come (each waits for the one before), in the simulator's shapes:
+/// the disk (DataVolume finalizer, claim, volume, the claim bound — spec and status —, DataVolume Succeeded), the VM
+/// (Provisioning, Running), and the commit's snapshot (its finalizer, the VM locked — status and finalizer —, the
+/// content, the VolumeSnapshot and its content, the VolumeSnapshot's finalizers, both ready, the content ready, the
+/// snapshot Succeeded).
 /// </summary>
 public sealed class FloorWorkload(IKubernetes client, bool withKubeVirt)
 {
+    /// <summary>How many of the floor's writes are KubeVirt's, CDI's and the storage's.</summary>
+    public const int KubeVirtWrites = 19;
+
+    /// <summary>How many are the operator's and the fork API's.</summary>
+    public const int OurWrites = 12;
+
     private readonly KubeRestClient _rest = new(client);
 
     public async Task<List<double>> RunAsync(string prefix, int iterations, CancellationToken ct)
@@ -72,22 +81,7 @@ public sealed class FloorWorkload(IKubernetes client, bool withKubeVirt)
         var vm = await _rest.CreateAsync(KubeVirtTypes.VirtualMachine, ns, KubeVirtObjects.VirtualMachineFromContent(SourceVm(), ns, vmId, new Dictionary<string, string> { ["rootdisk"] = $"{vmId}-rootdisk" }, labels), ct);
         if (withKubeVirt)
         {
-            await StatusAsync(KubeVirtTypes.DataVolume, ns, dv.Metadata.Name, new JsonObject
-            {
-                ["phase"] = "Succeeded",
-                ["progress"] = "100.0%",
-                ["claimName"] = dv.Metadata.Name,
-                ["restartCount"] = 0,
-                ["conditions"] = new JsonArray(Condition("Bound", true, "Bound", $"PVC {dv.Metadata.Name} Bound"), Condition("Ready", true, "", ""), Condition("Running", false, "Completed", "")),
-            }, ct);
-            await StatusAsync(KubeVirtTypes.VirtualMachine, ns, vmId, new JsonObject
-            {
-                ["printableStatus"] = "Running",
-                ["created"] = true,
-                ["ready"] = true,
-                ["runStrategy"] = "Always",
-                ["conditions"] = new JsonArray(Condition("Ready", true, null, "")),
-            }, ct);
+            await DiskAndVmAsync(dv, vm, ct);
         }
 
         var commit = await _rest.CreateAsync(Commit.Type, ns, new Commit
@@ -123,18 +117,107 @@ public sealed class FloorWorkload(IKubernetes client, bool withKubeVirt)
         await _rest.PatchAsync<RepositoryFork>(RepositoryFork.Type, ns, name, removeFinalizer.ToJsonString(), ct, PatchKind.Json);
     }
 
-    /// <summary>KubeVirt's snapshot controller and the CSI snapshotter, as the simulator makes them: 5 writes.</summary>
+    /// <summary>CDI, the provisioner, the PV controller and virt-controller, as the simulator makes them: 8 writes.</summary>
+    private async Task DiskAndVmAsync(GenericObject dv, GenericObject vm, CancellationToken ct)
+    {
+        var ns = dv.Metadata.NamespaceProperty;
+        var name = dv.Metadata.Name;
+        await MergeAsync(KubeVirtTypes.DataVolume, ns, name, new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = new JsonArray("cdi.kubevirt.io/dataVolumeFinalizer") } }, ct);
+        var claim = await CreateAsync(KubeVirtTypes.PersistentVolumeClaim, ns, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "PersistentVolumeClaim",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = name,
+                ["namespace"] = ns,
+                ["labels"] = new JsonObject { ["app"] = "containerized-data-importer" },
+                ["annotations"] = new JsonObject { ["cdi.kubevirt.io/storage.contentType"] = "kubevirt", ["cdi.kubevirt.io/dataSourceNamespace"] = "vers" },
+                ["ownerReferences"] = new JsonArray(OwnerOf(dv)),
+            },
+            ["spec"] = new JsonObject
+            {
+                ["accessModes"] = new JsonArray("ReadWriteOnce"),
+                ["resources"] = new JsonObject { ["requests"] = new JsonObject { ["storage"] = "11Gi" } },
+                ["storageClassName"] = "local-csi",
+                ["volumeMode"] = "Filesystem",
+                ["dataSourceRef"] = new JsonObject { ["apiGroup"] = "cdi.kubevirt.io", ["kind"] = "VolumeCloneSource", ["name"] = $"volume-clone-source-{dv.Metadata.Uid}" },
+            },
+        }, ct);
+        var volume = await CreateAsync(KubeVirtTypes.PersistentVolume, null, new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "PersistentVolume",
+            ["metadata"] = new JsonObject { ["name"] = $"pvc-{claim.Metadata.Uid}" },
+            ["spec"] = new JsonObject
+            {
+                ["capacity"] = new JsonObject { ["storage"] = "11Gi" },
+                ["accessModes"] = new JsonArray("ReadWriteOnce"),
+                ["persistentVolumeReclaimPolicy"] = "Delete",
+                ["storageClassName"] = "local-csi",
+                ["volumeMode"] = "Filesystem",
+                ["claimRef"] = new JsonObject { ["kind"] = "PersistentVolumeClaim", ["namespace"] = ns, ["name"] = name, ["uid"] = claim.Metadata.Uid, ["apiVersion"] = "v1" },
+                ["csi"] = new JsonObject { ["driver"] = "csi.localcluster.vers.sh", ["volumeHandle"] = $"vol-{claim.Metadata.Uid}" },
+            },
+        }, ct);
+        await MergeAsync(KubeVirtTypes.PersistentVolumeClaim, ns, name, new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { ["pv.kubernetes.io/bind-completed"] = "yes", ["cdi.kubevirt.io/clonePhase"] = "Succeeded" } },
+            ["spec"] = new JsonObject { ["volumeName"] = volume.Metadata.Name },
+        }, ct);
+        await StatusAsync(KubeVirtTypes.PersistentVolumeClaim, ns, name, new JsonObject
+        {
+            ["phase"] = "Bound",
+            ["accessModes"] = new JsonArray("ReadWriteOnce"),
+            ["capacity"] = new JsonObject { ["storage"] = "11Gi" },
+        }, ct);
+        await StatusAsync(KubeVirtTypes.DataVolume, ns, name, new JsonObject
+        {
+            ["phase"] = "Succeeded",
+            ["progress"] = "100.0%",
+            ["claimName"] = name,
+            ["restartCount"] = 0,
+            ["conditions"] = new JsonArray(Condition("Bound", true, "Bound", $"PVC {name} Bound"), Condition("Ready", true, "", ""), Condition("Running", false, "Completed", "Clone Complete")),
+        }, ct);
+        foreach (var printable in (string[])["Provisioning", "Running"])
+        {
+            await StatusAsync(KubeVirtTypes.VirtualMachine, ns, vm.Metadata.Name, new JsonObject
+            {
+                ["printableStatus"] = printable,
+                ["created"] = printable == "Running",
+                ["ready"] = printable == "Running",
+                ["runStrategy"] = "Always",
+                ["conditions"] = new JsonArray(Condition("Ready", printable == "Running", null, "")),
+                ["volumeSnapshotStatuses"] = new JsonArray(new JsonObject { ["name"] = "rootdisk", ["enabled"] = true }),
+            }, ct);
+        }
+    }
+
+    /// <summary>KubeVirt's snapshot controller and the CSI snapshotter, as the simulator makes them: 11 writes.</summary>
     private async Task SnapshotAsync(GenericObject snapshot, GenericObject vm, GenericObject dv, CancellationToken ct)
     {
         var ns = snapshot.Metadata.NamespaceProperty;
+        await MergeAsync(KubeVirtTypes.VirtualMachineSnapshot, ns, snapshot.Metadata.Name,
+            new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = new JsonArray("snapshot.kubevirt.io/vmsnapshot-protection") } }, ct);
+        await StatusAsync(KubeVirtTypes.VirtualMachine, ns, vm.Metadata.Name, new JsonObject { ["snapshotInProgress"] = snapshot.Metadata.Name }, ct);
+        await MergeAsync(KubeVirtTypes.VirtualMachine, ns, vm.Metadata.Name,
+            new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = new JsonArray("snapshot.kubevirt.io/snapshot-source-protection") } }, ct);
         var vmJson = JsonNode.Parse(KubernetesJson.Serialize(vm))!.AsObject();
-        var dvJson = JsonNode.Parse(KubernetesJson.Serialize(dv))!.AsObject();
         var contentName = $"vmsnapshot-content-{snapshot.Metadata.Uid}";
-        var content = await _rest.CreateAsync(KubeVirtTypes.VirtualMachineSnapshotContent, ns, KubeJson.Deserialize<GenericObject>(JsonSerializer.SerializeToUtf8Bytes(new JsonObject
+        var vsName = $"vmsnapshot-{snapshot.Metadata.Uid}-volume-rootdisk";
+        var claimSpec = new JsonObject
+        {
+            ["accessModes"] = new JsonArray("ReadWriteOnce"),
+            ["resources"] = new JsonObject { ["requests"] = new JsonObject { ["storage"] = "11Gi" } },
+            ["storageClassName"] = "local-csi",
+            ["volumeMode"] = "Filesystem",
+            ["volumeName"] = $"pvc-{dv.Metadata.Uid}",
+        };
+        var content = await CreateAsync(KubeVirtTypes.VirtualMachineSnapshotContent, ns, new JsonObject
         {
             ["apiVersion"] = KubeVirtTypes.VirtualMachineSnapshotContent.ApiVersion,
             ["kind"] = KubeVirtTypes.VirtualMachineSnapshotContent.Kind,
-            ["metadata"] = new JsonObject { ["name"] = contentName, ["namespace"] = ns, ["ownerReferences"] = new JsonArray(OwnerOf(snapshot)) },
+            ["metadata"] = new JsonObject { ["name"] = contentName, ["namespace"] = ns, ["finalizers"] = new JsonArray("snapshot.kubevirt.io/vmsnapshotcontent-protection") },
             ["spec"] = new JsonObject
             {
                 ["source"] = new JsonObject { ["virtualMachine"] = new JsonObject { ["metadata"] = new JsonObject { ["name"] = vm.Metadata.Name, ["namespace"] = ns }, ["spec"] = vmJson["spec"]!.DeepClone() } },
@@ -142,14 +225,12 @@ public sealed class FloorWorkload(IKubernetes client, bool withKubeVirt)
                 ["volumeBackups"] = new JsonArray(new JsonObject
                 {
                     ["volumeName"] = "rootdisk",
-                    ["persistentVolumeClaim"] = new JsonObject { ["metadata"] = new JsonObject { ["name"] = dv.Metadata.Name }, ["spec"] = dvJson["spec"]?["storage"]?.DeepClone() },
-                    ["volumeSnapshotName"] = $"vmsnapshot-{snapshot.Metadata.Uid}-volume-rootdisk",
+                    ["persistentVolumeClaim"] = new JsonObject { ["metadata"] = new JsonObject { ["name"] = dv.Metadata.Name, ["namespace"] = ns }, ["spec"] = claimSpec },
+                    ["volumeSnapshotName"] = vsName,
                 }),
             },
-        })), ct);
-        var backup = (JsonObject)content.Spec!["volumeBackups"]![0]!;
-        var vsName = (string)backup["volumeSnapshotName"]!;
-        var volumeSnapshot = await _rest.CreateAsync(KubeVirtTypes.VolumeSnapshot, ns, KubeJson.Deserialize<GenericObject>(JsonSerializer.SerializeToUtf8Bytes(new JsonObject
+        }, ct);
+        var volumeSnapshot = await CreateAsync(KubeVirtTypes.VolumeSnapshot, ns, new JsonObject
         {
             ["apiVersion"] = KubeVirtTypes.VolumeSnapshot.ApiVersion,
             ["kind"] = KubeVirtTypes.VolumeSnapshot.Kind,
@@ -160,15 +241,49 @@ public sealed class FloorWorkload(IKubernetes client, bool withKubeVirt)
                 ["labels"] = new JsonObject { ["snapshot.kubevirt.io/source-vm-name"] = vm.Metadata.Name, ["snapshot.kubevirt.io/source-vm-namespace"] = ns },
                 ["ownerReferences"] = new JsonArray(OwnerOf(content)),
             },
-            ["spec"] = new JsonObject { ["source"] = new JsonObject { ["persistentVolumeClaimName"] = (string?)backup["persistentVolumeClaim"]?["metadata"]?["name"] } },
-        })), ct);
+            ["spec"] = new JsonObject
+            {
+                ["source"] = new JsonObject { ["persistentVolumeClaimName"] = dv.Metadata.Name },
+                ["volumeSnapshotClassName"] = "local-csi-snapclass",
+            },
+        }, ct);
+        var snapContent = $"snapcontent-{volumeSnapshot.Metadata.Uid}";
+        await CreateAsync(KubeVirtTypes.VolumeSnapshotContent, null, new JsonObject
+        {
+            ["apiVersion"] = KubeVirtTypes.VolumeSnapshotContent.ApiVersion,
+            ["kind"] = KubeVirtTypes.VolumeSnapshotContent.Kind,
+            ["metadata"] = new JsonObject { ["name"] = snapContent, ["finalizers"] = new JsonArray("snapshot.storage.kubernetes.io/volumesnapshotcontent-bound-protection") },
+            ["spec"] = new JsonObject
+            {
+                ["volumeSnapshotRef"] = new JsonObject { ["kind"] = "VolumeSnapshot", ["namespace"] = ns, ["name"] = vsName, ["uid"] = volumeSnapshot.Metadata.Uid, ["apiVersion"] = KubeVirtTypes.VolumeSnapshot.ApiVersion },
+                ["deletionPolicy"] = "Delete",
+                ["driver"] = "csi.localcluster.vers.sh",
+                ["volumeSnapshotClassName"] = "local-csi-snapclass",
+                ["source"] = new JsonObject { ["volumeHandle"] = $"vol-{dv.Metadata.Uid}" },
+                ["sourceVolumeMode"] = "Filesystem",
+            },
+        }, ct);
+        await MergeAsync(KubeVirtTypes.VolumeSnapshot, ns, vsName, new JsonObject
+        {
+            ["metadata"] = new JsonObject
+            {
+                ["finalizers"] = new JsonArray("snapshot.storage.kubernetes.io/volumesnapshot-as-source-protection", "snapshot.storage.kubernetes.io/volumesnapshot-bound-protection"),
+            },
+        }, ct);
+        await StatusAsync(KubeVirtTypes.VolumeSnapshotContent, null, snapContent, new JsonObject
+        {
+            ["snapshotHandle"] = $"snap-{volumeSnapshot.Metadata.Uid}",
+            ["creationTime"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L,
+            ["readyToUse"] = true,
+            ["restoreSize"] = 11L << 30,
+        }, ct);
         var now = Now();
         await StatusAsync(KubeVirtTypes.VolumeSnapshot, ns, vsName, new JsonObject
         {
-            ["boundVolumeSnapshotContentName"] = $"snapcontent-{volumeSnapshot.Metadata.Uid}",
+            ["boundVolumeSnapshotContentName"] = snapContent,
             ["creationTime"] = now,
             ["readyToUse"] = true,
-            ["restoreSize"] = "10Gi",
+            ["restoreSize"] = "11Gi",
         }, ct);
         await StatusAsync(KubeVirtTypes.VirtualMachineSnapshotContent, ns, contentName, new JsonObject
         {
@@ -184,12 +299,18 @@ public sealed class FloorWorkload(IKubernetes client, bool withKubeVirt)
             ["sourceUID"] = vm.Metadata.Uid,
             ["virtualMachineSnapshotContentName"] = contentName,
             ["conditions"] = new JsonArray(Condition("Progressing", false, "Operation complete"), Condition("Ready", true, "Ready")),
-            ["snapshotVolumes"] = new JsonObject { ["includedVolumes"] = new JsonArray((string?)backup["volumeName"]), ["excludedVolumes"] = new JsonArray() },
+            ["snapshotVolumes"] = new JsonObject { ["includedVolumes"] = new JsonArray("rootdisk"), ["excludedVolumes"] = new JsonArray() },
             ["indications"] = new JsonArray("Online", "NoGuestAgent"),
         }, ct);
     }
 
-    private Task<GenericObject> StatusAsync(ResourceType type, string ns, string name, JsonObject status, CancellationToken ct) =>
+    private Task<GenericObject> CreateAsync(ResourceType type, string? ns, JsonObject obj, CancellationToken ct) =>
+        _rest.CreateAsync(type, ns, KubeJson.Deserialize<GenericObject>(JsonSerializer.SerializeToUtf8Bytes(obj)), ct);
+
+    private Task<GenericObject> MergeAsync(ResourceType type, string? ns, string name, JsonObject patch, CancellationToken ct) =>
+        _rest.PatchAsync<GenericObject>(type, ns, name, patch.ToJsonString(), ct, PatchKind.Merge);
+
+    private Task<GenericObject> StatusAsync(ResourceType type, string? ns, string name, JsonObject status, CancellationToken ct) =>
         _rest.PatchAsync<GenericObject>(type, ns, name, new JsonObject { ["status"] = status }.ToJsonString(), ct, PatchKind.Merge, subresource: "status");
 
     private static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);

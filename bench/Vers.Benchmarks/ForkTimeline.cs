@@ -20,6 +20,7 @@ internal static class ForkTimeline
     {
         var rest = new KubeRestClient(client);
         var types = KubeVirtTypes.All
+            .Concat([KubeVirtTypes.PersistentVolumeClaim, KubeVirtTypes.PersistentVolume, KubeVirtTypes.VolumeSnapshotContent])
             .Concat(CrdGenerator.EntityTypes.Select(t => ResourceType.For(t)))
             .Append(new ResourceType("events.k8s.io", "v1", "events", "Event"))
             .ToList();

@@ -79,7 +79,7 @@ public sealed class VersOperator : IAsyncDisposable
                 caches.Repositories,
                 new RepositoryReconciler(client, caches.Tags, uid => index.ForkWithUid(uid) is { } key ? forks.Get(key.Namespace, key.Name) : null, options.Time),
                 loggers,
-                new ControllerOptions { Workers = 1, Time = options.Time, BackoffBase = options.RequeueBaseDelay, BackoffMax = options.RequeueMaxDelay })
+                new ControllerOptions { Workers = options.Workers, Time = options.Time, BackoffBase = options.RequeueBaseDelay, BackoffMax = options.RequeueMaxDelay })
             .Watches(caches.Tags, RepositoryReconciler.RepositoryOf);
     }
 
