@@ -73,12 +73,16 @@ public sealed class RepositoryForkSpec
     [Minimum(0)]
     [Description("Delete this RepositoryFork (never what it created) this many seconds after it finished.")]
     public long? TtlSecondsAfterFinished { get; set; }
+
+    [Minimum(0)]
+    [Description("For a fork that failed: delete this RepositoryFork this many seconds after it finished, instead of ttlSecondsAfterFinished (a failure is worth keeping for less time than a result).")]
+    public long? TtlSecondsAfterFailure { get; set; }
 }
 
 public sealed class ForkError
 {
     [Required]
-    [Description("Machine-readable cause: Invalid, SourceNotFound, TargetExists, UnsupportedSource, SourceLost, Rejected, CloneFailed, VmFailed, SnapshotFailed, SnapshotIncomplete or Timeout.")]
+    [Description("Machine-readable cause: Invalid, SourceNotFound, TargetExists, UnsupportedSource, SourceLost, Rejected, CloneFailed, VmFailed, SnapshotFailed, SnapshotIncomplete, Timeout, Deleted or InternalError.")]
     public string Reason { get; set; } = "";
 
     [Required]

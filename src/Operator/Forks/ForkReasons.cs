@@ -38,6 +38,7 @@ public static class ForkReasons
     /// <summary>The fork did not finish within its deadline, measured from status.startTime.</summary>
     public const string Timeout = "Timeout";
 
+    /// <summary>The fork, or the Repository it was making, was deleted before the fork finished.</summary>
     public const string Deleted = "Deleted";
     public const string InternalError = "InternalError";
 
@@ -45,7 +46,7 @@ public static class ForkReasons
     {
         Invalid => HttpStatusCode.BadRequest,
         SourceNotFound => HttpStatusCode.NotFound,
-        TargetExists => HttpStatusCode.Conflict,
+        TargetExists or Deleted => HttpStatusCode.Conflict,
         _ => HttpStatusCode.InternalServerError,
     };
 

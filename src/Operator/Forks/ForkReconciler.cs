@@ -338,15 +338,19 @@ public sealed class ForkReconciler : IReconciler<RepositoryFork>
         await RemoveFinalizerAsync(fork.Fork, ct);
     }
 
-    /// <summary>spec.ttlSecondsAfterFinished: delete the finished RepositoryFork (never its results).</summary>
+    /// <summary>
+    /// spec.ttlSecondsAfterFinished (spec.ttlSecondsAfterFailure for a failed fork, when set): delete the finished
+    /// RepositoryFork (never its results).
+    /// </summary>
     private async Task<ReconcileResult> ExpireAsync(RepositoryFork fork, CancellationToken ct)
     {
-        if (fork.Spec.TtlSecondsAfterFinished is not { } ttl || fork.Status?.CompletionTime is not { } completed)
+        var ttl = fork.Status?.Phase == ForkPhase.Failed ? fork.Spec.TtlSecondsAfterFailure ?? fork.Spec.TtlSecondsAfterFinished : fork.Spec.TtlSecondsAfterFinished;
+        if (ttl is null || fork.Status?.CompletionTime is not { } completed)
         {
             return ReconcileResult.Done;
         }
 
-        var remaining = DateTime.SpecifyKind(completed, DateTimeKind.Utc).AddSeconds(ttl) - _services.Now();
+        var remaining = DateTime.SpecifyKind(completed, DateTimeKind.Utc).AddSeconds(ttl.Value) - _services.Now();
         if (remaining > TimeSpan.Zero)
         {
             return ReconcileResult.After(remaining);

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using Vers.Operator.Commits;
 using Vers.Operator.Entities;
 using Vers.Operator.Forks;
 using Vers.Operator.KubeVirt;
@@ -23,6 +24,7 @@ public sealed class VersOperator : IAsyncDisposable
     private readonly List<Func<CancellationToken, Task>> _syncWaits = [];
     private readonly Controller<RepositoryFork> _forkController;
     private readonly Controller<Repository> _repositoryController;
+    private readonly Controller<Commit> _commitController;
     private readonly ILogger _logger;
     private readonly LeaderElectionService? _leaderElection;
     private readonly EventRecorder _events;
@@ -48,6 +50,7 @@ public sealed class VersOperator : IAsyncDisposable
             Informer<GenericObject>(client, KubeVirtTypes.DataVolume, loggers, informerOptions with { LabelSelector = VersGroup.ForkUidLabel }),
             Informer<GenericObject>(client, KubeVirtTypes.VirtualMachine, loggers, informerOptions));
         RepositoryTags.AddIndex(caches.Tags);
+        CommitTags.AddIndex(caches.Tags);
         var namespaces = Informer<V1Namespace>(client, ResourceType.Namespace, loggers, informerOptions with { LabelSelector = VersGroup.OrgLabel });
         Namespaces = namespaces;
         Caches = caches;
@@ -81,6 +84,14 @@ public sealed class VersOperator : IAsyncDisposable
                 loggers,
                 new ControllerOptions { Workers = options.Workers, Time = options.Time, BackoffBase = options.RequeueBaseDelay, BackoffMax = options.RequeueMaxDelay })
             .Watches(caches.Tags, RepositoryReconciler.RepositoryOf);
+        var tagMoves = new TagMoves();
+        _commitController = new Controller<Commit>(
+                "commit",
+                caches.Commits,
+                new CommitReconciler(client, caches.Tags, events),
+                loggers,
+                new ControllerOptions { Workers = 1, Time = options.Time, BackoffBase = options.RequeueBaseDelay, BackoffMax = options.RequeueMaxDelay })
+            .Watches<Tag>(caches.Tags, tagMoves.CommitsOf);
     }
 
     public ForkCaches Caches { get; }
@@ -155,7 +166,7 @@ public sealed class VersOperator : IAsyncDisposable
             return;
         }
 
-        await Task.WhenAll(_forkController.RunAsync(ct), _repositoryController.RunAsync(ct));
+        await Task.WhenAll(_forkController.RunAsync(ct), _repositoryController.RunAsync(ct), _commitController.RunAsync(ct));
     }
 
     public async ValueTask DisposeAsync()

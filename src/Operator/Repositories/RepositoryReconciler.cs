@@ -4,6 +4,7 @@ using Vers.Operator.Entities;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Client;
 using Vers.Operator.Runtime.Controllers;
+using Vers.Operator.Runtime.Finalizers;
 using Vers.Operator.Runtime.Informers;
 using Vers.Operator.Runtime.Status;
 
@@ -14,19 +15,31 @@ namespace Vers.Operator.Repositories;
 /// count, where it was forked from, and Ready. A repository claimed by a fork still in flight stays without status
 /// until the fork has recorded its Tag (the fork's last object, made once its commit is ready; its event wakes this
 /// controller): then it is Ready, and the fork, which waits for that, succeeds. A fork that fails deletes it instead.
-/// The Tag informer must carry the <see cref="RepositoryTags"/> index.
+/// Every Repository carries the <see cref="Finalizer"/> (a fork creates it with it; this controller adds it to others):
+/// deleting a Repository deletes its Tags, whether or not they name it as owner, and leaves its Commits and VMs, which
+/// other repositories' tags and forks may still use. The Tag informer must carry the <see cref="RepositoryTags"/> index.
 /// </summary>
 /// <param name="claimingFork">The RepositoryFork with the given uid, from the fork informer; null when there is none.</param>
 public sealed class RepositoryReconciler(
     IKubernetes client, ResourceInformer<Tag> tags, Func<string, RepositoryFork?> claimingFork, TimeProvider time) : IReconciler<Repository>
 {
+    /// <summary>Held until the Repository's Tags are deleted.</summary>
+    public const string Finalizer = "vers.sh/repository-tags";
+
     private readonly KubeRestClient _client = new(client, KubeJson.ReadWithoutManagedFields);
 
     public async Task<ReconcileResult> ReconcileAsync(Repository repository, CancellationToken ct)
     {
         if (repository.Metadata.DeletionTimestamp is not null)
         {
+            await DeleteTagsAsync(repository, ct);
             return ReconcileResult.Done;
+        }
+
+        if (FinalizerPatch.Add(repository.Metadata, Finalizer) is { } add)
+        {
+            repository = await _client.PatchAsync<Repository>(
+                Repository.Type, repository.Metadata.NamespaceProperty, repository.Metadata.Name, add, ct, PatchKind.Json);
         }
 
         var fork = ClaimedBy(repository) is { } uid ? claimingFork(uid) : null;
@@ -37,6 +50,33 @@ public sealed class RepositoryReconciler(
 
         await _client.UpdateAsync(Repository.Type, repository, Desire, ct);
         return ReconcileResult.Done;
+    }
+
+    /// <summary>
+    /// Deletes the Tags naming the Repository, then releases it. A Tag created while this runs may escape it; a fork's
+    /// Tags also name their Repository as owner, so the garbage collector removes those whatever the timing.
+    /// </summary>
+    private async Task DeleteTagsAsync(Repository repository, CancellationToken ct)
+    {
+        if (FinalizerPatch.Remove(repository.Metadata, Finalizer) is not { } remove)
+        {
+            return;
+        }
+
+        foreach (var tag in TagsOf(repository))
+        {
+            await _client.DeleteAsync(Tag.Type, tag.Metadata.NamespaceProperty, tag.Metadata.Name, ct, uidPrecondition: tag.Metadata.Uid);
+        }
+
+        try
+        {
+            await _client.PatchAsync<Repository>(
+                Repository.Type, repository.Metadata.NamespaceProperty, repository.Metadata.Name, remove, ct, PatchKind.Json);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            // Already released.
+        }
     }
 
     /// <summary>Sets the status the repository should have; answers whether it changed.</summary>

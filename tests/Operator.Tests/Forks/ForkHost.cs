@@ -69,11 +69,16 @@ internal sealed class ForkHost : IAsyncDisposable
     }
 
     /// <summary>A fork of vers/node:latest as kubectl would create it: no finalizer, no status.</summary>
-    public Task<RepositoryFork> CreateForkAsync(string ns, string name, string? repoName = null, long? ttl = null, string sourceRepo = "node") =>
+    public Task<RepositoryFork> CreateForkAsync(
+        string ns, string name, string? repoName = null, long? ttl = null, string sourceRepo = "node", long? failedTtl = null) =>
         Rest.CreateAsync(RepositoryFork.Type, ns, new RepositoryFork
         {
             Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
-            Spec = new RepositoryForkSpec { SourceOrg = SourceOrg, SourceRepo = sourceRepo, SourceTag = "latest", RepoName = repoName, TtlSecondsAfterFinished = ttl },
+            Spec = new RepositoryForkSpec
+            {
+                SourceOrg = SourceOrg, SourceRepo = sourceRepo, SourceTag = "latest", RepoName = repoName, TtlSecondsAfterFinished = ttl,
+                TtlSecondsAfterFailure = failedTtl,
+            },
         }, Ct);
 
     public Task<RepositoryFork> UntilForkAsync(string ns, string name, Func<RepositoryFork, bool> condition, int seconds = 20) =>

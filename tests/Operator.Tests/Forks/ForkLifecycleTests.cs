@@ -52,4 +52,23 @@ public sealed class ForkLifecycleTests(SharedForkHost shared) : IClassFixture<Sh
 
         await Host.UntilGoneAsync(RepositoryFork.Type, "dev", "failed-ttl");
     }
+
+    [Fact]
+    public async Task TtlSecondsAfterFailure_expires_a_failed_fork_sooner_than_ttlSecondsAfterFinished()
+    {
+        await Host.CreateForkAsync("dev", "failed-soon", repoName: "failed-soon", ttl: 3600, sourceRepo: "no-such-repository", failedTtl: 1);
+
+        await Host.UntilGoneAsync(RepositoryFork.Type, "dev", "failed-soon");
+    }
+
+    [Fact]
+    public async Task TtlSecondsAfterFailure_does_not_apply_to_a_fork_that_succeeded()
+    {
+        await Host.CreateForkAsync("dev", "kept", repoName: "node-kept", failedTtl: 0);
+
+        var fork = await Host.FinishedAsync("dev", "kept");
+        Assert.Equal(ForkPhase.Succeeded, fork.Status!.Phase);
+        await Task.Delay(TimeSpan.FromSeconds(1), ForkHost.Ct);
+        Assert.NotNull(await Host.TryGetAsync(RepositoryFork.Type, "dev", "kept"));
+    }
 }

@@ -61,4 +61,22 @@ public sealed class ForkRollbackTests
         await host.UntilGoneAsync(RepositoryFork.Type, "dev", "doomed");
         await host.AssertRolledBackAsync(running, "node");
     }
+
+    [Fact]
+    public async Task Deleting_the_repository_mid_fork_fails_the_fork_with_Deleted_and_does_not_bring_it_back()
+    {
+        await using var host = await ForkHost.StartAsync();
+        host.Simulator.SetDelay("DataVolume", TimeSpan.FromMinutes(5));
+        await host.CreateForkAsync("dev", "undone", repoName: "node-undone");
+        var running = await host.UntilForkAsync("dev", "undone", f => f.Status?.VmId is not null);
+
+        await host.Rest.DeleteAsync(Repository.Type, "dev", VersNames.ToObjectName("node-undone"), ForkHost.Ct);
+
+        var failed = await host.FinishedAsync("dev", "undone");
+        Assert.Equal(ForkPhase.Failed, failed.Status!.Phase);
+        Assert.Equal(ForkReasons.Deleted, failed.Status.Error!.Reason);
+        Assert.Contains("node-undone was deleted", failed.Status.Error.Message);
+        await host.AssertRolledBackAsync(running, "node-undone");
+        Assert.Null(await host.TryGetAsync(Repository.Type, "dev", VersNames.ToObjectName("node-undone")));
+    }
 }

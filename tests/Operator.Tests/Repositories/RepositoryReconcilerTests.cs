@@ -1,11 +1,6 @@
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
-using Vers.LocalCluster.KubeVirt;
 using Vers.Operator.Entities;
-using Vers.Operator.Entities.Crds;
-using Vers.Operator.Hosting;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Operator.Repositories;
 using Vers.Operator.Runtime.Status;
 using Vers.Operator.Tests.Support;
 
@@ -22,7 +17,7 @@ public sealed class RepositoryReconcilerTests
     [Fact]
     public async Task A_repository_counts_only_the_tags_that_name_it_in_its_namespace()
     {
-        await using var env = await Env.StartAsync();
+        await using var env = await OperatorEnv.StartAsync(OrgA, OrgB);
         await env.CreateRepositoryAsync(OrgA, "app");
         await env.CreateTagAsync(OrgA, "app", "v1");
         await env.CreateTagAsync(OrgA, "app", "v2");
@@ -38,7 +33,7 @@ public sealed class RepositoryReconcilerTests
     [Fact]
     public async Task A_new_tag_raises_the_count_and_a_deleted_one_lowers_it()
     {
-        await using var env = await Env.StartAsync();
+        await using var env = await OperatorEnv.StartAsync(OrgA, OrgB);
         await env.CreateRepositoryAsync(OrgA, "app");
         await env.CreateTagAsync(OrgA, "app", "v1");
         await env.StartOperatorAsync();
@@ -51,59 +46,35 @@ public sealed class RepositoryReconcilerTests
         await env.UntilRepositoryAsync(OrgA, "app", r => r.Status?.Tags == 1);
     }
 
-    private sealed class Env : IAsyncDisposable
+    [Fact]
+    public async Task A_repository_made_without_the_operator_gets_its_tags_finalizer()
     {
-        private readonly ApiServer _server;
-        private VersOperator? _operator;
+        await using var env = await OperatorEnv.StartAsync(OrgA, OrgB);
+        await env.CreateRepositoryAsync(OrgA, "app");
 
-        private Env(ApiServer server) => _server = server;
+        await env.StartOperatorAsync();
 
-        public KubeRestClient Rest => _server.Rest;
+        await env.UntilRepositoryAsync(OrgA, "app", r => r.Metadata.Finalizers?.Contains(RepositoryReconciler.Finalizer) == true);
+    }
 
-        public static async Task<Env> StartAsync()
-        {
-            var server = await ApiServer.StartAsync();
-            await new CrdInstaller(server.Client, NullLogger.Instance).InstallAsync(
-                CrdGenerator.All().Concat(KubeVirtCrds.All), TimeSpan.FromSeconds(30), Ct);
-            foreach (var ns in new[] { OrgA, OrgB })
-            {
-                await server.Rest.CreateAsync(ResourceType.Namespace, null, new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, Ct);
-            }
+    [Fact]
+    public async Task Deleting_a_repository_deletes_the_tags_that_name_it_and_keeps_its_commits()
+    {
+        await using var env = await OperatorEnv.StartAsync(OrgA, OrgB);
+        await env.CreateRepositoryAsync(OrgA, "app");
+        var v1 = await env.CreateTagAsync(OrgA, "app", "v1");
+        await env.CreateTagAsync(OrgA, "other", "v1");
+        await env.CreateTagAsync(OrgB, "app", "v1");
+        await env.CreateCommitAsync(OrgA, v1.Spec.CommitId);
+        await env.StartOperatorAsync();
+        await env.UntilRepositoryAsync(OrgA, "app", r => r.Metadata.Finalizers?.Contains(RepositoryReconciler.Finalizer) == true);
 
-            return new Env(server);
-        }
+        await env.Rest.DeleteAsync(Repository.Type, OrgA, VersNames.ToObjectName("app"), Ct);
 
-        public async Task StartOperatorAsync()
-        {
-            _operator = new VersOperator(_server.Client, NullLoggerFactory.Instance, new VersOperatorOptions { Identity = "test" });
-            await _operator.StartAsync(Ct);
-        }
-
-        public Task<Repository> CreateRepositoryAsync(string ns, string name) =>
-            Rest.CreateAsync(Repository.Type, ns, new Repository
-            {
-                Metadata = new V1ObjectMeta { Name = VersNames.ToObjectName(name), NamespaceProperty = ns },
-                Spec = new RepositorySpec { Name = name },
-            }, Ct);
-
-        public Task<Tag> CreateTagAsync(string ns, string repository, string tag) =>
-            Rest.CreateAsync(Tag.Type, ns, new Tag
-            {
-                Metadata = new V1ObjectMeta { Name = VersNames.TagObjectName(repository, tag), NamespaceProperty = ns },
-                Spec = new TagSpec { Repository = repository, Tag = tag, CommitId = Guid.NewGuid().ToString() },
-            }, Ct);
-
-        public Task<Repository> UntilRepositoryAsync(string ns, string name, Func<Repository, bool> condition) =>
-            Rest.UntilAsync(Repository.Type, ns, VersNames.ToObjectName(name), condition, TimeSpan.FromSeconds(10), Ct);
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_operator is not null)
-            {
-                await _operator.DisposeAsync();
-            }
-
-            await _server.DisposeAsync();
-        }
+        await env.UntilGoneAsync(Repository.Type, OrgA, VersNames.ToObjectName("app"));
+        await env.UntilGoneAsync(Tag.Type, OrgA, VersNames.TagObjectName("app", "v1"));
+        Assert.NotNull(await env.Rest.TryGetAsync<Tag>(Tag.Type, OrgA, VersNames.TagObjectName("other", "v1"), Ct));
+        Assert.NotNull(await env.Rest.TryGetAsync<Tag>(Tag.Type, OrgB, VersNames.TagObjectName("app", "v1"), Ct));
+        Assert.NotNull(await env.Rest.TryGetAsync<Commit>(Commit.Type, OrgA, v1.Spec.CommitId, Ct));
     }
 }

@@ -18,10 +18,11 @@ that both agree and that the components use every verb granted here (a few comme
 - apiGroups: ["vers.sh"]
   resources: ["commits/status"]
   verbs: ["patch"]
-# A Tag's status is part of the object (no status subresource): created with it, patched only into an adopted
-# Tag that lacks it.
+# Patched: a Tag's status is part of the object (no status subresource), created with it and patched only into an
+# adopted Tag that lacks it; Repositories and Commits carry the operator's finalizers (a Repository's deletes its
+# Tags, a Commit's keeps it while Tags point at it), added to those created by others and removed on deletion.
 - apiGroups: ["vers.sh"]
-  resources: ["tags"]
+  resources: ["tags", "repositories", "commits"]
   verbs: ["patch"]
 # The Repository controller, the one writer of Repository status, writes it with the resourceVersion it read (PUT),
 # retrying on conflict.

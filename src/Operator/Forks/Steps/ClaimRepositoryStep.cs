@@ -1,5 +1,6 @@
 using k8s.Models;
 using Vers.Operator.Entities;
+using Vers.Operator.Repositories;
 
 namespace Vers.Operator.Forks.Steps;
 
@@ -12,9 +13,23 @@ public sealed class ClaimRepositoryStep(ForkServices services) : IForkStep
 {
     public string Name => "ClaimRepository";
 
+    /// <summary>
+    /// Checks the claim made before the fork recorded its intent: the Repository must still be there, ours. One deleted
+    /// meanwhile (by a user, GitOps pruning) fails the fork rather than coming back: the fork never recreates it.
+    /// </summary>
     public async Task<StepResult> RunAsync(ForkContext fork, CancellationToken ct)
     {
-        if (await ClaimAsync(fork, ct) is null)
+        var name = VersNames.ToObjectName(fork.Status.RepoName!);
+        // Absent from the cache after our own create (which RecentCreates remembers until the informer has it) means
+        // deleted; one read makes sure before failing.
+        var repository = services.Repositories.Get(fork.Namespace, name)
+            ?? await services.Client.TryGetAsync<Repository>(Repository.Type, fork.Namespace, name, ct);
+        if (repository is null || (repository.Metadata.DeletionTimestamp is not null && ClaimedBy(repository) == fork.Uid))
+        {
+            throw new ForkFailedException(ForkReasons.Deleted, $"repository {fork.Status.RepoName} was deleted while the fork was making it");
+        }
+
+        if (ClaimedBy(repository) != fork.Uid)
         {
             throw new ForkFailedException(ForkReasons.TargetExists, $"repository {fork.Status.RepoName} is no longer claimed by this fork");
         }
@@ -75,6 +90,7 @@ public sealed class ClaimRepositoryStep(ForkServices services) : IForkStep
             NamespaceProperty = fork.Namespace,
             Labels = fork.Labels(),
             Annotations = new Dictionary<string, string> { [VersGroup.ClaimedByAnnotation] = fork.Uid },
+            Finalizers = [RepositoryReconciler.Finalizer],
         },
         Spec = new RepositorySpec
         {

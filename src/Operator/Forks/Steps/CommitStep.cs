@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
+using Vers.Operator.Commits;
 using Vers.Operator.Entities;
 using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
@@ -110,7 +111,13 @@ public sealed class CommitStep(ForkServices services) : IForkStep
 
     private static Commit DesiredCommit(ForkContext fork) => new()
     {
-        Metadata = new V1ObjectMeta { Name = fork.CommitId, NamespaceProperty = fork.Namespace, Labels = fork.Labels() },
+        Metadata = new V1ObjectMeta
+        {
+            Name = fork.CommitId,
+            NamespaceProperty = fork.Namespace,
+            Labels = fork.Labels(),
+            Finalizers = [CommitReconciler.Finalizer],
+        },
         Spec = new CommitSpec
         {
             SnapshotName = fork.CommitId,

@@ -58,11 +58,16 @@ public sealed class Controller<T>
 
     /// <summary>Wakes the keys <paramref name="map"/> names whenever an object of another kind changes (children → owner).</summary>
     public Controller<T> Watches<TOther>(ResourceInformer<TOther> other, Func<TOther, IEnumerable<ObjectKey>> map)
+        where TOther : class, IKubernetesObject<V1ObjectMeta> =>
+        Watches(other, (WatchEventType _, TOther obj) => map(obj));
+
+    /// <summary>As above, for a map that needs the event type (one that remembers what an object pointed at before).</summary>
+    public Controller<T> Watches<TOther>(ResourceInformer<TOther> other, Func<WatchEventType, TOther, IEnumerable<ObjectKey>> map)
         where TOther : class, IKubernetesObject<V1ObjectMeta>
     {
-        other.AddHandler((_, obj) =>
+        other.AddHandler((type, obj) =>
         {
-            foreach (var key in map(obj))
+            foreach (var key in map(type, obj))
             {
                 Enqueue(key);
             }

@@ -1,0 +1,64 @@
+using k8s;
+using Vers.Operator.Entities;
+using Vers.Operator.Runtime;
+using Vers.Operator.Runtime.Client;
+using Vers.Operator.Runtime.Controllers;
+using Vers.Operator.Runtime.Events;
+using Vers.Operator.Runtime.Finalizers;
+using Vers.Operator.Runtime.Informers;
+
+namespace Vers.Operator.Commits;
+
+/// <summary>
+/// Keeps a Commit while Tags point at it, as Kubernetes keeps a claim a pod uses (pvc-protection): every Commit carries
+/// the <see cref="Finalizer"/> (a fork creates its Commit with it; this controller adds it to others), and a deleted
+/// Commit is released only once no Tag of its namespace points at it. Meanwhile it stays, marked for deletion, with a
+/// Warning event naming the Tags; deleting or moving them releases it (their events wake this controller). The Tag
+/// informer must carry the <see cref="CommitTags"/> index.
+/// </summary>
+public sealed class CommitReconciler(IKubernetes client, ResourceInformer<Tag> tags, EventRecorder events) : IReconciler<Commit>
+{
+    /// <summary>Held while Tags point at the Commit.</summary>
+    public const string Finalizer = "vers.sh/commit-protection";
+
+    private readonly KubeRestClient _client = new(client, KubeJson.ReadWithoutManagedFields);
+
+    public async Task<ReconcileResult> ReconcileAsync(Commit commit, CancellationToken ct)
+    {
+        var ns = commit.Metadata.NamespaceProperty;
+        var name = commit.Metadata.Name;
+        if (commit.Metadata.DeletionTimestamp is null)
+        {
+            if (FinalizerPatch.Add(commit.Metadata, Finalizer) is { } add)
+            {
+                await _client.PatchAsync<Commit>(Commit.Type, ns, name, add, ct, PatchKind.Json);
+            }
+
+            return ReconcileResult.Done;
+        }
+
+        if (FinalizerPatch.Remove(commit.Metadata, Finalizer) is not { } remove)
+        {
+            return ReconcileResult.Done;
+        }
+
+        var tagging = CommitTags.Of(tags, ns, name).Where(t => t.Metadata.DeletionTimestamp is null).ToList();
+        if (tagging.Count > 0)
+        {
+            var names = string.Join(", ", tagging.Select(t => t.Status?.Reference ?? $"{t.Spec.Repository}:{t.Spec.Tag}").Order(StringComparer.Ordinal));
+            await events.WarningAsync(commit, "CommitInUse", "Delete", $"Kept while tags point at it: {names}. Delete or move those tags to delete the commit", ct);
+            return ReconcileResult.Done;
+        }
+
+        try
+        {
+            await _client.PatchAsync<Commit>(Commit.Type, ns, name, remove, ct, PatchKind.Json);
+        }
+        catch (KubeApiException e) when (e.IsNotFound)
+        {
+            // Already released.
+        }
+
+        return ReconcileResult.Done;
+    }
+}
