@@ -11,8 +11,9 @@ namespace Vers.LocalCluster.KubeVirt.Storage;
 /// <c>createSnapshotWrapper</c>):
 /// <list type="bullet">
 /// <item>finalizers <c>volumesnapshot-as-source-protection</c> and <c>volumesnapshot-bound-protection</c>;</item>
-/// <item>the class: the one named, else the default class of the volume's driver; none, or an unbound source claim,
-/// sets <c>status.error</c> with upstream's message and retries with backoff (<c>updateSnapshotErrorStatusWithEvent</c>);</item>
+/// <item>the class: the one named, else the default class of the volume's driver, written into the spec
+/// (<c>SetDefaultSnapshotClass</c>); none, or an unbound source claim, sets <c>status.error</c> with upstream's message
+/// (SetDefaultSnapshotClassFailed or SnapshotContentCreationFailed) and retries (<c>updateSnapshotErrorStatusWithEvent</c>);</item>
 /// <item>a VolumeSnapshotContent <c>snapcontent-&lt;snapshot uid&gt;</c> (cluster-scoped) bound to it, then — one progress
 /// step later — <c>readyToUse</c> with the snapshot's <c>creationTime</c> and <c>restoreSize</c> = the volume's capacity
 /// (the driver's <c>SizeBytes</c>), copied to the VolumeSnapshot (<c>updateSnapshotStatus</c>), with events
@@ -42,8 +43,33 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
         var driver = (string?)volume?.Spec?["csi"]?["driver"];
         if (driver is not null && !SimulatedStorage.IsOurs(driver)) return ReconcileResult.Done;
 
+        var className = (string?)spec["volumeSnapshotClassName"];
+        if (className is null)
+        {
+            // snapshot_controller_base.go checkAndUpdateSnapshotClass → SetDefaultSnapshotClass, before syncSnapshot: the one
+            // default class of the volume's driver is written into the spec; finding none (the claim not yet bound
+            // included) is SetDefaultSnapshotClassFailed, with readyToUse left alone and no finalizer added.
+            var (defaultClass, problem) = DefaultClassFor(claimName, claim, driver);
+            if (problem is not null)
+            {
+                var message = $"Failed to set default snapshot class with error {problem}";
+                await ctx.PatchStatusAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
+                {
+                    ["error"] = new JsonObject { ["message"] = message, ["time"] = (string?)status?["error"]?["time"] ?? ctx.Now() },
+                }, ct).ConfigureAwait(false);
+                await ctx.Events(Component).WarningAsync(snapshot, "SetDefaultSnapshotClassFailed", "CreateSnapshot", message, ct).ConfigureAwait(false);
+                // Re-evaluated when the claim binds (the claim's events map here) — upstream retries with backoff.
+                return ReconcileResult.Done;
+            }
+
+            snapshot = await ctx.PatchAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
+            {
+                ["spec"] = new JsonObject { ["volumeSnapshotClassName"] = defaultClass },
+            }, ct).ConfigureAwait(false);
+            className = defaultClass;
+        }
+
         snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotAsSourceFinalizer, ct).ConfigureAwait(false);
-        var className = (string?)spec["volumeSnapshotClassName"] ?? DefaultClassFor(driver);
         var snapshotClass = className is null ? null : ctx.Get(KubeVirtTypes.VolumeSnapshotClass, null, className);
         var contentName = $"snapcontent-{snapshot.Metadata.Uid}";
         var content = ctx.Get(KubeVirtTypes.VolumeSnapshotContent, null, contentName);
@@ -176,12 +202,34 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
         return ReconcileResult.Done;
     }
 
-    private string? DefaultClassFor(string? driver) =>
-        driver is null ? null : ctx.VolumeSnapshotClasses.List()
+    /// <summary>
+    /// snapshot_controller.go <c>SetDefaultSnapshotClass</c>: the volume's driver (<c>pvDriverFromSnapshot</c>, which needs the
+    /// claim bound), then the classes of that driver annotated default ("true"); exactly one is the answer.
+    /// </summary>
+    private (string? Name, string? Problem) DefaultClassFor(string claimName, GenericObject? claim, string? driver)
+    {
+        if (claim is null)
+        {
+            return (null, $"failed to retrieve PVC {claimName} from the lister: \"persistentvolumeclaim \\\"{claimName}\\\" not found\"");
+        }
+
+        if ((string?)claim.Status?["phase"] != "Bound" || driver is null)
+        {
+            return (null, $"the PVC {claimName} is not yet bound to a PV, will not attempt to take a snapshot");
+        }
+
+        var defaults = ctx.VolumeSnapshotClasses.List()
             .Where(c => (string?)c.Fields["driver"] == driver
                 && c.Metadata.Annotations?.TryGetValue(StorageKeys.DefaultSnapshotClassAnnotation, out var isDefault) == true && isDefault == "true")
             .Select(c => c.Metadata.Name)
-            .SingleOrDefault();
+            .ToList();
+        return defaults.Count switch
+        {
+            0 => (null, "cannot find default snapshot class"),
+            1 => (defaults[0], null),
+            _ => (null, $"{defaults.Count} default snapshot classes were found"),
+        };
+    }
 
     private static JsonObject Content(GenericObject snapshot, string name, GenericObject snapshotClass, GenericObject volume) => new()
     {
