@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
 using Vers.LocalCluster.Api;
 using Vers.LocalCluster.KubeVirt;
 using Vers.Operator.KubeVirt;
@@ -46,7 +45,7 @@ internal sealed class KubeVirtHarness : IAsyncDisposable
         await KubeVirtCrds.InstallAsync(client, Ct);
         foreach (var ns in (string[])[Ns, OtherNs])
             await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, cancellationToken: Ct);
-        var simulator = new KubeVirtSimulator(client, NullLoggerFactory.Instance, options, time);
+        var simulator = new KubeVirtSimulator(client, new TestOutputLoggers(), options, time);
         foreach (var plugin in simulator.AdmissionPlugins())
             server.Admission.Register(plugin);
         await simulator.StartAsync(Ct);

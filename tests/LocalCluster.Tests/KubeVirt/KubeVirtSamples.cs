@@ -169,6 +169,18 @@ internal static class KubeVirtSamples
         return clone;
     }
 
+    public static JsonObject Restore(string name, string ns, string snapshotName, string targetName) => JsonNode.Parse($$"""
+        {
+          "apiVersion": "snapshot.kubevirt.io/v1beta1",
+          "kind": "VirtualMachineRestore",
+          "metadata": { "name": "{{name}}", "namespace": "{{ns}}" },
+          "spec": {
+            "target": { "apiGroup": "kubevirt.io", "kind": "VirtualMachine", "name": "{{targetName}}" },
+            "virtualMachineSnapshotName": "{{snapshotName}}"
+          }
+        }
+        """)!.AsObject();
+
     /// <summary>A DataVolume cloned from a VolumeSnapshot (CDI <c>source.snapshot</c>), bound at once (CDI's immediate-binding annotation).</summary>
     public static JsonObject DataVolumeFromSnapshot(string name, string ns, string snapshotNs, string snapshotName, string? size = "5Gi")
     {
