@@ -331,11 +331,14 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
     private static IEnumerable<JsonObject> Volumes(GenericObject vm) =>
         (vm.Spec?["template"]?["spec"]?["volumes"] as JsonArray ?? []).OfType<JsonObject>();
 
+    /// <summary>
+    /// util.go <c>getSimplifiedMetaObject</c>: the claim's whole metadata but its managedFields — ownerReferences included,
+    /// which the restore needs to tell claims the source VM owned (volumeOwnershipPolicy Vm) from standalone ones.
+    /// </summary>
     private static JsonObject BackupMetadata(GenericObject claim)
     {
-        var metadata = new JsonObject { ["name"] = claim.Metadata.Name, ["namespace"] = claim.Metadata.NamespaceProperty };
-        if (claim.Metadata.Labels is { Count: > 0 } labels) metadata["labels"] = new JsonObject(labels.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
-        if (claim.Metadata.Annotations is { Count: > 0 } annotations) metadata["annotations"] = new JsonObject(annotations.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+        var metadata = SimulatorContext.ToJson(claim)["metadata"]!.DeepClone().AsObject();
+        metadata.Remove("managedFields");
         return metadata;
     }
 }
