@@ -169,6 +169,14 @@ internal static class KubeVirtSamples
         return clone;
     }
 
+    /// <summary>A clone of a VirtualMachine (KubeVirt snapshots it first).</summary>
+    public static JsonObject CloneOfVm(string name, string ns, string vmName, string targetName)
+    {
+        var clone = Clone(name, ns, vmName, targetName);
+        clone["spec"]!["source"] = new JsonObject { ["apiGroup"] = "kubevirt.io", ["kind"] = "VirtualMachine", ["name"] = vmName };
+        return clone;
+    }
+
     public static JsonObject Restore(string name, string ns, string snapshotName, string targetName) => JsonNode.Parse($$"""
         {
           "apiVersion": "snapshot.kubevirt.io/v1beta1",
