@@ -2,7 +2,10 @@ using Vers.LocalCluster.KubeVirt;
 
 namespace Vers.LocalCluster.Tests.KubeVirt;
 
-/// <summary>SimulatorOptions: the all-in-one host's <c>--sim-fault</c> specs and <c>--sim-latency</c>, switchable at run time.</summary>
+/// <summary>
+/// SimulatorOptions: the all-in-one host's <c>--sim-fault</c> specs and <c>--sim-latency</c>, switchable at run time. These are the
+/// simulator's own knobs (no upstream counterpart); what each fault does to the simulated components is pinned with those components.
+/// </summary>
 public sealed class SimulatorOptionsTests
 {
     private const string Expected = "expected deny-create=<resource plural>, fail=<resource plural>, exclude-volumes or unschedulable=<duration, e.g. 5s>";

@@ -22,7 +22,7 @@ public sealed class CdiWebhooksTests
     public async Task A_cross_namespace_snapshot_clone_by_a_user_without_clone_rights_in_the_source_namespace_is_refused_with_422()
     {
         await using var h = await StartAsync();
-        h.Server.Access = Alice();
+        h.Server.Access = Alice().Deny(new AccessRule("alice", "create", "cdi.kubevirt.io", "datavolumes/source", Ns));
 
         var refused = await Assert.ThrowsAsync<KubeApiException>(() =>
             h.CreateAsAsync(AliceToken, T.DataVolume, DataVolumeFromSnapshot("copy", OtherNs, Ns, "snap")));

@@ -9,6 +9,7 @@ namespace Vers.LocalCluster.Tests.KubeVirt.Admission;
 /// <summary><c>--sim-fault deny-create=&lt;plural&gt;</c>: a validating webhook refusing creates of one resource, as a policy engine would (403 Forbidden).</summary>
 public sealed class DenyCreateWebhookTests
 {
+    /// <summary>A simulator fault (no upstream counterpart), surfaced as kube-apiserver does a webhook's 403 (apiserver webhook/errors statuserror.go).</summary>
     [Fact]
     public async Task With_fault_deny_create_creating_that_resource_is_forbidden()
     {
@@ -24,6 +25,7 @@ public sealed class DenyCreateWebhookTests
             refused.Status?.Message);
     }
 
+    /// <summary>A simulator fault (no upstream counterpart): it matches one resource only.</summary>
     [Fact]
     public async Task With_fault_deny_create_other_resources_are_still_created()
     {
@@ -35,6 +37,7 @@ public sealed class DenyCreateWebhookTests
         Assert.Equal("clone", created.Metadata.Name);
     }
 
+    /// <summary>A simulator fault (no upstream counterpart): switchable at run time.</summary>
     [Fact]
     public async Task A_deny_create_fault_switched_off_lets_creates_through_again()
     {
