@@ -100,6 +100,9 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
 
     public SimulatorOptions Options => _ctx.Options;
 
+    /// <summary>The controllers' shared client and caches: lets tests wait until the simulator has seen a change.</summary>
+    internal SimulatorContext Context => _ctx;
+
     /// <summary>Timers and failure decisions held, one per object (and step) in flight.</summary>
     internal int DecisionsHeld => _ctx.DecisionCount;
 

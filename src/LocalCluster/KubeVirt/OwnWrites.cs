@@ -41,6 +41,16 @@ internal sealed class OwnWrites
         // share a node tree (JsonObject is not safe for concurrent first reads).
         written = KubeJson.DeepCopy(written);
         var key = ObjectKey.Of(written);
+
+        // A write to a terminating object the cache no longer holds: the write removed its last finalizer and its
+        // DELETED event beat the response. A copy kept now would make it look alive until it lapsed, with no event
+        // left to wake anyone (a VolumeSnapshot waiting for its content to go kept its finalizers for ever).
+        if (written.Metadata.DeletionTimestamp is not null && _informer.Get(key.Namespace, key.Name) is null)
+        {
+            _written.TryRemove(key, out _);
+            return;
+        }
+
         var entry = (written, _time.GetUtcNow() + _timeout);
         _written.AddOrUpdate(key, entry, (_, held) => Older(held.Written, written) ? entry : held);
         // The event may have beaten the response: the informer updates its cache before its handlers run, so

@@ -14,26 +14,41 @@ public sealed class KubeVirtCrdsTests
 
         Assert.Equal(
             [
-                "datavolumes.cdi.kubevirt.io", "virtualmachineclones.clone.kubevirt.io", "virtualmachineexports.export.kubevirt.io",
+                "datavolumes.cdi.kubevirt.io", "kubevirts.kubevirt.io", "virtualmachineclones.clone.kubevirt.io", "virtualmachineexports.export.kubevirt.io",
                 "virtualmachinerestores.snapshot.kubevirt.io", "virtualmachines.kubevirt.io", "virtualmachinesnapshotcontents.snapshot.kubevirt.io",
-                "virtualmachinesnapshots.snapshot.kubevirt.io", "volumesnapshots.snapshot.storage.k8s.io",
+                "virtualmachinesnapshots.snapshot.kubevirt.io", "volumesnapshotclasses.snapshot.storage.k8s.io",
+                "volumesnapshotcontents.snapshot.storage.k8s.io", "volumesnapshots.snapshot.storage.k8s.io",
             ],
             byName.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["vm", "vms"], byName["virtualmachines.kubevirt.io"].Spec.Names.ShortNames);
         Assert.Contains("vmsnapshot", byName["virtualmachinesnapshots.snapshot.kubevirt.io"].Spec.Names.ShortNames);
         Assert.Contains("vmclone", byName["virtualmachineclones.clone.kubevirt.io"].Spec.Names.ShortNames);
         Assert.Equal(["dv", "dvs"], byName["datavolumes.cdi.kubevirt.io"].Spec.Names.ShortNames);
+        Assert.Equal(["kv", "kvs"], byName["kubevirts.kubevirt.io"].Spec.Names.ShortNames);
+        Assert.Equal(["vsc", "vscs"], byName["volumesnapshotcontents.snapshot.storage.k8s.io"].Spec.Names.ShortNames);
+        Assert.Equal(["vsclass", "vsclasses"], byName["volumesnapshotclasses.snapshot.storage.k8s.io"].Spec.Names.ShortNames);
         Assert.Equal(["all"], byName["virtualmachines.kubevirt.io"].Spec.Names.Categories);
         Assert.Equal("v1beta1", Assert.Single(byName["virtualmachineclones.clone.kubevirt.io"].Spec.Versions).Name);
         Assert.Equal("v1", Assert.Single(byName["virtualmachineexports.export.kubevirt.io"].Spec.Versions).Name);
         Assert.All(byName.Values, crd =>
         {
-            Assert.Equal("Namespaced", crd.Spec.Scope);
             var version = Assert.Single(crd.Spec.Versions);
             Assert.True(version.Served);
             Assert.True(version.Storage);
-            Assert.NotNull(version.Subresources?.Status);
         });
+    }
+
+    /// <summary>The CSI snapshot contents and classes are cluster-scoped (external-snapshotter client/config/crd); a class has no status.</summary>
+    [Fact]
+    public void Snapshot_contents_and_classes_are_cluster_scoped_and_everything_else_namespaced_with_status()
+    {
+        var byName = KubeVirtCrds.All.ToDictionary(c => c.Metadata.Name);
+        string[] clusterScoped = ["volumesnapshotclasses.snapshot.storage.k8s.io", "volumesnapshotcontents.snapshot.storage.k8s.io"];
+
+        Assert.All(byName.Values, crd => Assert.Equal(clusterScoped.Contains(crd.Metadata.Name) ? "Cluster" : "Namespaced", crd.Spec.Scope));
+        Assert.All(byName.Values.Where(c => c.Metadata.Name != "volumesnapshotclasses.snapshot.storage.k8s.io"),
+            crd => Assert.NotNull(crd.Spec.Versions[0].Subresources?.Status));
+        Assert.Null(byName["volumesnapshotclasses.snapshot.storage.k8s.io"].Spec.Versions[0].Subresources);
     }
 
     [Theory]

@@ -55,13 +55,30 @@ internal sealed class SimulatorCaches : IAsyncDisposable
         await Task.WhenAll(Context.Informers.Select(i => i.WaitForSyncAsync(TestContext.Current.CancellationToken)));
     }
 
+    /// <summary>Waits until <paramref name="condition"/> holds, re-checking it on every informer event (the caches are updated before handlers run).</summary>
     public async Task UntilAsync(Func<bool> condition)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!condition())
+        using var changed = new SemaphoreSlim(0);
+        var handlers = Context.Informers.Select(i => i.AddHandler((_, _) => changed.Release())).ToList();
+        try
         {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the informers");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            while (!condition())
+            {
+                try
+                {
+                    await changed.WaitAsync(timeout.Token);
+                }
+                catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+                {
+                    Assert.Fail("timed out waiting for the informers");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var handler in handlers) handler.Dispose();
         }
     }
 

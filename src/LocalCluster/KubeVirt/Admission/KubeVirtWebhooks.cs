@@ -48,22 +48,38 @@ internal static class KubeVirtWebhooks
             : AdmissionResponse.Allow();
     }
 
-    /// <summary>vmclone-admitter.go <c>Admit</c>.</summary>
+    /// <summary>
+    /// vmclone-admitter.go <c>Admit</c>: every cause is collected, in the admitter's order (validateSourceAndTargetKind,
+    /// validateSource, validateTarget), and <c>ToAdmissionResponse</c> joins their messages with ", ".
+    /// </summary>
     private static AdmissionResponse Clone(AdmissionRequest request)
     {
         var spec = request.Object?["spec"] as JsonObject;
-        if (spec?["source"] is not JsonObject source) return Invalid("Source cannot be nil");
-        if ((string?)source["apiGroup"] is not { Length: > 0 }) return Invalid("Source's APIGroup cannot be empty");
-        if ((string?)source["kind"] is not { Length: > 0 } kind) return Invalid("Source's Kind cannot be empty");
-        if ((string?)source["name"] is not { Length: > 0 } name) return Invalid("Source's name cannot be empty");
-        if (kind is not ("VirtualMachine" or "VirtualMachineSnapshot")) return Invalid("Source kind is not supported");
-        if (spec["target"] is JsonObject target)
+        var source = spec?["source"] as JsonObject;
+        var target = spec?["target"] as JsonObject;
+        var sourceKind = (string?)source?["kind"] ?? "";
+        var causes = new List<string>();
+        if (sourceKind is not ("VirtualMachine" or "VirtualMachineSnapshot")) causes.Add("Source kind is not supported");
+        if (target is not null && (string?)target["kind"] != "VirtualMachine") causes.Add("Target kind is not supported");
+        if (source is null)
         {
-            if ((string?)target["kind"] is { } targetKind && targetKind != "VirtualMachine") return Invalid("Target kind is not supported");
-            if (kind == "VirtualMachine" && (string?)target["name"] == name) return Invalid("Target name cannot be equal to source name when both are VirtualMachines");
+            causes.Add("Source cannot be nil");
+        }
+        else
+        {
+            if ((string?)source["apiGroup"] is not { Length: > 0 }) causes.Add("Source's APIGroup cannot be empty");
+            if (sourceKind.Length == 0) causes.Add("Source's Kind cannot be empty");
+            if ((string?)source["name"] is not { Length: > 0 }) causes.Add("Source's name cannot be empty");
         }
 
-        return AdmissionResponse.Allow();
+        if (source is not null && target is not null && sourceKind == "VirtualMachine" && (string?)target["kind"] == "VirtualMachine"
+            && (string?)target["name"] == (string?)source["name"])
+        {
+            causes.Add("Target name cannot be equal to source name when both are VirtualMachines");
+        }
+
+        return causes.Count == 0 ? AdmissionResponse.Allow()
+            : Invalid(string.Join(", ", causes.Take(10)) + (causes.Count > 10 ? $", and {causes.Count - 10} more validation errors" : ""));
     }
 
     private static AdmissionResponse Invalid(string message) => AdmissionResponse.Deny(422, message, "Invalid");

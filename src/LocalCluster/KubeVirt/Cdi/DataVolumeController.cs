@@ -130,28 +130,19 @@ internal sealed class DataVolumeController(SimulatorContext ctx) : IReconciler<G
         var sourceName = (string?)source["name"] ?? "";
         var crossNamespace = sourceNs != ns;
         var snapshot = ctx.Get(KubeVirtTypes.VolumeSnapshot, sourceNs, sourceName);
-        if (crossNamespace && ctx.AdmissionActive && dv.Metadata.Annotations?.ContainsKey(CdiKeys.CloneToken) != true)
-        {
-            // Only cdi-apiserver's mutating webhook stamps the token, after authorising the creator for the source
-            // namespace; without it the populator refuses (clone-populator.go validateCrossNamespace).
-            await SetStatusAsync(dv, (string?)dv.Status?["phase"] ?? "", bound: (false, "Pending", $"PVC {name} Pending"),
-                running: (false, "Error", "cross-namespace with resource grants is not supported yet"), ct).ConfigureAwait(false);
-            return ReconcileResult.Done;
-        }
-
         if (claim is null)
         {
             // snapshot-clone-controller.go validateCloneAndSourceSnapshot: nothing moves until the snapshot changes.
             if (snapshot is null)
             {
                 var missing = string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneWithoutSource, "snapshot", sourceName);
-                await ValidationFailedAsync(dv, "CloneWithoutSource", missing, ct).ConfigureAwait(false);
+                await ValidationFailedAsync(dv, crossNamespace, "CloneWithoutSource", missing, ct).ConfigureAwait(false);
                 return ReconcileResult.Done;
             }
 
             if (ValidationProblem(dv, snapshot) is { } problem)
             {
-                await ValidationFailedAsync(dv, "CloneValidationFailed", string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneValidationFailed, problem), ct).ConfigureAwait(false);
+                await ValidationFailedAsync(dv, crossNamespace, "CloneValidationFailed", string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneValidationFailed, problem), ct).ConfigureAwait(false);
                 return ReconcileResult.Done;
             }
 
@@ -167,8 +158,16 @@ internal sealed class DataVolumeController(SimulatorContext ctx) : IReconciler<G
                 ["kind"] = "VolumeCloneSource",
                 ["name"] = $"volume-clone-source-{dv.Metadata.Uid}",
             }, crossNamespace ? sourceNs : null), ct).ConfigureAwait(false);
-            await ctx.Events(Component).NormalAsync(dv, "CloneScheduled", "Clone",
-                string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneScheduled, sourceNs, sourceName, ns, name), ct).ConfigureAwait(false);
+
+            // controller-base.go updateStatus after the claim is made: Pending with the populator not started (clonePhase
+            // unset) maps to CloneScheduled (clone-controller-base.go populatorPhaseMap), its event with the phase change.
+            if (!WaitsForConsumer(claim)
+                && await SetStatusAsync(dv, "CloneScheduled", bound: (false, "Pending", $"PVC {name} Pending"), running: (false, "Pending", "Clone Pending"), ct).ConfigureAwait(false))
+            {
+                await ctx.Events(Component).NormalAsync(dv, "CloneScheduled", "Clone",
+                    string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneScheduled, sourceNs, sourceName, ns, name), ct).ConfigureAwait(false);
+                dv = ctx.Get(KubeVirtTypes.DataVolume, ns, name) ?? dv;
+            }
         }
 
         if ((string?)claim.Status?["phase"] == "Bound")
@@ -279,11 +278,6 @@ internal sealed class DataVolumeController(SimulatorContext ctx) : IReconciler<G
         var status = snapshot.Status;
         if (status is null) return "no status on source snapshot yet";
         if ((string?)status["error"]?["message"] is { } error) return $"snapshot in error state with msg: {error}";
-        if ((string?)snapshot.Spec?["volumeSnapshotClassName"] is not { Length: > 0 })
-        {
-            return $"snapshot {snapshot.Metadata.Name}/{snapshot.Metadata.NamespaceProperty} does not have volume snap class populated, can't clone";
-        }
-
         if (SimulatedStorage.Bytes(status["restoreSize"]) is not { } restoreSize || restoreSize < 0) return "snapshot has no restore size";
         var spec = dv.Spec ?? [];
         var requested = SimulatedStorage.Bytes((spec["pvc"] ?? spec["storage"])?["resources"]?["requests"]?["storage"]);
@@ -295,12 +289,16 @@ internal sealed class DataVolumeController(SimulatorContext ctx) : IReconciler<G
         return requested is null && restoreSize == 0 ? "size not specified by user/provisioner, can't tell how much needed for restore" : null;
     }
 
-    /// <summary>A validation failure: phase unchanged, Bound and Ready False with the reason, and — as a Bound condition change — a Normal event.</summary>
-    private async Task ValidationFailedAsync(GenericObject dv, string reason, string message, CancellationToken ct)
+    /// <summary>
+    /// A validation failure: phase unchanged, Bound and Ready False with the reason, and — as a Bound condition change — a Normal event.
+    /// A cross-namespace clone is Pending by then: its first pass only adds the extended clone token (<c>ensureExtendedTokenDV</c>)
+    /// and <c>updateStatus</c> sets Pending (<c>shouldSetDataVolumePending</c>); a same-namespace clone keeps no phase.
+    /// </summary>
+    private async Task ValidationFailedAsync(GenericObject dv, bool crossNamespace, string reason, string message, CancellationToken ct)
     {
         var phase = (string?)dv.Status?["phase"] ?? "";
-        if (await SetStatusAsync(dv, phase.Length == 0 && dv.Spec?["source"]?["snapshot"]?["namespace"] is not null ? "Pending" : phase,
-                bound: (false, reason, message), running: (false, "", ""), ct, readyReason: reason).ConfigureAwait(false))
+        if (await SetStatusAsync(dv, phase.Length == 0 && crossNamespace ? "Pending" : phase,
+                bound: (false, reason, message), running: (false, reason, message), ct, readyReason: reason).ConfigureAwait(false))
         {
             await ctx.Events(Component).NormalAsync(dv, reason, "Clone", message, ct).ConfigureAwait(false);
         }

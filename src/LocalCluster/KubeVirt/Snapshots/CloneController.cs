@@ -11,8 +11,9 @@ namespace Vers.LocalCluster.KubeVirt.Snapshots;
 /// <list type="bullet">
 /// <item>a missing source leaves the clone pending — phase unchanged, <c>Progressing=False "Pending"</c>, Ready False
 /// "Source doesnt exist: …" and Normal event SourceDoesNotExist — and that includes a source snapshot deleted mid-clone;</item>
-/// <item>a VirtualMachine source is first snapshotted into <c>tmp-snapshot-&lt;clone uid&gt;</c> (SnapshotInProgress); a
-/// snapshot source is used as it is, once ready;</item>
+/// <item>a VirtualMachine source is first snapshotted into <c>tmp-snapshot-&lt;clone uid&gt;</c> (SnapshotInProgress) — but
+/// only once its <c>status.volumeSnapshotStatuses</c> enable every claim-backed volume; until then the clone is pending
+/// (VMVolumeSnapshotsInvalid); a snapshot source is used as it is, once ready;</item>
 /// <item>the snapshot's content must back up every PVC- or DataVolume-backed volume of its VM, else Failed
 /// (SnapshotContentInvalid "volume X is not backed up in snapshot Y") — the only terminal failure besides a deleted
 /// temporary snapshot;</item>
@@ -65,6 +66,13 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
                     return await FailAsync(clone, "SnapshotDeleted", $"snapshot {snapshotName} does not exist anymore", ct).ConfigureAwait(false);
                 }
 
+                // clone.go createSnapshotFromVm → validateVolumeSnapshotStatus: every claim-backed volume must be one the
+                // VM's status says KubeVirt can snapshot; otherwise the clone waits (pending), it does not fail.
+                if (NotSnapshottable(sourceVm) is { Count: > 0 } unsupported)
+                {
+                    return await PendingAsync(clone, string.Join("\n", unsupported), ct, "VMVolumeSnapshotsInvalid").ConfigureAwait(false);
+                }
+
                 await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachineSnapshot, TemporarySnapshot(clone, snapshotName, sourceVm), ct).ConfigureAwait(false);
                 await Record(clone, "SnapshotCreated", $"created snapshot {snapshotName} for clone {name}", ct).ConfigureAwait(false);
             }
@@ -91,6 +99,7 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
 
             if (NotBackedUp(content, snapshotName) is { Count: > 0 } invalid)
             {
+                // errors.Join: one line per volume.
                 return await FailAsync(clone, "SnapshotContentInvalid", string.Join("\n", invalid), ct).ConfigureAwait(false);
             }
 
@@ -243,7 +252,24 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
             JsonSerializer.Serialize(new JsonObject { ["op"] = "replace", ["path"] = path, ["value"] = value });
     }
 
-    private async Task<ReconcileResult> PendingAsync(GenericObject clone, string reason, CancellationToken ct)
+    /// <summary>clone.go <c>validateVolumeSnapshotStatus</c>: PVC and DataVolume volumes whose <c>status.volumeSnapshotStatuses</c> entry is disabled or missing.</summary>
+    private static List<string> NotSnapshottable(GenericObject vm)
+    {
+        var statuses = (vm.Status?["volumeSnapshotStatuses"] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(s => (string?)s["name"] is not null)
+            .GroupBy(s => (string)s["name"]!)
+            .ToDictionary(g => g.Key, g => (bool?)g.First()["enabled"] == true, StringComparer.Ordinal);
+        return [.. (vm.Spec?["template"]?["spec"]?["volumes"] as JsonArray ?? []).OfType<JsonObject>()
+            .Where(v => v["persistentVolumeClaim"] is not null || v["dataVolume"] is not null)
+            .Select(v => (string?)v["name"] ?? "")
+            .Where(name => !statuses.TryGetValue(name, out var enabled) || !enabled)
+            .Select(name => statuses.ContainsKey(name)
+                ? $"Virtual Machine volume {name} does not support snapshots"
+                : $"Virtual Machine volume {name} snapshot support unknown")];
+    }
+
+    /// <summary>clone.go <c>updateStatus</c> of a pending clone: phase unchanged, Progressing False "Pending", Ready False with the reason; the event once.</summary>
+    private async Task<ReconcileResult> PendingAsync(GenericObject clone, string reason, CancellationToken ct, string eventReason = "SourceDoesNotExist")
     {
         var current = clone.Status;
         var written = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineClone, clone, new JsonObject
@@ -252,11 +278,16 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
                 ctx.Condition(current, "Progressing", false, "Pending"),
                 ctx.Condition(current, "Ready", false, reason)),
         }, ct).ConfigureAwait(false);
-        if (!ReferenceEquals(written, clone)) await Record(clone, "SourceDoesNotExist", reason, ct).ConfigureAwait(false);
+        if (!ReferenceEquals(written, clone)) await Record(clone, eventReason, reason, ct).ConfigureAwait(false);
         return ReconcileResult.Done;
     }
 
-    private async Task<ReconcileResult> FailAsync(GenericObject clone, string reason, string message, CancellationToken ct)
+    /// <summary>
+    /// clone.go <c>updateStatus</c> of a failing clone: phase Failed, Progressing False "Failed", and Ready False with the
+    /// failure's text as its reason (<c>newReadyCondition(False, syncInfo.reason)</c>; conditions carry no message); the
+    /// event is named for the failure (<paramref name="eventReason"/>) and says the same text.
+    /// </summary>
+    private async Task<ReconcileResult> FailAsync(GenericObject clone, string eventReason, string message, CancellationToken ct)
     {
         var current = clone.Status;
         await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineClone, clone, new JsonObject
@@ -266,7 +297,7 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
                 ctx.Condition(current, "Progressing", false, "Failed"),
                 ctx.Condition(current, "Ready", false, message)),
         }, ct).ConfigureAwait(false);
-        await Record(clone, reason, message, ct).ConfigureAwait(false);
+        await Record(clone, eventReason, message, ct).ConfigureAwait(false);
         ctx.Forget(clone.Metadata.Uid);
         return ReconcileResult.Done;
     }

@@ -235,7 +235,32 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
 
         var vm = new JsonObject { ["apiVersion"] = KubeVirtTypes.VirtualMachine.ApiVersion, ["kind"] = "VirtualMachine", ["metadata"] = metadata, ["spec"] = spec };
         VmPatches.Apply(vm, (restore.Spec?["patches"] as JsonArray ?? []).Select(p => (string?)p).OfType<string>());
+        DropEmptied(vm["spec"]?["template"]?["spec"]?["domain"]);
         return vm;
+    }
+
+    /// <summary>
+    /// restore.go patches the VM and creates it from KubeVirt's Go types, whose <c>omitempty</c> leaves out the fields a
+    /// clone's patches empty (vm-target.go: every interface's <c>macAddress</c>, the firmware <c>serial</c> and <c>uuid</c>):
+    /// on the server they are absent, not "".
+    /// </summary>
+    private static void DropEmptied(JsonNode? domain)
+    {
+        foreach (var iface in (domain?["devices"]?["interfaces"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            RemoveIfEmpty(iface, "macAddress");
+        }
+
+        if (domain?["firmware"] is JsonObject firmware)
+        {
+            RemoveIfEmpty(firmware, "serial");
+            RemoveIfEmpty(firmware, "uuid");
+        }
+
+        static void RemoveIfEmpty(JsonObject obj, string key)
+        {
+            if (obj[key] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length == 0) obj.Remove(key);
+        }
     }
 
     /// <summary>restore.go <c>updateRestorePVCOwnership</c>: only claims whose backed-up claim the source VM owned get the new VM as owner.</summary>

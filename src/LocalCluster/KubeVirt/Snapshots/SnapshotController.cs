@@ -78,12 +78,6 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
                 }
 
                 content = await CreateContentAsync(snapshot, vm, ct).ConfigureAwait(false);
-                if (ctx.Options.DelayFor(Storage.SnapshotterController.Kind) <= TimeSpan.Zero)
-                {
-                    // The content's VolumeSnapshots are cut at once: an InProgress status would last no time; the
-                    // content's events bring the snapshot back to write Succeeded.
-                    return untilDeadline is { } d0 ? ReconcileResult.After(d0 + TimeSpan.FromMilliseconds(10)) : ReconcileResult.Done;
-                }
             }
         }
 
@@ -104,8 +98,14 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
             return SnapshotKeys.SourceLocked;
         }
 
-        foreach (var claimName in Volumes(vm).Select(SnapshotClasses.ClaimOf).OfType<string>().Distinct().Order(StringComparer.Ordinal))
+        if (holder is not null && holder != snapshot.Metadata.Name)
         {
+            return $"{SnapshotKeys.SourceNotLocked} snapshot \"{holder}\" in progress";
+        }
+
+        foreach (var volume in Volumes(vm))
+        {
+            if (SnapshotClasses.ClaimOf(volume) is not { } claimName) continue;
             var claim = SnapshotClasses.Claim(ctx, ns, claimName);
             var problem = claim is null ? $"volume doesnt exist: {claimName}"
                 : claim.Metadata.DeletionTimestamp is not null ? $"volume is being deleted: {claimName}"
@@ -116,11 +116,6 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
             {
                 return $"{SnapshotKeys.SourceNotLocked} source {ns}/{vm.Metadata.Name} {problem}";
             }
-        }
-
-        if (holder is not null && holder != snapshot.Metadata.Name)
-        {
-            return $"{SnapshotKeys.SourceNotLocked} snapshot \"{holder}\" in progress";
         }
 
         vm = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject { ["snapshotInProgress"] = snapshot.Metadata.Name }, ct).ConfigureAwait(false);
@@ -151,14 +146,7 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
         {
             if (SnapshotClasses.ClaimOf(volume) is not { } claimName || SnapshotClasses.Claim(ctx, ns, claimName) is not { } claim) continue;
             if ((string?)claim.Status?["phase"] != "Bound" || (string?)claim.Spec?["storageClassName"] is not { } className) continue;
-            var (snapshotClass, error) = SnapshotClasses.For(ctx, className);
-            if (error is not null)
-            {
-                // getSnapshotPVC fails: no content, retried; the snapshot fails at its deadline.
-                throw new InvalidOperationException(error);
-            }
-
-            if (snapshotClass is null) continue;
+            if (SnapshotClasses.For(ctx, className).Name is null) continue;
             var volumeName = (string)volume["name"]!;
             backups.Add(new JsonObject
             {
@@ -343,17 +331,14 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
     private static IEnumerable<JsonObject> Volumes(GenericObject vm) =>
         (vm.Spec?["template"]?["spec"]?["volumes"] as JsonArray ?? []).OfType<JsonObject>();
 
-    /// <summary>util.go <c>getSimplifiedMetaObject</c>: the claim's metadata as the backup keeps it (no managedFields, no status).</summary>
+    /// <summary>
+    /// util.go <c>getSimplifiedMetaObject</c>: the claim's whole metadata but its managedFields — ownerReferences included,
+    /// which the restore needs to tell claims the source VM owned (volumeOwnershipPolicy Vm) from standalone ones.
+    /// </summary>
     private static JsonObject BackupMetadata(GenericObject claim)
     {
-        var json = SimulatorContext.ToJson(claim);
-        var metadata = json["metadata"]!.AsObject();
-        json.Remove("metadata");
-        foreach (var field in (string[])["managedFields", "resourceVersion", "generation", "selfLink"])
-        {
-            metadata.Remove(field);
-        }
-
+        var metadata = SimulatorContext.ToJson(claim)["metadata"]!.DeepClone().AsObject();
+        metadata.Remove("managedFields");
         return metadata;
     }
 }

@@ -11,10 +11,10 @@ namespace Vers.LocalCluster.KubeVirt.Storage;
 /// <c>createSnapshotWrapper</c>):
 /// <list type="bullet">
 /// <item>finalizers <c>volumesnapshot-as-source-protection</c> and <c>volumesnapshot-bound-protection</c>;</item>
-/// <item>the class first (<c>checkAndUpdateSnapshotClass</c>): the one named must exist (GetSnapshotClassFailed), else the one
-/// default class of the volume's driver is written into the spec (SetDefaultSnapshotClassFailed when there is none, or
-/// several); then an unbound source claim sets <c>status.error</c> and readyToUse false (SnapshotContentCreationFailed).
-/// Upstream retries these with backoff; here the claim's and the classes' events bring the snapshot back;</item>
+/// <item>the class, before any finalizer (<c>checkAndUpdateSnapshotClass</c>): the one named must exist (GetSnapshotClassFailed),
+/// else the default class of the volume's driver is written into the spec (<c>SetDefaultSnapshotClass</c>); none, or an
+/// unbound source claim, sets <c>status.error</c> with upstream's message (SetDefaultSnapshotClassFailed or
+/// SnapshotContentCreationFailed) and retries (<c>updateSnapshotErrorStatusWithEvent</c>);</item>
 /// <item>a VolumeSnapshotContent <c>snapcontent-&lt;snapshot uid&gt;</c> (cluster-scoped) bound to it, then — one progress
 /// step later — <c>readyToUse</c> with the snapshot's <c>creationTime</c> and <c>restoreSize</c> = the volume's capacity
 /// (the driver's <c>SizeBytes</c>), copied to the VolumeSnapshot (<c>updateSnapshotStatus</c>), with events
@@ -44,68 +44,79 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
         var driver = (string?)volume?.Spec?["csi"]?["driver"];
         if (driver is not null && !SimulatedStorage.IsOurs(driver)) return ReconcileResult.Done;
 
-        // snapshot_controller_base.go checkAndUpdateSnapshotClass runs before anything else: the named class must exist;
-        // without a name, the one default class of the volume's driver is written into the spec.
         var className = (string?)spec["volumeSnapshotClassName"];
-        GenericObject? snapshotClass;
-        if (className is not null)
+        if (className is null)
         {
-            snapshotClass = ctx.Get(KubeVirtTypes.VolumeSnapshotClass, null, className);
-            if (snapshotClass is null)
-            {
-                return await ClassErrorAsync(snapshot, "GetSnapshotClassFailed",
-                    $"Failed to get snapshot class with error volumesnapshotclass.snapshot.storage.k8s.io \"{className}\" not found", ct).ConfigureAwait(false);
-            }
-        }
-        else
-        {
-            var defaults = DefaultClassesFor(driver);
-            var problem = driver is null ? $"the PVC {claimName} is not yet bound to a PV, will not attempt to take a snapshot"
-                : defaults.Count == 0 ? "cannot find default snapshot class"
-                : defaults.Count > 1 ? $"{defaults.Count} default snapshot classes were found"
-                : null;
+            // snapshot_controller_base.go checkAndUpdateSnapshotClass → SetDefaultSnapshotClass, before syncSnapshot: the one
+            // default class of the volume's driver is written into the spec; finding none (the claim not yet bound
+            // included) is SetDefaultSnapshotClassFailed, with readyToUse left alone and no finalizer added.
+            var (defaultClass, problem) = DefaultClassFor(claimName, claim, driver);
             if (problem is not null)
             {
-                return await ClassErrorAsync(snapshot, "SetDefaultSnapshotClassFailed", $"Failed to set default snapshot class with error {problem}", ct).ConfigureAwait(false);
+                var message = $"Failed to set default snapshot class with error {problem}";
+                await ctx.PatchStatusAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
+                {
+                    ["error"] = new JsonObject { ["message"] = message, ["time"] = (string?)status?["error"]?["time"] ?? ctx.Now() },
+                }, ct).ConfigureAwait(false);
+                await ctx.Events(Component).WarningAsync(snapshot, "SetDefaultSnapshotClassFailed", "CreateSnapshot", message, ct).ConfigureAwait(false);
+                // Re-evaluated when the claim binds (the claim's events map here) — upstream retries with backoff.
+                return ReconcileResult.Done;
             }
 
-            snapshotClass = defaults[0];
             snapshot = await ctx.PatchAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
             {
-                ["spec"] = new JsonObject { ["volumeSnapshotClassName"] = snapshotClass.Metadata.Name },
+                ["spec"] = new JsonObject { ["volumeSnapshotClassName"] = defaultClass },
             }, ct).ConfigureAwait(false);
+            className = defaultClass;
+        }
+        else if (ctx.Get(KubeVirtTypes.VolumeSnapshotClass, null, className) is null)
+        {
+            // checkAndUpdateSnapshotClass → getSnapshotClass: a named class that does not exist is GetSnapshotClassFailed,
+            // again before any finalizer.
+            var message = $"Failed to get snapshot class with error volumesnapshotclass.snapshot.storage.k8s.io \"{className}\" not found";
+            if ((string?)status?["error"]?["message"] != message)
+            {
+                await ctx.PatchStatusAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
+                {
+                    ["error"] = new JsonObject { ["message"] = message, ["time"] = ctx.Now() },
+                }, ct).ConfigureAwait(false);
+                await ctx.Events(Component).WarningAsync(snapshot, "GetSnapshotClassFailed", "CreateSnapshot", message, ct).ConfigureAwait(false);
+            }
+
+            // The classes' events bring the snapshot back when the class appears — upstream retries with backoff.
+            return ReconcileResult.Done;
         }
 
+        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotAsSourceFinalizer, ct).ConfigureAwait(false);
+        var snapshotClass = className is null ? null : ctx.Get(KubeVirtTypes.VolumeSnapshotClass, null, className);
         var contentName = $"snapcontent-{snapshot.Metadata.Uid}";
         var content = ctx.Get(KubeVirtTypes.VolumeSnapshotContent, null, contentName);
         if (content is null)
         {
             var problem = (string?)claim?.Fields["status"]?["phase"] != "Bound" || volume is null
                 ? $"the PVC {claimName} is not yet bound to a PV, will not attempt to take a snapshot"
+                : snapshotClass is null ? $"failed to take snapshot {snapshot.Metadata.Name} without a snapshot class"
                 : (string?)snapshotClass.Fields["driver"] != driver ? $"failed to take snapshot {snapshot.Metadata.Name} without a snapshot class"
                 : null;
             if (problem is not null)
             {
                 var message = $"Failed to create snapshot content with error failed to get input parameters to create snapshot {snapshot.Metadata.Name}: \"{problem}\"";
-                snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotAsSourceFinalizer, ct).ConfigureAwait(false);
                 await ctx.PatchStatusAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
                 {
                     ["readyToUse"] = false,
                     ["error"] = new JsonObject { ["message"] = message, ["time"] = (string?)status?["error"]?["time"] ?? ctx.Now() },
                 }, ct).ConfigureAwait(false);
                 await ctx.Events(Component).WarningAsync(snapshot, "SnapshotContentCreationFailed", "CreateSnapshot", message, ct).ConfigureAwait(false);
-                // Upstream retries with backoff; the claim's events (it binds) and the classes' events wake this snapshot.
+                // Re-evaluated when the claim binds (the claim's events map here) — upstream retries with backoff.
                 return ReconcileResult.Done;
             }
 
-            content = await ctx.CreateOrGetAsync(KubeVirtTypes.VolumeSnapshotContent, Content(snapshot, contentName, snapshotClass, volume!), ct).ConfigureAwait(false);
+            content = await ctx.CreateOrGetAsync(KubeVirtTypes.VolumeSnapshotContent, Content(snapshot, contentName, snapshotClass!, volume!), ct).ConfigureAwait(false);
             await ctx.Events(Component).NormalAsync(snapshot, "CreatingSnapshot", "CreateSnapshot",
                 $"Waiting for a snapshot {ns}/{snapshot.Metadata.Name} to be created by the CSI driver.", ct).ConfigureAwait(false);
         }
 
-        // checkandAddSnapshotFinalizers: as-source always, bound once bound to a content (one write here).
-        snapshot = await ctx.AddFinalizerAsync(
-            KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotAsSourceFinalizer, ct, StorageKeys.VolumeSnapshotBoundFinalizer).ConfigureAwait(false);
+        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotBoundFinalizer, ct).ConfigureAwait(false);
         if (ctx.Fails(ctx.VolumeSnapshots, Kind, snapshot))
         {
             var failure = $"Failed to check and update snapshot content: failed to take snapshot of the volume {(string?)content.Spec?["source"]?["volumeHandle"]}: \"simulated CSI driver error (--sim-fault fail=volumesnapshots)\"";
@@ -209,27 +220,33 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
         return ReconcileResult.Done;
     }
 
-    /// <summary>snapshot_controller.go <c>SetDefaultSnapshotClass</c>: the classes of the driver marked default (annotation value "true").</summary>
-    private List<GenericObject> DefaultClassesFor(string? driver) =>
-        driver is null ? [] : [.. ctx.VolumeSnapshotClasses.List()
-            .Where(c => (string?)c.Fields["driver"] == driver
-                && c.Metadata.Annotations?.TryGetValue(StorageKeys.DefaultSnapshotClassAnnotation, out var isDefault) == true && isDefault == "true")];
-
-    /// <summary><c>updateSnapshotErrorStatusWithEvent(…, setReadyToUse: false, …)</c>: status.error and a Warning; readyToUse untouched.</summary>
-    private async Task<ReconcileResult> ClassErrorAsync(GenericObject snapshot, string reason, string message, CancellationToken ct)
+    /// <summary>
+    /// snapshot_controller.go <c>SetDefaultSnapshotClass</c>: the volume's driver (<c>pvDriverFromSnapshot</c>, which needs the
+    /// claim bound), then the classes of that driver annotated default ("true"); exactly one is the answer.
+    /// </summary>
+    private (string? Name, string? Problem) DefaultClassFor(string claimName, GenericObject? claim, string? driver)
     {
-        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotAsSourceFinalizer, ct).ConfigureAwait(false);
-        var status = snapshot.Status;
-        if ((string?)status?["error"]?["message"] != message)
+        if (claim is null)
         {
-            await ctx.PatchStatusAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
-            {
-                ["error"] = new JsonObject { ["message"] = message, ["time"] = ctx.Now() },
-            }, ct).ConfigureAwait(false);
-            await ctx.Events(Component).WarningAsync(snapshot, reason, "CreateSnapshot", message, ct).ConfigureAwait(false);
+            return (null, $"failed to retrieve PVC {claimName} from the lister: \"persistentvolumeclaim \\\"{claimName}\\\" not found\"");
         }
 
-        return ReconcileResult.Done;
+        if ((string?)claim.Status?["phase"] != "Bound" || driver is null)
+        {
+            return (null, $"the PVC {claimName} is not yet bound to a PV, will not attempt to take a snapshot");
+        }
+
+        var defaults = ctx.VolumeSnapshotClasses.List()
+            .Where(c => (string?)c.Fields["driver"] == driver
+                && c.Metadata.Annotations?.TryGetValue(StorageKeys.DefaultSnapshotClassAnnotation, out var isDefault) == true && isDefault == "true")
+            .Select(c => c.Metadata.Name)
+            .ToList();
+        return defaults.Count switch
+        {
+            0 => (null, "cannot find default snapshot class"),
+            1 => (defaults[0], null),
+            _ => (null, $"{defaults.Count} default snapshot classes were found"),
+        };
     }
 
     private static JsonObject Content(GenericObject snapshot, string name, GenericObject snapshotClass, GenericObject volume) => new()
