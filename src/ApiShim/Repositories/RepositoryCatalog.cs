@@ -45,7 +45,7 @@ public sealed class RepositoryCatalog(ResourceInformer<Repository> repositories,
 
     private Repository? Find(string org, string repo)
     {
-        if (!Forks.ForkRequestParser.IsName(repo) || orgs.NamespaceOf(org) is not { } ns)
+        if (!ApiNames.IsRepositoryOrTag(repo) || orgs.NamespaceOf(org) is not { } ns)
         {
             return null;
         }
