@@ -21,7 +21,7 @@ public static class ForkRequestBodyProperty
 
     private static readonly Gen<string> NameLike = Gen.OneOf(
         Gen.Char["abcXYZ019._-"].Array[1, 66].Select(chars => new string(chars)),
-        Gen.OneOf(Gen.Const("node"), Gen.Const("latest"), Gen.Const("vers"), Gen.Const("a:b"), Gen.Const("node\n"), Gen.Const(" node"), Gen.Const("nöde"), Gen.Const("")));
+        Gen.OneOf(Gen.Const("node"), Gen.Const("latest"), Gen.Const("vers"), Gen.Const("a:b"), Gen.Const("node\n"), Gen.Const(" node"), Gen.Const("nöde"), Gen.Const(""), Gen.Const("."), Gen.Const("..")));
 
     private static readonly Gen<JsonNode?> Scalar = Gen.OneOf(
         Gen.Const(() => (JsonNode?)null),
@@ -99,9 +99,11 @@ public static class ForkRequestBodyProperty
             return false;
         }
 
+        // "." and ".." fit the character rule but are refused: as a path segment they cannot be read back.
         static bool IsName(JsonNode? value, int max) =>
             value is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.TryGetValue<string>(out var s)
-            && s.Length is >= 1 && s.Length <= max && s.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or '-');
+            && s.Length is >= 1 && s.Length <= max && s.All(c => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' or '_' or '-')
+            && s is not ("." or "..");
 
         return IsName(o["source_org"], 63) && IsName(o["source_repo"], 64) && IsName(o["source_tag"], 64)
             && (o["repo_name"] is null || IsName(o["repo_name"], 64))

@@ -12,6 +12,8 @@ namespace Vers.ApiShim.Auth;
 /// </summary>
 public sealed class ApiKeyAuthenticator(ResourceInformer<V1Secret> secrets, string releaseNamespace)
 {
+    public const string NoHeader = "no Authorization header";
+
     /// <summary>The org the key acts for, or null when the key is missing, malformed, unknown or wrong.</summary>
     public string? Authenticate(string? authorizationHeader) => Check(authorizationHeader).Org;
 
@@ -23,7 +25,7 @@ public sealed class ApiKeyAuthenticator(ResourceInformer<V1Secret> secrets, stri
         const string scheme = "Bearer ";
         if (authorizationHeader is null)
         {
-            return new AuthResult(null, null, "no Authorization header");
+            return new AuthResult(null, null, NoHeader);
         }
 
         if (!authorizationHeader.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))

@@ -14,6 +14,9 @@ public static class ForkEndpoints
 {
     public const string ForkOperationId = "fork_repository";
 
+    /// <summary>How long a 201 may wait for the read endpoints' caches to show the fork's repository and tag.</summary>
+    private static readonly TimeSpan ResultsShownWithin = TimeSpan.FromSeconds(5);
+
     public static RouteGroupBuilder MapForkEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/repositories").WithTags("repositories").AddEndpointFilter<ApiKeyFilter>().WithMetadata(new ApiKeyRequired());
@@ -27,7 +30,9 @@ public static class ForkEndpoints
             .Produces(StatusCodes.Status401Unauthorized)
             .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
             .Produces<ErrorResponse>(StatusCodes.Status409Conflict)
+            .Produces<ErrorResponse>(StatusCodes.Status403Forbidden)
             .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
+            .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
             .Produces<ErrorResponse>(StatusCodes.Status422UnprocessableEntity)
             .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests)
             .Produces<ErrorResponse>(StatusCodes.Status500InternalServerError);
@@ -35,14 +40,13 @@ public static class ForkEndpoints
             .WithName("get_fork_operation")
             .WithSummary("A fork operation started with Prefer: respond-async (or one whose synchronous wait ran out)")
             .Produces<ForkOperation>()
-            .Produces<ErrorResponse>(StatusCodes.Status401Unauthorized)
-            .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
-            .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests);
+            .ProducesOwnErrors()
+            .Produces<ErrorResponse>(StatusCodes.Status404NotFound);
         return group;
     }
 
     private static async Task<Results<Created<ForkRepositoryResponse>, Accepted<ForkOperation>, JsonHttpResult<ErrorResponse>>> ForkAsync(
-        HttpContext http, ForkService forks, ApiShimOptions options, CancellationToken ct)
+        HttpContext http, ForkService forks, RepositoryCatalog catalog, ApiShimOptions options, CancellationToken ct)
     {
         var org = ApiKeyFilter.OrgOf(http);
         var (idempotencyKey, keyError) = Idempotency.Read(http.Request.Headers);
@@ -51,10 +55,10 @@ public static class ForkEndpoints
             return Error(StatusCodes.Status400BadRequest, keyError);
         }
 
-        var (body, tooLarge) = await ReadBodyAsync(http.Request, ApiShimOptions.MaxBodyBytes, ct);
-        if (tooLarge)
+        var (body, unreadable) = await ReadBodyAsync(http.Request, ApiShimOptions.MaxBodyBytes, ct);
+        if (unreadable is { } refusal)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, $"request body is larger than {ApiShimOptions.MaxBodyBytes} bytes");
+            return Error(refusal.Status, refusal.Message);
         }
 
         var (request, error) = ForkRequestParser.Parse(body);
@@ -66,7 +70,12 @@ public static class ForkEndpoints
         var submission = await forks.SubmitAsync(org, request, idempotencyKey, ct);
         if (submission.Fork is not { } fork)
         {
-            return Error((int)submission.Refusal!.Status, submission.Refusal.Error!);
+            if (submission.Refusal!.RetryAfter is { } retryAfter)
+            {
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            return Error((int)submission.Refusal.Status, submission.Refusal.Error!);
         }
 
         var location = ForkService.OperationPath(fork.Metadata.Name);
@@ -79,6 +88,8 @@ public static class ForkEndpoints
         var outcome = await forks.WaitAsync(fork, options.WaitTimeout, ct);
         if (outcome.Response is { } response)
         {
+            // Read-your-writes: GET …/repositories/{repo}/tags/{tag} right after this 201 finds the new tag.
+            await catalog.UntilShownAsync(org, response.RepoName, response.TagName, response.CommitId, ResultsShownWithin, ct);
             return TypedResults.Created((string?)null, response);
         }
 
@@ -110,30 +121,40 @@ public static class ForkEndpoints
             .Select(p => p.Split(';')[0].Trim())
             .Any(p => p.Equals("respond-async", StringComparison.OrdinalIgnoreCase));
 
-    public static JsonHttpResult<ErrorResponse> Error(int status, string message) =>
-        TypedResults.Json(new ErrorResponse(message), statusCode: status);
+    public static JsonHttpResult<ErrorResponse> Error(int status, string message) => ErrorBodies.Result(status, message);
 
-    /// <summary>Reads at most <paramref name="limit"/> bytes; a longer body is refused without reading it all.</summary>
-    private static async Task<(byte[] Body, bool TooLarge)> ReadBodyAsync(HttpRequest request, int limit, CancellationToken ct)
+    /// <summary>
+    /// Reads at most <paramref name="limit"/> bytes; a longer body is refused without reading it all, and a body
+    /// Kestrel cannot read (bad chunking, shorter than its Content-Length, too slow) is refused with its status.
+    /// </summary>
+    private static async Task<(byte[] Body, (int Status, string Message)? Refusal)> ReadBodyAsync(HttpRequest request, int limit, CancellationToken ct)
     {
+        var tooLarge = (StatusCodes.Status413PayloadTooLarge, $"request body is larger than {limit} bytes");
         if (request.ContentLength > limit)
         {
-            return ([], true);
+            return ([], tooLarge);
         }
 
         var buffer = new ArrayBufferWriter<byte>();
         var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
+        try
         {
-            if (buffer.WrittenCount + read > limit)
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
             {
-                return ([], true);
-            }
+                if (buffer.WrittenCount + read > limit)
+                {
+                    return ([], tooLarge);
+                }
 
-            buffer.Write(chunk.AsSpan(0, read));
+                buffer.Write(chunk.AsSpan(0, read));
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            return ([], ErrorBodies.ForException(e));
         }
 
-        return (buffer.WrittenSpan.ToArray(), false);
+        return (buffer.WrittenSpan.ToArray(), null);
     }
 }

@@ -1,45 +1,110 @@
 using System.Text.Json;
+using System.Text.Unicode;
+using Vers.ApiShim.Repositories;
 using Vers.Operator.Entities;
 
 namespace Vers.ApiShim.Forks;
 
 /// <summary>
 /// Parses and validates a fork request body by hand, so every mistake gets a message that names the
-/// field and says what is wrong (model binding would answer a generic 400 or, worse, a 500).
-/// Unknown fields are ignored, as clients of a growing API expect.
+/// field and says what is wrong, in the API's words rather than the JSON parser's (model binding would
+/// answer a generic 400 or, worse, a 500). Unknown fields are ignored, as clients of a growing API expect;
+/// a UTF-8 byte order mark is skipped.
 /// </summary>
 public static class ForkRequestParser
 {
+    public const int MaxDepth = 32;
+
+    private static ReadOnlySpan<byte> ByteOrderMark => [0xEF, 0xBB, 0xBF];
+
     public static (ForkRepositoryRequest? Request, string? Error) Parse(ReadOnlySpan<byte> body)
     {
-        JsonDocument document;
+        if (body.StartsWith(ByteOrderMark))
+        {
+            body = body[ByteOrderMark.Length..];
+        }
+
+        if (SyntaxProblem(body) is { } syntax)
+        {
+            return (null, syntax);
+        }
+
+        using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = MaxDepth + 1 });
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return (null, $"request body must be a JSON object, not {Describe(document.RootElement.ValueKind)}");
+        }
+
+        var root = document.RootElement;
+        var (sourceOrg, e1) = Name(root, "source_org", required: true);
+        var (sourceRepo, e2) = Name(root, "source_repo", required: true);
+        var (sourceTag, e3) = Name(root, "source_tag", required: true);
+        var (repoName, e4) = Name(root, "repo_name", required: false);
+        var (tagName, e5) = Name(root, "tag_name", required: false);
+        var error = e1 ?? e2 ?? e3 ?? e4 ?? e5;
+        return error is not null
+            ? (null, error)
+            : (new ForkRepositoryRequest(sourceOrg!, sourceRepo!, sourceTag!, repoName, tagName), null);
+    }
+
+    /// <summary>
+    /// What makes <paramref name="body"/> unreadable as JSON, said in the API's words: empty, not UTF-8, nested too
+    /// deep, or a syntax error at a line and column (1-based). Null when it is one well-formed JSON value.
+    /// </summary>
+    private static string? SyntaxProblem(ReadOnlySpan<byte> body)
+    {
+        if (body.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return "request body is empty: send a JSON object with source_org, source_repo and source_tag";
+        }
+
+        if (!Utf8.IsValid(body))
+        {
+            return "request body is not valid UTF-8 text";
+        }
+
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth + 1 });
         try
         {
-            document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 32 });
+            while (reader.Read())
+            {
+                if (reader.CurrentDepth >= MaxDepth)
+                {
+                    return $"request body nests deeper than {MaxDepth} levels";
+                }
+            }
         }
         catch (JsonException e)
         {
-            return (null, $"request body is not valid JSON: {e.Message}");
+            var line = e.LineNumber ?? 0;
+            var column = e.BytePositionInLine ?? 0;
+            var offset = Offset(body, line, column);
+            var end = body.TrimEnd(" \t\r\n"u8).Length;
+            // At the end, or at a last ',' or ':' that wants a value after it.
+            return offset >= end || (offset == end - 1 && body[(int)offset] is (byte)',' or (byte)':')
+                ? "request body is not valid JSON: it ends before the JSON value is complete"
+                : $"request body is not valid JSON: syntax error at line {line + 1}, column {column + 1}";
         }
 
-        using (document)
+        return null;
+    }
+
+    /// <summary>The byte offset of (line, byte in line), both 0-based, as JsonException reports positions.</summary>
+    private static long Offset(ReadOnlySpan<byte> body, long line, long byteInLine)
+    {
+        var start = 0;
+        for (var i = 0L; i < line; i++)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            var next = body[start..].IndexOf((byte)'\n');
+            if (next < 0)
             {
-                return (null, $"request body must be a JSON object, not {Describe(document.RootElement.ValueKind)}");
+                return body.Length;
             }
 
-            var root = document.RootElement;
-            var (sourceOrg, e1) = Name(root, "source_org", required: true);
-            var (sourceRepo, e2) = Name(root, "source_repo", required: true);
-            var (sourceTag, e3) = Name(root, "source_tag", required: true);
-            var (repoName, e4) = Name(root, "repo_name", required: false);
-            var (tagName, e5) = Name(root, "tag_name", required: false);
-            var error = e1 ?? e2 ?? e3 ?? e4 ?? e5;
-            return error is not null
-                ? (null, error)
-                : (new ForkRepositoryRequest(sourceOrg!, sourceRepo!, sourceTag!, repoName, tagName), null);
+            start += next + 1;
         }
+
+        return start + byteInLine;
     }
 
     private static (string? Value, string? Error) Name(JsonElement root, string field, bool required)
@@ -65,20 +130,9 @@ public static class ForkRequestParser
             return (null, $"{field} must be valid Unicode text");
         }
 
-        // Org names are namespace label values: at most 63 characters.
-        var maxLength = field == "source_org" ? OrgMaxLength : VersNames.MaxLength;
-        return IsName(text, maxLength)
-            ? (text, null)
-            : (null, $"{field} must be 1-{maxLength} characters of letters, digits, '-', '_' or '.'");
+        var problem = ApiNames.Problem(field, text, field == "source_org" ? ApiNames.OrgMaxLength : VersNames.MaxLength);
+        return problem is null ? (text, null) : (null, problem);
     }
-
-    public const int OrgMaxLength = 63;
-
-    /// <summary>
-    /// 1..max of [A-Za-z0-9._-], checked by character: the regex's '$' would also accept a trailing newline.
-    /// </summary>
-    public static bool IsName(string text, int maxLength = VersNames.MaxLength) =>
-        text.Length >= 1 && text.Length <= maxLength && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     private static string Describe(JsonValueKind kind) => kind switch
     {

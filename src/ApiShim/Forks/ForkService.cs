@@ -13,17 +13,28 @@ using Vers.Operator.Runtime.Informers;
 
 namespace Vers.ApiShim.Forks;
 
-/// <summary>The outcome of a fork request: an HTTP status and either the 201 body or an error message.</summary>
-public sealed record ForkOutcome(HttpStatusCode Status, ForkRepositoryResponse? Response, string? Error);
+/// <summary>
+/// The outcome of a fork request: an HTTP status and either the 201 body or an error message; a 429 says when to
+/// come back.
+/// </summary>
+public sealed record ForkOutcome(HttpStatusCode Status, ForkRepositoryResponse? Response, string? Error)
+{
+    public TimeSpan? RetryAfter { get; init; }
+}
 
 /// <summary>A submitted fork (newly created, or the one an idempotent replay refers to), or why none was submitted.</summary>
 public sealed record ForkSubmission(RepositoryFork? Fork, ForkOutcome? Refusal, bool Replayed);
 
-/// <summary>Turns a fork request into a RepositoryFork in the caller's org namespace and its finished status into the answer.</summary>
+/// <summary>
+/// Turns a fork request into a RepositoryFork in the caller's org namespace and its finished status into the answer.
+/// A request the caches can already answer (no such source, another org's private repository, a taken target name)
+/// is answered without creating anything, and an org with too many unfinished forks is told to come back later.
+/// </summary>
 public sealed partial class ForkService(
     IKubernetes client,
     OrgDirectory orgs,
     ForkWaiter waiter,
+    ForkPreflight preflight,
     ResourceInformer<RepositoryFork> forks,
     ApiShimOptions options,
     ILogger<ForkService> logger)
@@ -32,33 +43,75 @@ public sealed partial class ForkService(
     public const string CreatedBy = "api-shim";
     public const string OperationsPath = "/api/v1/repositories/forks/";
 
+    /// <summary>
+    /// On the forks the API creates: how long the fork is to be kept once it has failed, in seconds, when that is
+    /// shorter than spec.ttlSecondsAfterFinished (which applies to every outcome, and which the RepositoryFork's
+    /// immutable spec does not let anyone lower after the fact). For the operator to apply.
+    /// </summary>
+    public const string FailedTtlAnnotation = "vers.sh/ttl-seconds-after-failure";
+
+    /// <summary>How long an org over its cap of unfinished forks is told to wait (Retry-After).</summary>
+    public static readonly TimeSpan CapRetryAfter = TimeSpan.FromSeconds(10);
+
     private readonly KubeRestClient _client = new(client, KubeJson.ReadWithoutManagedFields);
 
     public static string OperationPath(string id) => OperationsPath + id;
 
     /// <summary>
-    /// Creates the RepositoryFork for <paramref name="request"/>. With an idempotency key the object's
-    /// name comes from (org, key): a replay finds the first request's fork and gets it back, a
-    /// different request under the same key is refused with 422.
+    /// Creates the RepositoryFork for <paramref name="request"/>, unless the caches already know its answer. With an
+    /// idempotency key the object's name comes from (org, key): a replay finds the first request's fork and gets it
+    /// back — before anything else is checked, so a replay of a fork that made the target repository is not told the
+    /// repository exists — and a different request under the same key is refused with 422.
     /// </summary>
     public async Task<ForkSubmission> SubmitAsync(string org, ForkRepositoryRequest request, string? idempotencyKey, CancellationToken ct)
     {
         var ns = orgs.NamespaceOf(org);
         if (ns is null)
         {
-            logger.LogError("Organisation {Org} has no namespace labelled {Label}", org, VersGroup.OrgLabel);
-            return Refused(HttpStatusCode.InternalServerError, $"organisation {org} has no namespace on this cluster");
+            logger.LogWarning("Organisation {Org} has no namespace labelled {Label}", org, VersGroup.OrgLabel);
+            return Refused(HttpStatusCode.Forbidden, OrgHasNoNamespace(org));
         }
 
-        var fork = NewFork(ns, request, idempotencyKey is null ? null : Idempotency.ObjectName(org, idempotencyKey));
-        if (idempotencyKey is null)
+        var name = idempotencyKey is null ? null : Idempotency.ObjectName(org, idempotencyKey);
+        if (name is not null && forks.Get(ns, name) is { } known)
+        {
+            return Replay(org, known, request);
+        }
+
+        var answer = preflight.Check(ns, request);
+        if (answer is null && options.MaxUnfinishedForksPerOrg is { } cap && Unfinished(ns) >= cap)
+        {
+            answer = new ForkOutcome(
+                HttpStatusCode.TooManyRequests,
+                null,
+                $"organisation {org} has {cap} forks in progress, the most it may have at once; retry after {CapRetryAfter.TotalSeconds:0} s")
+            {
+                RetryAfter = CapRetryAfter,
+            };
+        }
+
+        if (answer is not null)
+        {
+            // The fork of a replay may exist before this replica's cache has seen it (another replica made it).
+            if (name is not null && await _client.TryGetAsync<RepositoryFork>(RepositoryFork.Type, ns, name, ct) is { } existing)
+            {
+                return Replay(org, existing, request);
+            }
+
+            logger.LogInformation(
+                "Answered the fork of {SourceOrg}/{SourceRepo}:{SourceTag} for org {Org} with {Status} without creating a fork: {Error}",
+                request.SourceOrg, request.SourceRepo, request.SourceTag, org, (int)answer.Status, answer.Error);
+            return new ForkSubmission(null, answer, Replayed: false);
+        }
+
+        var fork = NewFork(ns, request, name);
+        if (name is null)
         {
             var created = await _client.CreateAsync(RepositoryFork.Type, ns, fork, ct, "vers-api-shim");
             LogRequested(org, created, request);
             return new ForkSubmission(created, null, Replayed: false);
         }
 
-        var hash = fork.Metadata.Annotations[Idempotency.RequestHashAnnotation];
         // A few rounds: the fork found by a replay may be deleted (its TTL ran out) between create and get.
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -70,27 +123,36 @@ public sealed partial class ForkService(
             }
             catch (KubeApiException e) when (e.IsAlreadyExists)
             {
-                var existing = await _client.TryGetAsync<RepositoryFork>(RepositoryFork.Type, ns, fork.Metadata.Name, ct);
-                if (existing is null)
+                if (await _client.TryGetAsync<RepositoryFork>(RepositoryFork.Type, ns, name, ct) is { } existing)
                 {
-                    continue;
+                    return Replay(org, existing, request);
                 }
-
-                if (AnnotationOf(existing, Idempotency.RequestHashAnnotation) != hash)
-                {
-                    logger.LogInformation("Org {Org} reused the idempotency key of fork {Namespace}/{Name} with a different request", org, ns, existing.Metadata.Name);
-                    return Refused(
-                        HttpStatusCode.UnprocessableEntity,
-                        $"{Idempotency.Header} was already used with a different request body; use a new key for a new request");
-                }
-
-                logger.LogInformation("Org {Org} replayed the request of fork {Namespace}/{Name}", org, ns, existing.Metadata.Name);
-                return new ForkSubmission(existing, null, Replayed: true);
             }
         }
 
         return Refused(HttpStatusCode.InternalServerError, "the fork for this idempotency key was being deleted; retry the request");
     }
+
+    public static string OrgHasNoNamespace(string org) =>
+        $"organisation {org} of this API key does not exist on this cluster: no namespace is labelled {VersGroup.OrgLabel}={org}";
+
+    private ForkSubmission Replay(string org, RepositoryFork existing, ForkRepositoryRequest request)
+    {
+        if (!Idempotency.Matches(AnnotationOf(existing, Idempotency.RequestHashAnnotation), request))
+        {
+            logger.LogInformation(
+                "Org {Org} reused the idempotency key of fork {Namespace}/{Name} with a different request", org, existing.Metadata.NamespaceProperty, existing.Metadata.Name);
+            return Refused(
+                HttpStatusCode.UnprocessableEntity,
+                $"{Idempotency.Header} was already used with a different request body; use a new key for a new request");
+        }
+
+        logger.LogInformation("Org {Org} replayed the request of fork {Namespace}/{Name}", org, existing.Metadata.NamespaceProperty, existing.Metadata.Name);
+        return new ForkSubmission(existing, null, Replayed: true);
+    }
+
+    /// <summary>The org's forks made through this API that have not finished, from the informer's cache.</summary>
+    private int Unfinished(string ns) => forks.List(ns).Count(f => !ForkWaiter.IsFinished(f) && f.Metadata.DeletionTimestamp is null);
 
     /// <summary>Waits for <paramref name="fork"/> to finish; past <paramref name="timeout"/> answers 500 naming the operation to poll.</summary>
     public async Task<ForkOutcome> WaitAsync(RepositoryFork fork, TimeSpan timeout, CancellationToken ct)
@@ -110,7 +172,8 @@ public sealed partial class ForkService(
             ? new ForkOutcome(
                 HttpStatusCode.InternalServerError,
                 null,
-                $"the fork is still running after {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s and carries on; poll {OperationPath(fork.Metadata.Name)} for its outcome")
+                $"the fork is still running after {timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s and carries on; poll {OperationPath(fork.Metadata.Name)} for its outcome"
+                + (fork.Metadata.Name.StartsWith(Idempotency.NamePrefix, StringComparison.Ordinal) ? ", or send the request again with the same idempotency key to wait for it" : ""))
             : ToOutcome(finished);
     }
 
@@ -167,28 +230,42 @@ public sealed partial class ForkService(
             : new ForkOperation(fork.Metadata.Name, "failed", created) { CompletedAt = completed, Error = outcome.Error, Code = (int)outcome.Status };
     }
 
-    private RepositoryFork NewFork(string ns, ForkRepositoryRequest request, string? name) => new()
+    private RepositoryFork NewFork(string ns, ForkRepositoryRequest request, string? name)
     {
-        Metadata = new V1ObjectMeta
+        var annotations = new Dictionary<string, string>();
+        if (name is not null)
         {
-            Name = name,
-            GenerateName = name is null ? "fork-" : null,
-            NamespaceProperty = ns,
-            Labels = new Dictionary<string, string> { [CreatedByLabel] = CreatedBy },
-            Annotations = name is null ? null : new Dictionary<string, string> { [Idempotency.RequestHashAnnotation] = Idempotency.RequestHash(request) },
-            // Set here so the operator does not spend a write adding it.
-            Finalizers = [ForkOptions.Finalizer],
-        },
-        Spec = new RepositoryForkSpec
+            annotations[Idempotency.RequestHashAnnotation] = Idempotency.RequestHash(request);
+        }
+
+        if (options.FailedForkTtl is { } failedTtl && (options.ForkTtl is not { } ttl || failedTtl < ttl))
         {
-            SourceOrg = request.SourceOrg,
-            SourceRepo = request.SourceRepo,
-            SourceTag = request.SourceTag,
-            RepoName = request.RepoName,
-            TagName = request.TagName,
-            TtlSecondsAfterFinished = options.ForkTtl is { } ttl ? (long)ttl.TotalSeconds : null,
-        },
-    };
+            annotations[FailedTtlAnnotation] = ((long)failedTtl.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return new RepositoryFork
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = name,
+                GenerateName = name is null ? "fork-" : null,
+                NamespaceProperty = ns,
+                Labels = new Dictionary<string, string> { [CreatedByLabel] = CreatedBy },
+                Annotations = annotations.Count == 0 ? null : annotations,
+                // Set here so the operator does not spend a write adding it.
+                Finalizers = [ForkOptions.Finalizer],
+            },
+            Spec = new RepositoryForkSpec
+            {
+                SourceOrg = request.SourceOrg,
+                SourceRepo = request.SourceRepo,
+                SourceTag = request.SourceTag,
+                RepoName = request.RepoName,
+                TagName = request.TagName,
+                TtlSecondsAfterFinished = options.ForkTtl is { } forkTtl ? (long)forkTtl.TotalSeconds : null,
+            },
+        };
+    }
 
     private void LogRequested(string org, RepositoryFork created, ForkRepositoryRequest request) =>
         logger.LogInformation(

@@ -24,12 +24,14 @@ public static class Idempotency
     public const string NamePrefix = "idem-";
 
     /// <summary>
-    /// The key the request carries, if any, or why it is unusable. Both headers may be sent (Vers' SDK
-    /// sends X-Idempotency-Key) but must then agree.
+    /// The key the request carries, if any, or why it is unusable. <see cref="Header"/> wins over
+    /// <see cref="LegacyHeader"/>: Vers' Go SDK puts a random X-Idempotency-Key on every POST, so a caller that sets
+    /// its own Idempotency-Key through the SDK sends both, and its own key is the one that means something.
     /// </summary>
     public static (string? Key, string? Error) Read(IHeaderDictionary headers)
     {
-        var values = headers[Header].Concat(headers[LegacyHeader]).ToList();
+        var header = headers[Header].Count > 0 ? Header : LegacyHeader;
+        var values = headers[header];
         if (values.Count == 0)
         {
             return (null, null);
@@ -37,23 +39,23 @@ public static class Idempotency
 
         if (values.Distinct(StringComparer.Ordinal).Count() > 1)
         {
-            return (null, $"{Header} and {LegacyHeader} must be sent once and agree");
+            return (null, $"{header} was sent {values.Count} times with different values; send it once");
         }
 
         var key = values[0] ?? "";
         if (key.Length == 0 || string.IsNullOrWhiteSpace(key))
         {
-            return (null, $"{Header} must not be empty");
+            return (null, $"{header} must not be empty");
         }
 
         if (key.Length > MaxKeyLength)
         {
-            return (null, $"{Header} must be at most {MaxKeyLength} characters");
+            return (null, $"{header} must be at most {MaxKeyLength} characters, not {key.Length}");
         }
 
         return key.All(c => c is >= ' ' and <= '~')
             ? (key, null)
-            : (null, $"{Header} must consist of printable ASCII characters");
+            : (null, $"{header} must consist of printable ASCII characters");
     }
 
     /// <summary>"idem-" and 52 base32 characters of SHA-256(org, key): a valid object name, 57 characters.</summary>
@@ -61,15 +63,21 @@ public static class Idempotency
         NamePrefix + Base32.Encode(SHA256.HashData(Encoding.UTF8.GetBytes($"{org.Length}:{org}\n{key}")));
 
     /// <summary>
-    /// SHA-256 of the request's meaning: field order, whitespace, unknown fields and an explicit null
-    /// for an optional name do not change it.
+    /// SHA-256 of the request's meaning: field order, whitespace, unknown fields, an explicit null for an optional
+    /// name and spelling out a default (repo_name = source_repo, tag_name = source_tag) do not change it.
     /// </summary>
-    public static string RequestHash(ForkRepositoryRequest request)
-    {
-        var canonical = JsonSerializer.SerializeToUtf8Bytes(new[]
-        {
-            request.SourceOrg, request.SourceRepo, request.SourceTag, request.RepoName, request.TagName,
-        });
-        return Convert.ToHexStringLower(SHA256.HashData(canonical));
-    }
+    public static string RequestHash(ForkRepositoryRequest request) =>
+        Hash(request.SourceOrg, request.SourceRepo, request.SourceTag, request.RepoName ?? request.SourceRepo, request.TagName ?? request.SourceTag);
+
+    /// <summary>
+    /// Whether <paramref name="stored"/> (a RepositoryFork's <see cref="RequestHashAnnotation"/>) was made for
+    /// <paramref name="request"/>. Also accepts the hash earlier versions stored, which did not fill in the defaults, so
+    /// that the keys of their forks still replay.
+    /// </summary>
+    public static bool Matches(string? stored, ForkRepositoryRequest request) =>
+        stored is not null
+        && (stored == RequestHash(request) || stored == Hash(request.SourceOrg, request.SourceRepo, request.SourceTag, request.RepoName, request.TagName));
+
+    private static string Hash(params string?[] fields) =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(fields)));
 }

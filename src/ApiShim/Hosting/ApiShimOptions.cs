@@ -4,10 +4,21 @@ public sealed record ApiShimOptions
 {
     public string Listen { get; init; } = "http://127.0.0.1:8080";
 
+    /// <summary>
+    /// Where /metrics is served, on a listener of its own (the standalone API defaults to port 9090). Null serves it on
+    /// <see cref="Listen"/> instead, for hosts that embed the API on loopback and set no metrics listener (the
+    /// all-in-one development host).
+    /// </summary>
+    public string? MetricsListen { get; init; }
+
     /// <summary>Where the API key Secrets live (the Helm release's namespace).</summary>
     public string ReleaseNamespace { get; init; } = "vers-system";
 
-    /// <summary>How long a fork request waits for the fork to finish before answering 500 with the operation to poll.</summary>
+    /// <summary>
+    /// How long a synchronous fork request waits for its fork before answering 500 with the operation to poll. A client
+    /// that gives up earlier (Vers' Go SDK waits 30 s) and sends the request again with the same idempotency key waits
+    /// for the same fork again, each try up to this long.
+    /// </summary>
     public TimeSpan WaitTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
     /// <summary>
@@ -16,8 +27,30 @@ public sealed record ApiShimOptions
     /// </summary>
     public TimeSpan? ForkTtl { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long a fork that failed is to be kept, written on each fork the API creates (annotation
+    /// vers.sh/ttl-seconds-after-failure) for the operator to apply in place of <see cref="ForkTtl"/>; null: failed forks
+    /// live as long as any other.
+    /// </summary>
+    public TimeSpan? FailedForkTtl { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// At most this many forks made through the API may be unfinished in one org; past it a new fork answers 429 with
+    /// Retry-After. Null: no cap.
+    /// </summary>
+    public int? MaxUnfinishedForksPerOrg { get; init; } = 50;
+
     /// <summary>Per-org token bucket over authenticated requests; null switches rate limiting off.</summary>
     public OrgRateLimit? RateLimit { get; init; } = new();
+
+    /// <summary>
+    /// Per-client-IP token bucket over requests that carry no valid API key (public reads, refused keys, the docs);
+    /// null switches it off. Probes (/healthz, /readyz) are not counted.
+    /// </summary>
+    public OrgRateLimit? UnauthenticatedRateLimit { get; init; } = new() { Burst = 100, TokensPerPeriod = 20 };
+
+    /// <summary>Kestrel's limit on receiving a request's headers; past it the request answers 408.</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public const int MaxBodyBytes = 64 * 1024;
 
@@ -26,7 +59,7 @@ public sealed record ApiShimOptions
 }
 
 /// <summary>
-/// A token bucket per org: up to <see cref="Burst"/> requests at once, refilled with
+/// A token bucket (per org, or per client IP): up to <see cref="Burst"/> requests at once, refilled with
 /// <see cref="TokensPerPeriod"/> every <see cref="Period"/>.
 /// </summary>
 public sealed record OrgRateLimit

@@ -13,6 +13,9 @@ using Scalar.AspNetCore;
 using Vers.ApiShim.Forks;
 using Vers.ApiShim.OpenApi;
 using Vers.ApiShim.Repositories;
+using Vers.ApiShim.Vms;
+using System.Text.RegularExpressions;
+using Vers.Operator.KubeVirt;
 using Vers.Operator.Entities;
 using Vers.Operator.Forks;
 using Vers.Operator.Runtime;
@@ -21,24 +24,30 @@ using Vers.Operator.Runtime.Informers;
 namespace Vers.ApiShim.Hosting;
 
 /// <summary>
-/// The fork API as a running HTTP server: Kestrel on <see cref="ApiShimOptions.Listen"/>, plus the
-/// informers it answers from (API key Secrets, org namespaces, the RepositoryForks it created).
+/// The fork API as a running HTTP server: Kestrel on <see cref="ApiShimOptions.Listen"/> (and /metrics on
+/// <see cref="ApiShimOptions.MetricsListen"/>), plus the informers it answers from (API key Secrets, org namespaces,
+/// the RepositoryForks it created, repositories, tags, VirtualMachines).
 /// </summary>
-public sealed class ApiShimServer : IAsyncDisposable
+public sealed partial class ApiShimServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly MetricsServer? _metrics;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _informers;
     private readonly Func<bool> _synced;
 
-    private ApiShimServer(WebApplication app, Task informers, Func<bool> synced)
+    private ApiShimServer(WebApplication app, MetricsServer? metrics, Task informers, Func<bool> synced)
     {
         _app = app;
+        _metrics = metrics;
         _informers = informers;
         _synced = synced;
     }
 
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Where /metrics is served: the metrics listener, or <see cref="BaseAddress"/> when there is none.</summary>
+    public Uri MetricsAddress => _metrics?.BaseAddress ?? BaseAddress;
 
     public IServiceProvider Services => _app.Services;
 
@@ -51,8 +60,13 @@ public sealed class ApiShimServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = 1024 * 1024;
-            // Plain-text HTTP/2 needs prior knowledge no client of this API uses; TLS terminates in front (ingress).
-            k.ConfigureEndpointDefaults(listen => listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1);
+            k.Limits.RequestHeadersTimeout = options.RequestHeadersTimeout;
+            k.ConfigureEndpointDefaults(listen =>
+            {
+                // Plain-text HTTP/2 needs prior knowledge no client of this API uses; TLS terminates in front (ingress).
+                listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1;
+                KestrelErrorBodies.Watch(listen);
+            });
         });
 
         var secrets = new ResourceInformer<V1Secret>(
@@ -63,6 +77,7 @@ public sealed class ApiShimServer : IAsyncDisposable
         var repositories = new ResourceInformer<Repository>(client, Repository.Type, loggers);
         // updated_at is the newest managedFields time: keep the entries, drop their field sets.
         var tags = new ResourceInformer<Tag>(client, Tag.Type, loggers, new InformerOptions { Transform = InformerTransforms.StripManagedFieldSets });
+        var vms = new ResourceInformer<GenericObject>(client, KubeVirtTypes.VirtualMachine, loggers, new InformerOptions { Transform = VmCatalog.Slim });
         var orgs = new OrgDirectory(namespaces);
         builder.Services.AddSingleton(client);
         builder.Services.AddSingleton(options);
@@ -70,76 +85,124 @@ public sealed class ApiShimServer : IAsyncDisposable
         builder.Services.AddSingleton(forks);
         builder.Services.AddSingleton(new ApiKeyAuthenticator(secrets, options.ReleaseNamespace));
         builder.Services.AddSingleton(_ => new OrgRateLimiter(options.RateLimit));
+        builder.Services.AddSingleton(_ => new ClientIpRateLimiter(options.UnauthenticatedRateLimit));
+        builder.Services.AddSingleton<RequestAuthentication>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddSingleton(new ForkWaiter(forks));
+        builder.Services.AddSingleton(new ForkPreflight(repositories, tags, orgs));
         builder.Services.AddSingleton<ForkService>();
         builder.Services.AddSingleton(new RepositoryCatalog(repositories, tags, orgs));
+        builder.Services.AddSingleton(new VmCatalog(vms, namespaces, orgs));
         builder.Services.AddOpenApi("v1", ForkApiDocument.Configure);
 
         var app = builder.Build();
         var stop = new CancellationTokenSource();
-        bool Synced() => secrets.HasSynced && namespaces.HasSynced && forks.HasSynced && repositories.HasSynced && tags.HasSynced;
-        MapEndpoints(app, () => Synced() && (options.ReadinessCheck?.Invoke() ?? true));
+        Informer[] all = [Of(secrets), Of(namespaces), Of(forks), Of(repositories), Of(tags), Of(vms)];
+        bool Synced() => all.All(i => i.HasSynced());
+        MapEndpoints(app, () => Synced() && (options.ReadinessCheck?.Invoke() ?? true), serveMetrics: options.MetricsListen is null);
 
-        var informers = Task.WhenAll(
-            Task.Run(() => secrets.RunAsync(stop.Token), CancellationToken.None),
-            Task.Run(() => namespaces.RunAsync(stop.Token), CancellationToken.None),
-            Task.Run(() => forks.RunAsync(stop.Token), CancellationToken.None),
-            Task.Run(() => repositories.RunAsync(stop.Token), CancellationToken.None),
-            Task.Run(() => tags.RunAsync(stop.Token), CancellationToken.None));
-        await Task.WhenAll(
-            secrets.WaitForSyncAsync(ct), namespaces.WaitForSyncAsync(ct), forks.WaitForSyncAsync(ct), repositories.WaitForSyncAsync(ct), tags.WaitForSyncAsync(ct));
-        await app.StartAsync(ct);
-        var server = new ApiShimServer(app, informers, Synced);
+        var informers = Task.WhenAll(all.Select(i => Task.Run(() => i.Run(stop.Token), CancellationToken.None)));
+        MetricsServer? metrics = null;
+        try
+        {
+            await Task.WhenAll(all.Select(i => i.WaitForSync(ct)));
+            metrics = options.MetricsListen is { } metricsListen ? await MetricsServer.StartAsync(metricsListen, ct) : null;
+            await app.StartAsync(ct);
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            if (metrics is not null)
+            {
+                await metrics.DisposeAsync();
+            }
+
+            throw;
+        }
+
+        var server = new ApiShimServer(app, metrics, informers, Synced);
         server._stop.Token.Register(stop.Cancel);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
+
+        server.BaseAddress = AddressOf(app);
         return server;
+    }
+
+    private sealed record Informer(Func<CancellationToken, Task> Run, Func<CancellationToken, Task> WaitForSync, Func<bool> HasSynced);
+
+    private static Informer Of<T>(ResourceInformer<T> informer)
+        where T : class, IKubernetesObject<V1ObjectMeta> => new(informer.RunAsync, informer.WaitForSyncAsync, () => informer.HasSynced);
+
+    internal static Uri AddressOf(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.EndsWith('/') ? address : address + "/");
     }
 
     public bool IsReady => _synced();
 
     public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);
 
-    private static void MapEndpoints(WebApplication app, Func<bool> ready)
+    private static void MapEndpoints(WebApplication app, Func<bool> ready, bool serveMetrics)
     {
-        // Every error answer, including unknown routes and wrong methods, carries the API's error body.
+        // Kestrel's own refusals get the error body too (see KestrelErrorBodies).
+        app.Use(KestrelErrorBodies.MarkRequestsAsync);
+
+        // Every error answer, including unknown routes, wrong methods and unreadable request bodies, carries the API's
+        // error body.
+        app.UseExceptionHandler(errorApp => errorApp.Run(ErrorBodies.HandleExceptionAsync));
         app.UseStatusCodePages(async context =>
         {
             var response = context.HttpContext.Response;
             if (!response.HasStarted && response.ContentLength is null or 0)
             {
-                var message = response.StatusCode switch
-                {
-                    StatusCodes.Status404NotFound => $"no such endpoint: {context.HttpContext.Request.Method} {context.HttpContext.Request.Path}",
-                    StatusCodes.Status415UnsupportedMediaType =>
-                        $"Content-Type must be application/json, not {(context.HttpContext.Request.ContentType is { Length: > 0 } type ? type : "missing")}",
-                    StatusCodes.Status405MethodNotAllowed => $"method {context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}",
-                    _ => $"request failed with status {response.StatusCode}",
-                };
-                await response.WriteAsJsonAsync(new ErrorResponse(message));
+                await response.WriteAsJsonAsync(new ErrorResponse(ErrorBodies.ForStatus(response.StatusCode, context.HttpContext.Request)));
             }
         });
-        app.UseExceptionHandler(errorApp => errorApp.Run(async context =>
-        {
-            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            await context.Response.WriteAsJsonAsync(new ErrorResponse("internal server error"));
-        }));
+
+        // Repeated slashes count as one: Vers' Go SDK joins a base URL that ends in "/" with "/api/v1/…".
+        app.Use(CollapseSlashes);
+        app.UseMiddleware<RequestAuthentication>();
+        app.UseRouting();
+
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", o => o.WithTitle("Vers fork API").WithOpenApiRoutePattern("/openapi/{documentName}.json"))
             .ExcludeFromDescription();
         app.MapGet("/healthz", () => Results.Text("ok")).ExcludeFromDescription();
         app.MapGet("/readyz", () => ready() ? Results.Text("ok") : Results.Text("not ready", statusCode: StatusCodes.Status503ServiceUnavailable))
             .ExcludeFromDescription();
-        app.MapMetrics("/metrics");
+        if (serveMetrics)
+        {
+            app.MapMetrics("/metrics");
+        }
+
         app.MapForkEndpoints();
         app.MapRepositoryEndpoints();
+        app.MapVmEndpoints();
+        app.MapKeyEndpoints();
     }
+
+    private static Task CollapseSlashes(HttpContext http, RequestDelegate next)
+    {
+        if (http.Request.Path.Value is { } path && path.Contains("//", StringComparison.Ordinal))
+        {
+            http.Request.Path = new PathString(RepeatedSlashes().Replace(path, "/"));
+        }
+
+        return next(http);
+    }
+
+    [GeneratedRegex("/{2,}")]
+    private static partial Regex RepeatedSlashes();
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         await _app.StopAsync();
+        if (_metrics is not null)
+        {
+            await _metrics.DisposeAsync();
+        }
+
         try
         {
             await _informers;

@@ -1,7 +1,9 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.OpenApi;
 using Vers.ApiShim.Forks;
+using Vers.ApiShim.Repositories;
 
 namespace Vers.ApiShim.OpenApi;
 
@@ -9,10 +11,11 @@ namespace Vers.ApiShim.OpenApi;
 public sealed record ApiKeyRequired;
 
 /// <summary>
-/// Shapes the generated OpenAPI document into Vers' published contract (the seed,
-/// fork-openapi.yaml): its title and version, the bearer_auth scheme on every endpoint that needs a
-/// key, its response descriptions, and its schemas' required lists and formats where the C# types
-/// alone would say otherwise.
+/// Shapes the generated OpenAPI document into Vers' published contract (the seed, fork-openapi.yaml): its title and
+/// version, the bearer_auth scheme on every endpoint that needs a key, the fork operation's response descriptions, and
+/// the schemas' required lists and formats where the C# types alone would say otherwise. Our extensions of the fork
+/// operation are documented beside the seed's text: the idempotency and Prefer request headers, the Location and
+/// Retry-After response headers, and the statuses the seed does not list.
 /// </summary>
 public static class ForkApiDocument
 {
@@ -28,10 +31,21 @@ public static class ForkApiDocument
         ["500"] = "Internal server error",
         ["202"] = "Accepted (Prefer: respond-async): the fork runs on; poll the operation named by the Location header",
         ["400"] = "Invalid request: malformed JSON, a wrong or missing field, an invalid name or Idempotency-Key",
+        ["403"] = "The API key's organisation does not exist on this cluster",
         ["413"] = "Request body larger than 64 KiB",
+        ["415"] = "The request body is not declared as application/json",
         ["422"] = "The Idempotency-Key was already used with a different request body",
-        ["429"] = "Too many requests for the organisation; retry after the Retry-After header's seconds",
+        ["429"] = "Too many requests for the organisation (or, without a valid key, from the address), or too many of its forks in progress; retry after the Retry-After header's seconds",
     };
+
+    /// <summary>The request headers of the fork operation beyond the seed.</summary>
+    public static readonly IReadOnlyList<(string Name, string Description)> ForkHeaders =
+    [
+        (Idempotency.Header,
+            "Up to 255 printable ASCII characters. The same organisation, key and request get the same answer and one fork: a retry re-attaches to a fork still running. Wins over X-Idempotency-Key when both are sent."),
+        (Idempotency.LegacyHeader, "As Idempotency-Key (Vers' Go SDK sends one on every POST, the same on each retry)."),
+        ("Prefer", "respond-async: answer 202 at once with the operation instead of waiting for the fork (RFC 7240)."),
+    ];
 
     public static void Configure(OpenApiOptions options)
     {
@@ -57,14 +71,16 @@ public static class ForkApiDocument
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
             }
 
-            if (metadata.OfType<IEndpointNameMetadata>().Any(n => n.EndpointName == ForkEndpoints.ForkOperationId) && operation.Responses is { } responses)
+            if (operation.Responses is { } responses)
             {
-                foreach (var (code, response) in responses)
+                if (responses.TryGetValue("429", out var limited) && limited is OpenApiResponse tooMany)
                 {
-                    if (ForkResponses.TryGetValue(code, out var description) && response is OpenApiResponse r)
-                    {
-                        r.Description = description;
-                    }
+                    AddHeader(tooMany, "Retry-After", "Seconds to wait before retrying", JsonSchemaType.Integer);
+                }
+
+                if (metadata.OfType<IEndpointNameMetadata>().Any(n => n.EndpointName == ForkEndpoints.ForkOperationId))
+                {
+                    DescribeFork(operation, responses);
                 }
             }
 
@@ -83,6 +99,11 @@ public static class ForkApiDocument
             {
                 schema.Required = null;
             }
+            else if (type == typeof(RepositoryInfo) || type == typeof(PublicRepositoryInfo) || type == typeof(RepoTagInfo))
+            {
+                // Optional in Vers' schemas: omitted when there is none.
+                schema.Required?.Remove("description");
+            }
 
             if ((type == typeof(ForkRepositoryResponse) || type == typeof(ForkOperation))
                 && schema.Properties?.TryGetValue("commit_id", out var commitId) == true && commitId is OpenApiSchema commit)
@@ -90,7 +111,65 @@ public static class ForkApiDocument
                 commit.Format = "uuid";
             }
 
+            if (type == typeof(ForkOperation) && schema.Properties is { } properties)
+            {
+                if (properties.TryGetValue("code", out var code))
+                {
+                    // An integer in the JSON we write (the generator also offers the string form JSON reading accepts).
+                    properties["code"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32", Description = code.Description };
+                }
+
+                if (properties.TryGetValue("status", out var status) && status is OpenApiSchema statusSchema)
+                {
+                    statusSchema.Enum = [JsonValue.Create("pending"), JsonValue.Create("succeeded"), JsonValue.Create("failed")];
+                }
+            }
+
             return Task.CompletedTask;
         });
+    }
+
+    private static void DescribeFork(OpenApiOperation operation, OpenApiResponses responses)
+    {
+        foreach (var (code, response) in responses)
+        {
+            if (ForkResponses.TryGetValue(code, out var description) && response is OpenApiResponse r)
+            {
+                r.Description = description;
+            }
+        }
+
+        foreach (var code in new[] { "202", "500" })
+        {
+            if (responses.TryGetValue(code, out var response) && response is OpenApiResponse r)
+            {
+                AddHeader(
+                    r,
+                    "Location",
+                    code == "202" ? "The operation: GET it for the fork's status" : "When the wait for the fork ran out: the operation to poll (the fork carries on)",
+                    JsonSchemaType.String);
+            }
+        }
+
+        operation.Parameters ??= [];
+        foreach (var (name, description) in ForkHeaders)
+        {
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = name,
+                In = ParameterLocation.Header,
+                Required = false,
+                Description = description,
+                Schema = name == "Prefer"
+                    ? new OpenApiSchema { Type = JsonSchemaType.String }
+                    : new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = Idempotency.MaxKeyLength },
+            });
+        }
+    }
+
+    private static void AddHeader(OpenApiResponse response, string name, string description, JsonSchemaType type)
+    {
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers[name] = new OpenApiHeader { Description = description, Schema = new OpenApiSchema { Type = type } };
     }
 }

@@ -55,16 +55,30 @@ public sealed class AsyncOperationTests(ShimCluster cluster)
     public async Task A_failed_operation_carries_the_error_and_the_status_code_the_synchronous_call_answers()
     {
         var org = await cluster.NewOrgAsync(Ct);
+        cluster.Simulator.FailNext("DataVolume");
 
-        var accepted = await ShimCluster.ForkAsync(
-            Api, org.Key, """{"source_org":"vers","source_repo":"internal","source_tag":"latest"}""", Ct, ("Prefer", "wait=1, respond-async"));
+        var accepted = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Prefer", "wait=1, respond-async"));
         Assert.Equal(202, accepted.Status);
         var done = await PollUntilFinishedAsync(Api, accepted.Response.Headers.Location!.ToString(), org.Key);
 
         Assert.Equal("failed", (string?)done.Object["status"]);
-        Assert.Equal(404, (int)done.Object["code"]!);
-        Assert.Equal("source repository or tag not found: vers/internal:latest", (string?)done.Object["error"]);
+        Assert.Equal(500, (int)done.Object["code"]!);
+        Assert.StartsWith("fork failed (CloneFailed): DataVolume", (string?)done.Object["error"], StringComparison.Ordinal);
         Assert.Null(done.Object["vm_id"]);
+    }
+
+    [Fact]
+    public async Task A_request_answerable_at_once_is_answered_with_its_status_even_when_async_is_preferred()
+    {
+        var org = await cluster.NewOrgAsync(Ct);
+
+        var answer = await ShimCluster.ForkAsync(
+            Api, org.Key, """{"source_org":"vers","source_repo":"internal","source_tag":"latest"}""", Ct, ("Prefer", "respond-async"));
+
+        Assert.Equal(404, answer.Status);
+        Assert.Equal("source repository or tag not found: vers/internal:latest", (string?)answer.Object["error"]);
+        Assert.Null(answer.Response.Headers.Location);
+        Assert.Empty(await cluster.ForksOfAsync(org, Ct));
     }
 
     [Fact]

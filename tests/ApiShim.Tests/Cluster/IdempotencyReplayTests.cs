@@ -33,7 +33,7 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
     }
 
     [Fact]
-    public async Task A_replay_of_a_failed_fork_answers_the_same_error()
+    public async Task A_replay_of_a_request_answered_before_any_work_answers_the_same_error_and_creates_nothing()
     {
         var org = await cluster.NewOrgAsync(Ct);
         const string missing = """{"source_org":"vers","source_repo":"no-such-repo","source_tag":"latest"}""";
@@ -44,7 +44,55 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
 
         Assert.Equal(404, replay.Status);
         Assert.Equal(first.Text, replay.Text);
+        Assert.Empty(await cluster.ForksOfAsync(org, Ct));
+    }
+
+    [Fact]
+    public async Task A_replay_of_a_fork_that_failed_in_the_operator_answers_the_same_error_from_the_one_failed_fork()
+    {
+        var org = await cluster.NewOrgAsync(Ct);
+        cluster.Simulator.FailNext("DataVolume");
+        var first = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Idempotency-Key", "failed-in-operator"));
+        Assert.Equal(500, first.Status);
+
+        var replay = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Idempotency-Key", "failed-in-operator"));
+
+        Assert.Equal(500, replay.Status);
+        Assert.Equal(first.Text, replay.Text);
+        Assert.Equal(ForkPhase.Failed, Assert.Single(await cluster.ForksOfAsync(org, Ct)).Status?.Phase);
+    }
+
+    [Theory]
+    [InlineData("""{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"node"}""")]
+    [InlineData("""{"source_org":"vers","source_repo":"node","source_tag":"latest","tag_name":"latest"}""")]
+    [InlineData("""{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"node","tag_name":"latest"}""")]
+    public async Task A_retry_that_spells_out_the_default_names_replays_the_request_that_omitted_them(string spelledOut)
+    {
+        var org = await cluster.NewOrgAsync(Ct);
+        var first = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Idempotency-Key", "defaults"));
+        Assert.Equal(201, first.Status);
+
+        var retry = await ShimCluster.ForkAsync(Api, org.Key, spelledOut, Ct, ("Idempotency-Key", "defaults"));
+
+        Assert.Equal(201, retry.Status);
+        Assert.Equal(first.Text, retry.Text);
         Assert.Single(await cluster.ForksOfAsync(org, Ct));
+    }
+
+    [Fact]
+    public async Task Idempotency_key_wins_over_the_sdks_x_idempotency_key_and_both_together_are_no_error()
+    {
+        var org = await cluster.NewOrgAsync(Ct);
+        var first = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Idempotency-Key", "callers-own"), ("X-Idempotency-Key", "sdk-random-1"));
+        Assert.Equal(201, first.Status);
+
+        // The SDK makes up a new X-Idempotency-Key for each call; the caller's own key still names the same request.
+        var retry = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Idempotency-Key", "callers-own"), ("X-Idempotency-Key", "sdk-random-2"));
+
+        Assert.Equal(201, retry.Status);
+        Assert.Equal(first.Text, retry.Text);
+        var fork = Assert.Single(await cluster.ForksOfAsync(org, Ct));
+        Assert.Equal(Idempotency.ObjectName(org.Name, "callers-own"), fork.Metadata.Name);
     }
 
     [Fact]

@@ -6,7 +6,8 @@ namespace Vers.ApiShim.Tests.Contract;
 
 /// <summary>
 /// The served /openapi/v1.json against Vers' published contract (fork-openapi.yaml, copied from the
-/// seed): the fork operation and the three schemas must say exactly what the seed says.
+/// seed): the fork operation and the three schemas must say exactly what the seed says, plus only the
+/// documented extensions (request headers, response headers, the statuses the seed does not list).
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class OpenApiContractTests(ShimCluster cluster)
@@ -71,8 +72,88 @@ public sealed class OpenApiContractTests(ShimCluster cluster)
         foreach (var (code, seedResponse) in seedResponses)
         {
             Assert.True(servedResponses.ContainsKey(code), $"served document lacks status {code}");
-            AssertSame(seedResponse, servedResponses[code], $"response {code}");
+            AssertSame(seedResponse, WithoutExtensions(servedResponses[code]!.AsObject()), $"response {code}");
         }
+    }
+
+    /// <summary>A served response without the one extension a seed status may carry: documented response headers.</summary>
+    private static JsonObject WithoutExtensions(JsonObject response)
+    {
+        var copy = response.DeepClone().AsObject();
+        copy.Remove("headers");
+        return copy;
+    }
+
+    [Fact]
+    public async Task The_fork_operation_documents_its_request_headers_as_optional_header_parameters()
+    {
+        var parameters = (await ServedAsync())["paths"]![ForkPath]!["post"]!["parameters"]!.AsArray().Select(p => p!.AsObject()).ToList();
+
+        Assert.Equal(["Idempotency-Key", "X-Idempotency-Key", "Prefer"], parameters.Select(p => (string?)p["name"]));
+        Assert.All(parameters, p => Assert.Equal("header", (string?)p["in"]));
+        Assert.All(parameters, p => Assert.NotEqual("true", (string?)p["required"]));
+        Assert.All(parameters, p => Assert.False(string.IsNullOrEmpty((string?)p["description"])));
+        Assert.Equal("255", (string?)parameters[0]["schema"]!["maxLength"]);
+    }
+
+    [Theory]
+    [InlineData("202", "Location")]
+    [InlineData("500", "Location")]
+    [InlineData("429", "Retry-After")]
+    public async Task The_fork_operation_documents_its_response_headers(string status, string header)
+    {
+        var response = (await ServedAsync())["paths"]![ForkPath]!["post"]!["responses"]![status]!.AsObject();
+
+        var headers = response["headers"]!.AsObject();
+        Assert.Equal([header], headers.Select(h => h.Key));
+        Assert.False(string.IsNullOrEmpty((string?)headers[header]!["description"]));
+    }
+
+    [Theory]
+    [InlineData("/api/v1/repositories/{repo}", "get", "RepositoryInfo")]
+    [InlineData("/api/v1/repositories/{repo}/tags/{tag}", "get", "RepoTagInfo")]
+    [InlineData("/api/v1/public/repositories/{org}/{repo}", "get", "PublicRepositoryInfo")]
+    [InlineData("/api/v1/public/repositories/{org}/{repo}/tags/{tag}", "get", "RepoTagInfo")]
+    [InlineData("/api/v1/keys/validate", "post", "ValidateKeyResponse")]
+    public async Task The_read_endpoints_vers_clients_call_are_documented_with_their_schema(string path, string method, string schema)
+    {
+        var operation = (await ServedAsync())["paths"]![path]?[method];
+
+        Assert.NotNull(operation);
+        Assert.Equal($"#/components/schemas/{schema}", (string?)operation["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]);
+    }
+
+    [Fact]
+    public async Task The_vm_list_is_documented_as_an_array_of_vms_that_needs_a_key()
+    {
+        var operation = (await ServedAsync())["paths"]!["/api/v1/vms"]!["get"]!;
+
+        var schema = operation["responses"]!["200"]!["content"]!["application/json"]!["schema"]!;
+        Assert.Equal("array", (string?)schema["type"]);
+        Assert.Equal("#/components/schemas/VmInfo", (string?)schema["items"]!["$ref"]);
+        Assert.NotNull(operation["security"]);
+    }
+
+    [Theory]
+    [InlineData("RepositoryInfo")]
+    [InlineData("PublicRepositoryInfo")]
+    [InlineData("RepoTagInfo")]
+    public async Task Optional_fields_of_vers_schemas_are_not_required(string name)
+    {
+        var schema = (await ServedAsync())["components"]!["schemas"]![name]!;
+
+        Assert.NotNull(schema["properties"]!["description"]);
+        Assert.DoesNotContain("description", schema["required"]!.AsArray().Select(r => (string?)r));
+    }
+
+    [Fact]
+    public async Task The_operation_schema_has_an_integer_code_and_the_three_statuses()
+    {
+        var properties = (await ServedAsync())["components"]!["schemas"]!["ForkOperation"]!["properties"]!;
+
+        Assert.Equal("integer", (string?)properties["code"]!["type"]);
+        Assert.Null(properties["code"]!["pattern"]);
+        Assert.Equal(["pending", "succeeded", "failed"], properties["status"]!["enum"]!.AsArray().Select(v => (string?)v));
     }
 
     [Fact]
@@ -81,13 +162,14 @@ public sealed class OpenApiContractTests(ShimCluster cluster)
         var responses = (await ServedAsync())["paths"]![ForkPath]!["post"]!["responses"]!.AsObject();
 
         Assert.Equal("#/components/schemas/ForkOperation", (string?)responses["202"]!["content"]!["application/json"]!["schema"]!["$ref"]);
-        foreach (var code in new[] { "400", "413", "422", "429" })
+        foreach (var code in new[] { "400", "403", "413", "415", "422", "429" })
         {
             Assert.Equal("#/components/schemas/ErrorResponse", (string?)responses[code]?["content"]?["application/json"]?["schema"]?["$ref"]);
+            Assert.False(string.IsNullOrEmpty((string?)responses[code]!["description"]));
         }
 
         Assert.Equal(
-            new[] { "201", "202", "400", "401", "404", "409", "413", "422", "429", "500" },
+            new[] { "201", "202", "400", "401", "403", "404", "409", "413", "415", "422", "429", "500" },
             responses.Select(r => r.Key).Order(StringComparer.Ordinal));
     }
 

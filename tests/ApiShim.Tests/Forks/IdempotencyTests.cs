@@ -45,8 +45,21 @@ public sealed partial class IdempotencyTests
     }
 
     [Fact]
-    public void Two_headers_that_disagree_are_refused() =>
-        Assert.NotNull(Read(("Idempotency-Key", "a"), ("X-Idempotency-Key", "b")).Error);
+    public void Idempotency_key_wins_over_the_sdks_x_idempotency_key_when_both_are_sent() =>
+        Assert.Equal(("mine", null), Read(("X-Idempotency-Key", "sdk-random"), ("Idempotency-Key", "mine")));
+
+    [Fact]
+    public void One_header_sent_twice_with_different_values_is_refused()
+    {
+        var (key, error) = Read(("Idempotency-Key", "a"), ("Idempotency-Key", "b"));
+
+        Assert.Null(key);
+        Assert.Equal("Idempotency-Key was sent 2 times with different values; send it once", error);
+    }
+
+    [Fact]
+    public void A_problem_with_the_sdks_header_names_that_header() =>
+        Assert.Equal("X-Idempotency-Key must not be empty", Read(("X-Idempotency-Key", " ")).Error);
 
     [Theory]
     [InlineData("acme", "k")]
@@ -77,11 +90,35 @@ public sealed partial class IdempotencyTests
         var request = new ForkRepositoryRequest("vers", "node", "latest", null, null);
 
         Assert.Equal(Idempotency.RequestHash(request), Idempotency.RequestHash(request with { }));
-        Assert.NotEqual(Idempotency.RequestHash(request), Idempotency.RequestHash(request with { RepoName = "node" }));
+        Assert.NotEqual(Idempotency.RequestHash(request), Idempotency.RequestHash(request with { RepoName = "node2" }));
         Assert.NotEqual(Idempotency.RequestHash(request), Idempotency.RequestHash(request with { SourceTag = "v1" }));
         Assert.NotEqual(
             Idempotency.RequestHash(request with { RepoName = "a", TagName = null }),
             Idempotency.RequestHash(request with { RepoName = null, TagName = "a" }));
+    }
+
+    [Theory]
+    [InlineData("node", null)]
+    [InlineData(null, "latest")]
+    [InlineData("node", "latest")]
+    public void Spelling_out_a_default_name_is_the_same_request_as_omitting_it(string? repoName, string? tagName)
+    {
+        var omitted = new ForkRepositoryRequest("vers", "node", "latest", null, null);
+
+        Assert.Equal(Idempotency.RequestHash(omitted), Idempotency.RequestHash(omitted with { RepoName = repoName, TagName = tagName }));
+    }
+
+    [Fact]
+    public void A_fork_stored_with_the_hash_of_earlier_versions_still_matches_its_replay()
+    {
+        var request = new ForkRepositoryRequest("vers", "node", "latest", null, null);
+        var earlier = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new[] { "vers", "node", "latest", null, null })));
+
+        Assert.True(Idempotency.Matches(earlier, request));
+        Assert.True(Idempotency.Matches(Idempotency.RequestHash(request), request with { RepoName = "node" }));
+        Assert.False(Idempotency.Matches(Idempotency.RequestHash(request), request with { RepoName = "other" }));
+        Assert.False(Idempotency.Matches(null, request));
     }
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]

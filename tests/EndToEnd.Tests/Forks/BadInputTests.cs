@@ -6,7 +6,7 @@ public sealed class BadInputTests(AllInOneFixture cluster)
     public static TheoryData<string, string> BadBodies => new()
     {
         { "{", "not valid JSON" },
-        { "", "not valid JSON" },
+        { "", "request body is empty" },
         { "[]", "must be a JSON object" },
         { "\"vers/node:latest\"", "must be a JSON object" },
         { """{"source_repo":"node","source_tag":"latest"}""", "source_org is required" },
@@ -23,6 +23,9 @@ public sealed class BadInputTests(AllInOneFixture cluster)
         { """{"source_org":"ve rs","source_repo":"node","source_tag":"latest"}""", "source_org must be 1-63" },
         { """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"a\u00e9b"}""", "repo_name must be 1-64" },
         { """{"source_org":"vers","source_repo":"node","source_tag":"latest","tag_name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}""", "tag_name must be 1-64" },
+        { """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"."}""", "repo_name must not be '.'" },
+        { """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":".."}""", "repo_name must not be '..'" },
+        { """{"source_org":"vers","source_repo":"node","source_tag":"latest",}""", "syntax error at line 1, column 65" },
     };
 
     [Theory]

@@ -93,6 +93,10 @@ that both agree and that the components use every verb granted here (a few comme
 - apiGroups: [""]
   resources: ["namespaces"]
   verbs: ["list", "watch"]
+# GET /api/v1/vms: the organisation's VirtualMachines, from an informer.
+- apiGroups: ["kubevirt.io"]
+  resources: ["virtualmachines"]
+  verbs: ["list", "watch"]
 {{- end -}}
 
 {{- define "vers.apiShim.keyRules" -}}
