@@ -6,15 +6,16 @@ using Vers.Operator.Hosting;
 namespace Vers.LocalCluster;
 
 /// <summary>
-/// <c>dotnet run --project src/LocalCluster -- [--listen URL] [--kube-listen URL] [--kubeconfig PATH]
+/// <c>dotnet run --project src/LocalCluster -- [--listen URL] [--metrics-listen URL|off] [--kube-listen URL] [--kubeconfig PATH]
 /// [--dev-api-key KEY] [--no-seed] [--data-dir DIR] [--sim-latency DURATION] [--sim-fault SPEC]...</c>: the all-in-one host.
 /// </summary>
 public static class Program
 {
-    private static readonly HashSet<string> Known = ["listen", "kube-listen", "kubeconfig", "dev-api-key", "no-seed", "data-dir", "sim-latency", "sim-fault", "help"];
+    private static readonly HashSet<string> Known = ["listen", "metrics-listen", "kube-listen", "kubeconfig", "dev-api-key", "no-seed", "data-dir", "sim-latency", "sim-fault", "help"];
 
     private const string Usage =
-        "usage: dotnet run --project src/LocalCluster -- [--listen URL] [--kube-listen URL] [--kubeconfig PATH] [--dev-api-key KEY] [--no-seed] [--data-dir DIR]\n" +
+        "usage: dotnet run --project src/LocalCluster -- [--listen URL] [--metrics-listen URL|off] [--kube-listen URL] [--kubeconfig PATH] [--dev-api-key KEY]\n" +
+        "         [--no-seed] [--data-dir DIR]\n" +
         "         [--sim-latency DURATION] [--sim-fault deny-create=<resource plural>|fail=<resource plural>|exclude-volumes|unschedulable=<duration>]...";
 
     public static async Task<int> Main(string[] args)
@@ -78,6 +79,7 @@ public static class Program
         var options = new AllInOneOptions
         {
             Listen = flags.GetValueOrDefault("listen") ?? "http://127.0.0.1:8080",
+            MetricsListen = flags.GetValueOrDefault("metrics-listen") is { } metrics ? (metrics == "off" ? null : metrics) : "http://127.0.0.1:9090",
             KubeListen = flags.GetValueOrDefault("kube-listen") ?? "http://127.0.0.1:6443",
             Kubeconfig = flags.GetValueOrDefault("kubeconfig") ?? ".vers/kubeconfig",
             DevApiKey = flags.GetValueOrDefault("dev-api-key"),
@@ -101,6 +103,7 @@ public static class Program
 
             Vers on Kubernetes (all-in-one) is ready.
               Fork API:        {host.ApiAddress}
+              Metrics:         {host.MetricsAddress}metrics
               Kubernetes API:  {host.KubeApi.BaseAddress}
               kubeconfig:      {Path.GetFullPath(options.Kubeconfig)}   (kubectl --kubeconfig {options.Kubeconfig} get vers -A)
               Dev API key:     {host.DevApiKey}   (org "dev")

@@ -21,10 +21,11 @@ public sealed class HostProcessTests
     [Fact]
     public async Task A_fault_given_on_the_command_line_makes_forks_fail_as_it_says()
     {
-        var (api, kube) = (FreePort(), FreePort());
+        var (api, kube, metrics) = (FreePort(), FreePort(), FreePort());
         var dir = Directory.CreateTempSubdirectory("vers-host-").FullName;
         using var host = Start(
-            "--listen", $"http://127.0.0.1:{api}", "--kube-listen", $"http://127.0.0.1:{kube}", "--kubeconfig", Path.Combine(dir, "kubeconfig"),
+            "--listen", $"http://127.0.0.1:{api}", "--kube-listen", $"http://127.0.0.1:{kube}", "--metrics-listen", $"http://127.0.0.1:{metrics}",
+            "--kubeconfig", Path.Combine(dir, "kubeconfig"),
             "--dev-api-key", Key, "--sim-latency", "50ms", "--sim-fault", "deny-create=datavolumes", "--sim-fault=unschedulable=1s");
         try
         {
@@ -40,6 +41,10 @@ public sealed class HostProcessTests
 
             Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
             Assert.Contains("deny-create=datavolumes", (string?)body["error"], StringComparison.Ordinal);
+
+            // /metrics on its own listener, not on the API's port.
+            Assert.Contains("vers_forks_total", await http.GetStringAsync($"http://127.0.0.1:{metrics}/metrics", Ct), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("metrics", Ct)).StatusCode);
         }
         finally
         {

@@ -41,8 +41,11 @@ public sealed class RaceTests(SharedHost shared) : IClassFixture<SharedHost>
         var vms = await _host.ListAsync<Operator.Runtime.GenericObject>(Operator.KubeVirt.KubeVirtTypes.VirtualMachine, org.Namespace);
         var vm = Assert.Single(vms);
         Assert.Equal((string?)created[0].Object["vm_id"], vm.Metadata.Name);
+        // A request that arrives once the target exists is answered 409 before any work and leaves no fork object;
+        // the ones that raced it each made a fork, which failed with TargetExists.
         var forks = await _host.ListAsync<RepositoryFork>(RepositoryFork.Type, org.Namespace);
-        Assert.Equal(Concurrent, forks.Count);
+        Assert.InRange(forks.Count, 1, Concurrent);
+        Assert.Single(forks, f => f.Status?.Phase == ForkPhase.Succeeded);
         var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct), baseline, forks);
         Assert.True(audit.Clean, audit.ToString());
     }

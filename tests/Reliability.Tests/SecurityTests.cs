@@ -52,13 +52,18 @@ public sealed class SecurityTests(SharedHost shared) : IClassFixture<SharedHost>
             Assert.Equal(404, forPrivate.Status);
             AssertAnswersAlike(forPrivate, forMissing, c.Private, c.Missing);
 
-            // As an operation.
+            // Asking for an operation: answered at once, before any work, with no operation made — alike as well.
             var privateOp = await _host.ForkAsync(other.Key!, ForkBody(c.Org, c.Private, c.Tag), ("Prefer", "respond-async"));
             var missingOp = await _host.ForkAsync(other.Key!, ForkBody(c.Org, c.Missing, c.Tag), ("Prefer", "respond-async"));
-            var privateDone = await FinishedOperationAsync(other, (string)privateOp.Object["id"]!);
-            var missingDone = await FinishedOperationAsync(other, (string)missingOp.Object["id"]!);
-            Assert.Equal((int?)missingDone.Object["code"], (int?)privateDone.Object["code"]);
-            Assert.Equal(((string?)missingDone.Object["error"])?.Replace(c.Missing, c.Private, StringComparison.Ordinal), (string?)privateDone.Object["error"]);
+            Assert.Equal(404, privateOp.Status);
+            AssertAnswersAlike(privateOp, missingOp, c.Private, c.Missing);
+
+            // The public repository.
+            AssertAnswersAlike(
+                await _host.GetAsync($"api/v1/public/repositories/{c.Org}/{c.Private}", null),
+                await _host.GetAsync($"api/v1/public/repositories/{c.Org}/{c.Missing}", null),
+                c.Private,
+                c.Missing);
 
             // The public tag listing.
             AssertAnswersAlike(
@@ -71,7 +76,7 @@ public sealed class SecurityTests(SharedHost shared) : IClassFixture<SharedHost>
         Assert.DoesNotContain(
             (await _host.GetAsync("api/v1/public/repositories", null)).Object["repositories"]!.AsArray(),
             r => (string?)r!["name"] is "secret" or "internal");
-        Figures.Report($"security: another org's private repository answered like a missing one in {cases.Length} cases (fork, fork operation, public tags)");
+        Figures.Report($"security: another org's private repository answered like a missing one in {cases.Length} cases (fork, fork operation, public repository, public tags)");
     }
 
     private async Task<ApiAnswer> FinishedOperationAsync(TestOrg org, string id)

@@ -43,13 +43,6 @@ public sealed partial class ForkService(
     public const string CreatedBy = "api-shim";
     public const string OperationsPath = "/api/v1/repositories/forks/";
 
-    /// <summary>
-    /// On the forks the API creates: how long the fork is to be kept once it has failed, in seconds, when that is
-    /// shorter than spec.ttlSecondsAfterFinished (which applies to every outcome, and which the RepositoryFork's
-    /// immutable spec does not let anyone lower after the fact). For the operator to apply.
-    /// </summary>
-    public const string FailedTtlAnnotation = "vers.sh/ttl-seconds-after-failure";
-
     /// <summary>How long an org over its cap of unfinished forks is told to wait (Retry-After).</summary>
     public static readonly TimeSpan CapRetryAfter = TimeSpan.FromSeconds(10);
 
@@ -238,11 +231,6 @@ public sealed partial class ForkService(
             annotations[Idempotency.RequestHashAnnotation] = Idempotency.RequestHash(request);
         }
 
-        if (options.FailedForkTtl is { } failedTtl && (options.ForkTtl is not { } ttl || failedTtl < ttl))
-        {
-            annotations[FailedTtlAnnotation] = ((long)failedTtl.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-        }
-
         return new RepositoryFork
         {
             Metadata = new V1ObjectMeta
@@ -263,9 +251,14 @@ public sealed partial class ForkService(
                 RepoName = request.RepoName,
                 TagName = request.TagName,
                 TtlSecondsAfterFinished = options.ForkTtl is { } forkTtl ? (long)forkTtl.TotalSeconds : null,
+                TtlSecondsAfterFailure = FailedTtlSeconds(),
             },
         };
     }
+
+    /// <summary>spec.ttlSecondsAfterFailure: the failed-fork TTL when it is shorter than the one every outcome gets.</summary>
+    private long? FailedTtlSeconds() =>
+        options.FailedForkTtl is { } failed && (options.ForkTtl is not { } ttl || failed < ttl) ? (long)failed.TotalSeconds : null;
 
     private void LogRequested(string org, RepositoryFork created, ForkRepositoryRequest request) =>
         logger.LogInformation(

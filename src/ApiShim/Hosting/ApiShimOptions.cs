@@ -28,9 +28,9 @@ public sealed record ApiShimOptions
     public TimeSpan? ForkTtl { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>
-    /// How long a fork that failed is to be kept, written on each fork the API creates (annotation
-    /// vers.sh/ttl-seconds-after-failure) for the operator to apply in place of <see cref="ForkTtl"/>; null: failed forks
-    /// live as long as any other.
+    /// How long a fork that failed is kept (spec.ttlSecondsAfterFailure of each fork the API creates, when shorter than
+    /// <see cref="ForkTtl"/>): a 404 or 409 retried by a client leaves nothing for long. Null: failed forks live as long
+    /// as any other.
     /// </summary>
     public TimeSpan? FailedForkTtl { get; init; } = TimeSpan.FromMinutes(10);
 

@@ -4,10 +4,8 @@ using Vers.Operator.Entities;
 namespace Vers.ApiShim.Repositories;
 
 /// <summary>
-/// Names as the fork API accepts them, on Vers' rules (<see cref="VersNames"/>: 1-64 letters, digits, '-', '_', '.').
-/// "." and ".." match that pattern but are refused: as a path segment of the read endpoints every HTTP client and
-/// proxy resolves them as relative paths, so such a repository could never be read. Organisations are namespace label
-/// values, so at most 63 characters.
+/// Names as the fork API accepts them, on Vers' rules (<see cref="VersNames"/>: 1-64 letters, digits, '-', '_', '.', not
+/// "." or ".."), with messages naming the problem. Organisations are namespace label values, so at most 63 characters.
 /// </summary>
 public static class ApiNames
 {
@@ -16,7 +14,7 @@ public static class ApiNames
     /// <summary>The rule as the error messages state it.</summary>
     public const string Characters = "letters, digits, '-', '_' or '.'";
 
-    public static bool IsRepositoryOrTag(string? name) => VersNames.IsValid(name) && !IsDotSegment(name!);
+    public static bool IsRepositoryOrTag(string? name) => VersNames.IsValid(name);
 
     public static bool IsOrg(string? name) => name is { Length: <= OrgMaxLength } && IsRepositoryOrTag(name);
 

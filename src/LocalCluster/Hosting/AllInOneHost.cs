@@ -34,6 +34,9 @@ public sealed class AllInOneHost : IAsyncDisposable
 
     public Uri ApiAddress => Shim.BaseAddress;
 
+    /// <summary>Where the fork API serves /metrics: its own listener, or the API's.</summary>
+    public Uri MetricsAddress => Shim.MetricsAddress;
+
     public bool IsReady => _stack?.IsReady == true;
 
     public static async Task<AllInOneHost> StartAsync(AllInOneOptions options, CancellationToken ct)

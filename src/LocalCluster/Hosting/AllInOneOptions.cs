@@ -13,6 +13,9 @@ public sealed record AllInOneOptions
     /// <summary>The fork API (the shim).</summary>
     public string Listen { get; init; } = "http://127.0.0.1:8080";
 
+    /// <summary>The fork API's /metrics on a listener of its own; null serves it on <see cref="Listen"/>.</summary>
+    public string? MetricsListen { get; init; }
+
     /// <summary>The embedded Kubernetes API.</summary>
     public string KubeListen { get; init; } = "http://127.0.0.1:6443";
 

@@ -103,6 +103,7 @@ public sealed class VersStack : IAsyncDisposable
                 new ApiShimOptions
                 {
                     Listen = options.Listen,
+                    MetricsListen = options.MetricsListen,
                     ReleaseNamespace = options.ReleaseNamespace,
                     WaitTimeout = options.ForkWaitTimeout,
                     ForkTtl = options.ForkTtl,

@@ -5,16 +5,19 @@ using System.Text.RegularExpressions;
 namespace Vers.Operator.Entities;
 
 /// <summary>
-/// Vers names (repositories, tags: 1–64 of letters, digits, '-', '_', '.') and their injective mapping
-/// to Kubernetes object names (lowercase DNS labels).
+/// Vers names (repositories, tags: 1–64 of letters, digits, '-', '_', '.', but not "." or "..") and their injective
+/// mapping to Kubernetes object names (lowercase DNS labels). "." and ".." are refused because, as a path segment of the
+/// API's read endpoints, every HTTP client and proxy resolves them as relative paths: such a repository could never be read.
 /// </summary>
 public static partial class VersNames
 {
     public const int MaxLength = 64;
-    public const string Pattern = "^[A-Za-z0-9._-]{1,64}$";
+
+    /// <summary>The rule as a CRD pattern: RE2, which the API server uses, has no lookahead, so "." and ".." are left out by hand.</summary>
+    public const string Pattern = "^([A-Za-z0-9_-][A-Za-z0-9._-]{0,63}|\\.[A-Za-z0-9_-][A-Za-z0-9._-]{0,62}|\\.\\.[A-Za-z0-9._-]{1,62})$";
 
     /// <summary>Is <paramref name="name"/> a valid Vers repository or tag name?</summary>
-    public static bool IsValid(string? name) => name is not null && VersName().IsMatch(name);
+    public static bool IsValid(string? name) => name is not null and not "." and not ".." && VersName().IsMatch(name);
 
     /// <summary>
     /// The Kubernetes name for a Vers name. A name that already is a DNS label without "--" and without

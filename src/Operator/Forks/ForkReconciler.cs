@@ -239,7 +239,7 @@ public sealed class ForkReconciler : IReconciler<RepositoryFork>
         {
             if ((value is not null || required) && !VersNames.IsValid(value))
             {
-                return $"{field}: must be 1-64 letters, digits, '-', '_' or '.'";
+                return $"{field}: must be 1-64 letters, digits, '-', '_' or '.', and not '.' or '..'";
             }
         }
 

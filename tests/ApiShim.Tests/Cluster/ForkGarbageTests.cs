@@ -66,7 +66,7 @@ public sealed class ForkGarbageTests(ShimCluster cluster)
     }
 
     [Fact]
-    public async Task A_fork_made_through_the_api_carries_the_fork_ttl_and_asks_for_the_shorter_failed_fork_ttl()
+    public async Task A_fork_made_through_the_api_carries_the_fork_ttl_and_the_shorter_failed_fork_ttl()
     {
         var org = await cluster.NewOrgAsync(Ct);
         cluster.Simulator.FailNext("DataVolume");
@@ -77,7 +77,7 @@ public sealed class ForkGarbageTests(ShimCluster cluster)
         var defaults = new ApiShimOptions();
         Assert.Equal(ForkPhase.Failed, failed.Status?.Phase);
         Assert.Equal((long)defaults.ForkTtl!.Value.TotalSeconds, failed.Spec.TtlSecondsAfterFinished);
-        Assert.Equal("600", failed.Metadata.Annotations[Vers.ApiShim.Forks.ForkService.FailedTtlAnnotation]);
+        Assert.Equal(600, failed.Spec.TtlSecondsAfterFailure);
         Assert.True(defaults.FailedForkTtl <= TimeSpan.FromMinutes(10));
     }
 

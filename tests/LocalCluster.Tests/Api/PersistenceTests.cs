@@ -149,7 +149,7 @@ public sealed class PersistenceTests : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { "--no-seed", "--data-dir", _dataDir, "--kube-listen", $"http://127.0.0.1:{kubePort}", "--listen", "http://127.0.0.1:0", "--kubeconfig", Path.Combine(_dataDir, "kubeconfig") })
+        foreach (var arg in new[] { "--no-seed", "--data-dir", _dataDir, "--kube-listen", $"http://127.0.0.1:{kubePort}", "--listen", "http://127.0.0.1:0", "--metrics-listen", "http://127.0.0.1:0", "--kubeconfig", Path.Combine(_dataDir, "kubeconfig") })
         {
             start.ArgumentList.Add(arg);
         }

@@ -9,10 +9,10 @@ public sealed partial class VersNamesTests
     private const string VersChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
 
     /// <summary>Any valid Vers name.</summary>
-    private static readonly Gen<string> AnyName = Gen.Char[VersChars].Array[1, 64].Select(c => new string(c));
+    private static readonly Gen<string> AnyName = Gen.Char[VersChars].Array[1, 64].Select(c => new string(c)).Where(n => n is not "." and not "..");
 
     /// <summary>Short names over few characters, so that case, '.', '_' and '-' variants of one another come up often.</summary>
-    private static readonly Gen<string> ConfusableName = Gen.Char["aAb.-_1"].Array[1, 6].Select(c => new string(c));
+    private static readonly Gen<string> ConfusableName = Gen.Char["aAb.-_1"].Array[1, 6].Select(c => new string(c)).Where(n => n is not "." and not "..");
 
     private static readonly Gen<string> Name = Gen.Frequency((1, AnyName), (2, ConfusableName));
 
@@ -35,6 +35,23 @@ public sealed partial class VersNamesTests
     [InlineData("01234567890123456789012345678901234567890123456789012345678901234")]
     [InlineData("trailing\n")]
     public void Rejects_empty_too_long_and_foreign_characters(string? name) => Assert.False(VersNames.IsValid(name));
+
+    /// <summary>As a path segment of the read endpoints, HTTP clients resolve them as relative paths: never readable.</summary>
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    public void Rejects_the_dot_segments(string name) => Assert.False(VersNames.IsValid(name));
+
+    /// <summary>The CRDs validate with <see cref="VersNames.Pattern"/> (RE2 on a real API server: no lookahead).</summary>
+    [Fact]
+    public void The_CRD_pattern_accepts_exactly_the_valid_names()
+    {
+        var pattern = new Regex(VersNames.Pattern, RegexOptions.CultureInvariant);
+        var dotty = Gen.Char[".a"].Array[1, 4].Select(c => new string(c));
+        var anyChars = Gen.Char["ab.-_:/ "].Array[0, 66].Select(c => new string(c));
+        Gen.OneOf(Name, dotty, anyChars, Gen.Char[VersChars].Array[63, 66].Select(c => new string(c)))
+            .Sample(name => pattern.IsMatch(name) == VersNames.IsValid(name));
+    }
 
     [Theory]
     [InlineData("node")]
