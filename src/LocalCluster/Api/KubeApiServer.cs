@@ -146,7 +146,6 @@ public sealed class KubeApiServer : IAsyncDisposable
               context:
                 cluster: vers-local
                 user: vers-local
-                namespace: default
             users:
             - name: vers-local
               user: {"{}"}
