@@ -72,6 +72,8 @@ public sealed class KubeApiServer : IAsyncDisposable
 
     private IObjectStore? _objects;
 
+    private EventExpiry? _eventExpiry;
+
     public static async Task<KubeApiServer> StartAsync(KubeApiServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -117,7 +119,9 @@ public sealed class KubeApiServer : IAsyncDisposable
         var port = new Uri(bound).Port;
         var baseAddress = new UriBuilder(uri.Scheme, uri.Host, port, "/").Uri;
         var controller = new LifecycleController(store, admission, loggerFactory.CreateLogger<LifecycleController>());
-        return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests, access, admission) { _objects = objects };
+        var eventExpiry = new EventExpiry(
+            store, registry.Builtins.First(t => t.Builtin == BuiltinKind.CoreEvent), options.EventTtl, options.Time, loggerFactory.CreateLogger<EventExpiry>());
+        return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests, access, admission) { _objects = objects, _eventExpiry = eventExpiry };
     }
 
     public KubernetesClientConfiguration CreateClientConfiguration() => new() { Host = BaseAddress.ToString() };
@@ -158,6 +162,11 @@ public sealed class KubeApiServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _controller.DisposeAsync();
+        if (_eventExpiry is not null)
+        {
+            await _eventExpiry.DisposeAsync();
+        }
+
         _handler.Shutdown();
         await _app.StopAsync(TimeSpan.FromSeconds(2));
         await _app.DisposeAsync();

@@ -26,6 +26,9 @@ public sealed record KubeApiServerOptions
     /// <summary>Seed of the random generator behind <see cref="KubeApiServer.Faults"/> error rates.</summary>
     public int FaultSeed { get; init; } = 1;
 
+    /// <summary>How long an Event lives after its last write (kube-apiserver's <c>--event-ttl</c>, one hour by default).</summary>
+    public TimeSpan EventTtl { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>How many storage events watches can resume from before a 410 Expired (etcd compaction window).</summary>
     internal int WatchHistoryLimit { get; init; } = 10_000;
 

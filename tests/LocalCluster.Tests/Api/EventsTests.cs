@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
+using Vers.LocalCluster.Api;
 
 namespace Vers.LocalCluster.Tests.Api;
 
@@ -117,5 +119,40 @@ public sealed class EventsTests
         var describe = await k.OkAsync("describe", "widget", "w1");
         Assert.Contains("Events:", describe);
         Assert.Matches(@"Normal\s+Forked\s+.*vers.sh/operator.*\s+Forked the VM", describe);
+    }
+
+    /// <summary>
+    /// kube-apiserver pkg/registry/core/event/storage NewREST: the events store's TTLFunc returns --event-ttl (1 h) on every
+    /// create and update, so an Event goes that long after its last write. A second Event written once is the clock's
+    /// witness: once it has gone, the expiry has looked at that moment.
+    /// </summary>
+    [Fact]
+    public async Task An_event_expires_an_event_ttl_after_its_last_write()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 2, 3, 0, 0, TimeSpan.Zero));
+        await using var c = await TestCluster.StartAsync(new KubeApiServerOptions { Time = time });
+        using var api = new RawApi(c.Server.BaseAddress);
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync(V1Events, EventsV1("renewed"))).Code);
+        Assert.Equal(HttpStatusCode.Created, (await api.PostAsync(V1Events, EventsV1("witness"))).Code);
+
+        time.Advance(TimeSpan.FromMinutes(59));
+        Assert.Equal(HttpStatusCode.OK, (await api.PatchAsync(V1Events + "/renewed", """{"series":{"count":4,"lastObservedTime":"2026-01-02T03:59:00.000000Z"}}""")).Code);
+        time.Advance(TimeSpan.FromMinutes(2));
+
+        await UntilGoneAsync(api, V1Events + "/witness");
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync(V1Events + "/renewed")).Code);
+
+        time.Advance(TimeSpan.FromMinutes(59));
+        await UntilGoneAsync(api, CoreEvents + "/renewed");
+    }
+
+    private static async Task UntilGoneAsync(RawApi api, string path)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((await api.GetAsync(path)).Code != HttpStatusCode.NotFound)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{path} still exists");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
     }
 }
