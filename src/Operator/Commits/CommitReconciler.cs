@@ -29,15 +29,12 @@ public sealed class CommitReconciler(IKubernetes client, ResourceInformer<Tag> t
         var name = commit.Metadata.Name;
         if (commit.Metadata.DeletionTimestamp is null)
         {
-            if (FinalizerPatch.Add(commit.Metadata, Finalizer) is { } add)
-            {
-                await _client.PatchAsync<Commit>(Commit.Type, ns, name, add, ct, PatchKind.Json);
-            }
+            await _client.AddFinalizerAsync(Commit.Type, commit, Finalizer, ct);
 
             return ReconcileResult.Done;
         }
 
-        if (FinalizerPatch.Remove(commit.Metadata, Finalizer) is not { } remove)
+        if (!FinalizerPatch.Has(commit.Metadata, Finalizer))
         {
             return ReconcileResult.Done;
         }
@@ -50,14 +47,7 @@ public sealed class CommitReconciler(IKubernetes client, ResourceInformer<Tag> t
             return ReconcileResult.Done;
         }
 
-        try
-        {
-            await _client.PatchAsync<Commit>(Commit.Type, ns, name, remove, ct, PatchKind.Json);
-        }
-        catch (KubeApiException e) when (e.IsNotFound)
-        {
-            // Already released.
-        }
+        await _client.RemoveFinalizerAsync(Commit.Type, commit, Finalizer, ct);
 
         return ReconcileResult.Done;
     }

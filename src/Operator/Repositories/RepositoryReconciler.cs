@@ -36,11 +36,7 @@ public sealed class RepositoryReconciler(
             return ReconcileResult.Done;
         }
 
-        if (FinalizerPatch.Add(repository.Metadata, Finalizer) is { } add)
-        {
-            repository = await _client.PatchAsync<Repository>(
-                Repository.Type, repository.Metadata.NamespaceProperty, repository.Metadata.Name, add, ct, PatchKind.Json);
-        }
+        repository = await _client.AddFinalizerAsync(Repository.Type, repository, Finalizer, ct);
 
         var fork = ClaimedBy(repository) is { } uid ? claimingFork(uid) : null;
         if (fork is not null && fork.Status?.Phase != ForkPhase.Succeeded && !TagsOf(repository).Any(t => IsFrom(t, fork)))
@@ -58,7 +54,7 @@ public sealed class RepositoryReconciler(
     /// </summary>
     private async Task DeleteTagsAsync(Repository repository, CancellationToken ct)
     {
-        if (FinalizerPatch.Remove(repository.Metadata, Finalizer) is not { } remove)
+        if (!FinalizerPatch.Has(repository.Metadata, Finalizer))
         {
             return;
         }
@@ -68,15 +64,7 @@ public sealed class RepositoryReconciler(
             await _client.DeleteAsync(Tag.Type, tag.Metadata.NamespaceProperty, tag.Metadata.Name, ct, uidPrecondition: tag.Metadata.Uid);
         }
 
-        try
-        {
-            await _client.PatchAsync<Repository>(
-                Repository.Type, repository.Metadata.NamespaceProperty, repository.Metadata.Name, remove, ct, PatchKind.Json);
-        }
-        catch (KubeApiException e) when (e.IsNotFound)
-        {
-            // Already released.
-        }
+        await _client.RemoveFinalizerAsync(Repository.Type, repository, Finalizer, ct);
     }
 
     /// <summary>Sets the status the repository should have; answers whether it changed.</summary>
