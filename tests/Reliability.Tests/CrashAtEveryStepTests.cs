@@ -97,7 +97,7 @@ public sealed class CrashAtEveryStepTests : IAsyncLifetime
         await first.StartAsync(ReliabilityHost.Ct);
         if (kind == "clone-fails")
         {
-            _host.Simulator.FailNext("VirtualMachineClone");
+            _host.Simulator.FailNext("VirtualMachineClone", org);
         }
 
         var created = await _host.CreateForkAsync(org, "fork", sourceOrg, "node", repoName);

@@ -68,7 +68,7 @@ public sealed class FailurePathTests(ShortTimeoutHost shared) : IClassFixture<Sh
         }
         else
         {
-            _host.Simulator.FailNext(failingKind);
+            _host.Simulator.FailNext(failingKind, org.Namespace);
         }
 
         if (name == "rollback-under-faults")

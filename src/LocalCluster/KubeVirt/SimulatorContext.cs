@@ -105,7 +105,7 @@ internal sealed class SimulatorContext
     public bool Fails(ResourceInformer<GenericObject> cache, string kind, GenericObject obj)
     {
         var uid = obj.Metadata.Uid;
-        var fail = _failures.GetOrAdd((kind, uid), _ => Options.TakeFailure(kind));
+        var fail = _failures.GetOrAdd((kind, uid), _ => Options.TakeFailure(kind, obj.Metadata.NamespaceProperty));
 
         // A reconcile works on a copy taken before it ran: when the object was deleted meanwhile and its DELETED
         // already dropped the decision, the line above has just put it back. The cache forgets an object before

@@ -12,7 +12,7 @@ namespace Vers.LocalCluster.KubeVirt;
 public sealed class SimulatorOptions
 {
     private readonly ConcurrentDictionary<string, TimeSpan> _delays = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, int> _failNext = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Kind, string? Namespace), int> _failNext = new();
     private readonly ConcurrentDictionary<string, bool> _failAll = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _denyCreate = new(StringComparer.Ordinal);
 
@@ -47,10 +47,13 @@ public sealed class SimulatorOptions
 
     public TimeSpan DelayFor(string kind) => _delays.TryGetValue(kind, out var delay) ? delay : Latency;
 
-    /// <summary>The next new object of <paramref name="kind"/> reaches its terminal failed state (once per call).</summary>
-    public SimulatorOptions FailNext(string kind)
+    /// <summary>
+    /// The next new object of <paramref name="kind"/> — in <paramref name="ns"/> when given, so that a test sharing the
+    /// cluster cannot have it taken by another's object — reaches its terminal failed state (once per call).
+    /// </summary>
+    public SimulatorOptions FailNext(string kind, string? ns = null)
     {
-        _failNext.AddOrUpdate(kind, 1, (_, n) => n + 1);
+        _failNext.AddOrUpdate((kind, ns), 1, (_, n) => n + 1);
         return this;
     }
 
@@ -102,13 +105,19 @@ public sealed class SimulatorOptions
     }
 
     /// <summary>Takes one failure decision for a new object: true consumes a pending <see cref="FailNext"/>.</summary>
-    internal bool TakeFailure(string kind)
+    internal bool TakeFailure(string kind, string? ns = null)
     {
         if (_failAll.TryGetValue(kind, out var all) && all) return true;
-        while (_failNext.TryGetValue(kind, out var pending) && pending > 0)
+        return (ns is not null && Take((kind, ns))) || Take((kind, null));
+    }
+
+    private bool Take((string Kind, string? Namespace) key)
+    {
+        while (_failNext.TryGetValue(key, out var pending) && pending > 0)
         {
-            if (_failNext.TryUpdate(kind, pending - 1, pending)) return true;
+            if (_failNext.TryUpdate(key, pending - 1, pending)) return true;
         }
+
         return false;
     }
 }

@@ -55,7 +55,7 @@ public sealed class AsyncOperationTests(ShimCluster cluster)
     public async Task A_failed_operation_carries_the_error_and_the_status_code_the_synchronous_call_answers()
     {
         var org = await cluster.NewOrgAsync(Ct);
-        cluster.Simulator.FailNext("DataVolume");
+        cluster.Simulator.FailNext("DataVolume", org.Namespace);
 
         var accepted = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Prefer", "wait=1, respond-async"));
         Assert.Equal(202, accepted.Status);

@@ -69,7 +69,7 @@ public sealed class ForkGarbageTests(ShimCluster cluster)
     public async Task A_fork_made_through_the_api_carries_the_fork_ttl_and_the_shorter_failed_fork_ttl()
     {
         var org = await cluster.NewOrgAsync(Ct);
-        cluster.Simulator.FailNext("DataVolume");
+        cluster.Simulator.FailNext("DataVolume", org.Namespace);
 
         Assert.Equal(500, (await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct)).Status);
 

@@ -51,7 +51,7 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
     public async Task A_replay_of_a_fork_that_failed_in_the_operator_answers_the_same_error_from_the_one_failed_fork()
     {
         var org = await cluster.NewOrgAsync(Ct);
-        cluster.Simulator.FailNext("DataVolume");
+        cluster.Simulator.FailNext("DataVolume", org.Namespace);
         var first = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Idempotency-Key", "failed-in-operator"));
         Assert.Equal(500, first.Status);
 

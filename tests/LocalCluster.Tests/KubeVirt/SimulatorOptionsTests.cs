@@ -91,4 +91,14 @@ public sealed class SimulatorOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(30), options.DelayFor("DataVolume"));
         Assert.Equal(TimeSpan.FromSeconds(2), options.DelayFor("VirtualMachineSnapshot"));
     }
+
+    [Fact]
+    public void Fail_next_in_a_namespace_is_taken_only_by_an_object_of_that_namespace()
+    {
+        var options = new SimulatorOptions().FailNext("DataVolume", "org-a");
+
+        Assert.False(options.TakeFailure("DataVolume", "org-b"));
+        Assert.True(options.TakeFailure("DataVolume", "org-a"));
+        Assert.False(options.TakeFailure("DataVolume", "org-a"));
+    }
 }

@@ -70,7 +70,9 @@ public static class ForkAudit
                 continue;
             }
 
-            orphans.Add($"{kind} {obj.Metadata.Name}");
+            // Whether it is on its way out, and what holds it, tells a slow deletion from a forgotten object.
+            var state = obj.Metadata.DeletionTimestamp is null ? "" : $" (terminating, finalizers [{string.Join(", ", obj.Metadata.Finalizers ?? [])}])";
+            orphans.Add($"{kind} {obj.Metadata.Name}{state}");
             if (obj.Metadata.Labels?.TryGetValue(VersGroup.ForkUidLabel, out var uid) == true && forkUids.Contains(uid))
             {
                 duplicates.Add($"{kind} {obj.Metadata.Name}");

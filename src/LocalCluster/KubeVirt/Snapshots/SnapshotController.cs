@@ -130,11 +130,15 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
         return owner is null || (string?)ctx.Get(KubeVirtTypes.DataVolume, claim.Metadata.NamespaceProperty, owner.Name)?.Status?["phase"] == "Succeeded";
     }
 
+    /// <summary>
+    /// source.go <c>Unlock</c>: the finalizer first, then <c>snapshotInProgress</c>, which is what says the lock is ours —
+    /// cleared first, a failed finalizer removal would leave the VM held by a lock nobody owns any more.
+    /// </summary>
     private async Task UnlockAsync(GenericObject snapshot, GenericObject? vm, CancellationToken ct)
     {
         if (vm is null || (string?)vm.Status?["snapshotInProgress"] != snapshot.Metadata.Name) return;
-        vm = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject { ["snapshotInProgress"] = null }, ct).ConfigureAwait(false);
         await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachine, vm, SnapshotKeys.SourceFinalizer, ct).ConfigureAwait(false);
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject { ["snapshotInProgress"] = null }, ct).ConfigureAwait(false);
     }
 
     /// <summary>snapshot.go <c>createContent</c>: one backup per claim KubeVirt can snapshot; the others are left out silently.</summary>

@@ -191,6 +191,34 @@ public sealed class SnapshotControllerTests
         await UnlockedAsync(h, "vm1");
     }
 
+    /// <summary>
+    /// source.go Unlock removes the source-protection finalizer before it clears <c>snapshotInProgress</c>: a finalizer
+    /// removal that fails (a conflict with a concurrent write, e.g. the VM being deleted) is retried while the VM still
+    /// names the snapshot, so the VM is never left held by a lock nobody owns.
+    /// </summary>
+    [Fact]
+    public async Task Deleting_a_snapshot_in_progress_unlocks_its_vm_even_when_the_first_finalizer_removal_conflicts()
+    {
+        await using var h = await StartAsync(new SimulatorOptions().SetDelay("VirtualMachineSnapshot", TimeSpan.FromMinutes(10)));
+        await RunningVmAsync(h, "vm1");
+        await h.CreateAsync(T.VirtualMachineSnapshot, Snapshot("snap", Ns, "vm1"));
+        await h.WaitForAsync(T.VirtualMachine, Ns, "vm1",
+            vm => vm.At("status.snapshotInProgress") == "snap" && vm.Finalizers().Contains(SourceFinalizer), "locked");
+        var patches = h.Server.Requests.Count("patch", "virtualmachines");
+        var conflict = h.Server.Faults.Add(new Vers.LocalCluster.Api.FaultRule { Verb = "patch", Resource = "virtualmachines", ErrorRate = 1, Kind = Vers.LocalCluster.Api.FaultKind.Conflict });
+
+        await h.DeleteAsync(T.VirtualMachineSnapshot, Ns, "snap");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (h.Server.Requests.Count("patch", "virtualmachines") == patches)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the simulator never tried to unlock the VM");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+        }
+
+        h.Server.Faults.Remove(conflict);
+        await UnlockedAsync(h, "vm1");
+    }
+
     /// <summary><c>--sim-fault fail=virtualmachinesnapshots</c>: a new snapshot fails as its deadline would.</summary>
     [Fact]
     public async Task With_fault_fail_virtualmachinesnapshots_a_snapshot_fails_with_deadline_exceeded()
