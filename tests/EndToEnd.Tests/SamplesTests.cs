@@ -32,6 +32,51 @@ public sealed class SamplesTests(AllInOneFixture cluster)
         Assert.Equal("Succeeded", ready.Stdout.Trim());
     }
 
+    /// <summary>What <c>kubectl describe rfork</c> shows of a finished fork: its Created and Succeeded Events (posted in the background).</summary>
+    [Fact]
+    public async Task Kubectl_describe_shows_a_forks_Created_and_Succeeded_events()
+    {
+        if (Kubectl.Path is null)
+        {
+            Assert.Skip("kubectl is not installed on this machine");
+        }
+
+        var manifest = Path.Combine(Path.GetTempPath(), $"described-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(manifest, """
+            apiVersion: vers.sh/v1alpha1
+            kind: RepositoryFork
+            metadata:
+              name: described
+            spec:
+              sourceOrg: vers
+              sourceRepo: node
+              sourceTag: latest
+              repoName: described-node
+            """, TestContext.Current.CancellationToken);
+        try
+        {
+            Assert.Equal(0, (await Kubectl.RunAsync(cluster, "apply", "-n", "dev", "-f", manifest)).ExitCode);
+            var wait = await Kubectl.RunAsync(cluster, "wait", "-n", "dev", "--for=condition=Ready", "--timeout=30s", "repositoryfork/described");
+            Assert.True(wait.ExitCode == 0, wait.Stderr);
+
+            var described = "";
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            while (!(described.Contains("Succeeded", StringComparison.Ordinal) && described.Contains("Created", StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+            {
+                described = (await Kubectl.RunAsync(cluster, "describe", "rfork", "-n", "dev", "described")).Stdout;
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+
+            var events = described[described.IndexOf("Events:", StringComparison.Ordinal)..];
+            Assert.Matches(@"Normal\s+Created\s+.*vers\.sh/operator\s+Forking vers/node:latest into described-node:latest", events);
+            Assert.Matches(@"Normal\s+Succeeded\s+.*vers\.sh/operator\s+Forked vers/node:latest into described-node:latest", events);
+        }
+        finally
+        {
+            File.Delete(manifest);
+        }
+    }
+
     internal static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
