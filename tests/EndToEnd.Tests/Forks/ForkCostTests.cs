@@ -2,7 +2,9 @@ using System.Net.Http.Headers;
 using System.Text;
 using Vers.LocalCluster.Api;
 using Vers.LocalCluster.Hosting;
+using Vers.Operator.Commits;
 using Vers.Operator.Entities;
+using Vers.Operator.Repositories;
 using Vers.Operator.Runtime.Client;
 
 namespace Vers.EndToEnd.Tests.Forks;
@@ -40,6 +42,30 @@ public sealed class ForkCostTests : IAsyncLifetime
             Ct);
         _http = new HttpClient { BaseAddress = _host.ApiAddress, Timeout = TimeSpan.FromSeconds(60) };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        await SeedSettledAsync();
+    }
+
+    /// <summary>
+    /// The demo data is made as a user would make it, without the operator's finalizers; the operator adds them once, at
+    /// start. Those writes are the seed's, not a fork's: wait until they are done.
+    /// </summary>
+    private async Task SeedSettledAsync()
+    {
+        var rest = new KubeRestClient(_host.Client);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var repositories = await rest.ListAsync<Repository>(Repository.Type, null, Ct);
+            var commits = await rest.ListAsync<Commit>(Commit.Type, null, Ct);
+            if (repositories.Items.All(r => r.Metadata.Finalizers?.Contains(RepositoryReconciler.Finalizer) == true)
+                && commits.Items.All(c => c.Metadata.Finalizers?.Contains(CommitReconciler.Finalizer) == true))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the operator did not finish adding its finalizers to the demo data");
+            await Task.Delay(50, Ct);
+        }
     }
 
     public async ValueTask DisposeAsync()
