@@ -90,65 +90,40 @@ public static class KubeVirtCrds
     /// <summary>CSI external-snapshotter <c>snapshot.storage.k8s.io/v1</c> VolumeSnapshot (the subset KubeVirt and CDI use).</summary>
     public static V1CustomResourceDefinition VolumeSnapshot()
     {
-        static V1JSONSchemaProps Str() => new() { Type = "string" };
-        var schema = new V1JSONSchemaProps
+        var schema = TopLevel(["spec"], new()
         {
-            Type = "object",
-            Required = ["spec"],
-            Properties = new Dictionary<string, V1JSONSchemaProps>
+            ["spec"] = new()
             {
-                ["apiVersion"] = Str(),
-                ["kind"] = Str(),
-                ["metadata"] = new() { Type = "object" },
-                ["spec"] = new()
+                Type = "object",
+                Required = ["source"],
+                Properties = new Dictionary<string, V1JSONSchemaProps>
                 {
-                    Type = "object",
-                    Required = ["source"],
-                    Properties = new Dictionary<string, V1JSONSchemaProps>
+                    ["source"] = new()
                     {
-                        ["source"] = new()
+                        Type = "object",
+                        Properties = new Dictionary<string, V1JSONSchemaProps>
                         {
-                            Type = "object",
-                            Properties = new Dictionary<string, V1JSONSchemaProps>
-                            {
-                                // client/config/crd/snapshot.storage.k8s.io_volumesnapshots.yaml: both are immutable (CEL self == oldSelf).
-                                ["persistentVolumeClaimName"] = new()
-                                {
-                                    Type = "string",
-                                    XKubernetesValidations = [new V1ValidationRule { Rule = "self == oldSelf", Message = "persistentVolumeClaimName is immutable" }],
-                                },
-                                ["volumeSnapshotContentName"] = new()
-                                {
-                                    Type = "string",
-                                    XKubernetesValidations = [new V1ValidationRule { Rule = "self == oldSelf", Message = "volumeSnapshotContentName is immutable" }],
-                                },
-                            },
-                        },
-                        ["volumeSnapshotClassName"] = Str(),
-                    },
-                },
-                ["status"] = new()
-                {
-                    Type = "object",
-                    Properties = new Dictionary<string, V1JSONSchemaProps>
-                    {
-                        ["boundVolumeSnapshotContentName"] = Str(),
-                        ["creationTime"] = new() { Type = "string", Format = "date-time" },
-                        ["readyToUse"] = new() { Type = "boolean" },
-                        ["restoreSize"] = SwaggerToCrdSchema.IntOrString(),
-                        ["error"] = new()
-                        {
-                            Type = "object",
-                            Properties = new Dictionary<string, V1JSONSchemaProps>
-                            {
-                                ["message"] = Str(),
-                                ["time"] = new() { Type = "string", Format = "date-time" },
-                            },
+                            // client/config/crd/snapshot.storage.k8s.io_volumesnapshots.yaml: both are immutable (CEL self == oldSelf).
+                            ["persistentVolumeClaimName"] = Immutable("persistentVolumeClaimName"),
+                            ["volumeSnapshotContentName"] = Immutable("volumeSnapshotContentName"),
                         },
                     },
+                    ["volumeSnapshotClassName"] = Str(),
                 },
             },
-        };
+            ["status"] = new()
+            {
+                Type = "object",
+                Properties = new Dictionary<string, V1JSONSchemaProps>
+                {
+                    ["boundVolumeSnapshotContentName"] = Str(),
+                    ["creationTime"] = Time(),
+                    ["readyToUse"] = new() { Type = "boolean" },
+                    ["restoreSize"] = SwaggerToCrdSchema.IntOrString(),
+                    ["error"] = SnapshotError(),
+                },
+            },
+        });
         return Build("snapshot.storage.k8s.io", "v1", "VolumeSnapshot", "volumesnapshots", "volumesnapshot", ["vs"], categories: null, schema,
         [
             Col("ReadyToUse", "boolean", ".status.readyToUse"),
@@ -168,69 +143,51 @@ public static class KubeVirtCrds
     /// </summary>
     public static V1CustomResourceDefinition VolumeSnapshotContent()
     {
-        static V1JSONSchemaProps Str() => new() { Type = "string" };
-        static V1JSONSchemaProps Immutable(string message) => new()
+        var schema = TopLevel(["spec"], new()
         {
-            Type = "string",
-            XKubernetesValidations = [new V1ValidationRule { Rule = "self == oldSelf", Message = message }],
-        };
-        var schema = new V1JSONSchemaProps
-        {
-            Type = "object",
-            Required = ["spec"],
-            Properties = new Dictionary<string, V1JSONSchemaProps>
+            ["spec"] = new()
             {
-                ["apiVersion"] = Str(),
-                ["kind"] = Str(),
-                ["metadata"] = new() { Type = "object" },
-                ["spec"] = new()
+                Type = "object",
+                Required = ["deletionPolicy", "driver", "source", "volumeSnapshotRef"],
+                Properties = new Dictionary<string, V1JSONSchemaProps>
                 {
-                    Type = "object",
-                    Required = ["deletionPolicy", "driver", "source", "volumeSnapshotRef"],
-                    Properties = new Dictionary<string, V1JSONSchemaProps>
+                    ["deletionPolicy"] = DeletionPolicy(),
+                    ["driver"] = Str(),
+                    ["sourceVolumeMode"] = Immutable("sourceVolumeMode"),
+                    ["volumeSnapshotClassName"] = Str(),
+                    ["source"] = new()
                     {
-                        ["deletionPolicy"] = new() { Type = "string", EnumProperty = ["Delete", "Retain"] },
-                        ["driver"] = Str(),
-                        ["sourceVolumeMode"] = Immutable("sourceVolumeMode is immutable"),
-                        ["volumeSnapshotClassName"] = Str(),
-                        ["source"] = new()
+                        Type = "object",
+                        Properties = new Dictionary<string, V1JSONSchemaProps>
                         {
-                            Type = "object",
-                            Properties = new Dictionary<string, V1JSONSchemaProps>
-                            {
-                                ["snapshotHandle"] = Immutable("snapshotHandle is immutable"),
-                                ["volumeHandle"] = Immutable("volumeHandle is immutable"),
-                            },
-                        },
-                        ["volumeSnapshotRef"] = new()
-                        {
-                            Type = "object",
-                            Properties = new Dictionary<string, V1JSONSchemaProps>
-                            {
-                                ["apiVersion"] = Str(), ["kind"] = Str(), ["name"] = Str(), ["namespace"] = Str(),
-                                ["resourceVersion"] = Str(), ["uid"] = Str(), ["fieldPath"] = Str(),
-                            },
+                            ["snapshotHandle"] = Immutable("snapshotHandle"),
+                            ["volumeHandle"] = Immutable("volumeHandle"),
                         },
                     },
-                },
-                ["status"] = new()
-                {
-                    Type = "object",
-                    Properties = new Dictionary<string, V1JSONSchemaProps>
+                    ["volumeSnapshotRef"] = new()
                     {
-                        ["creationTime"] = new() { Type = "integer", Format = "int64" },
-                        ["readyToUse"] = new() { Type = "boolean" },
-                        ["restoreSize"] = new() { Type = "integer", Format = "int64", Minimum = 0 },
-                        ["snapshotHandle"] = Str(),
-                        ["error"] = new()
+                        Type = "object",
+                        Properties = new Dictionary<string, V1JSONSchemaProps>
                         {
-                            Type = "object",
-                            Properties = new Dictionary<string, V1JSONSchemaProps> { ["message"] = Str(), ["time"] = new() { Type = "string", Format = "date-time" } },
+                            ["apiVersion"] = Str(), ["kind"] = Str(), ["name"] = Str(), ["namespace"] = Str(),
+                            ["resourceVersion"] = Str(), ["uid"] = Str(), ["fieldPath"] = Str(),
                         },
                     },
                 },
             },
-        };
+            ["status"] = new()
+            {
+                Type = "object",
+                Properties = new Dictionary<string, V1JSONSchemaProps>
+                {
+                    ["creationTime"] = new() { Type = "integer", Format = "int64" },
+                    ["readyToUse"] = new() { Type = "boolean" },
+                    ["restoreSize"] = new() { Type = "integer", Format = "int64", Minimum = 0 },
+                    ["snapshotHandle"] = Str(),
+                    ["error"] = SnapshotError(),
+                },
+            },
+        });
         return Build("snapshot.storage.k8s.io", "v1", "VolumeSnapshotContent", "volumesnapshotcontents", "volumesnapshotcontent", ["vsc", "vscs"], categories: null, schema,
         [
             Col("ReadyToUse", "boolean", ".status.readyToUse"),
@@ -247,26 +204,54 @@ public static class KubeVirtCrds
     /// <summary>CSI external-snapshotter <c>snapshot.storage.k8s.io/v1</c> VolumeSnapshotClass (cluster-scoped, no status).</summary>
     public static V1CustomResourceDefinition VolumeSnapshotClass()
     {
-        var schema = new V1JSONSchemaProps
+        var schema = TopLevel(["deletionPolicy", "driver"], new()
         {
-            Type = "object",
-            Required = ["deletionPolicy", "driver"],
-            Properties = new Dictionary<string, V1JSONSchemaProps>
-            {
-                ["apiVersion"] = new() { Type = "string" },
-                ["kind"] = new() { Type = "string" },
-                ["metadata"] = new() { Type = "object" },
-                ["deletionPolicy"] = new() { Type = "string", EnumProperty = ["Delete", "Retain"] },
-                ["driver"] = new() { Type = "string" },
-                ["parameters"] = new() { Type = "object", AdditionalProperties = new V1JSONSchemaProps { Type = "string" } },
-            },
-        };
+            ["deletionPolicy"] = DeletionPolicy(),
+            ["driver"] = Str(),
+            ["parameters"] = new() { Type = "object", AdditionalProperties = new V1JSONSchemaProps { Type = "string" } },
+        });
         return Build("snapshot.storage.k8s.io", "v1", "VolumeSnapshotClass", "volumesnapshotclasses", "volumesnapshotclass", ["vsclass", "vsclasses"], categories: null, schema,
         [
             Col("Driver", "string", ".driver"),
             Col("DeletionPolicy", "string", ".deletionPolicy"),
             AgeColumn,
         ], scope: "Cluster", status: false);
+    }
+
+    // Building blocks of the hand-written snapshot.storage.k8s.io schemas.
+    private static V1JSONSchemaProps Str() => new() { Type = "string" };
+
+    private static V1JSONSchemaProps Time() => new() { Type = "string", Format = "date-time" };
+
+    private static V1JSONSchemaProps DeletionPolicy() => new() { Type = "string", EnumProperty = ["Delete", "Retain"] };
+
+    private static V1JSONSchemaProps Immutable(string field) => new()
+    {
+        Type = "string",
+        XKubernetesValidations = [new V1ValidationRule { Rule = "self == oldSelf", Message = $"{field} is immutable" }],
+    };
+
+    private static V1JSONSchemaProps SnapshotError() => new()
+    {
+        Type = "object",
+        Properties = new Dictionary<string, V1JSONSchemaProps> { ["message"] = Str(), ["time"] = Time() },
+    };
+
+    /// <summary>An object's schema: apiVersion, kind and metadata, and the kind's own top-level fields.</summary>
+    private static V1JSONSchemaProps TopLevel(IList<string> required, Dictionary<string, V1JSONSchemaProps> fields)
+    {
+        var properties = new Dictionary<string, V1JSONSchemaProps>
+        {
+            ["apiVersion"] = Str(),
+            ["kind"] = Str(),
+            ["metadata"] = new() { Type = "object" },
+        };
+        foreach (var (name, field) in fields)
+        {
+            properties[name] = field;
+        }
+
+        return new V1JSONSchemaProps { Type = "object", Required = required, Properties = properties };
     }
 
     public static IReadOnlyList<V1CustomResourceDefinition> All =>

@@ -95,37 +95,8 @@ internal sealed class ForkHost : IAsyncDisposable
     public Task<GenericObject?> TryGetAsync(ResourceType type, string ns, string name) => Rest.TryGetAsync<GenericObject>(type, ns, name, Ct);
 
     /// <summary>Waits, by watching, until the named object does not exist.</summary>
-    public async Task UntilGoneAsync(ResourceType type, string ns, string name, int seconds = 20)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        deadline.CancelAfter(TimeSpan.FromSeconds(seconds));
-        try
-        {
-            var list = await Rest.ListAsync<GenericObject>(type, ns, deadline.Token, fieldSelector: $"metadata.name={name}");
-            if (list.Items.Count == 0)
-            {
-                return;
-            }
-
-            var resourceVersion = list.Metadata.ResourceVersion;
-            while (true)
-            {
-                await foreach (var (eventType, obj) in Rest.WatchAsync<GenericObject>(
-                    type, ns, resourceVersion, deadline.Token, fieldSelector: $"metadata.name={name}", timeoutSeconds: 30))
-                {
-                    resourceVersion = obj.Metadata?.ResourceVersion ?? resourceVersion;
-                    if (eventType == WatchEventType.Deleted)
-                    {
-                        return;
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
-        {
-            throw new TimeoutException($"{type.Kind} {ns}/{name} still exists after {seconds} s");
-        }
-    }
+    public Task UntilGoneAsync(ResourceType type, string ns, string name, int seconds = 20) =>
+        Rest.UntilGoneAsync(type, ns, name, TimeSpan.FromSeconds(seconds), Ct);
 
     /// <summary>Everything a fork may have created, for asserting it is all gone after a rollback.</summary>
     public async Task AssertRolledBackAsync(RepositoryFork fork, string repoName)

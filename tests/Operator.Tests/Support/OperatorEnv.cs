@@ -92,34 +92,8 @@ internal sealed class OperatorEnv : IAsyncDisposable
     }
 
     /// <summary>Waits, by watching, until the named object does not exist.</summary>
-    public async Task UntilGoneAsync(ResourceType type, string ns, string name, int seconds = 10)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        deadline.CancelAfter(TimeSpan.FromSeconds(seconds));
-        try
-        {
-            var list = await Rest.ListAsync<GenericObject>(type, ns, deadline.Token, fieldSelector: $"metadata.name={name}");
-            if (list.Items.Count == 0)
-            {
-                return;
-            }
-
-            await foreach (var (eventType, _) in Rest.WatchAsync<GenericObject>(
-                type, ns, list.Metadata.ResourceVersion, deadline.Token, fieldSelector: $"metadata.name={name}", timeoutSeconds: seconds))
-            {
-                if (eventType == WatchEventType.Deleted)
-                {
-                    return;
-                }
-            }
-
-            throw new TimeoutException($"{type.Kind} {ns}/{name} still exists after {seconds} s");
-        }
-        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
-        {
-            throw new TimeoutException($"{type.Kind} {ns}/{name} still exists after {seconds} s");
-        }
-    }
+    public Task UntilGoneAsync(ResourceType type, string ns, string name, int seconds = 10) =>
+        Rest.UntilGoneAsync(type, ns, name, TimeSpan.FromSeconds(seconds), Ct);
 
     public async ValueTask DisposeAsync()
     {

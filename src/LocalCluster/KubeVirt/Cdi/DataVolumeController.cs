@@ -232,26 +232,7 @@ internal sealed class DataVolumeController(SimulatorContext ctx) : IReconciler<G
         var request = SimulatedStorage.Bytes(spec["resources"]?["requests"]?["storage"]) ?? 0;
         var restoreSize = SimulatedStorage.Bytes(snapshot.Status?["restoreSize"]) ?? 0;
         var capacity = SimulatedStorage.Allocate(Math.Max(request, restoreSize));
-        var volume = await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolume, new JsonObject
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "PersistentVolume",
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = $"pvc-{claim.Metadata.Uid}",
-                ["annotations"] = new JsonObject { [StorageKeys.ProvisionedBy] = provisioner },
-            },
-            ["spec"] = new JsonObject
-            {
-                ["capacity"] = new JsonObject { ["storage"] = SimulatedStorage.Format(capacity) },
-                ["accessModes"] = spec["accessModes"]?.DeepClone() ?? new JsonArray("ReadWriteOnce"),
-                ["volumeMode"] = (string?)spec["volumeMode"] ?? "Filesystem",
-                ["persistentVolumeReclaimPolicy"] = (string?)storageClass?.Fields["reclaimPolicy"] ?? "Delete",
-                ["storageClassName"] = className,
-                ["claimRef"] = ClaimController.ClaimRef(claim),
-                ["csi"] = new JsonObject { ["driver"] = provisioner, ["volumeHandle"] = $"vol-{claim.Metadata.Uid}" },
-            },
-        }, ct).ConfigureAwait(false);
+        var volume = await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolume, ClaimController.Volume(claim, storageClass, capacity), ct).ConfigureAwait(false);
         await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
         {
             ["metadata"] = new JsonObject

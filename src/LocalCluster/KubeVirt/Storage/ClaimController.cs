@@ -214,10 +214,14 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
     private static bool IsPopulated(JsonObject spec) =>
         spec["dataSourceRef"] is JsonObject source && (string?)source["kind"] is { } kind && kind != "VolumeSnapshot" && kind != "PersistentVolumeClaim";
 
-    private static JsonObject Volume(GenericObject claim, GenericObject storageClass, long capacity)
+    /// <summary>
+    /// The volume the driver provisions for <paramref name="claim"/> (<c>pvc-&lt;claim uid&gt;</c>, bound to it), also the one CDI's
+    /// populator hands over; without a class the simulated driver's defaults apply.
+    /// </summary>
+    public static JsonObject Volume(GenericObject claim, GenericObject? storageClass, long capacity)
     {
         var spec = claim.Spec ?? [];
-        var provisioner = (string?)storageClass.Fields["provisioner"];
+        var provisioner = (string?)storageClass?.Fields["provisioner"] ?? SimulatedStorage.Driver;
         return new JsonObject
         {
             ["apiVersion"] = "v1",
@@ -232,8 +236,8 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
                 ["capacity"] = new JsonObject { ["storage"] = SimulatedStorage.Format(capacity) },
                 ["accessModes"] = spec["accessModes"]?.DeepClone() ?? new JsonArray("ReadWriteOnce"),
                 ["volumeMode"] = (string?)spec["volumeMode"] ?? "Filesystem",
-                ["persistentVolumeReclaimPolicy"] = (string?)storageClass.Fields["reclaimPolicy"] ?? "Delete",
-                ["storageClassName"] = storageClass.Metadata.Name,
+                ["persistentVolumeReclaimPolicy"] = (string?)storageClass?.Fields["reclaimPolicy"] ?? "Delete",
+                ["storageClassName"] = storageClass?.Metadata.Name ?? (string?)spec["storageClassName"],
                 ["claimRef"] = ClaimRef(claim),
                 ["csi"] = new JsonObject { ["driver"] = provisioner, ["volumeHandle"] = $"vol-{claim.Metadata.Uid}" },
             },
