@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Vers.LocalCluster.Api.Admission;
 using Vers.LocalCluster.Api.Http;
+using Vers.LocalCluster.Api.Registry.ApiExtensions;
+using Vers.LocalCluster.Api.Registry.Core;
 using Vers.LocalCluster.Api.Resources;
 using Vers.LocalCluster.Api.Storage;
 using Vers.LocalCluster.Api.Watch;
@@ -214,7 +216,7 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             {
                 await TryAsync(() => FinalizeNamespaceAsync(type, obj));
             }
-            else if (type.Builtin == BuiltinKind.CustomResourceDefinition && finalizers.Contains(CrdStrategy.CleanupFinalizer))
+            else if (type.Builtin == BuiltinKind.CustomResourceDefinition && finalizers.Contains(CustomResourceDefinitionStrategy.CleanupFinalizer))
             {
                 await TryAsync(() => CleanupCrdAsync(type, obj));
             }
@@ -375,7 +377,7 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             {
                 current!["spec"] = new JsonObject();
                 return current;
-            }, new UpdateOptions(NamespaceFinalize: true), As(ClusterUsers.NamespaceController, "finalize"), _stop.Token);
+            }, new UpdateOptions(Subresource: NamespaceStrategy.FinalizeSubresource), As(ClusterUsers.NamespaceController, "finalize"), _stop.Token);
         }
     }
 
@@ -395,7 +397,7 @@ internal sealed partial class LifecycleController : IAsyncDisposable
 
         if (items.Count == 0)
         {
-            await RemoveFinalizerAsync(crdType, crd, CrdStrategy.CleanupFinalizer, ClusterUsers.ApiServer);
+            await RemoveFinalizerAsync(crdType, crd, CustomResourceDefinitionStrategy.CleanupFinalizer, ClusterUsers.ApiServer);
         }
     }
 

@@ -1,5 +1,10 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
+using Vers.LocalCluster.Api.Registry;
+using Vers.LocalCluster.Api.Registry.ApiExtensions;
+using Vers.LocalCluster.Api.Registry.Core;
+using Vers.LocalCluster.Api.Registry.Events;
+using Vers.LocalCluster.Api.Registry.Volumes;
 
 namespace Vers.LocalCluster.Api.Resources;
 
@@ -95,6 +100,7 @@ internal sealed class ResourceRegistry
             ShortNames = Strings(names["shortNames"]),
             Categories = Strings(names["categories"]),
             Versions = versions,
+            Strategy = CustomResourceStrategy.Instance,
         };
     }
 
@@ -106,29 +112,29 @@ internal sealed class ResourceRegistry
         static ResourceVersion V(string name, bool status = false) => new(name, true, true, status, null, []);
         return
         [
-            new() { Group = "", Plural = "namespaces", Singular = "namespace", Kind = "Namespace", ListKind = "NamespaceList", Namespaced = false, ShortNames = ["ns"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Namespace },
+            new() { Group = "", Plural = "namespaces", Singular = "namespace", Kind = "Namespace", ListKind = "NamespaceList", Namespaced = false, ShortNames = ["ns"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Namespace, Strategy = new NamespaceStrategy() },
             new() { Group = "", Plural = "configmaps", Singular = "configmap", Kind = "ConfigMap", ListKind = "ConfigMapList", Namespaced = true, ShortNames = ["cm"], Versions = [V("v1")], Builtin = BuiltinKind.ConfigMap },
-            new() { Group = "", Plural = "secrets", Singular = "secret", Kind = "Secret", ListKind = "SecretList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Secret },
+            new() { Group = "", Plural = "secrets", Singular = "secret", Kind = "Secret", ListKind = "SecretList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Secret, Strategy = new SecretStrategy() },
             new() { Group = "", Plural = "serviceaccounts", Singular = "serviceaccount", Kind = "ServiceAccount", ListKind = "ServiceAccountList", Namespaced = true, ShortNames = ["sa"], Versions = [V("v1")], Builtin = BuiltinKind.ServiceAccount },
             new() { Group = "", Plural = "events", Singular = "event", Kind = "Event", ListKind = "EventList", Namespaced = true, ShortNames = ["ev"], Versions = [V("v1")], Builtin = BuiltinKind.CoreEvent },
             new() { Group = "coordination.k8s.io", Plural = "leases", Singular = "lease", Kind = "Lease", ListKind = "LeaseList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Lease },
-            new() { Group = "events.k8s.io", Plural = "events", Singular = "event", Kind = "Event", ListKind = "EventList", Namespaced = true, ShortNames = ["ev"], Versions = [V("v1")], Builtin = BuiltinKind.EventsV1Event, StorageKey = "/events", StorageApiVersion = "v1" },
-            new() { Group = "", Plural = "services", Singular = "service", Kind = "Service", ListKind = "ServiceList", Namespaced = true, ShortNames = ["svc"], Categories = ["all"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Service },
-            new() { Group = "apps", Plural = "deployments", Singular = "deployment", Kind = "Deployment", ListKind = "DeploymentList", Namespaced = true, ShortNames = ["deploy"], Categories = ["all"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Deployment },
-            new() { Group = "policy", Plural = "poddisruptionbudgets", Singular = "poddisruptionbudget", Kind = "PodDisruptionBudget", ListKind = "PodDisruptionBudgetList", Namespaced = true, ShortNames = ["pdb"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PodDisruptionBudget },
-            new() { Group = "networking.k8s.io", Plural = "networkpolicies", Singular = "networkpolicy", Kind = "NetworkPolicy", ListKind = "NetworkPolicyList", Namespaced = true, ShortNames = ["netpol"], Versions = [V("v1")], Builtin = BuiltinKind.NetworkPolicy },
+            new() { Group = "events.k8s.io", Plural = "events", Singular = "event", Kind = "Event", ListKind = "EventList", Namespaced = true, ShortNames = ["ev"], Versions = [V("v1")], Builtin = BuiltinKind.EventsV1Event, Strategy = new EventsV1Strategy(), StorageKey = "/events", StorageApiVersion = "v1" },
+            new() { Group = "", Plural = "services", Singular = "service", Kind = "Service", ListKind = "ServiceList", Namespaced = true, ShortNames = ["svc"], Categories = ["all"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Service, Strategy = new ServiceStrategy() },
+            new() { Group = "apps", Plural = "deployments", Singular = "deployment", Kind = "Deployment", ListKind = "DeploymentList", Namespaced = true, ShortNames = ["deploy"], Categories = ["all"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Deployment, Strategy = DataStrategy.Generational },
+            new() { Group = "policy", Plural = "poddisruptionbudgets", Singular = "poddisruptionbudget", Kind = "PodDisruptionBudget", ListKind = "PodDisruptionBudgetList", Namespaced = true, ShortNames = ["pdb"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PodDisruptionBudget, Strategy = DataStrategy.Generational },
+            new() { Group = "networking.k8s.io", Plural = "networkpolicies", Singular = "networkpolicy", Kind = "NetworkPolicy", ListKind = "NetworkPolicyList", Namespaced = true, ShortNames = ["netpol"], Versions = [V("v1")], Builtin = BuiltinKind.NetworkPolicy, Strategy = DataStrategy.Generational },
             new() { Group = "rbac.authorization.k8s.io", Plural = "roles", Singular = "role", Kind = "Role", ListKind = "RoleList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Role },
             new() { Group = "rbac.authorization.k8s.io", Plural = "clusterroles", Singular = "clusterrole", Kind = "ClusterRole", ListKind = "ClusterRoleList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.ClusterRole },
             new() { Group = "rbac.authorization.k8s.io", Plural = "rolebindings", Singular = "rolebinding", Kind = "RoleBinding", ListKind = "RoleBindingList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.RoleBinding },
             new() { Group = "rbac.authorization.k8s.io", Plural = "clusterrolebindings", Singular = "clusterrolebinding", Kind = "ClusterRoleBinding", ListKind = "ClusterRoleBindingList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.ClusterRoleBinding },
-            new() { Group = "", Plural = "persistentvolumeclaims", Singular = "persistentvolumeclaim", Kind = "PersistentVolumeClaim", ListKind = "PersistentVolumeClaimList", Namespaced = true, ShortNames = ["pvc"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PersistentVolumeClaim },
-            new() { Group = "", Plural = "persistentvolumes", Singular = "persistentvolume", Kind = "PersistentVolume", ListKind = "PersistentVolumeList", Namespaced = false, ShortNames = ["pv"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PersistentVolume },
-            new() { Group = "storage.k8s.io", Plural = "storageclasses", Singular = "storageclass", Kind = "StorageClass", ListKind = "StorageClassList", Namespaced = false, ShortNames = ["sc"], Versions = [V("v1")], Builtin = BuiltinKind.StorageClass },
+            new() { Group = "", Plural = "persistentvolumeclaims", Singular = "persistentvolumeclaim", Kind = "PersistentVolumeClaim", ListKind = "PersistentVolumeClaimList", Namespaced = true, ShortNames = ["pvc"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PersistentVolumeClaim, Strategy = new StorageKindStrategy(BuiltinKind.PersistentVolumeClaim) },
+            new() { Group = "", Plural = "persistentvolumes", Singular = "persistentvolume", Kind = "PersistentVolume", ListKind = "PersistentVolumeList", Namespaced = false, ShortNames = ["pv"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PersistentVolume, Strategy = new StorageKindStrategy(BuiltinKind.PersistentVolume) },
+            new() { Group = "storage.k8s.io", Plural = "storageclasses", Singular = "storageclass", Kind = "StorageClass", ListKind = "StorageClassList", Namespaced = false, ShortNames = ["sc"], Versions = [V("v1")], Builtin = BuiltinKind.StorageClass, Strategy = new StorageKindStrategy(BuiltinKind.StorageClass) },
             new() { Group = "authentication.k8s.io", Plural = "tokenreviews", Singular = "tokenreview", Kind = "TokenReview", ListKind = "TokenReviewList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.TokenReview, Verbs = ["create"] },
             new() { Group = "authorization.k8s.io", Plural = "subjectaccessreviews", Singular = "subjectaccessreview", Kind = "SubjectAccessReview", ListKind = "SubjectAccessReviewList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.SubjectAccessReview, Verbs = ["create"] },
             new() { Group = "authorization.k8s.io", Plural = "selfsubjectaccessreviews", Singular = "selfsubjectaccessreview", Kind = "SelfSubjectAccessReview", ListKind = "SelfSubjectAccessReviewList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.SelfSubjectAccessReview, Verbs = ["create"] },
             new() { Group = "authorization.k8s.io", Plural = "localsubjectaccessreviews", Singular = "localsubjectaccessreview", Kind = "LocalSubjectAccessReview", ListKind = "LocalSubjectAccessReviewList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.LocalSubjectAccessReview, Verbs = ["create"] },
-            new() { Group = "apiextensions.k8s.io", Plural = "customresourcedefinitions", Singular = "customresourcedefinition", Kind = "CustomResourceDefinition", ListKind = "CustomResourceDefinitionList", Namespaced = false, ShortNames = ["crd", "crds"], Categories = ["api-extensions"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.CustomResourceDefinition },
+            new() { Group = "apiextensions.k8s.io", Plural = "customresourcedefinitions", Singular = "customresourcedefinition", Kind = "CustomResourceDefinition", ListKind = "CustomResourceDefinitionList", Namespaced = false, ShortNames = ["crd", "crds"], Categories = ["api-extensions"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.CustomResourceDefinition, Strategy = new CustomResourceDefinitionStrategy() },
         ];
     }
 }

@@ -68,11 +68,13 @@ internal sealed record ResourceType
     /// <summary>Custom resources: no unconditional update, no strategic merge patch, generation always.</summary>
     public bool IsCustom => Builtin == BuiltinKind.None;
 
-    /// <summary>Whether metadata.generation is maintained (CRs, CRDs and the built-ins whose strategies set it).</summary>
-    public bool TracksGeneration => IsCustom || Builtin is BuiltinKind.CustomResourceDefinition or BuiltinKind.Deployment
-        or BuiltinKind.PodDisruptionBudget or BuiltinKind.NetworkPolicy;
+    /// <summary>The kind's registry strategy (validation, defaulting, server-set fields); plain data unless set.</summary>
+    public Registry.ResourceStrategy Strategy { get; init; } = Registry.DataStrategy.Plain;
 
-    public bool AllowsUnconditionalUpdate => !IsCustom && Builtin != BuiltinKind.CustomResourceDefinition;
+    /// <summary>Whether metadata.generation is maintained (the strategy says).</summary>
+    public bool TracksGeneration => Strategy.TracksGeneration;
+
+    public bool AllowsUnconditionalUpdate => Strategy.AllowUnconditionalUpdate;
 
     public ResourceName Name => new(Group, Plural);
 

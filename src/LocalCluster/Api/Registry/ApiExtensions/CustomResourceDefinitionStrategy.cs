@@ -1,14 +1,73 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Vers.LocalCluster.Api.Http;
+using Vers.LocalCluster.Api.Resources;
+using Vers.LocalCluster.Api.Storage;
 
-namespace Vers.LocalCluster.Api.Resources;
+namespace Vers.LocalCluster.Api.Registry.ApiExtensions;
 
-/// <summary>Validation and server-maintained status of apiextensions.k8s.io/v1 CustomResourceDefinitions.</summary>
-internal static class CrdStrategy
+/// <summary>
+/// apiextensions-apiserver's pkg/registry/customresourcedefinition/strategy.go with the establishing and naming
+/// controllers folded in: validation, the server-maintained status, the instance cleanup finalizer on delete, and the
+/// registry serving the CRD's resource from the moment it is stored until it is removed.
+/// </summary>
+internal sealed partial class CustomResourceDefinitionStrategy : ResourceStrategy
 {
     public const string CleanupFinalizer = "customresourcecleanup.apiextensions.k8s.io";
 
-    public static void Validate(JsonObject crd)
+    public override bool TracksGeneration => true;
+
+    public override bool AllowUnconditionalUpdate => false;
+
+    public override IEnumerable<string> FinalizersOnDelete { get; } = [CleanupFinalizer];
+
+    public override CreateReservation? PrepareForCreate(StrategyContext ctx, JsonObject obj)
+    {
+        // Validated first: the status is derived from a spec that must be whole.
+        Validate(obj);
+        FillStatus(obj, null, ctx.Now);
+        return null;
+    }
+
+    public override void PrepareForUpdate(StrategyContext ctx, JsonObject updated, JsonObject old)
+    {
+        Validate(updated);
+        FillStatus(updated, old["status"]?.DeepClone() as JsonObject, ctx.Now);
+    }
+
+    public override void PrepareForDelete(StrategyContext ctx, JsonObject terminating, JsonObject current) =>
+        FillStatus(terminating, current["status"]?.DeepClone() as JsonObject, ctx.Now);
+
+    public override bool HooksStorage => true;
+
+    public override void OnStored(IRegistryHooks hooks, StoredObject stored)
+    {
+        var served = ResourceRegistry.FromCrd(stored.ToJsonObject());
+        var established = hooks.Registry.FindByStorageKey(served.StorageKey) is null;
+        hooks.Registry.Register(served);
+        if (established)
+        {
+            LogCrdEstablished(hooks.Logger, stored.Name);
+        }
+    }
+
+    public override void OnRemoved(IRegistryHooks hooks, StoredObject removed)
+    {
+        var served = ResourceRegistry.FromCrd(removed.ToJsonObject());
+        hooks.Registry.Unregister(served.StorageKey);
+
+        // Instances still left (the cleanup finalizer was removed by hand) go with their definition.
+        hooks.RemoveAll(served);
+        LogCrdRemoved(hooks.Logger, removed.Name);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "CRD {Name} established")]
+    private static partial void LogCrdEstablished(ILogger logger, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "CRD {Name} removed")]
+    private static partial void LogCrdRemoved(ILogger logger, string name);
+
+    private static void Validate(JsonObject crd)
     {
         var name = Meta.Name(crd);
         var errors = new List<FieldError>();
@@ -82,7 +141,7 @@ internal static class CrdStrategy
     }
 
     /// <summary>Fills acceptedNames, storedVersions and the NamesAccepted/Established conditions.</summary>
-    public static void FillStatus(JsonObject crd, JsonObject? previousStatus, string now)
+    private static void FillStatus(JsonObject crd, JsonObject? previousStatus, string now)
     {
         var spec = crd["spec"]!.AsObject();
         var names = spec["names"]!.AsObject().DeepClone().AsObject();

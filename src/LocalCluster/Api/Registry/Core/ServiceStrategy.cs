@@ -1,16 +1,46 @@
 using System.Text.Json.Nodes;
 
-namespace Vers.LocalCluster.Api.Resources;
+using Vers.LocalCluster.Api.Http;
+using Vers.LocalCluster.Api.Resources;
+using Vers.LocalCluster.Api.Storage;
+
+namespace Vers.LocalCluster.Api.Registry.Core;
 
 /// <summary>
 /// The Service registry's allocation and defaults, without a proxy behind them: a ClusterIP from 10.96.0.0/12 for
 /// ClusterIP/NodePort/LoadBalancer services, protocol TCP and targetPort = port on ports. The IP is kept across
 /// updates that omit it, as the real registry does.
 /// </summary>
-internal static class ServiceStrategy
+internal sealed class ServiceStrategy : ResourceStrategy
 {
-    /// <summary>Defaults and, for types that get one, a free ClusterIP; true when an IP was allocated here.</summary>
-    public static bool PrepareForCreate(JsonObject svc, IEnumerable<JsonObject> existing)
+    private static readonly string[] AllocatedFields = ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"];
+
+    /// <summary>Service names are DNS-1035 labels (ValidateServiceName): they become DNS names and env variables.</summary>
+    public override IEnumerable<FieldError> ValidateName(string name) => NameRules.Dns1035Label(name, "metadata.name");
+
+    public override CreateReservation? PrepareForCreate(StrategyContext ctx, JsonObject obj)
+    {
+        // The ClusterIP is picked from the services stored now; the commit checks no service created since took it.
+        var services = ctx.Objects.List(ctx.Type);
+        return Allocate(obj, services) is { } ip ? new ClusterIpReservation(ctx.Type, ip) : null;
+    }
+
+    public override void PrepareForUpdate(StrategyContext ctx, JsonObject updated, JsonObject old) => KeepAllocated(updated, old);
+
+    /// <summary>
+    /// The ClusterIP a create allocated from the services it saw; a stored service holding it now was created since
+    /// (spec.clusterIP is immutable), so the create allocates again.
+    /// </summary>
+    private sealed class ClusterIpReservation(ResourceType type, string ip) : CreateReservation
+    {
+        public override bool IsTaken(Func<ResourceType, IEnumerable<StoredObject>> stored) =>
+            stored(type).Any(s => s.ToJsonObject()["spec"]?["clusterIP"]?.ToString() == ip);
+
+        public override void Release(JsonObject obj) => ForgetAllocation(obj);
+    }
+
+    /// <summary>Defaults and, for types that get one, a free ClusterIP; the IP when one was allocated here.</summary>
+    private static string? Allocate(JsonObject svc, IEnumerable<JsonObject> existing)
     {
         if (svc["spec"] is not JsonObject spec)
         {
@@ -36,7 +66,7 @@ internal static class ServiceStrategy
                 spec["clusterIPs"] = new JsonArray(given);
             }
 
-            return false;
+            return null;
         }
 
         var used = existing.Select(s => s["spec"]?["clusterIP"]?.ToString()).OfType<string>().ToHashSet();
@@ -49,19 +79,19 @@ internal static class ServiceStrategy
                 spec["clusterIPs"] = new JsonArray(ip);
                 spec["ipFamilies"] = new JsonArray("IPv4");
                 spec["ipFamilyPolicy"] = "SingleStack";
-                return true;
+                return ip;
             }
         }
 
-        return false;
+        return null;
     }
 
     /// <summary>Takes back what <see cref="PrepareForCreate"/> allocated, so the next attempt allocates afresh.</summary>
-    public static void ForgetAllocation(JsonObject svc)
+    private static void ForgetAllocation(JsonObject svc)
     {
         if (svc["spec"] is JsonObject spec)
         {
-            foreach (var field in (string[])["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"])
+            foreach (var field in AllocatedFields)
             {
                 spec.Remove(field);
             }
@@ -69,11 +99,11 @@ internal static class ServiceStrategy
     }
 
     /// <summary>Allocated values survive an update that leaves them out (PUT of a manifest without clusterIP).</summary>
-    public static void KeepAllocated(JsonObject updated, JsonObject current)
+    private static void KeepAllocated(JsonObject updated, JsonObject current)
     {
         if (updated["spec"] is JsonObject spec && current["spec"] is JsonObject old)
         {
-            foreach (var field in (string[])["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"])
+            foreach (var field in AllocatedFields)
             {
                 if (spec[field] is null && old[field] is { } v)
                 {
