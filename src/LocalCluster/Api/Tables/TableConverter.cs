@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Vers.LocalCluster.Api.Registry.Volumes;
 using Vers.LocalCluster.Api.Resources;
 
 namespace Vers.LocalCluster.Api.Tables;
@@ -158,7 +159,7 @@ internal sealed class TableConverter(TimeProvider time)
             ],
             BuiltinKind.StorageClass =>
             [
-                name with { Cell = o => StorageStrategy.IsDefaultClass(o) ? $"{Meta.Name(o)} (default)" : Meta.Name(o) },
+                name with { Cell = o => StorageClassStrategy.IsDefaultClass(o) ? $"{Meta.Name(o)} (default)" : Meta.Name(o) },
                 new Column("Provisioner", "string", "", "provisioner indicates the type of the provisioner.", 0, o => Str(o["provisioner"]) ?? ""),
                 new Column("ReclaimPolicy", "string", "", "reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.", 0, o => Str(o["reclaimPolicy"]) ?? "Delete"),
                 new Column("VolumeBindingMode", "string", "", "volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.", 0, o => Str(o["volumeBindingMode"]) ?? "Immediate"),
@@ -176,7 +177,7 @@ internal sealed class TableConverter(TimeProvider time)
 
     /// <summary>helper.GetPersistentVolume(Claim)Class: the beta annotation first, then spec.storageClassName.</summary>
     private static string ClassOf(JsonObject o) =>
-        Str(o["metadata"]?["annotations"]?[StorageStrategy.BetaStorageClassAnnotation]) ?? Str(o["spec"]?["storageClassName"]) ?? "";
+        Str(o["metadata"]?["annotations"]?[VolumeRules.BetaStorageClassAnnotation]) ?? Str(o["spec"]?["storageClassName"]) ?? "";
 
     /// <summary>helper.GetAccessModesAsString: RWO, ROX, RWX, RWOP in that order, each once.</summary>
     private static string AccessModes(JsonNode? modes)
