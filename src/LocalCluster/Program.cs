@@ -1,62 +1,43 @@
+using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Vers.LocalCluster.Hosting;
-using Vers.Operator.Hosting;
 
 namespace Vers.LocalCluster;
 
 /// <summary>
 /// <c>dotnet run --project src/LocalCluster -- [--listen URL] [--metrics-listen URL|off] [--kube-listen URL] [--kubeconfig PATH]
 /// [--dev-api-key KEY] [--no-seed] [--data-dir DIR] [--sim-latency DURATION] [--sim-fault SPEC]...</c>: the all-in-one host.
+/// The flags are <see cref="HostCommandLine"/>'s; <c>--help</c> describes each.
 /// </summary>
 public static class Program
 {
-    private static readonly HashSet<string> Known = ["listen", "metrics-listen", "kube-listen", "kubeconfig", "dev-api-key", "no-seed", "data-dir", "sim-latency", "sim-fault", "help"];
-
-    private const string Usage =
-        "usage: dotnet run --project src/LocalCluster -- [--listen URL] [--metrics-listen URL|off] [--kube-listen URL] [--kubeconfig PATH] [--dev-api-key KEY]\n" +
-        "         [--no-seed] [--data-dir DIR]\n" +
-        "         [--sim-latency DURATION] [--sim-fault deny-create=<resource plural>|fail=<resource plural>|exclude-volumes|unschedulable=<duration>]...";
+    /// <summary>Exit code for a command line the host cannot start with (as for a usage error in most Unix tools).</summary>
+    public const int BadArguments = 2;
 
     public static async Task<int> Main(string[] args)
     {
-        var (positional, flags) = CommandLine.Parse(args, new HashSet<string> { "no-seed", "help" });
-        var unknown = flags.Keys.Where(k => !Known.Contains(k)).Concat(positional).ToList();
-        if (flags.ContainsKey("help") || unknown.Count > 0)
+        var cli = new HostCommandLine();
+        cli.Root.SetAction((parsed, _) => RunAsync(cli.Read(parsed)));
+        var result = cli.Parse(args);
+        if (result.Errors.Count > 0)
         {
-            if (unknown.Count > 0)
+            foreach (var error in result.Errors)
             {
-                await Console.Error.WriteLineAsync($"unknown argument(s): {string.Join(", ", unknown)}");
+                await Console.Error.WriteLineAsync(error.Message);
             }
 
-            await Console.Error.WriteLineAsync(Usage);
-            return unknown.Count > 0 ? 2 : 0;
+            await Console.Error.WriteLineAsync("Run with --help for every option and its meaning.");
+            return BadArguments;
         }
 
-        // Checked now, applied once the demo data is in place: a user's bad day starts with their forks, not with the seed.
-        var latency = TimeSpan.Zero;
-        var faults = CommandLine.All(args, "sim-fault");
-        try
-        {
-            if (flags.GetValueOrDefault("sim-latency") is { } latencyText)
-            {
-                latency = Flags.ParseDuration(latencyText) is { } d && d >= TimeSpan.Zero
-                    ? d
-                    : throw new ArgumentException($"--sim-latency: '{latencyText}' is not a duration (e.g. 2s, 500ms)");
-            }
+        // --help, --version, or the host; the host handles Ctrl+C and SIGTERM itself (a graceful stop of every part).
+        return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
 
-            foreach (var fault in faults)
-            {
-                new KubeVirt.SimulatorOptions().Apply(fault);
-            }
-        }
-        catch (ArgumentException e)
-        {
-            await Console.Error.WriteLineAsync(e.Message);
-            await Console.Error.WriteLineAsync(Usage);
-            return 2;
-        }
-
+    private static async Task<int> RunAsync(HostArguments arguments)
+    {
+        var (options, latency, faults) = arguments;
         using var loggers = LoggerFactory.Create(b => b
             .AddSimpleConsole(o =>
             {
@@ -76,17 +57,7 @@ public static class Program
             stop.Cancel();
         }
 
-        var options = new AllInOneOptions
-        {
-            Listen = flags.GetValueOrDefault("listen") ?? "http://127.0.0.1:8080",
-            MetricsListen = flags.GetValueOrDefault("metrics-listen") is { } metrics ? (metrics == "off" ? null : metrics) : "http://127.0.0.1:9090",
-            KubeListen = flags.GetValueOrDefault("kube-listen") ?? "http://127.0.0.1:6443",
-            Kubeconfig = flags.GetValueOrDefault("kubeconfig") ?? ".vers/kubeconfig",
-            DevApiKey = flags.GetValueOrDefault("dev-api-key"),
-            Seed = !flags.ContainsKey("no-seed"),
-            DataDir = flags.GetValueOrDefault("data-dir"),
-            LoggerFactory = loggers,
-        };
+        options = options with { LoggerFactory = loggers };
         await using var host = await AllInOneHost.StartAsync(options, stop.Token);
         var logger = loggers.CreateLogger("Vers.LocalCluster");
         host.Simulator.Options.Latency = latency;
@@ -105,7 +76,7 @@ public static class Program
               Fork API:        {host.ApiAddress}
               Metrics:         {host.MetricsAddress}metrics
               Kubernetes API:  {host.KubeApi.BaseAddress}
-              kubeconfig:      {Path.GetFullPath(options.Kubeconfig)}   (kubectl --kubeconfig {options.Kubeconfig} get vers -A)
+              kubeconfig:      {Path.GetFullPath(options.Kubeconfig!)}   (kubectl --kubeconfig {options.Kubeconfig} get vers -A)
               Dev API key:     {host.DevApiKey}   (org "dev")
 
             Fork a public repository:
