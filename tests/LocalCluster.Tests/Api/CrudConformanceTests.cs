@@ -406,7 +406,8 @@ public sealed class CrudConformanceTests
         using var proto = new ByteArrayContent("k8s\0"u8.ToArray());
         proto.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/vnd.kubernetes.protobuf");
         var rejected = await http.PostAsync("/api/v1/namespaces/default/configmaps", proto, Ct);
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, rejected.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
+        Assert.Contains("empty body", KubernetesJson.Deserialize<V1Status>(await rejected.Content.ReadAsStringAsync(Ct)).Message);
         Assert.Equal("ok", await http.GetStringAsync("/readyz", Ct));
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/openapi/v2", Ct)).StatusCode);
     }

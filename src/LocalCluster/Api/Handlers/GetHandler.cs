@@ -61,6 +61,21 @@ internal sealed class GetHandler(ApiServices services)
             return;
         }
 
+        if (ProtobufResponses.Preferred(ctx))
+        {
+            var list = new JsonObject
+            {
+                ["apiVersion"] = scope.ApiVersion,
+                ["kind"] = scope.Type.ListKind,
+                ["metadata"] = metadata.DeepClone(),
+                ["items"] = new JsonArray([.. items.Select(i => (JsonNode)scope.Out(i.ToJsonObject()))]),
+            };
+            if (await ProtobufResponses.TryWriteAsync(ctx, 200, list, ct))
+            {
+                return;
+            }
+        }
+
         // The list as JsonObject would write it ({"apiVersion","kind","metadata","items":[…]}), the items spliced in as stored.
         var head = new JsonObject
         {

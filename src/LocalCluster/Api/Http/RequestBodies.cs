@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Vers.LocalCluster.Api.Patching;
+using Vers.LocalCluster.Api.Protobuf;
 using Vers.LocalCluster.Api.Resources;
 
 namespace Vers.LocalCluster.Api.Http;
@@ -11,6 +12,7 @@ namespace Vers.LocalCluster.Api.Http;
 internal static class RequestBodies
 {
     private static readonly string[] ObjectMediaTypes = [MediaTypes.Json, MediaTypes.Yaml];
+    private static readonly string[] ProtobufMediaTypes = [MediaTypes.Json, MediaTypes.Yaml, KubeProtobuf.MediaType];
 
     /// <summary>
     /// The request body as UTF-8, parsed from bytes (a string in between doubled the work and the garbage of every
@@ -22,6 +24,11 @@ internal static class RequestBodies
         using var buffer = new MemoryStream(length is > 0 and <= 16 << 20 ? (int)length.Value : 256);
         await ctx.Request.Body.CopyToAsync(buffer, ct);
         ReadOnlyMemory<byte> bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (MediaTypes.Bare(ctx.Request.ContentType) == KubeProtobuf.MediaType)
+        {
+            return bytes; // binary: no BOM or UTF-8 repair
+        }
+
         if (bytes.Span.StartsWith(Encoding.UTF8.Preamble))
         {
             bytes = bytes[Encoding.UTF8.Preamble.Length..];
@@ -35,21 +42,31 @@ internal static class RequestBodies
     /// <summary>The object in the body of a create, update or review, checked against the request's scope.</summary>
     public static async Task<JsonObject> ReadObjectAsync(HttpContext ctx, RequestScope scope, CancellationToken ct)
     {
-        CheckObjectMediaType(ctx);
+        CheckObjectMediaType(ctx, scope);
         return CheckIdentity(ParseObject(ctx, scope, await ReadAsync(ctx, ct)), scope);
     }
 
-    private static string CheckObjectMediaType(HttpContext ctx)
+    /// <summary>
+    /// The body's media type when this resource can be decoded from it: JSON and YAML always, protobuf for the
+    /// built-in kinds (custom resources answer 415 to protobuf, as the CRD handler's serializer has none).
+    /// </summary>
+    private static string CheckObjectMediaType(HttpContext ctx, RequestScope? scope = null)
     {
         var contentType = MediaTypes.Bare(ctx.Request.ContentType);
         return contentType is MediaTypes.Json or MediaTypes.Yaml or "" or "*/*"
+               || (contentType == KubeProtobuf.MediaType && (scope is null || KubeProtobuf.CanEncode(scope.ApiVersion, scope.Type.Kind)))
             ? contentType
-            : throw ApiException.UnsupportedMediaType(contentType, ObjectMediaTypes);
+            : throw ApiException.UnsupportedMediaType(contentType, scope is null || KubeProtobuf.CanEncode(scope.ApiVersion, scope.Type.Kind) ? ProtobufMediaTypes : ObjectMediaTypes);
     }
 
     public static JsonObject ParseObject(HttpContext ctx, RequestScope scope, ReadOnlyMemory<byte> body)
     {
-        var contentType = CheckObjectMediaType(ctx);
+        var contentType = CheckObjectMediaType(ctx, scope);
+        if (contentType == KubeProtobuf.MediaType)
+        {
+            return ProtobufBody(body, scope.Type.Kind);
+        }
+
         var node = contentType == MediaTypes.Yaml ? YamlJson.Parse(Text(body)) : JsonNode.Parse(body.Span);
         return node as JsonObject ?? throw ApiException.BadRequest($"Object '{scope.Type.Kind}' is missing in 'null'");
     }
@@ -107,12 +124,27 @@ internal static class RequestBodies
         return body;
     }
 
+    /// <summary>A protobuf body as JSON; what it cannot decode is a 400 worded as the apiserver's transformDecodeError.</summary>
+    private static JsonObject ProtobufBody(ReadOnlyMemory<byte> body, string kind)
+    {
+        try
+        {
+            return KubeProtobuf.Decode(body.Span);
+        }
+        catch (KubeProtobufException e)
+        {
+            throw ApiException.BadRequest(e.ForRequest(kind, body.Span));
+        }
+    }
+
     /// <summary>DeleteOptions from the body and the query (propagationPolicy, orphanDependents, preconditions, dryRun).</summary>
     public static async Task<Storage.DeleteOptions> ReadDeleteOptionsAsync(HttpContext ctx, CancellationToken ct)
     {
         var q = ctx.Request.Query;
-        var text = Text(await ReadAsync(ctx, ct));
-        var body = string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text) as JsonObject;
+        var raw = await ReadAsync(ctx, ct);
+        var text = Text(raw);
+        var body = MediaTypes.Bare(ctx.Request.ContentType) == KubeProtobuf.MediaType && !raw.IsEmpty ? ProtobufBody(raw, "DeleteOptions")
+            : string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text) as JsonObject;
         var policy = body?["propagationPolicy"]?.GetValue<string>() ?? (q["propagationPolicy"].ToString() is { Length: > 0 } p ? p : null);
         if (body?["orphanDependents"] is JsonValue od && od.GetValue<bool>())
         {

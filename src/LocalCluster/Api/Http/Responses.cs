@@ -35,8 +35,13 @@ internal static class Responses
         await WriteStoredAsync(ctx, code, obj, scope, ct);
     }
 
-    public static Task WriteStoredAsync(HttpContext ctx, int code, StoredObject obj, RequestScope scope, CancellationToken ct) =>
-        WriteBytesAsync(ctx, code, [scope.OutJson(obj)], ct);
+    public static async Task WriteStoredAsync(HttpContext ctx, int code, StoredObject obj, RequestScope scope, CancellationToken ct)
+    {
+        if (!ProtobufResponses.Preferred(ctx) || !await ProtobufResponses.TryWriteAsync(ctx, code, scope.Out(obj.ToJsonObject()), ct))
+        {
+            await WriteBytesAsync(ctx, code, [scope.OutJson(obj)], ct);
+        }
+    }
 
     public static async Task WriteBytesAsync(HttpContext ctx, int code, List<byte[]> parts, CancellationToken ct)
     {
@@ -51,6 +56,11 @@ internal static class Responses
 
     public static async Task WriteJsonAsync(HttpContext ctx, int code, JsonObject body, CancellationToken ct, string contentType = MediaTypes.Json)
     {
+        if (contentType == MediaTypes.Json && await ProtobufResponses.TryWriteAsync(ctx, code, body, ct))
+        {
+            return;
+        }
+
         ctx.Response.StatusCode = code;
         ctx.Response.ContentType = contentType;
         var bytes = Encoding.UTF8.GetBytes(body.ToJsonString());
