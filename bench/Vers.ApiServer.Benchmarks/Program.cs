@@ -102,13 +102,19 @@ public static class Program
             {
                 await foreach (var (type, _) in rest.WatchAsync<GenericObject>(ConfigMaps, "fanout", rv, stop.Token, timeoutSeconds: 600))
                 {
+                    if (type != k8s.WatchEventType.Added)
+                    {
+                        continue;
+                    }
+
                     if (!signalled)
                     {
                         signalled = true;
                         ready.Signal();
+                        continue;
                     }
 
-                    if (type == k8s.WatchEventType.Added && Interlocked.Increment(ref received[w]) == events)
+                    if (Interlocked.Increment(ref received[w]) == events)
                     {
                         lastArrival[w] = Stopwatch.GetTimestamp();
                         return;
@@ -121,7 +127,9 @@ public static class Program
             }
         })).ToList();
 
-        // The server sends a BOOKMARK at once on a watch that allows them: every watcher is connected.
+        // Like kube-apiserver, the server sends no bookmark before the revision moves: a first object, which every
+        // watcher receives (live or replayed from rv), tells that all of them are connected.
+        await rest.CreateAsync(ConfigMaps, "fanout", new V1ConfigMap { ApiVersion = "v1", Kind = "ConfigMap", Metadata = new V1ObjectMeta { Name = "ready" } }, ct);
         ready.Wait(TimeSpan.FromSeconds(30));
         var begin = Stopwatch.GetTimestamp();
         for (var i = 0; i < events; i++)

@@ -45,7 +45,7 @@ internal sealed class KubectlHarness : IAsyncDisposable
         throw new InvalidOperationException("repository root not found");
     }
 
-    public async Task<(int Code, string Out, string Err)> RunAsync(string? stdin, params string[] args)
+    private ProcessStartInfo StartInfo(string[] args)
     {
         var psi = new ProcessStartInfo(Kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         psi.ArgumentList.Add("--kubeconfig");
@@ -58,7 +58,20 @@ internal sealed class KubectlHarness : IAsyncDisposable
         }
 
         psi.Environment["HOME"] = _dir;
-        using var p = Process.Start(psi)!;
+        return psi;
+    }
+
+    /// <summary>Starts a kubectl that keeps running (e.g. <c>get --watch</c>); the caller reads its output and kills it.</summary>
+    public Process Start(params string[] args)
+    {
+        var p = Process.Start(StartInfo(args))!;
+        p.StandardInput.Close();
+        return p;
+    }
+
+    public async Task<(int Code, string Out, string Err)> RunAsync(string? stdin, params string[] args)
+    {
+        using var p = Process.Start(StartInfo(args))!;
         if (stdin is not null)
         {
             await p.StandardInput.WriteAsync(stdin);

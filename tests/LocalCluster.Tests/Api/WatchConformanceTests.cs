@@ -99,6 +99,53 @@ public sealed class WatchConformanceTests
     }
 
     [Fact]
+    public async Task Watch_from_compacted_resourceVersion_names_the_oldest_revision_it_could_start_from()
+    {
+        // watch_cache.go getAllEventsSinceLocked: "too old resource version: %d (%d)" with the oldest held event - 1.
+        await using var c = await TestCluster.StartAsync(new KubeApiServerOptions { WatchHistoryLimit = 2 });
+        await c.CreateWidgetCrdAsync();
+        var rv = long.Parse(await ListRvAsync(c));
+        for (var i = 0; i < 4; i++)
+        {
+            await c.CreateWidgetAsync($"w{i}");
+        }
+
+        await using var watch = await WatchStream.OpenAsync(c, $"/apis/example.com/v1/namespaces/default/widgets?watch=true&resourceVersion={rv}");
+
+        Assert.Equal(
+            $$$"""{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: {{{rv}}} ({{{rv + 2}}})","reason":"Expired","code":410}}""",
+            await watch.NextLineAsync());
+    }
+
+    [Fact]
+    public async Task Watch_from_a_resourceVersion_not_yet_reached_skips_events_up_to_it()
+    {
+        await using var c = await TestCluster.StartAsync();
+        await c.CreateWidgetCrdAsync();
+        var rv = long.Parse(await ListRvAsync(c));
+        await using var watch = Watch(c, Ct, resourceVersion: $"{rv + 2}");
+
+        foreach (var name in new[] { "skipped", "also-skipped", "seen" })
+        {
+            await c.CreateWidgetAsync(name);
+        }
+
+        var (type, obj) = await NextAsync(watch);
+        Assert.Equal((WatchEventType.Added, "seen"), (type, obj.Str("metadata", "name")));
+    }
+
+    [Fact]
+    public async Task Watch_sends_no_bookmark_while_the_revision_has_not_passed_its_start()
+    {
+        await using var c = await TestCluster.StartAsync(new KubeApiServerOptions { BookmarkInterval = TimeSpan.FromMilliseconds(100) });
+        await c.CreateWidgetCrdAsync();
+        var rv = await ListRvAsync(c);
+        await using var watch = await WatchStream.OpenAsync(c, $"/apis/example.com/v1/namespaces/default/widgets?watch=true&allowWatchBookmarks=true&resourceVersion={rv}");
+
+        Assert.False(await watch.SendsWithinAsync(TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
     public async Task Watch_timeoutSeconds_ends_the_stream_cleanly()
     {
         await using var c = await TestCluster.StartAsync();
@@ -121,9 +168,13 @@ public sealed class WatchConformanceTests
         var rv = await ListRvAsync(c);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         await using var watch = Watch(c, cts.Token, resourceVersion: rv, bookmarks: true);
+
+        // cacheWatcher.process sends only bookmarks past the revision the watch started at: move the (cluster-wide)
+        // revision with a write the widget watch does not see.
+        await c.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "elsewhere" } }, "default", cancellationToken: Ct);
         var first = await NextAsync(watch);
         Assert.Equal(WatchEventType.Bookmark, first.Type);
-        Assert.True(long.Parse(first.Object.Str("metadata", "resourceVersion")) >= long.Parse(rv));
+        Assert.True(long.Parse(first.Object.Str("metadata", "resourceVersion")) > long.Parse(rv));
 
         await c.CreateWidgetAsync("w1");
         var added = await NextAsync(watch);

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Vers.LocalCluster.Api.Http;
 using Vers.LocalCluster.Api.Resources;
+using Vers.LocalCluster.Api.Selectors;
 using Vers.LocalCluster.Api.Storage;
 using Vers.LocalCluster.Api.Watch;
 
@@ -20,70 +21,71 @@ internal sealed class WatchHandler(ApiServices services)
 
     private static readonly byte[] EventEnd = "}\n"u8.ToArray();
 
+    /// <summary>cache_watcher.go <c>nextBookmarkTime</c>: the last bookmark goes out this long before the watch times out.</summary>
+    private static readonly TimeSpan PreTimeoutBookmark = TimeSpan.FromSeconds(2);
+
     public async Task WatchAsync(HttpContext ctx, RequestScope scope, CancellationToken requestAborted)
     {
+        // get.go ListResource: options defaulted and validated, selectors parsed, a name in the path checked against
+        // them; then cacher.go Watch parses the resourceVersion. All of these fail before the stream starts.
+        var options = ListOptions.From(ctx.Request.Query, watch: true);
+        var filter = Filter(ctx, scope);
+        var requested = options.ParsedResourceVersion;
+
         var store = services.Store;
         var time = services.Time;
         var dropped = services.Faults.WatchDropToken;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, services.Shutdown, dropped);
         var ct = linked.Token;
-        var (labels, fields) = scope.Selectors(ctx);
-        var filter = scope.Filter(labels, fields);
-        var q = ctx.Request.Query;
-        var rvText = q["resourceVersion"].ToString();
-        long? from = null;
-        if (rvText.Length > 0 && rvText != "0")
-        {
-            if (!long.TryParse(rvText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
-            {
-                throw ApiException.BadRequest($"invalid resource version: \"{rvText}\"");
-            }
-
-            from = parsed;
-        }
-
         var tableVersion = Responses.TableVersion(ctx);
-        var includeObject = q["includeObject"].ToString();
-        var bookmarks = RequestScope.IsTrue(q["allowWatchBookmarks"]);
-        var timeout = int.TryParse(q["timeoutSeconds"].ToString(), out var ts) && ts > 0 ? TimeSpan.FromSeconds(ts) : TimeSpan.FromMinutes(30);
+        var includeObject = ctx.Request.Query["includeObject"].ToString();
+        var timeout = options.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(options.TimeoutSeconds) : TimeSpan.FromMinutes(30);
+        var deadline = time.GetUtcNow() + timeout;
 
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = tableVersion is null ? MediaTypes.Json : Responses.TableMediaType(tableVersion);
         ctx.Response.Headers.CacheControl = "no-cache, private";
 
-        WatchSubscription subscription;
-        List<StoredObject> initial;
+        WatchStart start;
         try
         {
-            (subscription, initial) = store.StartWatch(scope.Type, from);
+            start = await StartAsync(scope, options, requested, ct);
         }
-        catch (ApiException e) when (e.Code == 410)
+        catch (ApiException e) when (e.Code is 410 or 504)
         {
-            // Like the watch cache: a 200 stream whose only event is an ERROR carrying the 410 Status.
+            // Like the watch cache (newErrWatcher): a 200 stream whose only event is an ERROR carrying the Status.
             await WriteEventAsync(ctx, "ERROR", e.ToStatus(), ct);
             return;
         }
 
+        var subscription = start.Subscription;
         try
         {
-            var lastRv = from ?? store.Revision;
+            // cache_watcher.go processInterval: nothing at or before the revision the watch starts at is sent (a
+            // watch from a revision the store has not reached yet skips the events up to it).
+            var startRv = options.SendInitialEvents != true && requested > 0 ? requested : start.Revision;
+
+            var lastRv = startRv;
             await ctx.Response.StartAsync(ct);
-            foreach (var obj in initial.Where(filter))
+            foreach (var obj in start.Initial)
             {
-                lastRv = Math.Max(lastRv, long.Parse(obj.ResourceVersion, CultureInfo.InvariantCulture));
-                await WriteEventAsync(ctx, "ADDED", obj, scope, tableVersion, includeObject, ct);
+                if (filter(obj))
+                {
+                    await WriteEventAsync(ctx, "ADDED", obj, scope, tableVersion, includeObject, ct);
+                }
+            }
+
+            if (options.IsWatchList)
+            {
+                // cacher.go setInitialEventsEndBookmarkIfRequested: the initial events end with an annotated bookmark.
+                await WriteEventAsync(ctx, "BOOKMARK", Bookmark(scope, start.Revision, initialEventsEnd: true), ct);
             }
 
             await ctx.Response.Body.FlushAsync(ct);
 
-            if (initial.Count > 0)
-            {
-                lastRv = Math.Max(lastRv, initial.Max(o => long.Parse(o.ResourceVersion, CultureInfo.InvariantCulture)));
-            }
-
             var reader = subscription.Channel.Reader;
-            var deadline = time.GetUtcNow() + timeout;
-            var nextBookmark = time.GetUtcNow();
+            var nextBookmark = options.AllowWatchBookmarks ? NextBookmark(time.GetUtcNow(), deadline) : DateTimeOffset.MaxValue;
+
             // One timer for the whole stream, re-armed per wait: a fresh linked source per wake-up cost an allocation
             // and a timer registration for every event.
             var delay = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -94,6 +96,11 @@ internal sealed class WatchHandler(ApiServices services)
                     var written = false;
                     while (reader.TryRead(out var e))
                     {
+                        if (e.Revision <= startRv)
+                        {
+                            continue;
+                        }
+
                         lastRv = e.Revision;
                         if (Translate(e, filter) is { } translated)
                         {
@@ -115,26 +122,22 @@ internal sealed class WatchHandler(ApiServices services)
                         return;
                     }
 
-                    if (bookmarks && now >= nextBookmark)
+                    if (now >= nextBookmark)
                     {
                         // Everything for this bucket up to the current revision has been written (the channel is
-                        // drained and fed under the store lock), so the bookmark may claim the current revision.
+                        // drained and fed under the store lock), so the bookmark may claim the current revision. Like
+                        // cacheWatcher.process, one at or before the revision the watch started at is not sent.
                         var revision = store.Revision;
-                        if (reader.Count == 0)
+                        if (reader.Count == 0 && revision > startRv)
                         {
                             lastRv = Math.Max(lastRv, revision);
-                            await WriteEventAsync(ctx, "BOOKMARK", new JsonObject
-                            {
-                                ["kind"] = scope.Type.Kind,
-                                ["apiVersion"] = scope.ApiVersion,
-                                ["metadata"] = new JsonObject { ["resourceVersion"] = lastRv.ToString(CultureInfo.InvariantCulture) },
-                            }, ct);
+                            await WriteEventAsync(ctx, "BOOKMARK", Bookmark(scope, lastRv, initialEventsEnd: false), ct);
                         }
 
-                        nextBookmark = now + services.BookmarkInterval;
+                        nextBookmark = NextBookmark(now, deadline);
                     }
 
-                    var wait = (bookmarks ? Min(deadline, nextBookmark) : deadline) - now;
+                    var wait = Min(deadline, nextBookmark) - now;
                     if (!delay.TryReset())
                     {
                         delay.Dispose();
@@ -168,6 +171,83 @@ internal sealed class WatchHandler(ApiServices services)
         {
             store.StopWatch(subscription);
         }
+    }
+
+    /// <summary>
+    /// cacher.go <c>Watch</c>: with initial events (the default for a watch from "" or "0") the watch waits until
+    /// the store has reached the requested revision (else 504) and starts from the current objects; without, it
+    /// replays the history after the requested revision (410 when compacted), or starts now for "" and "0".
+    /// </summary>
+    private async Task<WatchStart> StartAsync(RequestScope scope, ListOptions options, long requested, CancellationToken ct)
+    {
+        var store = services.Store;
+        if (options.SendInitialEvents == true)
+        {
+            if (requested > 0)
+            {
+                await store.WaitUntilFreshAsync(requested, ct);
+            }
+
+            return store.StartWatch(scope.Type, fromRevision: null, initialState: true);
+        }
+
+        return store.StartWatch(scope.Type, requested > 0 ? requested : null, initialState: false);
+    }
+
+    /// <summary>
+    /// The request's selectors; a name in a watch path is a <c>metadata.name</c> field selector, and one the
+    /// fieldSelector parameter contradicts is a 400 (get.go <c>ListResource</c>).
+    /// </summary>
+    private static Func<StoredObject, bool> Filter(HttpContext ctx, RequestScope scope)
+    {
+        var (labels, fields) = scope.Selectors(ctx);
+        if (scope.Name is { } name)
+        {
+            if (fields.IsEmpty)
+            {
+                fields = FieldSelector.Parse($"metadata.name={name}", scope.Type);
+            }
+            else if (fields.RequiresExactMatch("metadata.name") != name)
+            {
+                throw ApiException.BadRequest("fieldSelector metadata.name doesn't match requested name");
+            }
+        }
+
+        return scope.Filter(labels, fields);
+    }
+
+    /// <summary>cache_watcher.go <c>nextBookmarkTime</c>: every bookmark interval, and once just before the timeout.</summary>
+    private DateTimeOffset NextBookmark(DateTimeOffset now, DateTimeOffset deadline)
+    {
+        var next = Min(now + services.BookmarkInterval, deadline - PreTimeoutBookmark);
+        return next <= now ? DateTimeOffset.MaxValue : next;
+    }
+
+    /// <summary>
+    /// A bookmark: an empty object of the kind carrying only a resourceVersion. The one ending a watch-list's
+    /// initial events is annotated <c>k8s.io/initial-events-end</c>, plus the encoded empty list clients build the
+    /// list from (handlers/response.go <c>watchListTransformer</c>).
+    /// </summary>
+    private static JsonObject Bookmark(RequestScope scope, long revision, bool initialEventsEnd)
+    {
+        var metadata = new JsonObject { ["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture) };
+        if (initialEventsEnd)
+        {
+            var blueprint = new JsonObject
+            {
+                ["kind"] = scope.Type.ListKind,
+                ["apiVersion"] = scope.ApiVersion,
+                ["metadata"] = new JsonObject(),
+                ["items"] = null,
+            }.ToJsonString() + "\n";
+            metadata["annotations"] = new JsonObject
+            {
+                ["k8s.io/initial-events-end"] = "true",
+                ["kubernetes.io/initial-events-list-blueprint"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(blueprint)),
+            };
+        }
+
+        return new JsonObject { ["kind"] = scope.Type.Kind, ["apiVersion"] = scope.ApiVersion, ["metadata"] = metadata };
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

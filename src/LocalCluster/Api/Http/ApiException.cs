@@ -65,7 +65,20 @@ internal sealed class ApiException(int code, string reason, string message, Json
     public static ApiException InternalError(string cause) =>
         new(500, "InternalError", $"Internal error occurred: {cause}", new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["message"] = cause }) });
 
-    public static ApiException Gone(string message) => new(410, "Expired", message, new JsonObject());
+    /// <summary>410 Expired as <c>errors.NewResourceExpired</c> builds it: a message and no details.</summary>
+    public static ApiException Gone(string message) => Bare(410, "Expired", message);
+
+    /// <summary>
+    /// 504 for a read at a resourceVersion the server has not reached within its wait
+    /// (staging/src/k8s.io/apiserver/pkg/storage/errors.go <c>NewTooLargeResourceVersionError</c>, with the watch
+    /// cache's one-second retry hint, sent as <c>Retry-After</c> too).
+    /// </summary>
+    public static ApiException TooLargeResourceVersion(long minimum, long current) =>
+        new(504, "Timeout", $"Timeout: Too large resource version: {minimum}, current: {current}", new JsonObject
+        {
+            ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ResourceVersionTooLarge", ["message"] = "Too large resource version" }),
+            ["retryAfterSeconds"] = 1,
+        }) { RetryAfterSeconds = 1 };
 
     /// <summary>422 Invalid with the apiserver's aggregated message format.</summary>
     public static ApiException Invalid(string kind, string group, string name, IReadOnlyList<FieldError> causes)

@@ -304,10 +304,25 @@ internal sealed partial class ApiRequestHandler
 
     private async Task ResourceAsync(HttpContext ctx, string group, string version, string[] segs, CancellationToken ct)
     {
-        var scope = Resolve(group, version, segs);
+        // requestinfo.go: a "watch" segment after the version makes the request a watch, and a name after the
+        // resource is the watched object (installer.go routes these paths to ListResource with forceWatch).
+        var watchPath = segs.Length > 1 && segs[0] == "watch";
+        var scope = Resolve(group, version, watchPath ? segs[1..] : segs);
         var q = ctx.Request.Query;
         var method = ctx.Request.Method;
-        await CountAndInjectFaultsAsync(ctx, scope, ct);
+        await CountAndInjectFaultsAsync(ctx, scope, watchPath, ct);
+        if (watchPath)
+        {
+            if (scope.Type.IsReview || scope.Subresource is not null)
+            {
+                throw ApiException.UnknownPath();
+            }
+
+            RequireGet(method);
+            await _watch.WatchAsync(ctx, scope, ct);
+            return;
+        }
+
         if (scope.Type.IsReview)
         {
             await _reviews.CreateAsync(ctx, scope, ct);
@@ -331,10 +346,11 @@ internal sealed partial class ApiRequestHandler
     }
 
     /// <summary>Records the request in the counters, then applies injected latency and failures before any store _access.</summary>
-    private async Task CountAndInjectFaultsAsync(HttpContext ctx, RequestScope t, CancellationToken ct)
+    private async Task CountAndInjectFaultsAsync(HttpContext ctx, RequestScope t, bool watchPath, CancellationToken ct)
     {
         var verb = (ctx.Request.Method, t.Name is null) switch
         {
+            _ when watchPath => "watch",
             ("GET", true) => RequestScope.IsTrue(ctx.Request.Query["watch"]) ? "watch" : "list",
             ("GET", false) => "get",
             ("POST", _) => "create",

@@ -61,6 +61,9 @@ internal sealed class FieldSelector
 
     public bool IsEmpty => _requirements.Count == 0;
 
+    /// <summary>The value an equality requirement on <paramref name="field"/> demands, if any (fields.Selector <c>RequiresExactMatch</c>).</summary>
+    public string? RequiresExactMatch(string field) => _requirements.FirstOrDefault(r => r.Field == field && !r.Negate)?.Value;
+
     /// <summary>The single <c>metadata.name=x</c> requirement, if that is what the selector is (kubectl wait/delete).</summary>
     public bool Matches(JsonObject obj)
     {

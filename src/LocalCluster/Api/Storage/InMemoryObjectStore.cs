@@ -38,14 +38,34 @@ internal sealed class InMemoryObjectStore : IObjectStore
     public bool Remove(string bucket, string ns, string name) =>
         _buckets.TryGetValue(bucket, out var b) && b.Remove((ns, name));
 
-    private sealed class KeyComparer : IComparer<(string Ns, string Name)>
+    /// <summary>
+    /// The order of etcd keys <c>{namespace}/{name}</c> (byte order, as etcd3 store.go GetList and the watch cache's
+    /// filterPrefixAndOrder return lists), without building the key: namespace "a-b" sorts before "a" because '-'
+    /// is below '/'. Continue tokens name a key, so pages follow this order.
+    /// </summary>
+    internal sealed class KeyComparer : IComparer<(string Ns, string Name)>
     {
         public static readonly KeyComparer Instance = new();
 
         public int Compare((string Ns, string Name) x, (string Ns, string Name) y)
         {
-            var c = string.CompareOrdinal(x.Ns, y.Ns);
-            return c != 0 ? c : string.CompareOrdinal(x.Name, y.Name);
+            if (string.Equals(x.Ns, y.Ns, StringComparison.Ordinal))
+            {
+                return string.CompareOrdinal(x.Name, y.Name);
+            }
+
+            var common = Math.Min(x.Ns.Length, y.Ns.Length);
+            for (var i = 0; i < common; i++)
+            {
+                if (x.Ns[i] != y.Ns[i])
+                {
+                    return x.Ns[i].CompareTo(y.Ns[i]);
+                }
+            }
+
+            // One namespace is a prefix of the other: the shorter one's '/' meets the longer one's next character.
+            var c = x.Ns.Length < y.Ns.Length ? '/'.CompareTo(y.Ns[common]) : x.Ns[common].CompareTo('/');
+            return c != 0 ? c : x.Ns.Length.CompareTo(y.Ns.Length);
         }
     }
 }

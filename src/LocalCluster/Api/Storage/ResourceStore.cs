@@ -99,21 +99,6 @@ internal sealed partial class ResourceStore : IObjectLister, IRegistryHooks
         }
     }
 
-    /// <summary>The objects of a bucket (ordered by namespace, name) and the revision of the list; the filter runs outside the lock.</summary>
-    public (List<StoredObject> Items, long Revision) List(ResourceType type, string? ns, Func<StoredObject, bool> filter)
-    {
-        List<StoredObject> all;
-        long revision;
-        lock (_gate)
-        {
-            all = [.. _objects.List(type.StorageKey, ns)];
-            revision = _objects.Revision;
-        }
-
-        all.RemoveAll(o => !filter(o));
-        return (all, revision);
-    }
-
     /// <summary>Every stored object of a resource, as private trees (for strategies and in-tree admission).</summary>
     IReadOnlyList<JsonObject> IObjectLister.List(ResourceType type)
     {
@@ -163,44 +148,6 @@ internal sealed partial class ResourceStore : IObjectLister, IRegistryHooks
     {
         type.Strategy.DefaultOnRead(type, obj);
         return obj;
-    }
-
-    /// <summary>
-    /// Starts a watch. With no start revision the current objects are returned for synthetic ADDED events;
-    /// otherwise history after <paramref name="fromRevision"/> is replayed into the subscription.
-    /// </summary>
-    public (WatchSubscription Subscription, List<StoredObject> Initial) StartWatch(ResourceType type, long? fromRevision)
-    {
-        lock (_gate)
-        {
-            if (fromRevision is { } from && from < _hub.CompactedRevision)
-            {
-                throw ApiException.Gone($"too old resource version: {from} ({_hub.CompactedRevision + 1})");
-            }
-
-            List<StoredObject> initial = fromRevision is null ? [.. _objects.List(type.StorageKey, null)] : [];
-            return (_hub.Subscribe(type.StorageKey, fromRevision), initial);
-        }
-    }
-
-    /// <summary>Subscribes to every bucket and returns, atomically with it, every stored object.</summary>
-    public (WatchSubscription Subscription, List<(string Bucket, StoredObject Object)> Current) WatchAll()
-    {
-        lock (_gate)
-        {
-            List<(string, StoredObject)> current = [.. _objects.Buckets.ToList().SelectMany(b => _objects.List(b, null).Select(o => (b, o)))];
-            return (_hub.Subscribe(null, null), current);
-        }
-    }
-
-    public void StopWatch(WatchSubscription subscription)
-    {
-        lock (_gate)
-        {
-            _hub.Remove(subscription);
-        }
-
-        subscription.Channel.Writer.TryComplete();
     }
 
     private void OnChanged()
