@@ -101,6 +101,30 @@ public sealed class DeploymentScaleTests
     }
 
     [Fact]
+    public async Task Put_without_a_name_is_an_invalid_Scale()
+    {
+        await using var c = await TestCluster.StartAsync();
+        using var api = new RawApi(c.Server.BaseAddress);
+        await CreatedAsync(api, Deployments, Deployment);
+        var r = await api.PutAsync(Scale, """{"apiVersion":"autoscaling/v1","kind":"Scale","spec":{"replicas":2}}""");
+        Assert.Equal("Scale.autoscaling \"web\" is invalid: metadata.name: Required value: name or generateName is required", Invalid(r));
+    }
+
+    [Fact]
+    public async Task Write_is_recorded_in_managed_fields_as_the_scale_subresource_of_apps_v1()
+    {
+        await using var c = await TestCluster.StartAsync();
+        using var api = new RawApi(c.Server.BaseAddress);
+        await CreatedAsync(api, Deployments, Deployment);
+        await api.PatchAsync(Scale + "?fieldManager=autoscaler", """{"spec":{"replicas":4}}""");
+        var entries = (await api.GetAsync(Deployments + "/web")).Body!["metadata"]!["managedFields"]!.AsArray();
+        var entry = entries.Single(e => e!["manager"]!.ToString() == "autoscaler")!;
+        Assert.Equal("apps/v1", entry["apiVersion"]!.ToString());
+        Assert.Equal("scale", entry["subresource"]!.ToString());
+        Assert.Equal("""{"f:spec":{"f:replicas":{}}}""", entry["fieldsV1"]!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Scale_of_a_missing_deployment_is_not_found()
     {
         await using var c = await TestCluster.StartAsync();
