@@ -216,11 +216,11 @@ public sealed class BuiltinKindsTests
         var created = await api.PostAsync(path, """{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":1,"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"i"}]}}},"status":{"replicas":5}}""");
         Assert.Equal(HttpStatusCode.Created, created.Code);
         Assert.Equal("1", created.Str("metadata", "generation"));
-        Assert.Null(created.Body!["status"]);
+        Assert.Equal("{}", created.Body!["status"]!.ToJsonString());
 
         Assert.Equal("1", (await api.PatchAsync(path + "/d", """{"metadata":{"labels":{"x":"y"}}}""")).Str("metadata", "generation"));
         Assert.Equal("2", (await api.PatchAsync(path + "/d", """{"spec":{"replicas":3}}""")).Str("metadata", "generation"));
-        var status = await api.PatchAsync(path + "/d/status", """{"status":{"readyReplicas":3,"observedGeneration":2},"spec":{"replicas":9}}""");
+        var status = await api.PatchAsync(path + "/d/status", """{"status":{"replicas":3,"readyReplicas":3,"observedGeneration":2},"spec":{"replicas":9}}""");
         Assert.Equal(HttpStatusCode.OK, status.Code);
         Assert.Equal("3", status.Str("status", "readyReplicas"));
         Assert.Equal("3", status.Str("spec", "replicas"));

@@ -131,16 +131,25 @@ internal sealed partial class DiscoveryDocuments(ResourceRegistry registry)
             }
 
             resources.Add(r);
-            if (t.Version(version)!.HasStatus)
+            foreach (var sub in SubresourcesOf(t, version))
             {
-                resources.Add(new JsonObject
+                var entry = new JsonObject
                 {
-                    ["name"] = $"{t.Plural}/status",
+                    ["name"] = $"{t.Plural}/{sub.Name}",
                     ["singularName"] = "",
                     ["namespaced"] = t.Namespaced,
-                    ["kind"] = t.Kind,
-                    ["verbs"] = Strings(["get", "patch", "update"]),
-                });
+                };
+
+                // A subresource of another group/version names it (deployments/scale is autoscaling/v1 Scale).
+                if (sub.Group != t.Group || sub.Version != version)
+                {
+                    entry["group"] = sub.Group;
+                    entry["version"] = sub.Version;
+                }
+
+                entry["kind"] = sub.Kind;
+                entry["verbs"] = Strings(sub.Verbs);
+                resources.Add(entry);
             }
         }
 
@@ -151,6 +160,25 @@ internal sealed partial class DiscoveryDocuments(ResourceRegistry registry)
             ["groupVersion"] = ResourceType.ApiVersionOf(group, version),
             ["resources"] = resources,
         };
+    }
+
+    private sealed record Subresource(string Name, string Group, string Version, string Kind, IReadOnlyList<string> Verbs);
+
+    private static readonly string[] StatusVerbs = ["get", "patch", "update"];
+
+    /// <summary>
+    /// The subresources discovery lists, by name as the real server orders them: status where the version has one,
+    /// and the strategy's views in their own kind (deployments/scale as autoscaling/v1 Scale).
+    /// </summary>
+    private static IEnumerable<Subresource> SubresourcesOf(ResourceType t, string version)
+    {
+        var list = t.Strategy.Views.Select(view => new Subresource(view.Name, view.Group, view.Version, view.Kind, view.Verbs)).ToList();
+        if (t.Version(version)!.HasStatus)
+        {
+            list.Add(new Subresource("status", t.Group, version, t.Kind, StatusVerbs));
+        }
+
+        return list.OrderBy(s => s.Name, StringComparer.Ordinal);
     }
 
     /// <summary>APIGroupDiscoveryList for <c>/api</c> (<paramref name="core"/>) or <c>/apis</c>.</summary>
@@ -184,14 +212,15 @@ internal sealed partial class DiscoveryDocuments(ResourceRegistry registry)
                         r["categories"] = Strings(t.Categories);
                     }
 
-                    if (t.Version(v)!.HasStatus)
+                    var subresources = SubresourcesOf(t, v).ToList();
+                    if (subresources.Count > 0)
                     {
-                        r["subresources"] = new JsonArray(new JsonObject
+                        r["subresources"] = new JsonArray([.. subresources.Select(sub => (JsonNode)new JsonObject
                         {
-                            ["subresource"] = "status",
-                            ["responseKind"] = kind.DeepClone(),
-                            ["verbs"] = Strings(["get", "patch", "update"]),
-                        });
+                            ["subresource"] = sub.Name,
+                            ["responseKind"] = new JsonObject { ["group"] = sub.Group, ["version"] = sub.Version, ["kind"] = sub.Kind },
+                            ["verbs"] = Strings(sub.Verbs),
+                        })]);
                     }
 
                     resources.Add(r);

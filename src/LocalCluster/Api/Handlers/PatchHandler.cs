@@ -19,6 +19,12 @@ internal sealed class PatchHandler(ApiServices services)
     {
         var contentType = MediaTypes.Bare(ctx.Request.ContentType);
         var supported = scope.Type.Strategy.SupportsStrategicMerge ? [.. PatchMediaTypes, MediaTypes.StrategicMergePatch] : PatchMediaTypes;
+        if (scope.View is not null)
+        {
+            // Server-side apply through a view (the managed fields of a Scale mapped onto its resource) is not served.
+            supported = [.. supported.Where(t => t != MediaTypes.ApplyPatch)];
+        }
+
         if (!supported.Contains(contentType))
         {
             throw ApiException.UnsupportedMediaType(contentType, supported);
@@ -41,7 +47,7 @@ internal sealed class PatchHandler(ApiServices services)
                 MediaTypes.StrategicMergePatch => MergePatch.Apply(input, patch, strategic: true),
                 _ => MergePatch.Apply(input, patch),
             };
-            return scope.In(patched as JsonObject ?? throw ApiException.BadRequest("the patch produced a non-object document"));
+            return scope.In(patched as JsonObject ?? throw ApiException.BadRequest("the patch produced a non-object document"), current);
         }, new UpdateOptions(Subresource: scope.Subresource, DryRun: RequestScope.DryRun(ctx), Validation: RequestScope.Validation(ctx), TrackFields: scope.Tracker(ctx, services.Time)),
             services.Admit(ctx, scope), ct);
         RequestScope.AddWarnings(ctx, result);

@@ -10,12 +10,14 @@ internal sealed class UpdateHandler(ApiServices services)
     public async Task UpdateAsync(HttpContext ctx, RequestScope scope, CancellationToken ct)
     {
         var text = await RequestBodies.ReadAsync(ctx, ct);
-        var body = scope.In(RequestBodies.CheckIdentity(RequestBodies.ParseObject(ctx, scope, text), scope));
+        var body = RequestBodies.CheckIdentity(RequestBodies.ParseObject(ctx, scope, text), scope);
+        var stored = scope.View is null ? scope.In(body) : null;
         var attempts = 0;
 
         // The store changes the body it is given; an update redone on a newer object starts from the request again.
+        // A view's body (a Scale) is folded into the object it changes, so it converts on every attempt.
         var result = await services.Store.UpdateAsync(scope.Type, scope.Ns, scope.Name!,
-            _ => attempts++ == 0 ? body : scope.In(RequestBodies.ParseObject(ctx, scope, text)),
+            current => attempts++ == 0 && stored is not null ? stored : scope.In(attempts == 1 ? body : RequestBodies.ParseObject(ctx, scope, text), current),
             new UpdateOptions(
                 Subresource: scope.Subresource, RequireResourceVersion: true, DryRun: RequestScope.DryRun(ctx), Validation: RequestScope.Validation(ctx),
                 TrackFields: scope.Tracker(ctx, services.Time)),

@@ -68,7 +68,7 @@ internal static class RequestBodies
         }
 
         var node = contentType == MediaTypes.Yaml ? YamlJson.Parse(Text(body)) : JsonNode.Parse(body.Span);
-        return node as JsonObject ?? throw ApiException.BadRequest($"Object '{scope.Type.Kind}' is missing in 'null'");
+        return node as JsonObject ?? throw ApiException.BadRequest($"Object '{scope.Kind}' is missing in 'null'");
     }
 
     /// <summary>The identity checks of a decoded body: types of the identifying fields, then group/version/kind, namespace and name.</summary>
@@ -96,15 +96,15 @@ internal static class RequestBodies
             }
         }
 
-        var expected = scope.ApiVersion;
+        var expected = scope.BodyApiVersion;
         if (body["apiVersion"] is JsonValue av && av.ToString() is { Length: > 0 } given && given != expected)
         {
             throw ApiException.BadRequest($"the API version in the data ({given}) does not match the expected API version ({expected})");
         }
 
-        if (body["kind"] is JsonValue kv && kv.ToString() is { Length: > 0 } kind && kind != scope.Type.Kind)
+        if (body["kind"] is JsonValue kv && kv.ToString() is { Length: > 0 } kind && kind != scope.Kind)
         {
-            throw ApiException.BadRequest($"{kind} in version \"{scope.Version}\" cannot be handled as a {scope.Type.Kind}: no kind \"{kind}\" is registered for version \"{expected}\"");
+            throw ApiException.BadRequest($"{kind} in version \"{scope.BodyVersion}\" cannot be handled as a {scope.Kind}: no kind \"{kind}\" is registered for version \"{expected}\"");
         }
 
         if (scope.Type.Namespaced)

@@ -19,6 +19,21 @@ internal sealed record RequestScope(ResourceType Type, string Version, string? N
     /// <summary>The apiVersion this request serves objects in.</summary>
     public string ApiVersion { get; } = ResourceType.ApiVersionOf(Type.Group, Version);
 
+    /// <summary>
+    /// The subresource's own shape when it serves another kind (deployments/scale: autoscaling/v1 Scale): bodies and
+    /// responses are in that kind, writes go to the resource through the view's conversion.
+    /// </summary>
+    public Registry.SubresourceView? View { get; } = Subresource is null ? null : Type.Strategy.View(Subresource);
+
+    /// <summary>The kind of the request's and the response's bodies.</summary>
+    public string Kind => View?.Kind ?? Type.Kind;
+
+    /// <summary>The apiVersion of the request's and the response's bodies (<see cref="ApiVersion"/> but for a view).</summary>
+    public string BodyApiVersion => View?.ApiVersion ?? ApiVersion;
+
+    /// <summary>The version of the request's and the response's bodies.</summary>
+    public string BodyVersion => View?.Version ?? Version;
+
     /// <summary>The namespace as the store keys it ("" for cluster-scoped resources and all-namespace requests).</summary>
     public string Ns => Namespace ?? "";
 
@@ -29,7 +44,7 @@ internal sealed record RequestScope(ResourceType Type, string Version, string? N
     /// need no change (same apiVersion, no conversion, defaults already applied), else converted through a tree.
     /// </summary>
     public byte[] OutJson(StoredObject obj) =>
-        !Type.Strategy.ConvertsStorage && obj.ApiVersion == ApiVersion && !ResourceStore.NeedsReadDefaults(Type, obj)
+        View is null && !Type.Strategy.ConvertsStorage && obj.ApiVersion == ApiVersion && !ResourceStore.NeedsReadDefaults(Type, obj)
             ? obj.Json
             : JsonSerializer.SerializeToUtf8Bytes(Out(obj.ToJsonObject()));
 
@@ -39,11 +54,24 @@ internal sealed record RequestScope(ResourceType Type, string Version, string? N
         ResourceStore.DefaultOnRead(Type, obj);
         obj = Type.Strategy.FromStorage(obj);
         obj["apiVersion"] = ApiVersion;
-        return obj;
+        return View?.FromParent(obj) ?? obj;
     }
 
-    /// <summary>A request body in the shape it is stored in.</summary>
-    public JsonObject In(JsonObject obj) => Type.Strategy.ToStorage(obj);
+    /// <summary>
+    /// A request body in the shape it is stored in. A view's body is folded into <paramref name="current"/> (the
+    /// stored object it changes, left as it is), which a write through a view must give.
+    /// </summary>
+    public JsonObject In(JsonObject obj, JsonObject? current = null)
+    {
+        if (View is not null)
+        {
+            var parent = Type.Strategy.FromStorage(ResourceStore.DefaultOnRead(Type, (current ?? throw new ArgumentNullException(nameof(current))).DeepClone().AsObject()));
+            parent["apiVersion"] = ApiVersion;
+            obj = View.ToParent(Type, obj, parent);
+        }
+
+        return Type.Strategy.ToStorage(obj);
+    }
 
     /// <summary>
     /// The field manager of a write: the <c>fieldManager</c> parameter or the User-Agent's first segment. Kinds stored

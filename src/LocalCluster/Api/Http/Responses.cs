@@ -21,10 +21,10 @@ internal static class Responses
 
     public static string TableMediaType(string version) => string.Format(CultureInfo.InvariantCulture, TableContentType, version);
 
-    /// <summary>One object as served: its Table row when asked for, else its JSON.</summary>
+    /// <summary>One object as served: its Table row when asked for (not for a view such as a Scale), else its JSON.</summary>
     public static async Task WriteObjectAsync(HttpContext ctx, TableConverter tables, RequestScope scope, StoredObject obj, int code, CancellationToken ct)
     {
-        if (TableVersion(ctx) is { } tableVersion)
+        if (scope.View is null && TableVersion(ctx) is { } tableVersion)
         {
             var table = tables.Convert(scope.Type, scope.Version, [scope.Out(obj.ToJsonObject())], ctx.Request.Query["includeObject"].ToString(), new JsonObject { ["resourceVersion"] = obj.ResourceVersion });
             table["apiVersion"] = $"meta.k8s.io/{tableVersion}";

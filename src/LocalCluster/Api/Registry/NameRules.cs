@@ -46,6 +46,20 @@ internal static partial class NameRules
         }
     }
 
+    /// <summary>validation.IsDNS1123Label's messages: every rule the value breaks (for warnings that quote them all).</summary>
+    public static IEnumerable<string> Dns1123LabelMessages(string value)
+    {
+        if (value.Length > 63)
+        {
+            yield return "must be no more than 63 characters";
+        }
+
+        if (!LabelPattern().IsMatch(value))
+        {
+            yield return LabelMessage;
+        }
+    }
+
     public static bool IsSubdomain(string value) => value.Length <= 253 && SubdomainPattern().IsMatch(value);
 
     public static bool IsLabel(string value) => value.Length <= 63 && LabelPattern().IsMatch(value);

@@ -19,6 +19,12 @@ internal abstract class ResourceStrategy
     /// <summary>Subresources served besides <c>status</c> (which a version's <c>HasStatus</c> turns on).</summary>
     public virtual IReadOnlyCollection<string> Subresources => [];
 
+    /// <summary>Subresources served as another kind (deployments/scale as autoscaling/v1 Scale); each is in <see cref="Subresources"/> too.</summary>
+    public virtual IReadOnlyList<SubresourceView> Views => [];
+
+    /// <summary>The view a subresource serves, if it serves another kind.</summary>
+    public SubresourceView? View(string subresource) => Views.FirstOrDefault(v => v.Name == subresource);
+
     /// <summary>Whether metadata.generation is set on create and bumped when anything but metadata and status changes.</summary>
     public virtual bool TracksGeneration => false;
 

@@ -2,8 +2,11 @@ using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Vers.LocalCluster.Api.Registry;
 using Vers.LocalCluster.Api.Registry.ApiExtensions;
+using Vers.LocalCluster.Api.Registry.Apps;
 using Vers.LocalCluster.Api.Registry.Core;
 using Vers.LocalCluster.Api.Registry.Events;
+using Vers.LocalCluster.Api.Registry.Networking;
+using Vers.LocalCluster.Api.Registry.Policy;
 using Vers.LocalCluster.Api.Registry.Volumes;
 
 namespace Vers.LocalCluster.Api.Resources;
@@ -120,9 +123,9 @@ internal sealed class ResourceRegistry
             new() { Group = "coordination.k8s.io", Plural = "leases", Singular = "lease", Kind = "Lease", ListKind = "LeaseList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Lease },
             new() { Group = "events.k8s.io", Plural = "events", Singular = "event", Kind = "Event", ListKind = "EventList", Namespaced = true, ShortNames = ["ev"], Versions = [V("v1")], Builtin = BuiltinKind.EventsV1Event, Strategy = new EventsV1Strategy(), StorageKey = "/events", StorageApiVersion = "v1" },
             new() { Group = "", Plural = "services", Singular = "service", Kind = "Service", ListKind = "ServiceList", Namespaced = true, ShortNames = ["svc"], Categories = ["all"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Service, Strategy = new ServiceStrategy() },
-            new() { Group = "apps", Plural = "deployments", Singular = "deployment", Kind = "Deployment", ListKind = "DeploymentList", Namespaced = true, ShortNames = ["deploy"], Categories = ["all"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Deployment, Strategy = DataStrategy.Generational },
-            new() { Group = "policy", Plural = "poddisruptionbudgets", Singular = "poddisruptionbudget", Kind = "PodDisruptionBudget", ListKind = "PodDisruptionBudgetList", Namespaced = true, ShortNames = ["pdb"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PodDisruptionBudget, Strategy = DataStrategy.Generational },
-            new() { Group = "networking.k8s.io", Plural = "networkpolicies", Singular = "networkpolicy", Kind = "NetworkPolicy", ListKind = "NetworkPolicyList", Namespaced = true, ShortNames = ["netpol"], Versions = [V("v1")], Builtin = BuiltinKind.NetworkPolicy, Strategy = DataStrategy.Generational },
+            new() { Group = "apps", Plural = "deployments", Singular = "deployment", Kind = "Deployment", ListKind = "DeploymentList", Namespaced = true, ShortNames = ["deploy"], Categories = ["all"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Deployment, Strategy = new DeploymentStrategy() },
+            new() { Group = "policy", Plural = "poddisruptionbudgets", Singular = "poddisruptionbudget", Kind = "PodDisruptionBudget", ListKind = "PodDisruptionBudgetList", Namespaced = true, ShortNames = ["pdb"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PodDisruptionBudget, Strategy = new PodDisruptionBudgetStrategy() },
+            new() { Group = "networking.k8s.io", Plural = "networkpolicies", Singular = "networkpolicy", Kind = "NetworkPolicy", ListKind = "NetworkPolicyList", Namespaced = true, ShortNames = ["netpol"], Versions = [V("v1")], Builtin = BuiltinKind.NetworkPolicy, Strategy = new NetworkPolicyStrategy() },
             new() { Group = "rbac.authorization.k8s.io", Plural = "roles", Singular = "role", Kind = "Role", ListKind = "RoleList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Role },
             new() { Group = "rbac.authorization.k8s.io", Plural = "clusterroles", Singular = "clusterrole", Kind = "ClusterRole", ListKind = "ClusterRoleList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.ClusterRole },
             new() { Group = "rbac.authorization.k8s.io", Plural = "rolebindings", Singular = "rolebinding", Kind = "RoleBinding", ListKind = "RoleBindingList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.RoleBinding },
