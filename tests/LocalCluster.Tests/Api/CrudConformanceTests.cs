@@ -408,7 +408,7 @@ public sealed class CrudConformanceTests
         var rejected = await http.PostAsync("/api/v1/namespaces/default/configmaps", proto, Ct);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, rejected.StatusCode);
         Assert.Equal("ok", await http.GetStringAsync("/readyz", Ct));
-        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/openapi/v2", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/openapi/v4", Ct)).StatusCode);
     }
 
     internal static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, int timeoutMs = 5000)

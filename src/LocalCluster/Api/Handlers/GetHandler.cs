@@ -56,8 +56,7 @@ internal sealed class GetHandler(ApiServices services)
         if (Responses.TableVersion(ctx) is { } tableVersion)
         {
             var table = services.Tables.Convert(scope.Type, scope.Version, [.. items.Select(i => scope.Out(i.ToJsonObject()))], q["includeObject"].ToString(), metadata);
-            table["apiVersion"] = $"meta.k8s.io/{tableVersion}";
-            await Responses.WriteJsonAsync(ctx, 200, table, ct, Responses.TableMediaType(tableVersion));
+            await Responses.WriteTableAsync(ctx, 200, table, tableVersion, ct);
             return;
         }
 
@@ -80,6 +79,6 @@ internal sealed class GetHandler(ApiServices services)
         }
 
         parts.Add(ListEnd);
-        await Responses.WriteBytesAsync(ctx, 200, parts, ct);
+        await Responses.WriteListAsync(ctx, 200, scope, parts, items, metadata, ct);
     }
 }
