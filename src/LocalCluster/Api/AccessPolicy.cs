@@ -64,7 +64,21 @@ public sealed class AccessPolicy
 
         return _allow.FirstOrDefault(r => Matches(r, request)) is { } allow
             ? (true, false, $"allowed by LocalCluster policy rule {allow}")
-            : (false, false, "no LocalCluster policy rule allows this request");
+            : (false, false, ""); // no opinion has no reason, as the RBAC authorizer answers (kubectl then prints a bare "no")
+    }
+
+    /// <summary>
+    /// What <paramref name="user"/> may do in <paramref name="ns"/>, as SelfSubjectRulesReview lists it: the allow
+    /// rules that apply (every rule under allow-all), and whether deny rules that apply make the list say more than
+    /// is allowed (<c>incomplete</c>: a rules review cannot express a denial).
+    /// </summary>
+    public (IReadOnlyList<AccessRule> Allowed, bool Incomplete) RulesFor(string user, IReadOnlyList<string> groups, string ns)
+    {
+        bool Applies(AccessRule r) =>
+            (r.User is null || r.User == user || groups.Contains(r.User)) && (r.Namespace is null || r.Namespace == ns);
+
+        var incomplete = _deny.Any(Applies);
+        return AllowAll ? ([new AccessRule()], incomplete) : ([.. _allow.Where(Applies)], incomplete);
     }
 
     private static bool Matches(AccessRule rule, AccessRequest request) =>

@@ -409,7 +409,7 @@ public sealed class CrudConformanceTests
         Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
         Assert.Contains("empty body", KubernetesJson.Deserialize<V1Status>(await rejected.Content.ReadAsStringAsync(Ct)).Message);
         Assert.Equal("ok", await http.GetStringAsync("/readyz", Ct));
-        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/openapi/v2", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/openapi/v4", Ct)).StatusCode);
     }
 
     internal static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, int timeoutMs = 5000)

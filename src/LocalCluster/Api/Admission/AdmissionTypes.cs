@@ -10,8 +10,12 @@ public enum AdmissionOperation
     Delete,
 }
 
-/// <summary>Who made the request (<c>AdmissionRequest.userInfo</c>): the user the request authenticated as.</summary>
-public sealed record AdmissionUser(string Username, IReadOnlyList<string> Groups, string Uid = "");
+/// <summary>Who made the request (<c>AdmissionRequest.userInfo</c>): the user the request authenticated as, or impersonates.</summary>
+public sealed record AdmissionUser(string Username, IReadOnlyList<string> Groups, string Uid = "")
+{
+    /// <summary>user.Info's extra attributes (an impersonating request's Impersonate-Extra-* headers).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Extra { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+}
 
 /// <summary>
 /// What an admission webhook is sent (admission.k8s.io/v1 <c>AdmissionRequest</c>), in the object's storage version.

@@ -16,7 +16,7 @@ internal sealed class DeleteHandler(ApiServices services)
         {
             var details = scope.Type.Name.Details(scope.Name!);
             details["uid"] = result.Object.Uid;
-            await Responses.WriteJsonAsync(ctx, 200, StatusBody.Success(details), ct);
+            await Responses.WriteResourceAsync(ctx, 200, StatusBody.Success(details), ct);
         }
         else
         {
@@ -44,7 +44,7 @@ internal sealed class DeleteHandler(ApiServices services)
             }
         }
 
-        await Responses.WriteJsonAsync(ctx, 200, new JsonObject
+        await Responses.WriteResourceAsync(ctx, 200, new JsonObject
         {
             ["apiVersion"] = scope.ApiVersion,
             ["kind"] = scope.Type.ListKind,

@@ -177,24 +177,8 @@ internal sealed class GetHandler(ApiServices services)
         if (Responses.TableVersion(ctx) is { } tableVersion)
         {
             var table = services.Tables.Convert(scope.Type, scope.Version, [.. items.Select(i => scope.Out(i.ToJsonObject()))], ctx.Request.Query["includeObject"].ToString(), metadata);
-            table["apiVersion"] = $"meta.k8s.io/{tableVersion}";
-            await Responses.WriteJsonAsync(ctx, 200, table, ct, Responses.TableMediaType(tableVersion));
+            await Responses.WriteTableAsync(ctx, 200, table, tableVersion, ct);
             return;
-        }
-
-        if (ProtobufResponses.Preferred(ctx))
-        {
-            var list = new JsonObject
-            {
-                ["apiVersion"] = scope.ApiVersion,
-                ["kind"] = scope.Type.ListKind,
-                ["metadata"] = metadata.DeepClone(),
-                ["items"] = new JsonArray([.. items.Select(i => (JsonNode)scope.Out(i.ToJsonObject()))]),
-            };
-            if (await ProtobufResponses.TryWriteAsync(ctx, 200, list, ct))
-            {
-                return;
-            }
         }
 
         // The list as JsonObject would write it ({"apiVersion","kind","metadata","items":[…]}), the items spliced in as stored.
@@ -216,6 +200,6 @@ internal sealed class GetHandler(ApiServices services)
         }
 
         parts.Add(ListEnd);
-        await Responses.WriteBytesAsync(ctx, 200, parts, ct);
+        await Responses.WriteListAsync(ctx, 200, scope, parts, items, metadata, ct);
     }
 }

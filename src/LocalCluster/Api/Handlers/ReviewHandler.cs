@@ -17,6 +17,6 @@ internal sealed class ReviewHandler(ApiServices services)
         }
 
         var review = await RequestBodies.ReadObjectAsync(ctx, scope, ct);
-        await Responses.WriteJsonAsync(ctx, 201, Reviews.Answer(scope.Type, scope.Version, scope.Namespace, review, RequestScope.UserOf(ctx), services.Access()), ct);
+        await Responses.WriteResourceAsync(ctx, 201, Reviews.Answer(scope.Type, scope.Version, scope.Namespace, review, RequestScope.UserOf(ctx), services.Access(), services.Time), ct);
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Vers.LocalCluster.Api.Http;
+using Vers.LocalCluster.Api.Protobuf;
 using Vers.LocalCluster.Api.Resources;
 using Vers.LocalCluster.Api.Selectors;
 using Vers.LocalCluster.Api.Storage;
@@ -42,8 +43,12 @@ internal sealed class WatchHandler(ApiServices services)
         var timeout = options.TimeoutSeconds > 0 ? TimeSpan.FromSeconds(options.TimeoutSeconds) : TimeSpan.FromMinutes(30);
         var deadline = time.GetUtcNow() + timeout;
 
+        // Protobuf clients get length-prefixed WatchEvent frames (the protobuf stream serializer) for the kinds the codec knows.
+        var protobuf = tableVersion is null && KubeProtobuf.CanEncode(scope.ApiVersion, scope.Type.Kind)
+                       && Negotiation.Negotiate(ctx.Request.Headers.Accept.ToString(), Negotiation.Endpoint.Resource)?.Format == OutputFormat.Protobuf;
+        ctx.Items[ProtobufStream] = protobuf;
         ctx.Response.StatusCode = 200;
-        ctx.Response.ContentType = tableVersion is null ? MediaTypes.Json : Responses.TableMediaType(tableVersion);
+        ctx.Response.ContentType = protobuf ? KubeProtobuf.WatchMediaType : tableVersion is null ? MediaTypes.Json : Responses.TableMediaType(tableVersion);
         ctx.Response.Headers.CacheControl = "no-cache, private";
 
         WatchStart start;
@@ -294,16 +299,27 @@ internal sealed class WatchHandler(ApiServices services)
             return;
         }
 
+        if (IsProtobuf(ctx))
+        {
+            await ctx.Response.Body.WriteAsync(KubeProtobuf.EncodeWatchEvent(type, scope.Out(obj.ToJsonObject())), ct);
+            return;
+        }
+
         var body = ctx.Response.Body;
         await body.WriteAsync(EventPrefixes[type], ct);
         await body.WriteAsync(scope.OutJson(obj), ct);
         await body.WriteAsync(EventEnd, ct);
     }
 
+    private const string ProtobufStream = "vers.watch-protobuf";
+
+    private static bool IsProtobuf(HttpContext ctx) => ctx.Items[ProtobufStream] is true;
+
     private static async Task WriteEventAsync(HttpContext ctx, string type, JsonObject obj, CancellationToken ct)
     {
-        var line = new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString() + "\n";
-        await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(line), ct);
+        var line = IsProtobuf(ctx) ? KubeProtobuf.EncodeWatchEvent(type, obj)
+            : Encoding.UTF8.GetBytes(new JsonObject { ["type"] = type, ["object"] = obj }.ToJsonString() + "\n");
+        await ctx.Response.Body.WriteAsync(line, ct);
         await ctx.Response.Body.FlushAsync(ct);
     }
 }

@@ -28,6 +28,7 @@ internal sealed partial class ApiRequestHandler
     private readonly ResourceStore _store;
     private readonly DiscoveryDocuments _discovery;
     private readonly OpenApiDocuments _openApi;
+    private readonly OpenApiV2 _openApiV2;
     private readonly Func<bool>? _readiness;
     private readonly FaultInjector _faults;
     private readonly RequestCounters _requests;
@@ -48,6 +49,7 @@ internal sealed partial class ApiRequestHandler
         _store = store;
         _discovery = discovery;
         _openApi = openApi;
+        _openApiV2 = new OpenApiV2(openApi, time);
         _readiness = readiness;
         _faults = faults;
         _requests = requests;
@@ -74,7 +76,7 @@ internal sealed partial class ApiRequestHandler
         var ct = ctx.RequestAborted;
         try
         {
-            ctx.Features.Set(Authenticate(ctx));
+            ctx.Features.Set(Impersonation.Apply(ctx, Authenticate(ctx), _access()));
             await RouteAsync(ctx, ct);
         }
         catch (ApiException e)
@@ -86,21 +88,35 @@ internal sealed partial class ApiRequestHandler
                     ctx.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
                 }
 
-                await Responses.WriteJsonAsync(ctx, e.Code, e.ToStatus(), ct);
+                await Responses.WriteErrorAsync(ctx, e.Code, e.ToStatus(), ct);
+            }
+        }
+        catch (InvalidImpersonationException e)
+        {
+            // responsewriters.InternalError: http.Error's plain text, not a Status.
+            ctx.Response.Headers.XContentTypeOptions = "nosniff";
+            await Responses.WriteTextAsync(ctx, 500, $"Internal Server Error: \"{ctx.Request.Path}{ctx.Request.QueryString}\": {e.Message}\n", ct);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's own limit (KubeApiServer sets it to the same 3 MiB) when a read outruns RequestBodies' check.
+            if (!ctx.Response.HasStarted)
+            {
+                await Responses.WriteErrorAsync(ctx, 413, RequestBodies.TooLarge().ToStatus(), ct);
             }
         }
         catch (YamlDotNet.Core.YamlException e)
         {
             if (!ctx.Response.HasStarted)
             {
-                await Responses.WriteJsonAsync(ctx, 400, ApiException.BadRequest($"error decoding YAML: {e.Message}").ToStatus(), ct);
+                await Responses.WriteErrorAsync(ctx, 400, ApiException.BadRequest($"error decoding YAML: {e.Message}").ToStatus(), ct);
             }
         }
         catch (JsonException e)
         {
             if (!ctx.Response.HasStarted)
             {
-                await Responses.WriteJsonAsync(ctx, 400, ApiException.BadRequest($"error decoding request body: {e.Message}").ToStatus(), ct);
+                await Responses.WriteErrorAsync(ctx, 400, ApiException.BadRequest($"error decoding request body: {e.Message}").ToStatus(), ct);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested || _shutdown.IsCancellationRequested)
@@ -112,7 +128,7 @@ internal sealed partial class ApiRequestHandler
             LogUnhandled(e, ctx.Request.Method, ctx.Request.Path);
             if (!ctx.Response.HasStarted)
             {
-                await Responses.WriteJsonAsync(ctx, 500, StatusBody.Failure(500, "InternalError", $"Internal error occurred: {e.Message}", null), ct);
+                await Responses.WriteErrorAsync(ctx, 500, StatusBody.Failure(500, "InternalError", $"Internal error occurred: {e.Message}", null), ct);
             }
         }
     }
@@ -184,13 +200,15 @@ internal sealed partial class ApiRequestHandler
             case "/openapi/v3":
                 await Responses.WriteJsonAsync(ctx, 200, _openApi.Index(), ct);
                 return;
+            case "/openapi/v2":
+                await OpenApiEndpoints.ServeV2Async(ctx, _openApiV2, ct);
+                return;
         }
 
         if (path.StartsWith("/openapi/v3/", StringComparison.Ordinal))
         {
             var doc = _openApi.Document(path["/openapi/v3/".Length..]) ?? throw ApiException.UnknownPath();
-            ctx.Response.Headers.ETag = $"\"{OpenApiDocuments.Hash(doc)}\"";
-            await Responses.WriteJsonAsync(ctx, 200, doc, ct);
+            await OpenApiEndpoints.ServeV3Async(ctx, doc, ct);
             return;
         }
 
@@ -321,6 +339,13 @@ internal sealed partial class ApiRequestHandler
             RequireGet(method);
             await _watch.WatchAsync(ctx, scope, ct);
             return;
+        }
+
+        // Every handler but watch's negotiates its output before it reads the request (handlers/create.go and the rest:
+        // NegotiateOutputMediaType first), so an unacceptable Accept header is 406 before anything is written.
+        if (!(method == "GET" && scope.Name is null && RequestScope.IsTrue(q["watch"])))
+        {
+            Negotiation.ForResource(ctx, scope);
         }
 
         if (scope.Type.IsReview)

@@ -13,29 +13,10 @@ namespace Vers.LocalCluster.Api.Http;
 /// </summary>
 internal static class ProtobufResponses
 {
-    /// <summary>Whether the Accept header's first producible media type is protobuf (a Table or other <c>as=</c> request is not).</summary>
-    public static bool Preferred(HttpContext ctx)
-    {
-        foreach (var range in MediaTypes.ParseAccept(ctx.Request.Headers.Accept.ToString()))
-        {
-            if (range.Type == KubeProtobuf.MediaType)
-            {
-                return range["as"] is null;
-            }
-
-            if (range.Type is MediaTypes.Json or MediaTypes.Yaml or "application/*" or "*/*")
-            {
-                return false;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Writes <paramref name="obj"/> as protobuf when the client prefers it and the codec knows its kind; false when JSON must be written instead.</summary>
+    /// <summary>Writes <paramref name="obj"/> as protobuf when the codec knows its kind; false when JSON must be written instead.</summary>
     public static async Task<bool> TryWriteAsync(HttpContext ctx, int code, JsonObject obj, CancellationToken ct)
     {
-        if (!Preferred(ctx) || obj["apiVersion"]?.ToString() is not { } apiVersion || obj["kind"]?.ToString() is not { } kind
+        if (obj["apiVersion"]?.ToString() is not { } apiVersion || obj["kind"]?.ToString() is not { } kind
             || !KubeProtobuf.CanEncode(apiVersion, kind))
         {
             return false;

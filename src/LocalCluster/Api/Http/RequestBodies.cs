@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Vers.LocalCluster.Api.Patching;
 using Vers.LocalCluster.Api.Protobuf;
 using Vers.LocalCluster.Api.Resources;
@@ -14,15 +15,56 @@ internal static class RequestBodies
     private static readonly string[] ObjectMediaTypes = [MediaTypes.Json, MediaTypes.Yaml];
     private static readonly string[] ProtobufMediaTypes = [MediaTypes.Json, MediaTypes.Yaml, KubeProtobuf.MediaType];
 
+    /// <summary>The apiserver's request body limit (RequestScope.MaxRequestBodyBytes: 3 MiB by default).</summary>
+    public const int MaxBodyBytes = 3 * 1024 * 1024;
+
+    /// <summary>How much of a body over the limit is read and dropped before the 413 (beyond it the connection is cut).</summary>
+    private const long DrainBytes = 32L << 20;
+
+    /// <summary>handlers/rest.go <c>limitedReadBody</c>: <c>errors.NewRequestEntityTooLargeError("limit is 3145728")</c>.</summary>
+    public static ApiException TooLarge() =>
+        ApiException.Bare(413, "RequestEntityTooLarge", $"Request entity too large: limit is {MaxBodyBytes}");
+
     /// <summary>
     /// The request body as UTF-8, parsed from bytes (a string in between doubled the work and the garbage of every
-    /// write). As the text reader did before: a byte order mark is dropped and invalid UTF-8 becomes U+FFFD.
+    /// write). As the text reader did before: a byte order mark is dropped and invalid UTF-8 becomes U+FFFD. Like
+    /// <c>limitedReadBody</c>, at most <see cref="MaxBodyBytes"/> are read: a longer body is 413.
     /// </summary>
     public static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpContext ctx, CancellationToken ct)
     {
+        // Kestrel's own limit (3 MiB) would reset a connection whose client is still sending; raised here so a body
+        // over the apiserver's limit can be read to its end (up to DrainBytes) and the client reads the 413.
+        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = DrainBytes;
+        }
+
         var length = ctx.Request.ContentLength;
-        using var buffer = new MemoryStream(length is > 0 and <= 16 << 20 ? (int)length.Value : 256);
-        await ctx.Request.Body.CopyToAsync(buffer, ct);
+        using var buffer = new MemoryStream(length is > 0 and <= MaxBodyBytes ? (int)length.Value : 256);
+        var chunk = new byte[81920];
+        int read;
+        var tooLarge = length > MaxBodyBytes;
+        try
+        {
+            while ((read = await ctx.Request.Body.ReadAsync(chunk, ct)) > 0)
+            {
+                tooLarge |= buffer.Length + read > MaxBodyBytes;
+                if (!tooLarge)
+                {
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            tooLarge = true;
+        }
+
+        if (tooLarge)
+        {
+            throw TooLarge();
+        }
+
         ReadOnlyMemory<byte> bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         if (MediaTypes.Bare(ctx.Request.ContentType) == KubeProtobuf.MediaType)
         {

@@ -5,14 +5,23 @@ using Vers.LocalCluster.Api.Resources;
 namespace Vers.LocalCluster.Api.Http;
 
 /// <summary>
-/// TokenReview and the SubjectAccessReview family: create-only, never stored, no resourceVersion. The reply is the
-/// request with <c>status</c> filled in by the <see cref="AccessPolicy"/>.
+/// TokenReview, SelfSubjectReview and the SubjectAccessReview family: create-only, never stored, no resourceVersion.
+/// The reply is the request with <c>status</c> filled in by the <see cref="AccessPolicy"/>; SelfSubjectReview and
+/// SelfSubjectRulesReview answer with a new object, as their REST storage builds one.
 /// </summary>
 internal static class Reviews
 {
-    /// <summary>The reply to a review; self reviews ask about <paramref name="requester"/>, the user the request authenticated as.</summary>
-    public static JsonObject Answer(ResourceType type, string version, string? ns, JsonObject body, AdmissionUser requester, AccessPolicy policy)
+    /// <summary>The reply to a review; self reviews ask about <paramref name="requester"/>, the user the request authenticated as (or impersonates).</summary>
+    public static JsonObject Answer(ResourceType type, string version, string? ns, JsonObject body, AdmissionUser requester, AccessPolicy policy, TimeProvider time)
     {
+        switch (type.Builtin)
+        {
+            case BuiltinKind.SelfSubjectReview:
+                return SelfSubjectReview(type, version, requester, time);
+            case BuiltinKind.SelfSubjectRulesReview:
+                return SelfSubjectRulesReview(type, version, body, requester, policy);
+        }
+
         var reply = body.DeepClone().AsObject();
         reply["apiVersion"] = ResourceType.ApiVersionOf(type.Group, version);
         reply["kind"] = type.Kind;
@@ -97,4 +106,82 @@ internal static class Reviews
 
         return status;
     }
+
+    /// <summary>
+    /// pkg/registry/authentication/selfsubjectreview/rest.go <c>Create</c>: the requesting user's name, UID, groups
+    /// and extra (empty ones left out, as UserInfo omits them), stamped with the time of the request.
+    /// </summary>
+    private static JsonObject SelfSubjectReview(ResourceType type, string version, AdmissionUser user, TimeProvider time)
+    {
+        var info = new JsonObject();
+        if (user.Username.Length > 0)
+        {
+            info["username"] = user.Username;
+        }
+
+        if (user.Uid.Length > 0)
+        {
+            info["uid"] = user.Uid;
+        }
+
+        if (user.Groups.Count > 0)
+        {
+            info["groups"] = Strings(user.Groups);
+        }
+
+        if (user.Extra.Count > 0)
+        {
+            info["extra"] = new JsonObject(user.Extra.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)Strings(kv.Value))));
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = type.Kind,
+            ["apiVersion"] = ResourceType.ApiVersionOf(type.Group, version),
+            ["metadata"] = new JsonObject { ["creationTimestamp"] = time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture) },
+            ["status"] = new JsonObject { ["userInfo"] = info },
+        };
+    }
+
+    /// <summary>
+    /// pkg/registry/authorization/selfsubjectrulesreview/rest.go <c>Create</c>: 400 without <c>spec.namespace</c>, else
+    /// the requester's rules there (<see cref="AccessPolicy.RulesFor"/>); the reply carries no spec.
+    /// </summary>
+    private static JsonObject SelfSubjectRulesReview(ResourceType type, string version, JsonObject body, AdmissionUser user, AccessPolicy policy)
+    {
+        var ns = body["spec"]?["namespace"]?.ToString() ?? "";
+        if (ns.Length == 0)
+        {
+            throw ApiException.BadRequest("no namespace on request");
+        }
+
+        var (rules, incomplete) = policy.RulesFor(user.Username, user.Groups, ns);
+        var resourceRules = new JsonArray();
+        var nonResourceRules = new JsonArray();
+        foreach (var r in rules)
+        {
+            var verbs = Strings([r.Verb ?? "*"]);
+            if (r.Resource is not { } path || !path.StartsWith('/'))
+            {
+                resourceRules.Add(new JsonObject { ["verbs"] = verbs, ["apiGroups"] = Strings([r.Group ?? "*"]), ["resources"] = Strings([r.Resource ?? "*"]) });
+            }
+
+            // Paths are cluster-wide and outside any group: only a rule open on both applies to them.
+            if ((r.Resource is null || r.Resource.StartsWith('/')) && r.Group is null && r.Namespace is null)
+            {
+                nonResourceRules.Add(new JsonObject { ["verbs"] = verbs.DeepClone(), ["nonResourceURLs"] = Strings([r.Resource ?? "*"]) });
+            }
+        }
+
+        return new JsonObject
+        {
+            ["kind"] = type.Kind,
+            ["apiVersion"] = ResourceType.ApiVersionOf(type.Group, version),
+            ["metadata"] = new JsonObject { ["creationTimestamp"] = null },
+            ["spec"] = new JsonObject(),
+            ["status"] = new JsonObject { ["resourceRules"] = resourceRules, ["nonResourceRules"] = nonResourceRules, ["incomplete"] = incomplete },
+        };
+    }
+
+    private static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)JsonValue.Create(v))]);
 }

@@ -35,6 +35,8 @@ internal enum BuiltinKind
     SubjectAccessReview,
     SelfSubjectAccessReview,
     LocalSubjectAccessReview,
+    SelfSubjectRulesReview,
+    SelfSubjectReview,
     PersistentVolumeClaim,
     PersistentVolume,
     StorageClass,
@@ -63,7 +65,7 @@ internal sealed record ResourceType
     public IReadOnlyList<string> Verbs { get; init; } = StandardVerbs;
 
     public bool IsReview => Builtin is BuiltinKind.TokenReview or BuiltinKind.SubjectAccessReview
-        or BuiltinKind.SelfSubjectAccessReview or BuiltinKind.LocalSubjectAccessReview;
+        or BuiltinKind.SelfSubjectAccessReview or BuiltinKind.LocalSubjectAccessReview or BuiltinKind.SelfSubjectRulesReview or BuiltinKind.SelfSubjectReview;
 
     /// <summary>Custom resources: no unconditional update, no strategic merge patch, generation always.</summary>
     public bool IsCustom => Builtin == BuiltinKind.None;
