@@ -4,15 +4,16 @@ using Vers.Operator.Entities;
 using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
 using Vers.Operator.Runtime.Client;
+using Vers.Operator.Runtime.Informers;
 
 namespace Vers.Operator.Forks;
 
 /// <summary>
-/// Where a fork's organisations and source objects are read: the informer caches (<see cref="CachedSourceReader"/>,
-/// every pass) or the API server (<see cref="LiveSourceReader"/>, only to confirm what the caches do not have).
-/// <see cref="SourceResolver"/> applies the same rules to either.
+/// Where organisations, repositories and tags are read: the informer caches (<see cref="CachedTagReader"/>) or the API
+/// server (<see cref="LiveSourceReader"/>, only to confirm what the caches do not have).
+/// <see cref="SourceResolver.FindTagAsync"/> applies the same rules to either.
 /// </summary>
-public interface ISourceReader
+public interface ITagReader
 {
     /// <summary>The namespace of organisation <paramref name="org"/>; null when there is none.</summary>
     ValueTask<string?> NamespaceOfAsync(string org, CancellationToken ct);
@@ -23,23 +24,31 @@ public interface ISourceReader
     ValueTask<Repository?> RepositoryAsync(string ns, string name, CancellationToken ct);
 
     ValueTask<Tag?> TagAsync(string ns, string name, CancellationToken ct);
+}
 
+/// <summary>A fork's whole source: also the commit and its VirtualMachineSnapshot (<see cref="SourceResolver"/>).</summary>
+public interface ISourceReader : ITagReader
+{
     ValueTask<Commit?> CommitAsync(string ns, string name, CancellationToken ct);
 
     ValueTask<GenericObject?> SnapshotAsync(string ns, string name, CancellationToken ct);
 }
 
 /// <summary>The informer caches: no request. Shared objects: never mutate them.</summary>
-public sealed class CachedSourceReader(OrgDirectory orgs, ForkCaches caches) : ISourceReader
+public class CachedTagReader(OrgDirectory orgs, ResourceInformer<Repository> repositories, ResourceInformer<Tag> tags) : ITagReader
 {
     public ValueTask<string?> NamespaceOfAsync(string org, CancellationToken ct) => new(orgs.NamespaceOf(org));
 
     public ValueTask<string?> OrgOfAsync(string ns, CancellationToken ct) => new(orgs.OrgOf(ns));
 
-    public ValueTask<Repository?> RepositoryAsync(string ns, string name, CancellationToken ct) => new(caches.Repositories.Get(ns, name));
+    public ValueTask<Repository?> RepositoryAsync(string ns, string name, CancellationToken ct) => new(repositories.Get(ns, name));
 
-    public ValueTask<Tag?> TagAsync(string ns, string name, CancellationToken ct) => new(caches.Tags.Get(ns, name));
+    public ValueTask<Tag?> TagAsync(string ns, string name, CancellationToken ct) => new(tags.Get(ns, name));
+}
 
+/// <summary>The operator's informer caches: no request. Shared objects: never mutate them.</summary>
+public sealed class CachedSourceReader(OrgDirectory orgs, ForkCaches caches) : CachedTagReader(orgs, caches.Repositories, caches.Tags), ISourceReader
+{
     public ValueTask<Commit?> CommitAsync(string ns, string name, CancellationToken ct) => new(caches.Commits.Get(ns, name));
 
     public ValueTask<GenericObject?> SnapshotAsync(string ns, string name, CancellationToken ct) => new(caches.Snapshots.Get(ns, name));
@@ -47,7 +56,8 @@ public sealed class CachedSourceReader(OrgDirectory orgs, ForkCaches caches) : I
 
 /// <summary>
 /// The API server (controller-runtime's APIReader): a consistent read that no informer lag can hide an object from.
-/// One request per answer; namespaces are listed by label or name, as the operator may list but not get them.
+/// One request per answer; namespaces are listed by label or name, as the operator and the fork API may list but not
+/// get them. The fork API uses it as an <see cref="ITagReader"/> only (it may not read commits or snapshots).
 /// </summary>
 public sealed class LiveSourceReader(IKubernetes kubernetes) : ISourceReader
 {

@@ -36,27 +36,12 @@ public sealed class SourceResolver(ISourceReader cache, ISourceReader live)
         ISourceReader reader, RepositoryForkSpec spec, string callerNamespace, CancellationToken ct)
     {
         var notFound = ForkReasons.SourceNotFoundMessage(spec.SourceOrg, spec.SourceRepo, spec.SourceTag);
-        if (!VersNames.IsValid(spec.SourceRepo) || !VersNames.IsValid(spec.SourceTag) || await reader.NamespaceOfAsync(spec.SourceOrg, ct) is not { } ns)
+        if (await FindTagAsync(reader, spec.SourceOrg, spec.SourceRepo, spec.SourceTag, callerNamespace, ct) is not { } found)
         {
             return (null, notFound);
         }
 
-        var repository = await reader.RepositoryAsync(ns, VersNames.ToObjectName(spec.SourceRepo), ct);
-        if (repository is null || repository.Spec.Name != spec.SourceRepo || repository.Metadata.DeletionTimestamp is not null)
-        {
-            return (null, notFound);
-        }
-
-        if (repository.Spec.Visibility != Visibility.Public && ns != callerNamespace)
-        {
-            return (null, notFound);
-        }
-
-        var tag = await reader.TagAsync(ns, VersNames.TagObjectName(spec.SourceRepo, spec.SourceTag), ct);
-        if (tag is null || tag.Spec.Repository != spec.SourceRepo || tag.Spec.Tag != spec.SourceTag)
-        {
-            return (null, notFound);
-        }
+        var (ns, repository, tag) = found;
 
         var commit = await reader.CommitAsync(ns, tag.Spec.CommitId, ct);
         var snapshot = commit is null ? null : await reader.SnapshotAsync(ns, commit.Spec.SnapshotName, ct);
@@ -71,5 +56,38 @@ public sealed class SourceResolver(ISourceReader cache, ISourceReader live)
         }
 
         return (new ResolvedSource(ns, repository, tag, commit, snapshot), null);
+    }
+
+    /// <summary>
+    /// org/repo:tag as <paramref name="callerNamespace"/> may see it: the org's namespace, its Repository — public, or
+    /// the caller's own — and the Tag; null for anything missing or hidden, alike. The one visibility rule, shared with
+    /// the fork API's preflight.
+    /// </summary>
+    public static async Task<(string Namespace, Repository Repository, Tag Tag)?> FindTagAsync(
+        ITagReader reader, string org, string repo, string tagName, string callerNamespace, CancellationToken ct)
+    {
+        if (!VersNames.IsValid(repo) || !VersNames.IsValid(tagName) || await reader.NamespaceOfAsync(org, ct) is not { } ns)
+        {
+            return null;
+        }
+
+        var repository = await reader.RepositoryAsync(ns, VersNames.ToObjectName(repo), ct);
+        if (repository is null || repository.Spec.Name != repo || repository.Metadata.DeletionTimestamp is not null)
+        {
+            return null;
+        }
+
+        if (repository.Spec.Visibility != Visibility.Public && ns != callerNamespace)
+        {
+            return null;
+        }
+
+        var tag = await reader.TagAsync(ns, VersNames.TagObjectName(repo, tagName), ct);
+        if (tag is null || tag.Spec.Repository != repo || tag.Spec.Tag != tagName)
+        {
+            return null;
+        }
+
+        return (ns, repository, tag);
     }
 }

@@ -5,7 +5,7 @@ using Vers.LocalCluster.Seeding;
 using Vers.Operator.Entities;
 using Vers.Operator.Forks;
 using Vers.Operator.Hosting;
-using Vers.Operator.Tests.Support;
+using Vers.Tests.Shared;
 
 namespace Vers.Operator.Tests.Forks;
 

@@ -1,12 +1,12 @@
-namespace Vers.Operator.Tests.Support;
+namespace Vers.Tests.Shared;
 
 /// <summary>
 /// Holds back the watch requests of the named resources (plurals) until <see cref="Release"/>: an informer on a client
 /// through this handler lists (and syncs) normally, then sees nothing newer than its list — a watch that lags as far
 /// as a test wants. Lists, gets and writes pass untouched. Released, the watches resume from the list's
-/// resourceVersion and deliver everything held back, in order.
+/// resourceVersion and deliver everything held back, in order. Shared by tests/Operator.Tests and tests/ApiShim.Tests.
 /// </summary>
-internal sealed class HeldWatches(params string[] plurals) : DelegatingHandler
+public sealed class HeldWatches(params string[] plurals) : DelegatingHandler
 {
     private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
