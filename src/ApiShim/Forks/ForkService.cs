@@ -71,7 +71,7 @@ public sealed partial class ForkService(
             return Replay(org, known, request);
         }
 
-        var answer = preflight.Check(ns, request);
+        var answer = await preflight.CheckAsync(ns, request, ct);
         if (answer is null && options.MaxUnfinishedForksPerOrg is { } cap && Unfinished(ns) >= cap)
         {
             answer = new ForkOutcome(

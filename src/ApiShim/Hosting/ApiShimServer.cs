@@ -89,7 +89,7 @@ public sealed partial class ApiShimServer : IAsyncDisposable
         builder.Services.AddSingleton<RequestAuthentication>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddSingleton(new ForkWaiter(forks));
-        builder.Services.AddSingleton(new ForkPreflight(repositories, tags, orgs));
+        builder.Services.AddSingleton(new ForkPreflight(new CachedTagReader(orgs, repositories, tags), new LiveSourceReader(client), repositories));
         builder.Services.AddSingleton<ForkService>();
         builder.Services.AddSingleton(new RepositoryCatalog(repositories, tags, orgs));
         builder.Services.AddSingleton(new VmCatalog(vms, namespaces, orgs));

@@ -30,7 +30,6 @@ public sealed class ForkReconciler : IReconciler<RepositoryFork>
         new HistogramConfiguration { LabelNames = ["result"], Buckets = Histogram.ExponentialBuckets(0.05, 2, 16) });
 
     private readonly ForkServices _services;
-    private readonly OrgDirectory _orgs;
     private readonly SourceResolver _resolver;
     private readonly EventRecorder _events;
     private readonly string _instance;
@@ -44,7 +43,6 @@ public sealed class ForkReconciler : IReconciler<RepositoryFork>
     public ForkReconciler(
         IKubernetes kubernetes,
         ForkCaches caches,
-        OrgDirectory orgs,
         SourceResolver resolver,
         EventRecorder events,
         string instance,
@@ -54,7 +52,6 @@ public sealed class ForkReconciler : IReconciler<RepositoryFork>
         TimeProvider time)
     {
         _services = new ForkServices(kubernetes, caches, options, time);
-        _orgs = orgs;
         _resolver = resolver;
         _events = events;
         _instance = instance;
@@ -151,13 +148,14 @@ public sealed class ForkReconciler : IReconciler<RepositoryFork>
             throw new ForkFailedException(ForkReasons.Invalid, invalid);
         }
 
+        // Both answers come from the caches, confirmed with the API server before they fail the fork (SourceResolver).
         var ns = fork.Namespace;
-        if (_orgs.OrgOf(ns) is null)
+        if (await _resolver.OrgOfAsync(ns, ct) is not { } org)
         {
             throw new ForkFailedException(ForkReasons.Invalid, $"namespace {ns} is not an organisation (it has no {VersGroup.OrgLabel} label)");
         }
 
-        var (source, error) = _resolver.Resolve(spec, ns);
+        var (source, error) = await _resolver.ResolveAsync(spec, ns, ct);
         if (source is null)
         {
             throw new ForkFailedException(ForkReasons.SourceNotFound, error!);
@@ -170,7 +168,7 @@ public sealed class ForkReconciler : IReconciler<RepositoryFork>
             Snapshot = source.Snapshot.Metadata.Name,
             Method = source.Namespace == ns ? "VirtualMachineClone" : "DataVolumes",
         };
-        status.Resolved.Volumes = await VolumesAsync(fork, source, ct);
+        status.Resolved.Volumes = await VolumesAsync(fork, org, source, ct);
 
         // Claim the target name before choosing ids: a fork that loses the name never names a VM.
         if (await _claim.ClaimAsync(fork, ct) is null)
@@ -200,7 +198,7 @@ public sealed class ForkReconciler : IReconciler<RepositoryFork>
     /// The source commit's backed-up volumes, which name what the fork will make. Across organisations they come from
     /// the source snapshot's content, read here once, after checking the VM can live in this namespace at all.
     /// </summary>
-    private async Task<List<string>> VolumesAsync(ForkContext fork, ResolvedSource source, CancellationToken ct)
+    private async Task<List<string>> VolumesAsync(ForkContext fork, string org, ResolvedSource source, CancellationToken ct)
     {
         if (fork.SameNamespace && source.Snapshot.Status?["snapshotVolumes"]?["includedVolumes"] is JsonArray included)
         {
@@ -212,7 +210,7 @@ public sealed class ForkReconciler : IReconciler<RepositoryFork>
         {
             throw new ForkFailedException(
                 ForkReasons.UnsupportedSource,
-                $"the VM of {fork.Status.Source} cannot be forked into organisation {_orgs.OrgOf(fork.Namespace)}: it uses {string.Join("; ", problems)}. " +
+                $"the VM of {fork.Status.Source} cannot be forked into organisation {org}: it uses {string.Join("; ", problems)}. " +
                 "A fork into another organisation carries only the commit's disks; fork it within its own organisation, or publish a VM without these references");
         }
 

@@ -167,7 +167,7 @@ public sealed class ForkServices
             return known;
         }
 
-        var snapshot = SourceGuard.Require(this, fork);
+        var snapshot = await SourceGuard.RequireAsync(this, fork, ct);
         var contentName = (string?)snapshot.Status?["virtualMachineSnapshotContentName"];
         var content = contentName is null
             ? null

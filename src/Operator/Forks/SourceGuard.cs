@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Vers.Operator.KubeVirt;
 using Vers.Operator.Runtime;
 
 namespace Vers.Operator.Forks;
@@ -11,26 +12,41 @@ namespace Vers.Operator.Forks;
 /// </summary>
 public static class SourceGuard
 {
-    /// <summary>The cached source VirtualMachineSnapshot, still there and ready; anything else fails the fork with SourceLost.</summary>
-    public static GenericObject Require(ForkServices services, ForkContext fork)
+    /// <summary>
+    /// The source VirtualMachineSnapshot, still there and ready; anything else fails the fork with SourceLost. Read from
+    /// the cache; only when the cache says gone or not ready is the API server asked first: the cache may merely lag
+    /// (the fork may have resolved its source from the API server before the snapshot's informer delivered it).
+    /// </summary>
+    public static async Task<GenericObject> RequireAsync(ForkServices services, ForkContext fork, CancellationToken ct)
     {
         var ns = fork.SourceNamespace;
         var name = fork.Source.Snapshot!;
-        var what = ForkContext.Describe("VirtualMachineSnapshot", ns, name);
-        var snapshot = services.Caches.Snapshots.Get(ns, name);
+        var cached = services.Caches.Snapshots.Get(ns, name);
+        if (Problem(fork, cached) is null)
+        {
+            return cached!;
+        }
+
+        var live = await services.Client.TryGetAsync<GenericObject>(KubeVirtTypes.VirtualMachineSnapshot, ns, name, ct);
+        return Problem(fork, live) is { } lost ? throw lost : live!;
+    }
+
+    private static ForkFailedException? Problem(ForkContext fork, GenericObject? snapshot)
+    {
+        var what = ForkContext.Describe("VirtualMachineSnapshot", fork.SourceNamespace, fork.Source.Snapshot!);
         if (snapshot is null || snapshot.Metadata.DeletionTimestamp is not null)
         {
-            throw new ForkFailedException(ForkReasons.SourceLost, $"source commit {fork.Source.CommitId}: {what} was deleted while the fork needed it");
+            return new ForkFailedException(ForkReasons.SourceLost, $"source commit {fork.Source.CommitId}: {what} was deleted while the fork needed it");
         }
 
         var status = snapshot.Status;
         if (status?["readyToUse"]?.GetValue<bool>() != true)
         {
             var why = (string?)status?["error"]?["message"] ?? "readyToUse is false";
-            throw new ForkFailedException(ForkReasons.SourceLost, $"source commit {fork.Source.CommitId}: {what} is no longer ready to use: {why}");
+            return new ForkFailedException(ForkReasons.SourceLost, $"source commit {fork.Source.CommitId}: {what} is no longer ready to use: {why}");
         }
 
-        return snapshot;
+        return null;
     }
 
     /// <summary>The message of a condition of <paramref name="status"/> (or its reason), for failure messages.</summary>

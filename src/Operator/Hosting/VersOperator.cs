@@ -63,8 +63,7 @@ public sealed class VersOperator : IAsyncDisposable
         var reconciler = new ForkReconciler(
             client,
             caches,
-            orgs,
-            new SourceResolver(orgs, caches.Repositories, caches.Tags, caches.Commits, caches.Snapshots),
+            new SourceResolver(new CachedSourceReader(orgs, caches), new LiveSourceReader(client)),
             events,
             options.Identity,
             new WriteExpectations<RepositoryFork>(forks, options.Time),

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Vers.ApiShim.Auth;
@@ -100,13 +101,24 @@ public sealed class ShimCluster : IAsyncLifetime
         return result;
     }
 
-    /// <summary>Starts another fork API on the same cluster, e.g. with a tiny wait limit, or to play a restart.</summary>
-    public Task<ApiShimServer> StartShimAsync(Func<ApiShimOptions, ApiShimOptions> configure, CancellationToken ct) =>
+    /// <summary>
+    /// Starts another fork API on the same cluster, e.g. with a tiny wait limit, or to play a restart; on
+    /// <paramref name="client"/> when given (see <see cref="ShimClient"/>).
+    /// </summary>
+    public Task<ApiShimServer> StartShimAsync(Func<ApiShimOptions, ApiShimOptions> configure, CancellationToken ct, IKubernetes? client = null) =>
         ApiShimServer.StartAsync(
-            Host.Client,
+            client ?? Host.Client,
             configure(new ApiShimOptions { Listen = "http://127.0.0.1:0", ReleaseNamespace = ReleaseNamespace, RateLimit = null }),
             Loggers,
             ct);
+
+    /// <summary>A client of the embedded API with the fork API's User-Agent, through <paramref name="handlers"/>.</summary>
+    public IKubernetes ShimClient(params DelegatingHandler[] handlers)
+    {
+        var config = Host.KubeApi.CreateClientConfiguration();
+        config.UserAgent = UserAgents.ApiShim;
+        return new Kubernetes(config, handlers);
+    }
 
     public static async Task<ApiAnswer> SendAsync(
         Uri baseAddress, HttpMethod method, string path, string? key, string? body, CancellationToken ct, params (string Name, string Value)[] headers)

@@ -38,7 +38,8 @@ internal sealed class ForkHost : IAsyncDisposable
 
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static async Task<ForkHost> StartAsync(ForkOptions? forks = null)
+    /// <param name="runOperator">Off for tests that run their own operator instance (e.g. on a client of <see cref="OperatorClient"/>).</param>
+    public static async Task<ForkHost> StartAsync(ForkOptions? forks = null, bool runOperator = true)
     {
         var simulator = new SimulatorOptions();
         var host = await AllInOneHost.StartAsync(
@@ -51,6 +52,7 @@ internal sealed class ForkHost : IAsyncDisposable
                 Forks = forks ?? new ForkOptions(),
                 Simulator = simulator,
                 LoggerFactory = NullLoggerFactory.Instance,
+                RunOperator = runOperator,
             },
             Ct);
         try
@@ -80,6 +82,14 @@ internal sealed class ForkHost : IAsyncDisposable
                 TtlSecondsAfterFailure = failedTtl,
             },
         }, Ct);
+
+    /// <summary>A client of the embedded API with the operator's User-Agent, through <paramref name="handlers"/>.</summary>
+    public IKubernetes OperatorClient(params DelegatingHandler[] handlers)
+    {
+        var config = Host.KubeApi.CreateClientConfiguration();
+        config.UserAgent = UserAgents.Operator;
+        return new Kubernetes(config, handlers);
+    }
 
     public Task<RepositoryFork> UntilForkAsync(string ns, string name, Func<RepositoryFork, bool> condition, int seconds = 20) =>
         Rest.UntilAsync(RepositoryFork.Type, ns, name, condition, TimeSpan.FromSeconds(seconds), Ct);

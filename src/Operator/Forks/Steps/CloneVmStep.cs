@@ -38,7 +38,7 @@ public sealed class CloneVmStep(ForkServices services) : IForkStep
 
         if (phase != "Succeeded")
         {
-            SourceGuard.Require(services, fork);
+            await SourceGuard.RequireAsync(services, fork, ct);
             return StepResult.Waiting(services.Deadline(fork, services.Options.CloneTimeout, $"VirtualMachineClone {ns}/{vmId} did not succeed"));
         }
 

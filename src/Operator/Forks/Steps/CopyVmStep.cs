@@ -77,7 +77,7 @@ public sealed class CopyVmStep(ForkServices services) : IForkStep
                 throw new ForkFailedException(ForkReasons.SourceLost, $"DataVolume {ns}/{dvName}: the source snapshot is gone ({Problem(status)})");
             }
 
-            SourceGuard.Require(services, fork);
+            await SourceGuard.RequireAsync(services, fork, ct);
             return StepResult.Waiting(services.Deadline(fork, services.Options.CloneTimeout, $"DataVolume {ns}/{dvName} was not populated (phase {phase ?? "none"})"));
         }
 
