@@ -20,7 +20,7 @@ internal static partial class GoLiterals
     /// </summary>
     public static string? Base64Error(string s)
     {
-        int quantumStart = 0, inQuantum = 0, padding = 0;
+        int quantumStart = 0, inQuantum = 0;
         for (var i = 0; i < s.Length; i++)
         {
             var c = s[i];
@@ -31,22 +31,32 @@ internal static partial class GoLiterals
 
             if (c == '=')
             {
-                // Padding only completes a quantum of two or three characters.
-                if (inQuantum + padding < 2)
+                // Padding ends the data: "xx==" or "xxx=", then nothing but newlines.
+                if (inQuantum < 2)
                 {
                     return Illegal(i);
                 }
 
-                padding++;
-                if (inQuantum + padding == 4)
+                var next = NextChar(s, i + 1);
+                if (inQuantum == 2)
                 {
-                    return Rest(s, i + 1) is { } extra ? Illegal(extra) : null;
+                    if (next == s.Length)
+                    {
+                        return Illegal(s.Length);
+                    }
+
+                    if (s[next] != '=')
+                    {
+                        return Illegal(i);
+                    }
+
+                    next = NextChar(s, next + 1);
                 }
 
-                continue;
+                return next < s.Length ? Illegal(next) : null;
             }
 
-            if (padding > 0 || !(char.IsAsciiLetterOrDigit(c) || c is '+' or '/'))
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '+' or '/'))
             {
                 return Illegal(i);
             }
@@ -59,21 +69,18 @@ internal static partial class GoLiterals
             inQuantum = (inQuantum + 1) % 4;
         }
 
-        return inQuantum == 0 && padding == 0 ? null : Illegal(padding > 0 ? s.Length : quantumStart);
+        return inQuantum == 0 ? null : Illegal(quantumStart);
 
         static string Illegal(int at) => $"illegal base64 data at input byte {at}";
 
-        static int? Rest(string s, int from)
+        static int NextChar(string s, int from)
         {
-            for (var i = from; i < s.Length; i++)
+            while (from < s.Length && s[from] is '\r' or '\n')
             {
-                if (s[i] is not ('\r' or '\n'))
-                {
-                    return i;
-                }
+                from++;
             }
 
-            return null;
+            return from;
         }
     }
 
@@ -159,17 +166,8 @@ internal static partial class GoLiterals
     [GeneratedRegex(@"^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})T(?<hour>\d{2}):(?<minute>\d{2}):(?<second>\d{2})")]
     private static partial Regex TimeParts();
 
-    /// <summary>resource.Quantity's UnmarshalJSON: a string or a number in the quantity syntax.</summary>
-    public static string? QuantityError(JsonNode value, string kind)
-    {
-        var text = kind == "string" ? value.GetValue<string>() : value.ToJsonString();
-        return kind is "string" or "number" && QuantityPattern().IsMatch(text.Trim())
-            ? null
-            : "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-    }
-
-    [GeneratedRegex(@"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")]
-    private static partial Regex QuantityPattern();
+    /// <summary>resource.Quantity's UnmarshalJSON: a string or a number in the quantity syntax (ErrFormatWrong otherwise).</summary>
+    public static string? QuantityError(JsonNode value) => Resources.Quantities.Parse(value) is null ? Resources.Quantities.FormatError : null;
 
     /// <summary>A string as Go's strconv.Quote prints it (close to JSON's escaping for the values seen here).</summary>
     private static string Q(string s) => StructuralSchema.Quote(s);

@@ -188,7 +188,7 @@ internal sealed class TypedDecoder
 
                 return;
             case GoScalarKind.Quantity:
-                if (GoLiterals.QuantityError(value, kind) is { } quantity)
+                if (GoLiterals.QuantityError(value) is { } quantity)
                 {
                     _error = quantity;
                 }

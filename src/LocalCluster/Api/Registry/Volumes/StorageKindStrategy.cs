@@ -9,13 +9,20 @@ namespace Vers.LocalCluster.Api.Registry.Volumes;
 /// PersistentVolumeClaim, PersistentVolume and StorageClass (pkg/registry/core/persistentvolumeclaim,
 /// persistentvolume and pkg/registry/storage/storageclass strategies, with the DefaultStorageClass and
 /// StorageObjectInUseProtection admission plugins); the rules themselves are in <see cref="StorageStrategy"/>.
+/// Bodies are decoded as into the kind's Go type first.
 /// </summary>
-internal sealed class StorageKindStrategy(BuiltinKind kind) : ResourceStrategy
+internal sealed class StorageKindStrategy(BuiltinKind kind) : TypedStrategy(kind switch
+{
+    BuiltinKind.PersistentVolumeClaim => typeof(k8s.Models.V1PersistentVolumeClaim),
+    BuiltinKind.PersistentVolume => typeof(k8s.Models.V1PersistentVolume),
+    _ => typeof(k8s.Models.V1StorageClass),
+})
 {
     public override IReadOnlyList<string> Decode(ResourceType type, JsonObject obj, FieldValidation validation)
     {
+        var warnings = base.Decode(type, obj, validation);
         StorageStrategy.Default(type, obj);
-        return [];
+        return warnings;
     }
 
     public override void AdmitCreate(StrategyContext ctx, JsonObject obj) =>
