@@ -3,10 +3,12 @@ using System.Text.Json.Nodes;
 using Vers.LocalCluster.Api.Registry;
 using Vers.LocalCluster.Api.Registry.ApiExtensions;
 using Vers.LocalCluster.Api.Registry.Apps;
+using Vers.LocalCluster.Api.Registry.Coordination;
 using Vers.LocalCluster.Api.Registry.Core;
 using Vers.LocalCluster.Api.Registry.Events;
 using Vers.LocalCluster.Api.Registry.Networking;
 using Vers.LocalCluster.Api.Registry.Policy;
+using Vers.LocalCluster.Api.Registry.Rbac;
 using Vers.LocalCluster.Api.Registry.Volumes;
 
 namespace Vers.LocalCluster.Api.Resources;
@@ -116,20 +118,20 @@ internal sealed class ResourceRegistry
         return
         [
             new() { Group = "", Plural = "namespaces", Singular = "namespace", Kind = "Namespace", ListKind = "NamespaceList", Namespaced = false, ShortNames = ["ns"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Namespace, Strategy = new NamespaceStrategy() },
-            new() { Group = "", Plural = "configmaps", Singular = "configmap", Kind = "ConfigMap", ListKind = "ConfigMapList", Namespaced = true, ShortNames = ["cm"], Versions = [V("v1")], Builtin = BuiltinKind.ConfigMap },
+            new() { Group = "", Plural = "configmaps", Singular = "configmap", Kind = "ConfigMap", ListKind = "ConfigMapList", Namespaced = true, ShortNames = ["cm"], Versions = [V("v1")], Builtin = BuiltinKind.ConfigMap, Strategy = new ConfigMapStrategy() },
             new() { Group = "", Plural = "secrets", Singular = "secret", Kind = "Secret", ListKind = "SecretList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Secret, Strategy = new SecretStrategy() },
-            new() { Group = "", Plural = "serviceaccounts", Singular = "serviceaccount", Kind = "ServiceAccount", ListKind = "ServiceAccountList", Namespaced = true, ShortNames = ["sa"], Versions = [V("v1")], Builtin = BuiltinKind.ServiceAccount },
-            new() { Group = "", Plural = "events", Singular = "event", Kind = "Event", ListKind = "EventList", Namespaced = true, ShortNames = ["ev"], Versions = [V("v1")], Builtin = BuiltinKind.CoreEvent },
-            new() { Group = "coordination.k8s.io", Plural = "leases", Singular = "lease", Kind = "Lease", ListKind = "LeaseList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Lease },
+            new() { Group = "", Plural = "serviceaccounts", Singular = "serviceaccount", Kind = "ServiceAccount", ListKind = "ServiceAccountList", Namespaced = true, ShortNames = ["sa"], Versions = [V("v1")], Builtin = BuiltinKind.ServiceAccount, Strategy = new TypedDataStrategy(typeof(k8s.Models.V1ServiceAccount)) },
+            new() { Group = "", Plural = "events", Singular = "event", Kind = "Event", ListKind = "EventList", Namespaced = true, ShortNames = ["ev"], Versions = [V("v1")], Builtin = BuiltinKind.CoreEvent, Strategy = new EventStrategy() },
+            new() { Group = "coordination.k8s.io", Plural = "leases", Singular = "lease", Kind = "Lease", ListKind = "LeaseList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Lease, Strategy = new LeaseStrategy() },
             new() { Group = "events.k8s.io", Plural = "events", Singular = "event", Kind = "Event", ListKind = "EventList", Namespaced = true, ShortNames = ["ev"], Versions = [V("v1")], Builtin = BuiltinKind.EventsV1Event, Strategy = new EventsV1Strategy(), StorageKey = "/events", StorageApiVersion = "v1" },
             new() { Group = "", Plural = "services", Singular = "service", Kind = "Service", ListKind = "ServiceList", Namespaced = true, ShortNames = ["svc"], Categories = ["all"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Service, Strategy = new ServiceStrategy() },
-            new() { Group = "apps", Plural = "deployments", Singular = "deployment", Kind = "Deployment", ListKind = "DeploymentList", Namespaced = true, ShortNames = ["deploy"], Categories = ["all"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Deployment, Strategy = new DeploymentStrategy() },
+new() { Group = "apps", Plural = "deployments", Singular = "deployment", Kind = "Deployment", ListKind = "DeploymentList", Namespaced = true, ShortNames = ["deploy"], Categories = ["all"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.Deployment, Strategy = new DeploymentStrategy() },
             new() { Group = "policy", Plural = "poddisruptionbudgets", Singular = "poddisruptionbudget", Kind = "PodDisruptionBudget", ListKind = "PodDisruptionBudgetList", Namespaced = true, ShortNames = ["pdb"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PodDisruptionBudget, Strategy = new PodDisruptionBudgetStrategy() },
             new() { Group = "networking.k8s.io", Plural = "networkpolicies", Singular = "networkpolicy", Kind = "NetworkPolicy", ListKind = "NetworkPolicyList", Namespaced = true, ShortNames = ["netpol"], Versions = [V("v1")], Builtin = BuiltinKind.NetworkPolicy, Strategy = new NetworkPolicyStrategy() },
-            new() { Group = "rbac.authorization.k8s.io", Plural = "roles", Singular = "role", Kind = "Role", ListKind = "RoleList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Role },
-            new() { Group = "rbac.authorization.k8s.io", Plural = "clusterroles", Singular = "clusterrole", Kind = "ClusterRole", ListKind = "ClusterRoleList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.ClusterRole },
-            new() { Group = "rbac.authorization.k8s.io", Plural = "rolebindings", Singular = "rolebinding", Kind = "RoleBinding", ListKind = "RoleBindingList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.RoleBinding },
-            new() { Group = "rbac.authorization.k8s.io", Plural = "clusterrolebindings", Singular = "clusterrolebinding", Kind = "ClusterRoleBinding", ListKind = "ClusterRoleBindingList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.ClusterRoleBinding },
+            new() { Group = "rbac.authorization.k8s.io", Plural = "roles", Singular = "role", Kind = "Role", ListKind = "RoleList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.Role, Strategy = new RoleStrategy(cluster: false) },
+            new() { Group = "rbac.authorization.k8s.io", Plural = "clusterroles", Singular = "clusterrole", Kind = "ClusterRole", ListKind = "ClusterRoleList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.ClusterRole, Strategy = new RoleStrategy(cluster: true) },
+            new() { Group = "rbac.authorization.k8s.io", Plural = "rolebindings", Singular = "rolebinding", Kind = "RoleBinding", ListKind = "RoleBindingList", Namespaced = true, Versions = [V("v1")], Builtin = BuiltinKind.RoleBinding, Strategy = new RoleBindingStrategy(cluster: false) },
+            new() { Group = "rbac.authorization.k8s.io", Plural = "clusterrolebindings", Singular = "clusterrolebinding", Kind = "ClusterRoleBinding", ListKind = "ClusterRoleBindingList", Namespaced = false, Versions = [V("v1")], Builtin = BuiltinKind.ClusterRoleBinding, Strategy = new RoleBindingStrategy(cluster: true) },
             new() { Group = "", Plural = "persistentvolumeclaims", Singular = "persistentvolumeclaim", Kind = "PersistentVolumeClaim", ListKind = "PersistentVolumeClaimList", Namespaced = true, ShortNames = ["pvc"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PersistentVolumeClaim, Strategy = new PersistentVolumeClaimStrategy() },
             new() { Group = "", Plural = "persistentvolumes", Singular = "persistentvolume", Kind = "PersistentVolume", ListKind = "PersistentVolumeList", Namespaced = false, ShortNames = ["pv"], Versions = [V("v1", status: true)], Builtin = BuiltinKind.PersistentVolume, Strategy = new PersistentVolumeStrategy() },
             new() { Group = "storage.k8s.io", Plural = "storageclasses", Singular = "storageclass", Kind = "StorageClass", ListKind = "StorageClassList", Namespaced = false, ShortNames = ["sc"], Versions = [V("v1")], Builtin = BuiltinKind.StorageClass, Strategy = new StorageClassStrategy() },

@@ -64,7 +64,9 @@ internal sealed partial class ResourceStore
             meta["name"] = name;
         }
 
-        ThrowIfInvalid(type, name, strategy.ValidateName(name));
+        ThrowIfInvalid(type, name, generated
+            ? [.. ObjectMetaRules.GenerateName(Meta.Str(obj, "generateName")!, strategy.ValidateName), .. strategy.ValidateName(name)]
+            : strategy.ValidateName(name));
         lock (_gate)
         {
             // Checked here too (and again at commit) so errors come in the order the real server reports them.
@@ -82,6 +84,9 @@ internal sealed partial class ResourceStore
         FillServerMetadata(type, ns, obj);
         var reservation = strategy.PrepareForCreate(context, obj);
         ThrowIfInvalid(type, name, strategy.Validate(context, obj));
+
+        // rest.BeforeCreate: the ObjectMeta rules every kind shares, once the kind's own validation passed.
+        ThrowIfInvalid(type, name, ObjectMetaRules.Validate(obj));
         warnings.AddRange(strategy.WarningsOnCreate(context, obj));
         trackFields?.Invoke(null, obj);
         if (admission is not null)
@@ -132,7 +137,10 @@ internal sealed partial class ResourceStore
         return new WriteResult(stored, Created: true) { Warnings = warnings };
     }
 
-    /// <summary>metadata.generateName plus five random characters, free at the time of asking (checked again at commit).</summary>
+    /// <summary>
+    /// metadata.generateName (cut to 58 characters, names.SimpleNameGenerator) plus five random characters, free at
+    /// the time of asking (checked again at commit).
+    /// </summary>
     private string GenerateName(ResourceType type, string ns, JsonObject obj)
     {
         var generateName = Meta.Str(obj, "generateName");
@@ -146,7 +154,7 @@ internal sealed partial class ResourceStore
         {
             do
             {
-                name = generateName + new string([.. Enumerable.Range(0, 5).Select(_ => GenerateNameAlphabet[Random.Shared.Next(GenerateNameAlphabet.Length)])]);
+                name = generateName[..Math.Min(generateName.Length, 58)] + new string([.. Enumerable.Range(0, 5).Select(_ => GenerateNameAlphabet[Random.Shared.Next(GenerateNameAlphabet.Length)])]);
             }
             while (_objects.Get(type.StorageKey, ns, name) is not null);
         }

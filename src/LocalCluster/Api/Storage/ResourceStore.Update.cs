@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Vers.LocalCluster.Api.Admission;
 using Vers.LocalCluster.Api.Http;
+using Vers.LocalCluster.Api.Registry;
 using Vers.LocalCluster.Api.Resources;
 
 namespace Vers.LocalCluster.Api.Storage;
@@ -81,6 +82,9 @@ internal sealed partial class ResourceStore
         Meta.Of(updated)["resourceVersion"] = snapshot.ResourceVersion;
         strategy.PrepareForUpdate(context, updated, current);
         ThrowIfInvalid(type, name, strategy.ValidateUpdate(context, updated, current));
+
+        // rest.BeforeUpdate: the ObjectMeta rules every kind shares, once the kind's own validation passed.
+        ThrowIfInvalid(type, name, ObjectMetaRules.Validate(updated));
         warnings.AddRange(strategy.WarningsOnUpdate(context, updated, current));
         options.TrackFields?.Invoke(current, updated);
         if (type.TracksGeneration && !options.StatusSubresource && !SameContent(current, updated, hasStatus))

@@ -34,6 +34,7 @@ public sealed class EventRecorder : IAsyncDisposable
 
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _sender;
+    private long _lastStamp;
 
     public EventRecorder(IKubernetes client, string controller, string instance, ILoggerFactory loggers, TimeProvider? time = null)
     {
@@ -75,6 +76,20 @@ public sealed class EventRecorder : IAsyncDisposable
         _stop.Dispose();
     }
 
+    /// <summary>The event name's timestamp: nanoseconds, bumped past the last one so two events of one instant differ.</summary>
+    private long NextStamp(long nanos)
+    {
+        long last, next;
+        do
+        {
+            last = Volatile.Read(ref _lastStamp);
+            next = Math.Max(last + 1, nanos);
+        }
+        while (Interlocked.CompareExchange(ref _lastStamp, next, last) != last);
+
+        return next;
+    }
+
     private void Record(IKubernetesObject<V1ObjectMeta> regarding, string type, string reason, string action, string note)
     {
         var now = _time.GetUtcNow();
@@ -100,7 +115,13 @@ public sealed class EventRecorder : IAsyncDisposable
         {
             ApiVersion = "events.k8s.io/v1",
             Kind = "Event",
-            Metadata = new V1ObjectMeta { GenerateName = $"{regarding.Metadata.Name}.", NamespaceProperty = regarding.Metadata.NamespaceProperty ?? "default" },
+            // Named as client-go's tools/events recorder names them (name.<unix nanoseconds in hex>): events.k8s.io/v1
+            // checks generateName as a DNS subdomain, which "name." is not, so the API server refuses it as a prefix.
+            Metadata = new V1ObjectMeta
+            {
+                Name = $"{regarding.Metadata.Name}.{NextStamp((now - DateTimeOffset.UnixEpoch).Ticks * 100):x}",
+                NamespaceProperty = regarding.Metadata.NamespaceProperty ?? "default",
+            },
             EventTime = now.UtcDateTime,
             ReportingController = _controller,
             ReportingInstance = _instance,

@@ -10,7 +10,7 @@ namespace Vers.LocalCluster.Api.Registry.Apps;
 /// pkg/registry/apps/deployment/strategy.go (deploymentStrategy, deploymentStatusStrategy) with the decoding of an
 /// apps/v1 Deployment (SetDefaults_Deployment) and the scale subresource of storage/storage.go (ScaleREST).
 /// </summary>
-internal sealed class DeploymentStrategy : ResourceStrategy
+internal sealed class DeploymentStrategy() : TypedStrategy(typeof(k8s.Models.V1Deployment))
 {
     public override IReadOnlyCollection<string> Subresources { get; } = [ScaleSubresource.SubresourceName];
 

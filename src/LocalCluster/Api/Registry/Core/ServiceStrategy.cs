@@ -8,10 +8,12 @@ namespace Vers.LocalCluster.Api.Registry.Core;
 
 /// <summary>
 /// The Service registry's allocation and defaults, without a proxy behind them: a ClusterIP from 10.96.0.0/12 for
-/// ClusterIP/NodePort/LoadBalancer services, protocol TCP and targetPort = port on ports. The IP is kept across
-/// updates that omit it, as the real registry does.
+/// ClusterIP/NodePort/LoadBalancer services, and pkg/apis/core/v1/defaults.go SetDefaults_Service (type ClusterIP,
+/// sessionAffinity None, protocol TCP and targetPort = port on ports, internalTrafficPolicy Cluster). The IP is kept
+/// across updates that omit it and clusterIPs follows a changed clusterIP (pkg/registry/core/service/storage
+/// patchAllocatedValues, normalizeClusterIPs), so validation (<see cref="ServiceValidation"/>) sees the change.
 /// </summary>
-internal sealed class ServiceStrategy : ResourceStrategy
+internal sealed class ServiceStrategy() : TypedStrategy(typeof(k8s.Models.V1Service))
 {
     private static readonly string[] AllocatedFields = ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"];
 
@@ -25,7 +27,60 @@ internal sealed class ServiceStrategy : ResourceStrategy
         return Allocate(obj, services) is { } ip ? new ClusterIpReservation(ctx.Type, ip) : null;
     }
 
-    public override void PrepareForUpdate(StrategyContext ctx, JsonObject updated, JsonObject old) => KeepAllocated(updated, old);
+    protected override void Default(JsonObject svc)
+    {
+        if (svc["spec"] is not JsonObject spec)
+        {
+            spec = new JsonObject();
+            svc["spec"] = spec;
+        }
+
+        spec["type"] ??= "ClusterIP";
+        spec["sessionAffinity"] ??= "None";
+        if (spec["type"]?.ToString() != "ExternalName")
+        {
+            spec["internalTrafficPolicy"] ??= "Cluster";
+        }
+
+        foreach (var port in (spec["ports"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            port["protocol"] ??= "TCP";
+            if (port["targetPort"] is null || port["targetPort"]!.ToJsonString() is "0" or "\"\"")
+            {
+                port["targetPort"] = port["port"]?.DeepClone();
+            }
+        }
+    }
+
+    public override IEnumerable<FieldError> Validate(StrategyContext ctx, JsonObject obj) => ServiceValidation.Validate(obj);
+
+    public override void PrepareForUpdate(StrategyContext ctx, JsonObject updated, JsonObject old)
+    {
+        KeepAllocated(updated, old);
+        if (updated["spec"] is JsonObject spec && old["spec"] is JsonObject oldSpec)
+        {
+            // A client that changed only clusterIP means clusterIPs too (validation then refuses the change).
+            var ip = spec["clusterIP"]?.ToString() ?? "";
+            if (ip.Length > 0 && ip != (oldSpec["clusterIP"]?.ToString() ?? "") && JsonNode.DeepEquals(spec["clusterIPs"], oldSpec["clusterIPs"]))
+            {
+                spec["clusterIPs"] = new JsonArray(ip);
+            }
+        }
+    }
+
+    public override IEnumerable<FieldError> ValidateUpdate(StrategyContext ctx, JsonObject updated, JsonObject old)
+    {
+        if (ctx.IsStatus)
+        {
+            // ValidateServiceStatusUpdate: the spec is the stored one.
+            return ObjectMetaRules.ValidateCore(updated);
+        }
+
+        var errors = new List<FieldError>();
+        ServiceValidation.ClusterIPsUnchanged(updated, old, errors);
+        errors.AddRange(ServiceValidation.Validate(updated));
+        return errors;
+    }
 
     /// <summary>
     /// The ClusterIP a create allocated from the services it saw; a stored service holding it now was created since
@@ -46,17 +101,6 @@ internal sealed class ServiceStrategy : ResourceStrategy
         {
             spec = new JsonObject();
             svc["spec"] = spec;
-        }
-
-        spec["type"] ??= "ClusterIP";
-        spec["sessionAffinity"] ??= "None";
-        if (spec["ports"] is JsonArray ports)
-        {
-            foreach (var port in ports.OfType<JsonObject>())
-            {
-                port["protocol"] ??= "TCP";
-                port["targetPort"] ??= port["port"]?.DeepClone();
-            }
         }
 
         if (spec["type"]?.ToString() == "ExternalName" || spec["clusterIP"] is not null)

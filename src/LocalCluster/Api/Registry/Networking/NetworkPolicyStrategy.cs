@@ -14,7 +14,7 @@ namespace Vers.LocalCluster.Api.Registry.Networking;
 /// rules, one kind of peer, an ipBlock CIDR, policyTypes Ingress/Egress; generation bumped on spec changes.
 /// spec.podSelector is a Go struct, so decoding gives a policy without one the empty selector (all pods).
 /// </summary>
-internal sealed class NetworkPolicyStrategy : ResourceStrategy
+internal sealed class NetworkPolicyStrategy() : TypedStrategy(typeof(k8s.Models.V1NetworkPolicy))
 {
     public override bool TracksGeneration => true;
 

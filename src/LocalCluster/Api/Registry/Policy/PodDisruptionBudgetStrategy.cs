@@ -12,7 +12,7 @@ namespace Vers.LocalCluster.Api.Registry.Policy;
 /// exclusive, each a non-negative integer or a percent up to 100%, a valid selector; generation bumped on spec
 /// changes (the store's), the zero status on create.
 /// </summary>
-internal sealed class PodDisruptionBudgetStrategy : ResourceStrategy
+internal sealed class PodDisruptionBudgetStrategy() : TypedStrategy(typeof(k8s.Models.V1PodDisruptionBudget))
 {
     private static readonly string[] StatusCounts = ["disruptionsAllowed", "currentHealthy", "desiredHealthy", "expectedPods"];
 

@@ -13,15 +13,16 @@ namespace Vers.LocalCluster.Api.Registry.Volumes;
 /// plugins, and ValidatePersistentVolumeClaim(Update) of pkg/apis/core/validation/validation.go. Only what the rules
 /// below name is checked; selectors are stored as given.
 /// </summary>
-internal sealed class PersistentVolumeClaimStrategy : ResourceStrategy
+internal sealed class PersistentVolumeClaimStrategy() : TypedStrategy(typeof(k8s.Models.V1PersistentVolumeClaim))
 {
     public override IReadOnlyList<string> Decode(ResourceType type, JsonObject obj, FieldValidation validation)
     {
+        var warnings = base.Decode(type, obj, validation);
         var spec = Child(obj, "spec");
         spec["volumeMode"] ??= "Filesystem";
         Child(obj, "status")["phase"] ??= "Pending";
         Canonicalize(type, spec["resources"]?["requests"], spec["resources"]?["limits"], obj["status"]?["capacity"], obj["status"]?["allocatedResources"]);
-        return [];
+        return warnings;
     }
 
     /// <summary>

@@ -12,16 +12,17 @@ namespace Vers.LocalCluster.Api.Registry.Volumes;
 /// StorageObjectInUseProtection (<c>admitPV</c>) and ValidatePersistentVolume(Update). Node affinity and volume
 /// sources other than CSI are stored as given.
 /// </summary>
-internal sealed class PersistentVolumeStrategy : ResourceStrategy
+internal sealed class PersistentVolumeStrategy() : TypedStrategy(typeof(k8s.Models.V1PersistentVolume))
 {
     public override IReadOnlyList<string> Decode(ResourceType type, JsonObject obj, FieldValidation validation)
     {
+        var warnings = base.Decode(type, obj, validation);
         var spec = Child(obj, "spec");
         spec["persistentVolumeReclaimPolicy"] ??= "Retain";
         spec["volumeMode"] ??= "Filesystem";
         Child(obj, "status")["phase"] ??= "Pending";
         Canonicalize(type, spec["capacity"]);
-        return [];
+        return warnings;
     }
 
     public override void AdmitCreate(StrategyContext ctx, JsonObject obj) => AddFinalizer(obj, PvProtectionFinalizer);

@@ -12,13 +12,14 @@ namespace Vers.LocalCluster.Api.Registry.Volumes;
 /// and ValidateStorageClass(Update) of pkg/apis/storage/validation/validation.go; the default class lookup the
 /// DefaultStorageClass admission plugin uses (pkg/volume/util/storageclass.go <c>GetDefaultClass</c>).
 /// </summary>
-internal sealed class StorageClassStrategy : ResourceStrategy
+internal sealed class StorageClassStrategy() : TypedStrategy(typeof(k8s.Models.V1StorageClass))
 {
     public override IReadOnlyList<string> Decode(ResourceType type, JsonObject obj, FieldValidation validation)
     {
+        var warnings = base.Decode(type, obj, validation);
         obj["reclaimPolicy"] ??= "Delete";
         obj["volumeBindingMode"] ??= "Immediate";
-        return [];
+        return warnings;
     }
 
     public override IEnumerable<FieldError> Validate(StrategyContext ctx, JsonObject obj) => ValidateClass(obj);
