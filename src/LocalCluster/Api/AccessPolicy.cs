@@ -17,14 +17,16 @@ public sealed record AccessRequest(string User, IReadOnlyList<string> Groups, st
 /// <summary>
 /// The server's token authenticator and the answers to TokenReview and SubjectAccessReview (plus the self and local
 /// variants): a token table (requests with a bearer token not in it are 401), and either allow-all (the default) or an
-/// allow list, with a deny list that always wins. Changes apply to the next request. Requests themselves are
-/// authenticated but not authorized: the rules answer reviews only.
+/// allow list, with a deny list that always wins. Changes apply to the next request. The server enforces
+/// what the reviews answer (every resource request is authorized), and members of system:masters may do anything.
 /// </summary>
 public sealed class AccessPolicy
 {
     private readonly ConcurrentDictionary<string, TokenUser> _tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<AccessRule> _allow = new();
     private readonly ConcurrentQueue<AccessRule> _deny = new();
+
+    public const string SystemMasters = "system:masters";
 
     /// <summary>Allow every request no deny rule matches (true by default, like an unsecured test cluster).</summary>
     public bool AllowAll { get; set; } = true;
@@ -52,6 +54,13 @@ public sealed class AccessPolicy
     /// <summary>(allowed, denied, reason) as SubjectAccessReviewStatus carries them.</summary>
     public (bool Allowed, bool Denied, string Reason) Authorize(AccessRequest request)
     {
+        // kube-apiserver puts the privileged-group authorizer first in its union (authorizerfactory): system:masters
+        // (the cluster admin) is allowed everything, deny rules included.
+        if (request.Groups.Contains(SystemMasters))
+        {
+            return (true, false, "");
+        }
+
         if (_deny.FirstOrDefault(r => Matches(r, request)) is { } deny)
         {
             return (false, true, $"denied by LocalCluster policy rule {deny}");

@@ -32,26 +32,26 @@ public sealed class ImpersonationTests
     }
 
     [Fact]
-    public async Task Kubectl_as_without_impersonate_permission_is_forbidden()
+    public async Task Kubectl_as_a_user_the_policy_allows_nothing_is_forbidden_as_that_user()
     {
-        // kubectl sends no bearer token over plain HTTP, so the requester is the embedded admin, here under a policy
-        // that allows it nothing. The first command fills kubectl's discovery cache: discovery refused as well would
-        // leave kubectl only "unknown" to print, as it does against a real cluster.
+        // kubectl sends no bearer token over plain HTTP, so the requester is the embedded admin (system:masters: it may
+        // impersonate anyone); the request then runs as alice and is authorised as her. The first command fills
+        // kubectl's discovery cache: without it kubectl has only "unknown" to print, as against a real cluster.
         await using var k = await KubectlHarness.StartAsync(new KubeApiServerOptions { Access = new AccessPolicy { AllowAll = false } });
         await k.OkAsync("get", "configmaps");
         var stderr = await k.FailsAsync(null, "--as=alice", "get", "configmaps");
-        const string Expected = "Error from server (Forbidden): users \"alice\" is forbidden: User \"system:admin\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope";
+        const string Expected = "Error from server (Forbidden): configmaps is forbidden: User \"alice\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"default\"";
         Assert.True(stderr.Contains(Expected, StringComparison.Ordinal), stderr);
     }
 
     [Fact]
-    public async Task Kubectl_as_is_allowed_by_an_impersonate_rule()
+    public async Task Kubectl_as_runs_with_the_impersonated_users_rights()
     {
-        var policy = new AccessPolicy { AllowAll = false }.Allow(new AccessRule(User: "system:admin", Verb: "impersonate", Resource: "users", Group: ""));
+        var policy = new AccessPolicy { AllowAll = false }.Allow(new AccessRule(User: "alice", Verb: "list", Resource: "namespaces", Group: ""));
         await using var k = await KubectlHarness.StartAsync(new KubeApiServerOptions { Access = policy });
         Assert.Contains("namespace/default", await k.OkAsync("--as=alice", "get", "namespaces", "-o", "name"));
-        var stderr = await k.FailsAsync(null, "--as=alice", "--as-group=admins", "get", "namespaces");
-        Assert.Contains("groups \"admins\" is forbidden: User \"system:admin\" cannot impersonate resource \"groups\"", stderr);
+        var stderr = await k.FailsAsync(null, "--as=bob", "get", "namespaces");
+        Assert.Contains("namespaces is forbidden: User \"bob\" cannot list resource \"namespaces\" in API group \"\" at the cluster scope", stderr);
     }
 
     [Fact]

@@ -85,7 +85,11 @@ public sealed class ReviewsTests
         const string self = """{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","spec":{"resourceAttributes":{"verb":"get","resource":"pods","namespace":"team-a"}}}""";
         var withToken = await api.SendAsync(HttpMethod.Post, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", self, "application/json", headers: new Dictionary<string, string> { ["Authorization"] = "Bearer op-token" });
         Assert.Equal("true", withToken.Str("status", "allowed"));
-        Assert.Equal("false", (await api.PostAsync("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", self)).Str("status", "allowed"));
+        var elsewhere = self.Replace("team-a", "team-b", StringComparison.Ordinal);
+        Assert.Equal("false", (await api.SendAsync(HttpMethod.Post, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", elsewhere, "application/json", headers: new Dictionary<string, string> { ["Authorization"] = "Bearer op-token" })).Str("status", "allowed"));
+
+        // Without a token the requester is the embedded admin, in system:masters: allowed everything, as upstream.
+        Assert.Equal("true", (await api.PostAsync("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", elsewhere)).Str("status", "allowed"));
 
         const string local = """{"apiVersion":"authorization.k8s.io/v1","kind":"LocalSubjectAccessReview","spec":{"user":"system:serviceaccount:vers:operator","resourceAttributes":{"verb":"get","resource":"pods","namespace":"team-a"}}}""";
         Assert.Equal("true", (await api.PostAsync("/apis/authorization.k8s.io/v1/namespaces/team-a/localsubjectaccessreviews", local)).Str("status", "allowed"));

@@ -30,10 +30,7 @@ internal sealed partial class ApiRequestHandler
     private readonly OpenApiDocuments _openApi;
     private readonly OpenApiV2 _openApiV2;
     private readonly Func<bool>? _readiness;
-    private readonly FaultInjector _faults;
-    private readonly RequestCounters _requests;
     private readonly Func<AccessPolicy> _access;
-    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly GetHandler _get;
     private readonly WatchHandler _watch;
@@ -42,6 +39,7 @@ internal sealed partial class ApiRequestHandler
     private readonly PatchHandler _patch;
     private readonly DeleteHandler _delete;
     private readonly ReviewHandler _reviews;
+    private readonly RequestGate _gate;
 
     public ApiRequestHandler(ResourceStore store, DiscoveryDocuments discovery, OpenApiDocuments openApi, TableConverter tables, TimeProvider time,
         Func<bool>? readiness, TimeSpan bookmarkInterval, FaultInjector faults, RequestCounters requests, Func<AccessPolicy> access, AdmissionChain admission, ILogger logger)
@@ -51,10 +49,7 @@ internal sealed partial class ApiRequestHandler
         _openApi = openApi;
         _openApiV2 = new OpenApiV2(openApi, time);
         _readiness = readiness;
-        _faults = faults;
-        _requests = requests;
         _access = access;
-        _time = time;
         _logger = logger;
         var services = new ApiServices(store, tables, time, faults, access, admission, bookmarkInterval, _shutdown.Token);
         _get = new GetHandler(services);
@@ -64,6 +59,7 @@ internal sealed partial class ApiRequestHandler
         _patch = new PatchHandler(services);
         _delete = new DeleteHandler(services);
         _reviews = new ReviewHandler(services);
+        _gate = new RequestGate(faults, requests, time);
     }
 
     /// <summary>Ends open watch streams so the server can stop without waiting for clients.</summary>
@@ -328,7 +324,9 @@ internal sealed partial class ApiRequestHandler
         var scope = Resolve(group, version, watchPath ? segs[1..] : segs);
         var q = ctx.Request.Query;
         var method = ctx.Request.Method;
-        await CountAndInjectFaultsAsync(ctx, scope, watchPath, ct);
+        var verb = RequestAuthorization.Verb(ctx, scope, watchPath);
+        RequestAuthorization.Authorize(ctx, scope, verb, _access());
+        await _gate.EnterAsync(ctx, scope, verb, ct);
         if (watchPath)
         {
             if (scope.Type.IsReview || scope.Subresource is not null)
@@ -368,42 +366,6 @@ internal sealed partial class ApiRequestHandler
             _ => throw ApiException.MethodNotAllowed(),
         };
         await task;
-    }
-
-    /// <summary>Records the request in the counters, then applies injected latency and failures before any store _access.</summary>
-    private async Task CountAndInjectFaultsAsync(HttpContext ctx, RequestScope t, bool watchPath, CancellationToken ct)
-    {
-        var verb = (ctx.Request.Method, t.Name is null) switch
-        {
-            _ when watchPath => "watch",
-            ("GET", true) => RequestScope.IsTrue(ctx.Request.Query["watch"]) ? "watch" : "list",
-            ("GET", false) => "get",
-            ("POST", _) => "create",
-            ("PUT", _) => "update",
-            ("PATCH", _) => "patch",
-            ("DELETE", true) => "deletecollection",
-            ("DELETE", false) => "delete",
-            (var m, _) => m.ToLowerInvariant(),
-        };
-        var resource = t.Subresource is null ? t.Type.Plural : $"{t.Type.Plural}/{t.Subresource}";
-        var client = ctx.Request.Headers.UserAgent.ToString();
-        _requests.Record(new RequestKey(verb, resource, client));
-        var (latency, failure) = _faults.Decide(new RequestInfo(verb, resource, client,
-            h => ctx.Request.Headers.TryGetValue(h, out var v) ? v.ToString() : null));
-        if (latency > TimeSpan.Zero)
-        {
-            await Task.Delay(latency, _time, ct);
-        }
-
-        if (failure is not null)
-        {
-            throw failure.Kind switch
-            {
-                FaultKind.TooManyRequests => ApiException.TooManyRequests(failure.RetryAfterSeconds),
-                FaultKind.Conflict => ApiException.Conflict(t.Type.Name, t.Name ?? ""),
-                _ => ApiException.InternalError("injected fault"),
-            };
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error serving {Method} {Path}")]

@@ -64,6 +64,9 @@ internal sealed record ResourceType
     /// <summary>Verbs served (discovery lists them); the review kinds are create-only and never stored.</summary>
     public IReadOnlyList<string> Verbs { get; init; } = StandardVerbs;
 
+    /// <summary>The reviews a user makes about itself (allowed to every user by the bootstrap role system:basic-user).</summary>
+    public bool IsSelfReview => Builtin is BuiltinKind.SelfSubjectAccessReview or BuiltinKind.SelfSubjectRulesReview or BuiltinKind.SelfSubjectReview;
+
     public bool IsReview => Builtin is BuiltinKind.TokenReview or BuiltinKind.SubjectAccessReview
         or BuiltinKind.SelfSubjectAccessReview or BuiltinKind.LocalSubjectAccessReview or BuiltinKind.SelfSubjectRulesReview or BuiltinKind.SelfSubjectReview;
 

@@ -175,6 +175,10 @@ public sealed class CdiWebhooksTests
         Assert.Equal("admission webhook \"datavolume-validate.cdi.kubevirt.io\" denied the request:  Cannot update DataVolume Spec", refused.Status?.Message);
     }
 
-    /// <summary>Reviews answer no to alice unless a rule allows it; her bearer token authenticates her (requests themselves are not authorised).</summary>
-    private static AccessPolicy Alice() => new AccessPolicy { AllowAll = false }.AddToken(AliceToken, new TokenUser("alice"));
+    /// <summary>
+    /// Alice may create DataVolumes (in any namespace: her own is the target); whether she may clone from another
+    /// namespace is for the rules each test adds. Her bearer token authenticates her.
+    /// </summary>
+    private static AccessPolicy Alice() => new AccessPolicy { AllowAll = false }.AddToken(AliceToken, new TokenUser("alice"))
+        .Allow(new AccessRule(User: "alice", Verb: "create", Group: "cdi.kubevirt.io", Resource: "datavolumes"));
 }
