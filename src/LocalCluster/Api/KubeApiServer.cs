@@ -81,7 +81,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         var registry = new ResourceRegistry();
         IObjectStore objects = options.DataDir is null ? new InMemoryObjectStore() : new SqliteObjectStore(options.DataDir);
         var store = new ResourceStore(objects, registry, options.Time, loggerFactory.CreateLogger<ResourceStore>(), options.WatchHistoryLimit);
-        store.SeedNamespaces("default", "kube-system", "kube-public", "kube-node-lease");
+        SeedSystemNamespaces(store);
         var faults = new FaultInjector(options.FaultSeed, options.Time);
         var access = new System.Runtime.CompilerServices.StrongBox<AccessPolicy>(options.Access ?? new AccessPolicy());
         var requests = new RequestCounters();
@@ -122,6 +122,23 @@ public sealed class KubeApiServer : IAsyncDisposable
         var eventExpiry = new EventExpiry(
             store, registry.Builtins.First(t => t.Builtin == BuiltinKind.CoreEvent), options.EventTtl, options.Time, loggerFactory.CreateLogger<EventExpiry>());
         return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests, access, admission) { _objects = objects, _eventExpiry = eventExpiry };
+    }
+
+    /// <summary>The namespaces every cluster has (the system namespaces controller of pkg/controlplane creates them).</summary>
+    private static void SeedSystemNamespaces(ResourceStore store)
+    {
+        foreach (var name in (string[])["default", "kube-system", "kube-public", "kube-node-lease"])
+        {
+            if (store.Get(store.Registry.Namespaces, "", name) is null)
+            {
+                store.Create(store.Registry.Namespaces, "", new System.Text.Json.Nodes.JsonObject
+                {
+                    ["apiVersion"] = "v1",
+                    ["kind"] = "Namespace",
+                    ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["name"] = name },
+                });
+            }
+        }
     }
 
     public KubernetesClientConfiguration CreateClientConfiguration() => new() { Host = BaseAddress.ToString() };

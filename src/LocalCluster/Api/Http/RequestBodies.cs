@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -41,7 +42,8 @@ internal static class RequestBodies
 
         var length = ctx.Request.ContentLength;
         using var buffer = new MemoryStream(length is > 0 and <= MaxBodyBytes ? (int)length.Value : 256);
-        var chunk = new byte[81920];
+        // A pooled chunk: a fresh 80 KiB array per request doubled what a write allocated.
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         int read;
         var tooLarge = length > MaxBodyBytes;
         try
@@ -58,6 +60,10 @@ internal static class RequestBodies
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             tooLarge = true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         if (tooLarge)

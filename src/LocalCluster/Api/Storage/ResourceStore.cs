@@ -82,14 +82,6 @@ internal sealed partial class ResourceStore : IObjectLister, IRegistryHooks
 
     private StrategyContext Context(ResourceType type, string? subresource = null) => new(type, Now, this, subresource);
 
-    public void SeedNamespaces(params string[] names)
-    {
-        foreach (var n in names.Where(n => Get(Registry.Namespaces, "", n) is null))
-        {
-            Create(Registry.Namespaces, "", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = n } });
-        }
-    }
-
     /// <summary>The stored object (shared and immutable: parse it to change it).</summary>
     public StoredObject? Get(ResourceType type, string ns, string name)
     {
