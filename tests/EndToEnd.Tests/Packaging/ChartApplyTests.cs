@@ -27,7 +27,9 @@ public sealed class ChartApplyTests(AllInOneFixture cluster)
         // Every option except the ServiceMonitor, whose CRD belongs to the Prometheus Operator.
         var yaml = await TemplateAsync(
             "--set", "networkPolicy.enabled=true",
-            "--set", "networkPolicy.apiIngressFrom[0].namespaceSelector.matchLabels.ingress=true",
+            // --set-string: a label value is a string; --set would render the YAML boolean true, which kube-apiserver
+            // refuses ("cannot unmarshal bool into Go struct field LabelSelector… of type string").
+            "--set-string", "networkPolicy.apiIngressFrom[0].namespaceSelector.matchLabels.ingress=true",
             "--set", "apiShim.keyManagementInPod=true",
             "--set", "orgs[0].name=chart-apply-org",
             "--set", "orgs[0].editors[0].kind=Group",
