@@ -82,9 +82,10 @@ internal static class RbacDecoded
 }
 
 /// <summary>
-/// The bootstrap grants every user gets on a real cluster (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go):
-/// system:basic-user and system:discovery bound to system:authenticated, system:public-info-viewer to
-/// system:authenticated and system:unauthenticated. They are built in here rather than stored objects.
+/// The bootstrap grants of a real cluster (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go): cluster-admin
+/// bound to system:masters (so a rules review shows the admin everything), system:basic-user and system:discovery
+/// bound to system:authenticated, system:public-info-viewer to system:authenticated and system:unauthenticated. They
+/// are built in here rather than stored objects.
 /// </summary>
 internal static class RbacBootstrap
 {
@@ -102,8 +103,11 @@ internal static class RbacBootstrap
 
     private static readonly PolicyRule[] PublicInfo = [new(Get, None, None, None, ["/healthz", "/livez", "/readyz", "/version", "/version/"])];
 
+    private static readonly PolicyRule[] ClusterAdmin = [new(["*"], ["*"], ["*"], None, None), new(["*"], None, None, None, ["*"])];
+
     public static readonly (RbacBinding Binding, PolicyRule[] Rules)[] Grants =
     [
+        (Bound("cluster-admin", AccessPolicy.SystemMasters), ClusterAdmin),
         (Bound("system:basic-user", "system:authenticated"), BasicUser),
         (Bound("system:discovery", "system:authenticated"), Discovery),
         (Bound("system:public-info-viewer", "system:authenticated", "system:unauthenticated"), PublicInfo),

@@ -83,4 +83,11 @@ public sealed class KubectlRbacTests
         Assert.Matches(@"(?m)^configmaps\s+\[\]\s+\[\]\s+\[get list\]", table);
         Assert.Matches(@"(?m)^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]", table);
     }
+
+    [Fact]
+    public async Task Auth_can_i_list_shows_the_admin_everything()
+    {
+        await using var k = await StartAsync();
+        Assert.Matches(@"(?m)^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]", await k.OkAsync("auth", "can-i", "--list", "-n", "ns"));
+    }
 }
