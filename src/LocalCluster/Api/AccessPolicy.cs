@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Vers.LocalCluster.Api.Authorization;
 
 namespace Vers.LocalCluster.Api;
 
@@ -19,6 +20,9 @@ public sealed record AccessRequest(string User, IReadOnlyList<string> Groups, st
 /// variants): a token table (requests with a bearer token not in it are 401), and either allow-all (the default) or an
 /// allow list, with a deny list that always wins. Changes apply to the next request. The server enforces
 /// what the reviews answer (every resource request is authorized), and members of system:masters may do anything.
+/// With <see cref="Rbac"/> on, what the stored Roles, ClusterRoles and their bindings grant is allowed too: the
+/// authorizers are asked in kube-apiserver's union order (system:masters, the deny rules, allow-all or the allow rules,
+/// then RBAC), and the first that decides answers.
 /// </summary>
 public sealed class AccessPolicy
 {
@@ -30,6 +34,24 @@ public sealed class AccessPolicy
 
     /// <summary>Allow every request no deny rule matches (true by default, like an unsecured test cluster).</summary>
     public bool AllowAll { get; set; } = true;
+
+    /// <summary>
+    /// Also authorize by the server's RBAC objects (plugin/pkg/auth/authorizer/rbac), as <c>--authorization-mode=RBAC</c>
+    /// does; off by default. See <see cref="WithRbac"/>.
+    /// </summary>
+    public bool Rbac { get; set; }
+
+    // The RBAC authorizer over the store of the server this policy serves (set when the server takes the policy).
+    private RbacAuthorizer? _rbac;
+
+    /// <summary>A policy that allows the admin (system:masters) and what RBAC grants: a secured cluster's default.</summary>
+    public static AccessPolicy WithRbac() => new() { AllowAll = false, Rbac = true };
+
+    internal AccessPolicy Attach(RbacAuthorizer rbac)
+    {
+        _rbac = rbac;
+        return this;
+    }
 
     public AccessPolicy AddToken(string token, TokenUser user)
     {
@@ -71,10 +93,23 @@ public sealed class AccessPolicy
             return (true, false, "allowed by LocalCluster policy: allow-all");
         }
 
-        return _allow.FirstOrDefault(r => Matches(r, request)) is { } allow
-            ? (true, false, $"allowed by LocalCluster policy rule {allow}")
-            : (false, false, ""); // no opinion has no reason, as the RBAC authorizer answers (kubectl then prints a bare "no")
+        if (_allow.FirstOrDefault(r => Matches(r, request)) is { } allow)
+        {
+            return (true, false, $"allowed by LocalCluster policy rule {allow}");
+        }
+
+        if (Rbac && _rbac is { } rbac)
+        {
+            var (allowed, reason) = rbac.Authorize(RbacRequest.From(request));
+            return (allowed, false, reason);
+        }
+
+        return (false, false, ""); // no opinion has no reason, as the RBAC authorizer answers (kubectl then prints a bare "no")
     }
+
+    /// <summary>The RBAC rules that apply to the user in <paramref name="ns"/> and the errors resolving them (none when RBAC is off).</summary>
+    internal (List<PolicyRule> Rules, List<string> Errors) RbacRulesFor(string user, IReadOnlyList<string> groups, string ns) =>
+        Rbac && _rbac is { } rbac ? rbac.RulesFor(user, groups, ns) : ([], []);
 
     /// <summary>
     /// What <paramref name="user"/> may do in <paramref name="ns"/>, as SelfSubjectRulesReview lists it: the allow

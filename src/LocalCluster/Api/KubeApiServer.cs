@@ -28,9 +28,10 @@ public sealed class KubeApiServer : IAsyncDisposable
     private readonly LifecycleController _controller;
     private readonly ApiRequestHandler _handler;
 
-    private KubeApiServer(WebApplication app, ApiRequestHandler handler, LifecycleController controller, Uri baseAddress, ResourceStore store, FaultInjector faults, RequestCounters requests, System.Runtime.CompilerServices.StrongBox<AccessPolicy> access, AdmissionChain admission)
+    private KubeApiServer(WebApplication app, ApiRequestHandler handler, LifecycleController controller, Uri baseAddress, ResourceStore store, FaultInjector faults, RequestCounters requests, System.Runtime.CompilerServices.StrongBox<AccessPolicy> access, Authorization.RbacAuthorizer rbac, AdmissionChain admission)
     {
         _access = access;
+        _rbac = rbac;
         Admission = admission;
         Faults = faults;
         Requests = requests;
@@ -59,11 +60,13 @@ public sealed class KubeApiServer : IAsyncDisposable
     public AccessPolicy Access
     {
         get => _access.Value!;
-        set => _access.Value = value ?? throw new ArgumentNullException(nameof(value));
+        set => _access.Value = (value ?? throw new ArgumentNullException(nameof(value))).Attach(_rbac);
     }
 
     // Shared with the request handler, which may serve a review before this object exists.
     private readonly System.Runtime.CompilerServices.StrongBox<AccessPolicy> _access;
+
+    private readonly Authorization.RbacAuthorizer _rbac;
 
     /// <summary>Counts of resource requests by verb, resource and client.</summary>
     public RequestCounters Requests { get; }
@@ -83,7 +86,8 @@ public sealed class KubeApiServer : IAsyncDisposable
         var store = new ResourceStore(objects, registry, options.Time, loggerFactory.CreateLogger<ResourceStore>(), options.WatchHistoryLimit);
         SeedSystemNamespaces(store);
         var faults = new FaultInjector(options.FaultSeed, options.Time);
-        var access = new System.Runtime.CompilerServices.StrongBox<AccessPolicy>(options.Access ?? new AccessPolicy());
+        var rbac = new Authorization.RbacAuthorizer(store);
+        var access = new System.Runtime.CompilerServices.StrongBox<AccessPolicy>((options.Access ?? new AccessPolicy()).Attach(rbac));
         var requests = new RequestCounters();
         var admission = new AdmissionChain();
 
@@ -121,7 +125,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         var controller = new LifecycleController(store, admission, loggerFactory.CreateLogger<LifecycleController>());
         var eventExpiry = new EventExpiry(
             store, registry.Builtins.First(t => t.Builtin == BuiltinKind.CoreEvent), options.EventTtl, options.Time, loggerFactory.CreateLogger<EventExpiry>());
-        return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests, access, admission) { _objects = objects, _eventExpiry = eventExpiry };
+        return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests, access, rbac, admission) { _objects = objects, _eventExpiry = eventExpiry };
     }
 
     /// <summary>The namespaces every cluster has (the system namespaces controller of pkg/controlplane creates them).</summary>

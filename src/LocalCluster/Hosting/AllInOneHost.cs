@@ -50,6 +50,7 @@ public sealed class AllInOneHost : IAsyncDisposable
                 LoggerFactory = options.LoggerFactory,
                 Time = options.Time,
                 ReadinessCheck = () => host?.IsReady == true,
+                Access = options.Rbac ? AccessPolicy.WithRbac() : new AccessPolicy(),
             },
             ct);
         host = new AllInOneHost(kubeApi);

@@ -27,6 +27,12 @@ public sealed record AllInOneOptions
 
     public bool Seed { get; init; } = true;
 
+    /// <summary>
+    /// Authorize the embedded Kubernetes API's requests by RBAC (<c>--authorization-mode=RBAC</c>): only the admin
+    /// (system:masters, the kubeconfig's user) and what Roles and ClusterRoles bound to a user grant. Off: allow-all.
+    /// </summary>
+    public bool Rbac { get; init; } = true;
+
     /// <summary>Keep the embedded cluster's state in SQLite here (survives restarts); null keeps it in memory.</summary>
     public string? DataDir { get; init; }
 

@@ -96,10 +96,10 @@ public sealed partial class KubectlHelmConformanceTests(ConformanceHost host) : 
     });
 
     [Fact]
-    [Conformance("`kubectl --as=someone get pods`", "impersonation is honoured (the admin may impersonate), then RBAC refuses the user: `Error from server (Forbidden): pods is forbidden: User \"someone\" cannot list resource \"pods\" in API group \"\" in the namespace \"conformance\"`, exit 1")]
-    public Task Kubectl_as_someone_get_pods() => Case(async () =>
-        Expect(await host.KubectlAsync("-n", Ns, "--as=someone", "get", "pods"), 1,
-            stderr: ["Error from server (Forbidden): pods is forbidden: User \"someone\" cannot list resource \"pods\" in API group \"\" in the namespace \"conformance\""]));
+    [Conformance("`kubectl --as=someone get configmaps`", "impersonation is honoured (the admin may impersonate), then RBAC refuses the user, whom no binding grants anything: `Error from server (Forbidden): configmaps is forbidden: User \"someone\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"conformance\"`, exit 1")]
+    public Task Kubectl_as_someone_get_configmaps() => Case(async () =>
+        Expect(await host.KubectlAsync("-n", Ns, "--as=someone", "get", "configmaps"), 1,
+            stderr: ["Error from server (Forbidden): configmaps is forbidden: User \"someone\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"conformance\""]));
 
     [Fact]
     [Conformance("`kubectl apply -f list.yaml` (a `kind: List` of a ConfigMap and a Secret)", "each item applied: `configmap/conf-list-cm created`, `secret/conf-list-secret created`, exit 0")]

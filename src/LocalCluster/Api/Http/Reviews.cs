@@ -173,13 +173,40 @@ internal static class Reviews
             }
         }
 
+        // RBAC's rules (rbac.go RulesFor): a rule with resources is a resource rule, one with URLs a non-resource rule.
+        var (rbacRules, errors) = policy.RbacRulesFor(user.Username, user.Groups, ns);
+        foreach (var r in rbacRules)
+        {
+            if (r.Resources.Count > 0)
+            {
+                var rule = new JsonObject { ["verbs"] = Strings(r.Verbs), ["apiGroups"] = Strings(r.ApiGroups), ["resources"] = Strings(r.Resources) };
+                if (r.ResourceNames.Count > 0)
+                {
+                    rule["resourceNames"] = Strings(r.ResourceNames);
+                }
+
+                resourceRules.Add(rule);
+            }
+
+            if (r.NonResourceUrls.Count > 0)
+            {
+                nonResourceRules.Add(new JsonObject { ["verbs"] = Strings(r.Verbs), ["nonResourceURLs"] = Strings(r.NonResourceUrls) });
+            }
+        }
+
+        var status = new JsonObject { ["resourceRules"] = resourceRules, ["nonResourceRules"] = nonResourceRules, ["incomplete"] = incomplete };
+        if (errors.Count > 0)
+        {
+            status["evaluationError"] = errors.Count == 1 ? errors[0] : "[" + string.Join(", ", errors) + "]";
+        }
+
         return new JsonObject
         {
             ["kind"] = type.Kind,
             ["apiVersion"] = ResourceType.ApiVersionOf(type.Group, version),
             ["metadata"] = new JsonObject { ["creationTimestamp"] = null },
             ["spec"] = new JsonObject(),
-            ["status"] = new JsonObject { ["resourceRules"] = resourceRules, ["nonResourceRules"] = nonResourceRules, ["incomplete"] = incomplete },
+            ["status"] = status,
         };
     }
 
