@@ -32,8 +32,10 @@ public sealed class CloneSourceTests : IAsyncLifetime
         var org = await _host.NewOrgAsync("no-clone-right", withKey: false);
         var baseline = (await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct)).Names;
         _host.KubeApi.Access.AddToken("operator-token", new TokenUser(OperatorUser, Groups: ["system:serviceaccounts", "system:serviceaccounts:vers-system"]));
-        // As without the chart's clone-source RoleBinding there: the operator may create nothing in the source namespace
-        // (neither datavolumes/source nor CDI's fallback pair, pods and "pvcs").
+        // As without the chart's clone-source RoleBinding there: the operator may do its work (the host authorizes with
+        // RBAC, which binds nothing to this user, so a rule grants it), but create nothing in the source namespace
+        // (neither datavolumes/source nor CDI's fallback pair, pods and "pvcs"): deny rules come first.
+        _host.KubeApi.Access.Allow(new AccessRule(User: OperatorUser));
         _host.KubeApi.Access.Deny(new AccessRule(User: OperatorUser, Verb: "create", Namespace: ReliabilityHost.SourceOrg));
         await using var op = _host.NewOperator("operator-without-clone-right", OperatorClient("operator-token"));
         await op.StartAsync(ReliabilityHost.Ct);
