@@ -108,9 +108,27 @@ internal static class Impersonation
     }
 
     /// <summary>buildImpersonationRequests: the user (or service account), each group, each extra value, the UID.</summary>
+    private static bool HasImpersonationHeader(IHeaderDictionary headers)
+    {
+        foreach (var name in headers.Keys)
+        {
+            if (name.StartsWith("Impersonate-", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static List<Request> Requests(IHeaderDictionary headers)
     {
         var requests = new List<Request>();
+        if (!HasImpersonationHeader(headers))
+        {
+            return requests; // the common case, without enumerating the headers into pairs
+        }
+
         var user = headers[UserHeader].FirstOrDefault() ?? "";
         if (user.Length > 0)
         {

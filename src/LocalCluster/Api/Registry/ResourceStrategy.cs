@@ -118,8 +118,13 @@ internal sealed class DataStrategy(bool tracksGeneration) : ResourceStrategy
 }
 
 /// <summary>What the store tells a strategy about the write in progress.</summary>
-internal sealed record StrategyContext(ResourceType Type, string Now, IObjectLister Objects, string? Subresource = null)
+internal sealed record StrategyContext(ResourceType Type, TimeProvider Time, IObjectLister Objects, string? Subresource = null)
 {
+    private string? _now;
+
+    /// <summary>The write's timestamp (RFC 3339, seconds), formatted on first use: most writes need none.</summary>
+    public string Now => _now ??= Meta.Timestamp(Time.GetUtcNow());
+
     public bool IsStatus => Subresource == "status";
 }
 

@@ -80,7 +80,7 @@ internal sealed partial class ResourceStore : IObjectLister, IRegistryHooks
 
     private string Now => Meta.Timestamp(_time.GetUtcNow());
 
-    private StrategyContext Context(ResourceType type, string? subresource = null) => new(type, Now, this, subresource);
+    private StrategyContext Context(ResourceType type, string? subresource = null) => new(type, _time, this, subresource);
 
     /// <summary>The stored object (shared and immutable: parse it to change it).</summary>
     public StoredObject? Get(ResourceType type, string ns, string name)
