@@ -1,21 +1,20 @@
-using System.Buffers.Binary;
-using System.Text;
+using Vers.LocalCluster.Api.Protobuf;
 
 namespace Vers.LocalCluster.Api.OpenApi;
 
 /// <summary>
-/// The protobuf wire format for the few field kinds the gnostic OpenAPI v2 messages use (proto3: zero values and
-/// empty strings are not written; a set sub-message is, even when empty).
+/// The proto3 field rules the gnostic OpenAPI v2 messages need (zero values and empty strings are not written; a set
+/// sub-message is, even when empty), over the protobuf codec's <see cref="WireWriter"/>.
 /// </summary>
 internal sealed class ProtoWriter
 {
-    private readonly MemoryStream _bytes = new();
+    private readonly WireWriter _wire = new();
 
     public ProtoWriter String(int field, string? value)
     {
         if (!string.IsNullOrEmpty(value))
         {
-            Bytes(field, Encoding.UTF8.GetBytes(value));
+            _wire.StringField(field, value);
         }
 
         return this;
@@ -26,7 +25,7 @@ internal sealed class ProtoWriter
         foreach (var v in values)
         {
             // Repeated strings keep empty elements: each is its own field.
-            Bytes(field, Encoding.UTF8.GetBytes(v));
+            _wire.StringField(field, v);
         }
 
         return this;
@@ -36,8 +35,7 @@ internal sealed class ProtoWriter
     {
         if (value)
         {
-            Tag(field, 0);
-            Varint(1);
+            _wire.VarintField(field, 1);
         }
 
         return this;
@@ -46,8 +44,7 @@ internal sealed class ProtoWriter
     /// <summary>A bool member of a oneof: written even when false, as its presence is the choice.</summary>
     public ProtoWriter OneofBool(int field, bool value)
     {
-        Tag(field, 0);
-        Varint(value ? 1UL : 0UL);
+        _wire.VarintField(field, value ? 1UL : 0UL);
         return this;
     }
 
@@ -55,8 +52,7 @@ internal sealed class ProtoWriter
     {
         if (value != 0)
         {
-            Tag(field, 0);
-            Varint(unchecked((ulong)value));
+            _wire.VarintField(field, unchecked((ulong)value));
         }
 
         return this;
@@ -66,10 +62,8 @@ internal sealed class ProtoWriter
     {
         if (value != 0)
         {
-            Tag(field, 1);
-            Span<byte> b = stackalloc byte[8];
-            BinaryPrimitives.WriteDoubleLittleEndian(b, value);
-            _bytes.Write(b);
+            _wire.Tag(field, WireType.Fixed64);
+            _wire.Fixed64(BitConverter.DoubleToUInt64Bits(value));
         }
 
         return this;
@@ -79,31 +73,11 @@ internal sealed class ProtoWriter
     {
         if (message is not null)
         {
-            Bytes(field, message.ToArray());
+            _wire.BytesField(field, message._wire.Written);
         }
 
         return this;
     }
 
-    public byte[] ToArray() => _bytes.ToArray();
-
-    private void Bytes(int field, byte[] value)
-    {
-        Tag(field, 2);
-        Varint((ulong)value.Length);
-        _bytes.Write(value);
-    }
-
-    private void Tag(int field, int wireType) => Varint(((ulong)field << 3) | (uint)wireType);
-
-    private void Varint(ulong value)
-    {
-        while (value >= 0x80)
-        {
-            _bytes.WriteByte((byte)(value | 0x80));
-            value >>= 7;
-        }
-
-        _bytes.WriteByte((byte)value);
-    }
+    public byte[] ToArray() => _wire.ToArray();
 }

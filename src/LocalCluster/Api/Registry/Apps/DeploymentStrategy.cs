@@ -21,8 +21,8 @@ internal sealed class DeploymentStrategy() : TypedStrategy(typeof(k8s.Models.V1D
 
     public override IReadOnlyList<string> Decode(ResourceType type, JsonObject obj, FieldValidation validation)
     {
+        // The typed decode (TypedStrategy) has checked every field's Go type: the defaults come after.
         var warnings = base.Decode(type, obj, validation);
-        DeploymentDecoding.CheckTypes(type.StorageVersion, obj);
         DeploymentDecoding.ApplyDefaults(obj);
         return warnings;
     }

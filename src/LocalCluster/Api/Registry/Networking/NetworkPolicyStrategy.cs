@@ -20,23 +20,12 @@ internal sealed class NetworkPolicyStrategy() : TypedStrategy(typeof(k8s.Models.
 
     public override IReadOnlyList<string> Decode(ResourceType type, JsonObject obj, FieldValidation validation)
     {
+        // Types were checked by the typed decode (TypedStrategy); a missing podSelector reads as the empty one.
         var warnings = base.Decode(type, obj, validation);
         if (obj["spec"] is not JsonObject spec)
         {
             spec = new JsonObject();
             obj["spec"] = spec;
-        }
-
-        foreach (var (rules, _) in Directions)
-        {
-            foreach (var (_, rule) in FieldErrors.Items(spec[rules]))
-            {
-                foreach (var (_, port) in FieldErrors.Items(rule["ports"]))
-                {
-                    TypeChecks.Int32(type.Kind, type.StorageVersion, port["port"], "NetworkPolicyPort", $"spec.{rules}.ports.port", orString: true);
-                    TypeChecks.Int32(type.Kind, type.StorageVersion, port["endPort"], "NetworkPolicyPort", $"spec.{rules}.ports.endPort");
-                }
-            }
         }
 
         spec["podSelector"] ??= new JsonObject();

@@ -18,16 +18,6 @@ internal sealed class PodDisruptionBudgetStrategy() : TypedStrategy(typeof(k8s.M
 
     public override bool TracksGeneration => true;
 
-    public override IReadOnlyList<string> Decode(ResourceType type, JsonObject obj, FieldValidation validation)
-    {
-        var warnings = base.Decode(type, obj, validation);
-        foreach (var field in (string[])["minAvailable", "maxUnavailable"])
-        {
-            TypeChecks.Int32(type.Kind, type.StorageVersion, obj["spec"]?[field], "PodDisruptionBudgetSpec", "spec." + field, orString: true);
-        }
-
-        return warnings;
-    }
 
     /// <summary>PrepareForCreate: the zero PodDisruptionBudgetStatus, whose four counts have no omitempty.</summary>
     public override CreateReservation? PrepareForCreate(StrategyContext ctx, JsonObject obj)

@@ -69,7 +69,7 @@ internal static class RbacValidation
 
         for (var i = 0; i < selectors.Count; i++)
         {
-            LabelSelectorRules.Validate(selectors[i], $"{path}[{i}]", errors);
+            errors.AddRange(LabelSelectors.Validate(selectors[i], $"{path}[{i}]"));
         }
     }
 
