@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Vers.LocalCluster.Api.Storage;
 using Vers.LocalCluster.Hosting;
 
 namespace Vers.LocalCluster;
@@ -58,7 +59,19 @@ public static class Program
         }
 
         options = options with { LoggerFactory = loggers };
-        await using var host = await AllInOneHost.StartAsync(options, stop.Token);
+        AllInOneHost startedHost;
+        try
+        {
+            startedHost = await AllInOneHost.StartAsync(options, stop.Token);
+        }
+        catch (Exception e) when (e is DataDirectoryLockedException or StorageRefusedException)
+        {
+            // The data directory is someone else's, or not one to serve: one line, and nothing was changed.
+            await Console.Error.WriteLineAsync(e.Message);
+            return StorageCommands.Failed;
+        }
+
+        await using var host = startedHost;
         var logger = loggers.CreateLogger("Vers.LocalCluster");
         host.Simulator.Options.Latency = latency;
         foreach (var fault in faults)

@@ -35,7 +35,8 @@ public static class ForkEndpoints
             .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
             .Produces<ErrorResponse>(StatusCodes.Status422UnprocessableEntity)
             .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests)
-            .Produces<ErrorResponse>(StatusCodes.Status500InternalServerError);
+            .Produces<ErrorResponse>(StatusCodes.Status500InternalServerError)
+            .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/forks/{id}", GetOperationAsync)
             .WithName("get_fork_operation")
             .WithSummary("A fork operation started with Prefer: respond-async (or one whose synchronous wait ran out)")

@@ -1,7 +1,10 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using System.Globalization;
+using System.Net;
 using Vers.ApiShim.Forks;
+using Vers.Operator.Runtime.Client;
 
 namespace Vers.ApiShim.Hosting;
 
@@ -20,10 +23,13 @@ public static class ErrorBodies
     /// <summary>
     /// The answer for an exception that escaped an endpoint: Kestrel's request-body errors (bad chunking, a body
     /// shorter than its Content-Length, too large, too slow) are the client's, with their own status; anything else is
-    /// a 500 that says no more.
+    /// a 500 that says no more, unless the cluster said it could not take the request now (<see cref="RetryAfter"/>): then
+    /// a 503 that says when to retry.
     /// </summary>
     public static (int Status, string Message) ForException(Exception? error) => error switch
     {
+        _ when RetryAfter(error) is { } retry =>
+            (StatusCodes.Status503ServiceUnavailable, $"the cluster cannot take this request right now (its API server or storage is unavailable); retry after {retry.TotalSeconds:0} s"),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
             (StatusCodes.Status413PayloadTooLarge, "request body is too large"),
         BadHttpRequestException { StatusCode: StatusCodes.Status408RequestTimeout } =>
@@ -32,10 +38,25 @@ public static class ErrorBodies
         _ => (StatusCodes.Status500InternalServerError, "internal server error"),
     };
 
+    /// <summary>
+    /// When the cluster could not take a request now: kube-apiserver answers unreachable storage with 500 ServerTimeout
+    /// (and a retry hint, apiserver pkg/storage/errors), an overloaded or unavailable server with 503 or 504.
+    /// </summary>
+    public static TimeSpan? RetryAfter(Exception? error) =>
+        error is KubeApiException e && (e.Reason is "ServerTimeout" || e.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout)
+            ? TimeSpan.FromSeconds(e.Status?.Details?.RetryAfterSeconds is > 0 and var seconds ? seconds : 2)
+            : null;
+
     /// <summary>For UseExceptionHandler.</summary>
     public static Task HandleExceptionAsync(HttpContext http)
     {
-        var (status, message) = ForException(http.Features.Get<IExceptionHandlerFeature>()?.Error);
+        var error = http.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var (status, message) = ForException(error);
+        if (RetryAfter(error) is { } retry)
+        {
+            http.Response.Headers.RetryAfter = ((int)retry.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        }
+
         return WriteAsync(http, status, message);
     }
 

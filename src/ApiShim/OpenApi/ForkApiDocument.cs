@@ -36,6 +36,7 @@ public static class ForkApiDocument
         ["415"] = "The request body is not declared as application/json",
         ["422"] = "The Idempotency-Key was already used with a different request body",
         ["429"] = "Too many requests for the organisation (or, without a valid key, from the address), or too many of its forks in progress; retry after the Retry-After header's seconds",
+        ["503"] = "The cluster cannot take the request right now (its API server or storage is unavailable); nothing was created; retry after the Retry-After header's seconds",
     };
 
     /// <summary>The request headers of the fork operation beyond the seed.</summary>
@@ -73,9 +74,12 @@ public static class ForkApiDocument
 
             if (operation.Responses is { } responses)
             {
-                if (responses.TryGetValue("429", out var limited) && limited is OpenApiResponse tooMany)
+                foreach (var status in (string[])["429", "503"])
                 {
-                    AddHeader(tooMany, "Retry-After", "Seconds to wait before retrying", JsonSchemaType.Integer);
+                    if (responses.TryGetValue(status, out var retried) && retried is OpenApiResponse withRetry)
+                    {
+                        AddHeader(withRetry, "Retry-After", "Seconds to wait before retrying", JsonSchemaType.Integer);
+                    }
                 }
 
                 if (metadata.OfType<IEndpointNameMetadata>().Any(n => n.EndpointName == ForkEndpoints.ForkOperationId))

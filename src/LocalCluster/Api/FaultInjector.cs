@@ -11,6 +11,9 @@ public enum FaultKind
 
     /// <summary>409 Conflict, as for a stale resourceVersion.</summary>
     Conflict,
+
+    /// <summary>500 ServerTimeout with <c>Retry-After</c>, as for storage that cannot be reached (a failing disk).</summary>
+    ServerTimeout,
 }
 
 /// <summary>

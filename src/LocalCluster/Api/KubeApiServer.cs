@@ -20,7 +20,8 @@ namespace Vers.LocalCluster.Api;
 
 /// <summary>
 /// An in-process Kubernetes API server (Kestrel) that serves the REST protocol for the built-in kinds we use and for
-/// CRDs, faithfully enough for kubectl 1.32 and KubernetesClient. State lives in memory.
+/// CRDs, faithfully enough for kubectl 1.32 and KubernetesClient. State lives in memory, or with
+/// <see cref="KubeApiServerOptions.DataDir"/> in SQLite in a directory this server holds exclusively.
 /// </summary>
 public sealed class KubeApiServer : IAsyncDisposable
 {
@@ -73,7 +74,17 @@ public sealed class KubeApiServer : IAsyncDisposable
 
     internal ResourceStore Store { get; }
 
-    private IObjectStore? _objects;
+    /// <summary>
+    /// Whether storage takes writes now (a durable write; <c>/readyz</c>'s etcd check). Always true in memory.
+    /// </summary>
+    public bool CheckStorage() => Store.CheckStorage();
+
+    /// <summary>Why storage is failing (its last error), or null while writes succeed.</summary>
+    public string? StorageFailure => Store.StorageFailure;
+
+    private IStorageBackend? _backend;
+
+    private DataDirectoryLock? _dataDirLock;
 
     private EventExpiry? _eventExpiry;
 
@@ -82,8 +93,29 @@ public sealed class KubeApiServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var registry = new ResourceRegistry();
-        IObjectStore objects = options.DataDir is null ? new InMemoryObjectStore() : new SqliteObjectStore(options.DataDir);
-        var store = new ResourceStore(objects, registry, options.Time, loggerFactory.CreateLogger<ResourceStore>(), options.WatchHistoryLimit);
+
+        // The data directory is taken before anything reads it, and released if the server does not start.
+        var dataDirLock = options.DataDir is null ? null : DataDirectoryLock.Acquire(options.DataDir);
+        IStorageBackend? backend = null;
+        try
+        {
+            backend = options.DataDir is null ? null : SqliteObjectStore.Open(options.DataDir);
+            var server = await StartAsync(options, loggerFactory, registry, backend, cancellationToken);
+            server._backend = backend;
+            server._dataDirLock = dataDirLock;
+            return server;
+        }
+        catch
+        {
+            backend?.Dispose();
+            dataDirLock?.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<KubeApiServer> StartAsync(KubeApiServerOptions options, ILoggerFactory loggerFactory, ResourceRegistry registry, IStorageBackend? backend, CancellationToken cancellationToken)
+    {
+        var store = new ResourceStore(backend, registry, options.Time, loggerFactory.CreateLogger<ResourceStore>(), options.WatchHistoryLimit);
         SeedSystemNamespaces(store);
         var faults = new FaultInjector(options.FaultSeed, options.Time);
         var rbac = new Authorization.RbacAuthorizer(store);
@@ -125,7 +157,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         var controller = new LifecycleController(store, admission, loggerFactory.CreateLogger<LifecycleController>());
         var eventExpiry = new EventExpiry(
             store, registry.Builtins.First(t => t.Builtin == BuiltinKind.CoreEvent), options.EventTtl, options.Time, loggerFactory.CreateLogger<EventExpiry>());
-        return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests, access, rbac, admission) { _objects = objects, _eventExpiry = eventExpiry };
+        return new KubeApiServer(app, handler, controller, baseAddress, store, faults, requests, access, rbac, admission) { _eventExpiry = eventExpiry };
     }
 
     /// <summary>The namespaces every cluster has (the system namespaces controller of pkg/controlplane creates them).</summary>
@@ -192,6 +224,7 @@ public sealed class KubeApiServer : IAsyncDisposable
         await _app.StopAsync(TimeSpan.FromSeconds(2));
         await _app.DisposeAsync();
         Faults.Dispose();
-        (_objects as IDisposable)?.Dispose();
+        _backend?.Dispose();
+        _dataDirLock?.Dispose();
     }
 }

@@ -61,7 +61,7 @@ public sealed class AllInOneHost : IAsyncDisposable
                 kubeApi.WriteKubeconfig(options.Kubeconfig);
             }
 
-            host._stack = await VersStack.StartAsync(kubeApi.CreateClient, options, ct, kubeApi.Admission);
+            host._stack = await VersStack.StartAsync(kubeApi.CreateClient, options, ct, kubeApi.Admission, kubeApi.CheckStorage);
             return host;
         }
         catch

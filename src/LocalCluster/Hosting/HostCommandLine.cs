@@ -60,7 +60,7 @@ public sealed class HostCommandLine
         DataDir = new Option<string?>("--data-dir")
         {
             HelpName = "DIR",
-            Description = "Keep the cluster's state in SQLite in this directory (survives restarts; seeding is idempotent). In memory when not given.",
+            Description = "Keep the cluster's state in SQLite in this directory, which this host holds exclusively (survives restarts and power loss; seeding is idempotent; see the backup and restore commands). In memory when not given.",
         };
         SimLatency = new Option<TimeSpan>("--sim-latency")
         {
@@ -104,6 +104,11 @@ public sealed class HostCommandLine
         });
 
         Root = new RootCommand(Description) { Listen, MetricsListen, KubeListen, Kubeconfig, DevApiKey, NoSeed, DataDir, SimLatency, SimFault };
+        Root.Subcommands.Add(StorageCommands.Backup());
+        Root.Subcommands.Add(StorageCommands.Restore());
+
+        // Running the host is the root's own action (Program sets it); without one, a parse without a subcommand is an error.
+        Root.SetAction(_ => 0);
     }
 
     public RootCommand Root { get; }

@@ -47,9 +47,10 @@ public sealed class VersStack : IAsyncDisposable
 
     /// <summary>
     /// Starts everything; <paramref name="clientFor"/> makes a client with the given User-Agent. With an in-process API
-    /// server, <paramref name="admission"/> receives the simulated KubeVirt/CDI webhooks.
+    /// server, <paramref name="admission"/> receives the simulated KubeVirt/CDI webhooks and <paramref name="storageReady"/>
+    /// tells whether its storage takes writes (the fork API is not ready while it does not).
     /// </summary>
-    public static async Task<VersStack> StartAsync(Func<string, IKubernetes> clientFor, AllInOneOptions options, CancellationToken ct, AdmissionChain? admission = null)
+    public static async Task<VersStack> StartAsync(Func<string, IKubernetes> clientFor, AllInOneOptions options, CancellationToken ct, AdmissionChain? admission = null, Func<bool>? storageReady = null)
     {
         var loggers = options.LoggerFactory ?? NullLoggerFactory.Instance;
         var logger = loggers.CreateLogger("Vers.LocalCluster");
@@ -108,7 +109,7 @@ public sealed class VersStack : IAsyncDisposable
                     WaitTimeout = options.ForkWaitTimeout,
                     ForkTtl = options.ForkTtl,
                     RateLimit = options.ApiRateLimit,
-                    ReadinessCheck = () => stack._ready,
+                    ReadinessCheck = () => stack._ready && (storageReady?.Invoke() ?? true),
                 },
                 loggers,
                 ct);

@@ -100,6 +100,7 @@ public sealed class OpenApiContractTests(ShimCluster cluster)
     [InlineData("202", "Location")]
     [InlineData("500", "Location")]
     [InlineData("429", "Retry-After")]
+    [InlineData("503", "Retry-After")]
     public async Task The_fork_operation_documents_its_response_headers(string status, string header)
     {
         var response = (await ServedAsync())["paths"]![ForkPath]!["post"]!["responses"]![status]!.AsObject();
@@ -162,14 +163,14 @@ public sealed class OpenApiContractTests(ShimCluster cluster)
         var responses = (await ServedAsync())["paths"]![ForkPath]!["post"]!["responses"]!.AsObject();
 
         Assert.Equal("#/components/schemas/ForkOperation", (string?)responses["202"]!["content"]!["application/json"]!["schema"]!["$ref"]);
-        foreach (var code in new[] { "400", "403", "413", "415", "422", "429" })
+        foreach (var code in new[] { "400", "403", "413", "415", "422", "429", "503" })
         {
             Assert.Equal("#/components/schemas/ErrorResponse", (string?)responses[code]?["content"]?["application/json"]?["schema"]?["$ref"]);
             Assert.False(string.IsNullOrEmpty((string?)responses[code]!["description"]));
         }
 
         Assert.Equal(
-            new[] { "201", "202", "400", "401", "403", "404", "409", "413", "415", "422", "429", "500" },
+            new[] { "201", "202", "400", "401", "403", "404", "409", "413", "415", "422", "429", "500", "503" },
             responses.Select(r => r.Key).Order(StringComparer.Ordinal));
     }
 

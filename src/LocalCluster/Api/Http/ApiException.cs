@@ -65,6 +65,21 @@ internal sealed class ApiException(int code, string reason, string message, Json
     public static ApiException InternalError(string cause) =>
         new(500, "InternalError", $"Internal error occurred: {cause}", new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["message"] = cause }) });
 
+    /// <summary>
+    /// 500 ServerTimeout, as the registry answers when storage cannot be reached (apiserver pkg/storage/errors/storage.go
+    /// <c>InterpretCreateError</c> and its siblings: <c>errors.NewServerTimeout(resource, operation, 2)</c>), with the
+    /// two-second retry hint sent as <c>Retry-After</c> too (responsewriters <c>ErrorNegotiated</c>).
+    /// </summary>
+    public static ApiException ServerTimeout(ResourceName r, string operation, int retryAfterSeconds = 2)
+    {
+        var details = r.Details(operation);
+        details["retryAfterSeconds"] = retryAfterSeconds;
+        return new(500, "ServerTimeout", $"The {operation} operation against {r.Qualified} could not be completed at this time, please try again.", details)
+        {
+            RetryAfterSeconds = retryAfterSeconds,
+        };
+    }
+
     /// <summary>410 Expired as <c>errors.NewResourceExpired</c> builds it: a message and no details.</summary>
     public static ApiException Gone(string message) => Bare(410, "Expired", message);
 

@@ -184,8 +184,7 @@ internal sealed partial class ApiRequestHandler
                 await Responses.WriteTextAsync(ctx, 200, "ok", ct);
                 return;
             case "/readyz":
-                var ready = _readiness?.Invoke() ?? true;
-                await Responses.WriteTextAsync(ctx, ready ? 200 : 500, ready ? "ok" : "[-]readiness check failed\nreadyz check failed", ct);
+                await ReadyzAsync(ctx, ct);
                 return;
             case "/api":
                 await DiscoveryAsync(ctx, core: true, ct);
@@ -263,6 +262,22 @@ internal sealed partial class ApiRequestHandler
         {
             throw ApiException.MethodNotAllowed();
         }
+    }
+
+    /// <summary>
+    /// <c>/readyz</c> as healthz.go <c>handleRootHealth</c> answers it: "ok", or every check with [+]/[-] and a 500.
+    /// The etcd check is our storage's (a durable write, see <see cref="ResourceStore.CheckStorage"/>).
+    /// </summary>
+    private Task ReadyzAsync(HttpContext ctx, CancellationToken ct)
+    {
+        (string Name, bool Ok)[] checks = [("ping", true), ("etcd", _store.CheckStorage()), ("readiness", _readiness?.Invoke() ?? true)];
+        if (checks.All(c => c.Ok))
+        {
+            return Responses.WriteTextAsync(ctx, 200, "ok", ct);
+        }
+
+        var body = string.Concat(checks.Select(c => c.Ok ? $"[+]{c.Name} ok\n" : $"[-]{c.Name} failed: reason withheld\n")) + "readyz check failed";
+        return Responses.WriteTextAsync(ctx, 500, body, ct);
     }
 
     private async Task DiscoveryAsync(HttpContext ctx, bool core, CancellationToken ct)

@@ -24,6 +24,7 @@ internal sealed class RequestGate(FaultInjector faults, RequestCounters requests
             {
                 FaultKind.TooManyRequests => ApiException.TooManyRequests(failure.RetryAfterSeconds),
                 FaultKind.Conflict => ApiException.Conflict(t.Type.Name, t.Name ?? ""),
+                FaultKind.ServerTimeout => ApiException.ServerTimeout(t.Type.Name, verb, failure.RetryAfterSeconds),
                 _ => ApiException.InternalError("injected fault"),
             };
         }

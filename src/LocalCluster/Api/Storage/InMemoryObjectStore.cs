@@ -1,13 +1,18 @@
 namespace Vers.LocalCluster.Api.Storage;
 
-internal sealed class InMemoryObjectStore : IObjectStore
+/// <summary>
+/// What the API server serves: every object by bucket, in etcd key order, and the revision of the last write. Not
+/// thread-safe: <see cref="ResourceStore"/> guards it (one writer at a time; readers under its view lock).
+/// </summary>
+internal sealed class InMemoryObjectStore
 {
     private readonly Dictionary<string, SortedDictionary<(string Ns, string Name), StoredObject>> _buckets = new(StringComparer.Ordinal);
-    private long _revision;
 
-    public long Revision => _revision;
+    /// <summary>The last committed revision (etcd revision semantics).</summary>
+    public long Revision { get; set; }
 
-    public long NextRevision() => ++_revision;
+    /// <summary>How many objects are stored.</summary>
+    public int Count => _buckets.Values.Sum(b => b.Count);
 
     public IEnumerable<string> Buckets => _buckets.Keys;
 

@@ -67,7 +67,7 @@ internal sealed partial class ResourceStore
         ThrowIfInvalid(type, name, generated
             ? [.. ObjectMetaRules.GenerateName(Meta.Str(obj, "generateName")!, strategy.ValidateName), .. strategy.ValidateName(name)]
             : strategy.ValidateName(name));
-        lock (_gate)
+        lock (_view)
         {
             // Checked here too (and again at commit) so errors come in the order the real server reports them.
             if (type.Namespaced)
@@ -127,10 +127,9 @@ internal sealed partial class ResourceStore
                 return generated || createIfMissing ? null : throw ApiException.AlreadyExists(type.Name, name);
             }
 
-            var rv = _objects.NextRevision();
+            var rv = NextRevision;
             stored = prepared.WithResourceVersion(rv);
-            _objects.Put(type.StorageKey, ns, name, stored);
-            _hub.Publish(new Watch.WatchEvent(rv, type.StorageKey, "ADDED", stored, null));
+            Commit(type, "create", ns, name, stored, new Watch.WatchEvent(rv, type.StorageKey, "ADDED", stored, null));
             strategy.OnStored(this, stored);
         }
 
@@ -150,7 +149,7 @@ internal sealed partial class ResourceStore
         }
 
         string name;
-        lock (_gate)
+        lock (_view)
         {
             do
             {

@@ -113,10 +113,9 @@ internal sealed partial class ResourceStore
             return new WriteResult(StoredObject.From(updated, current.DefaultedWith));
         }
 
-        var next = _objects.NextRevision();
+        var next = NextRevision;
         var committed = StoredObject.From(updated, current.DefaultedWith).WithResourceVersion(next);
-        _objects.Put(type.StorageKey, ns, name, committed);
-        _hub.Publish(new Watch.WatchEvent(next, type.StorageKey, "MODIFIED", committed, current));
+        Commit(type, "delete", ns, name, committed, new Watch.WatchEvent(next, type.StorageKey, "MODIFIED", committed, current));
         return new WriteResult(committed);
     }
 
@@ -126,10 +125,9 @@ internal sealed partial class ResourceStore
     /// <summary>Removes a stored object: the DELETED event carries its last state with the deletion revision.</summary>
     private WriteResult RemoveLocked(ResourceType type, StoredObject current)
     {
-        var next = _objects.NextRevision();
+        var next = NextRevision;
         var last = current.WithResourceVersion(next);
-        _objects.Remove(type.StorageKey, current.Namespace, current.Name);
-        _hub.Publish(new Watch.WatchEvent(next, type.StorageKey, "DELETED", last, current));
+        Commit(type, "delete", current.Namespace, current.Name, null, new Watch.WatchEvent(next, type.StorageKey, "DELETED", last, current));
         type.Strategy.OnRemoved(this, current);
         return new WriteResult(last, Removed: true);
     }

@@ -125,10 +125,9 @@ internal sealed partial class ResourceStore
                 return null;
             }
 
-            var next = _objects.NextRevision();
+            var next = NextRevision;
             committed = prepared.WithResourceVersion(next);
-            _objects.Put(type.StorageKey, snapshot.Namespace, name, committed);
-            _hub.Publish(new Watch.WatchEvent(next, type.StorageKey, "MODIFIED", committed, snapshot));
+            Commit(type, "update", snapshot.Namespace, name, committed, new Watch.WatchEvent(next, type.StorageKey, "MODIFIED", committed, snapshot));
             strategy.OnStored(this, committed);
         }
 

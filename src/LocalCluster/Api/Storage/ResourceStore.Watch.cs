@@ -32,7 +32,7 @@ internal sealed partial class ResourceStore
     /// <summary>Every object of a bucket (in one namespace when <paramref name="ns"/> is set), unfiltered, and the current revision.</summary>
     public (List<StoredObject> Items, long Revision) Snapshot(ResourceType type, string? ns)
     {
-        lock (_gate)
+        lock (_view)
         {
             return ([.. _objects.List(type.StorageKey, ns)], _objects.Revision);
         }
@@ -47,7 +47,7 @@ internal sealed partial class ResourceStore
     {
         List<StoredObject> current;
         List<WatchEvent> later;
-        lock (_gate)
+        lock (_view)
         {
             if (revision > _objects.Revision)
             {
@@ -103,7 +103,7 @@ internal sealed partial class ResourceStore
     public async Task WaitUntilFreshAsync(long revision, CancellationToken ct)
     {
         TaskCompletionSource fresh;
-        lock (_gate)
+        lock (_view)
         {
             if (_objects.Revision >= revision)
             {
@@ -125,7 +125,7 @@ internal sealed partial class ResourceStore
         {
             if (!fresh.Task.IsCompleted)
             {
-                lock (_gate)
+                lock (_view)
                 {
                     _hub.CancelWait(fresh);
                 }
@@ -141,7 +141,7 @@ internal sealed partial class ResourceStore
     /// </summary>
     public WatchStart StartWatch(ResourceType type, long? fromRevision, bool initialState)
     {
-        lock (_gate)
+        lock (_view)
         {
             if (fromRevision is { } from && from < _hub.CompactedRevision)
             {
@@ -163,7 +163,7 @@ internal sealed partial class ResourceStore
     /// <summary>Subscribes to every bucket and returns, atomically with it, every stored object.</summary>
     public (WatchSubscription Subscription, List<(string Bucket, StoredObject Object)> Current) WatchAll()
     {
-        lock (_gate)
+        lock (_view)
         {
             List<(string, StoredObject)> current = [.. _objects.Buckets.ToList().SelectMany(b => _objects.List(b, null).Select(o => (b, o)))];
             return (_hub.Subscribe(null, null), current);
@@ -172,7 +172,7 @@ internal sealed partial class ResourceStore
 
     public void StopWatch(WatchSubscription subscription)
     {
-        lock (_gate)
+        lock (_view)
         {
             _hub.Remove(subscription);
         }

@@ -27,8 +27,9 @@ internal sealed record WriteResult(StoredObject Object, bool Created = false, bo
 /// <summary>
 /// The apiserver's generic registry store (staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go):
 /// what every kind shares (server-owned metadata, status separation, generation, finalizers and graceful deletion,
-/// optimistic concurrency) over a raw <see cref="IObjectStore"/>; what differs per kind is its
-/// <see cref="ResourceStrategy"/>. One cluster-wide lock assigns revisions and fans watch events out in order.
+/// optimistic concurrency) over the objects it serves from memory (<see cref="InMemoryObjectStore"/>) and, with a data
+/// directory, a durable <see cref="IStorageBackend"/>; what differs per kind is its <see cref="ResourceStrategy"/>.
+/// One writer lock assigns revisions and commits in order; readers take only the view lock (ResourceStore.Commit.cs).
 /// All objects are stored in the storage version of their resource; the HTTP layer rewrites apiVersion.
 /// Writes are optimistic, like GuaranteedUpdate: decoding, strategies, validation, field tracking and serialization
 /// run outside the lock on a snapshot; the lock only checks that the snapshot is still the stored object (else the
@@ -37,23 +38,25 @@ internal sealed record WriteResult(StoredObject Object, bool Created = false, bo
 internal sealed partial class ResourceStore : IObjectLister, IRegistryHooks
 {
     private readonly Lock _gate = new();
-    private readonly IObjectStore _objects;
+    private readonly InMemoryObjectStore _objects = new();
     private readonly WatchHub _hub;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public ResourceStore(IObjectStore objects, ResourceRegistry registry, TimeProvider time, ILogger logger, int historyLimit)
+    /// <summary>A store over <paramref name="backend"/>'s objects (loaded now), or in memory only when it is null.</summary>
+    public ResourceStore(IStorageBackend? backend, ResourceRegistry registry, TimeProvider time, ILogger logger, int historyLimit)
     {
-        _objects = objects;
+        _backend = backend;
+        backend?.LoadInto(_objects);
         Registry = registry;
         _time = time;
         _logger = logger;
-        _hub = new WatchHub(historyLimit, objects.Revision);
+        _hub = new WatchHub(historyLimit, _objects.Revision);
 
         // A reopened store serves what it holds as it did before a restart (the CRDs' resources).
         foreach (var type in registry.Builtins.Where(t => t.Strategy.HooksStorage))
         {
-            foreach (var stored in objects.List(type.StorageKey, null))
+            foreach (var stored in _objects.List(type.StorageKey, null))
             {
                 type.Strategy.OnStored(this, stored);
             }
@@ -71,7 +74,7 @@ internal sealed partial class ResourceStore : IObjectLister, IRegistryHooks
     {
         get
         {
-            lock (_gate)
+            lock (_view)
             {
                 return _objects.Revision;
             }
@@ -85,7 +88,7 @@ internal sealed partial class ResourceStore : IObjectLister, IRegistryHooks
     /// <summary>The stored object (shared and immutable: parse it to change it).</summary>
     public StoredObject? Get(ResourceType type, string ns, string name)
     {
-        lock (_gate)
+        lock (_view)
         {
             return _objects.Get(type.StorageKey, ns, name);
         }
@@ -95,7 +98,7 @@ internal sealed partial class ResourceStore : IObjectLister, IRegistryHooks
     IReadOnlyList<JsonObject> IObjectLister.List(ResourceType type)
     {
         List<StoredObject> all;
-        lock (_gate)
+        lock (_view)
         {
             all = [.. _objects.List(type.StorageKey, null)];
         }
