@@ -20,7 +20,8 @@ namespace Vers.LocalCluster.Api;
 
 /// <summary>
 /// An in-process Kubernetes API server (Kestrel) that serves the REST protocol for the built-in kinds we use and for
-/// CRDs, faithfully enough for kubectl 1.32 and KubernetesClient. State lives in memory.
+/// CRDs, faithfully enough for kubectl 1.32 and KubernetesClient. State lives in memory, or in SQLite under
+/// <see cref="KubeApiServerOptions.DataDir"/>.
 /// </summary>
 public sealed class KubeApiServer : IAsyncDisposable
 {
