@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Vers.ApiShim.Forks;
 
-/// <summary>Request body of POST /api/v1/repositories/fork (the seed's ForkRepositoryRequest).</summary>
+/// <summary>Request body of POST /api/v1/repositories/fork (ForkRepositoryRequest of Vers' published contract, tests/ApiShim.Tests/Contract/fork-openapi.yaml).</summary>
 [Description("Request body for POST /api/v1/repositories/fork")]
 public sealed record ForkRepositoryRequest(
     [property: JsonPropertyName("source_org"), Description("The organization that owns the source public repository")] string SourceOrg,
@@ -12,7 +12,7 @@ public sealed record ForkRepositoryRequest(
     [property: JsonPropertyName("repo_name"), Description("Name for the new repository in your org (defaults to source_repo if omitted)")] string? RepoName,
     [property: JsonPropertyName("tag_name"), Description("Tag name in the new repo (defaults to source_tag if omitted)")] string? TagName);
 
-/// <summary>201 body (the seed's ForkRepositoryResponse).</summary>
+/// <summary>201 body (ForkRepositoryResponse of the published contract).</summary>
 [Description("Response body for POST /api/v1/repositories/fork")]
 public sealed record ForkRepositoryResponse(
     [property: JsonPropertyName("vm_id"), Description("The new VM that was created from the fork")] string VmId,
@@ -21,20 +21,12 @@ public sealed record ForkRepositoryResponse(
     [property: JsonPropertyName("tag_name"), Description("The tag name pointing to the forked commit")] string TagName,
     [property: JsonPropertyName("reference"), Description("Full reference: repo_name:tag_name")] string Reference);
 
-/// <summary>Every error answer (the seed's ErrorResponse): success is always false.</summary>
+/// <summary>Every error answer (ErrorResponse of the published contract): success is always false.</summary>
 public sealed record ErrorResponse([property: JsonPropertyName("error"), Description("Reason of error")] string Error)
 {
     [JsonPropertyName("success")]
     [Description("Is always: false")]
     public bool Success => false;
-}
-
-/// <summary>Where a fork operation is: pending (accepted or running), succeeded or failed.</summary>
-public enum ForkOperationStatus
-{
-    Pending,
-    Succeeded,
-    Failed,
 }
 
 /// <summary>

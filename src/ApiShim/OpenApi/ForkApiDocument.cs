@@ -11,7 +11,8 @@ namespace Vers.ApiShim.OpenApi;
 public sealed record ApiKeyRequired;
 
 /// <summary>
-/// Shapes the generated OpenAPI document into Vers' published contract (the seed, fork-openapi.yaml): its title and
+/// Shapes the generated OpenAPI document into Vers' published contract ("the seed": its copy is
+/// tests/ApiShim.Tests/Contract/fork-openapi.yaml): its title and
 /// version, the bearer_auth scheme on every endpoint that needs a key, the fork operation's response descriptions, and
 /// the schemas' required lists and formats where the C# types alone would say otherwise. Our extensions of the fork
 /// operation are documented beside the seed's text: the idempotency and Prefer request headers, the Location and

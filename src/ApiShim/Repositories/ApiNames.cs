@@ -16,8 +16,6 @@ public static class ApiNames
 
     public static bool IsRepositoryOrTag(string? name) => VersNames.IsValid(name);
 
-    public static bool IsOrg(string? name) => name is { Length: <= OrgMaxLength } && IsRepositoryOrTag(name);
-
     /// <summary>Why <paramref name="value"/> is not a valid name for <paramref name="field"/>, or null when it is.</summary>
     public static string? Problem(string field, string value, int maxLength)
     {

@@ -7,7 +7,7 @@ using Vers.Operator.Hosting;
 namespace Vers.LocalCluster.Hosting;
 
 /// <summary>
-/// Everything in one process (DESIGN §7): the embedded Kubernetes API, then the product installed on
+/// Everything in one process (docs/architecture.md#what-runs-where): the embedded Kubernetes API, then the product installed on
 /// it exactly as on any other cluster (<see cref="VersStack"/>): CRDs, KubeVirt/CDI simulator, operator,
 /// demo data and the fork API.
 /// </summary>

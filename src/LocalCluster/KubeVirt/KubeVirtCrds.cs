@@ -292,7 +292,7 @@ public static class KubeVirtCrds
             }
             if (pending.Count == 0) return;
 
-#pragma warning disable CS0618 // WatchAsync<T,L> is marked obsolete in 21.x but is the typed watch (operator-runtime.md §1.4)
+#pragma warning disable CS0618 // WatchAsync<T,L> is marked obsolete in KubernetesClient 21.x but is still its typed watch over a list call
             var response = client.ApiextensionsV1.ListCustomResourceDefinitionWithHttpMessagesAsync(
                 watch: true, resourceVersion: list.ResourceVersion(), timeoutSeconds: 60, cancellationToken: ct);
             await foreach (var (type, crd) in response.WatchAsync<V1CustomResourceDefinition, V1CustomResourceDefinitionList>(

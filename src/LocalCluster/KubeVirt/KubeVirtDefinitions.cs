@@ -28,9 +28,6 @@ public static class KubeVirtDefinitions
     public static KubeVirtKind? FindKind(string apiVersion, string kind) =>
         Kinds.FirstOrDefault(k => k.ApiVersion == apiVersion && k.Kind == kind);
 
-    public static JsonObject Definition(string name) =>
-        Definitions[name]?.AsObject() ?? throw new KeyNotFoundException($"definition {name} is not in the KubeVirt definitions file");
-
     private static JsonObject Load()
     {
         var assembly = typeof(KubeVirtDefinitions).Assembly;

@@ -35,9 +35,6 @@ public static class KubeVirtSchemaValidator
     private static readonly Lazy<JsonObject> LazyDefs = new(BuildDefs);
     private static readonly ConcurrentDictionary<string, JsonSchema> Schemas = new(StringComparer.Ordinal);
 
-    /// <summary>The upstream definitions converted to JSON Schema 2020-12 <c>$defs</c> (exposed for tests and tooling).</summary>
-    public static JsonObject JsonSchemaDefs => LazyDefs.Value;
-
     public static ValidationResult Validate(JsonNode obj)
     {
         ArgumentNullException.ThrowIfNull(obj);

@@ -103,12 +103,6 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
     /// <summary>The controllers' shared client and caches: lets tests wait until the simulator has seen a change.</summary>
     internal SimulatorContext Context => _ctx;
 
-    /// <summary>Timers and failure decisions held, one per object (and step) in flight.</summary>
-    internal int DecisionsHeld => _ctx.DecisionCount;
-
-    /// <summary>Copies of the simulator's own writes not yet delivered by its informers.</summary>
-    internal int OwnWritesHeld => _ctx.OwnWritesHeld;
-
     /// <summary>
     /// virt-api's and cdi-apiserver's webhooks and the deny-create fault, for an in-process API server to register
     /// (<c>KubeApiServer.Admission</c>); once registered, CDI's clone tokens are expected on cross-namespace clones.

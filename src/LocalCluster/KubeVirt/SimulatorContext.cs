@@ -91,9 +91,6 @@ internal sealed class SimulatorContext
         VolumeSnapshotClasses, Claims, Volumes, StorageClasses, KubeVirts,
     ];
 
-    /// <summary>Timers and failure decisions held: one per object (and step) in flight.</summary>
-    internal int DecisionCount => _failures.Count + _steps.Count;
-
     public string Now() => Timestamp(Time.GetUtcNow());
 
     public static string Timestamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
@@ -162,9 +159,6 @@ internal sealed class SimulatorContext
 
     /// <summary>An object by name as the simulator last saw it: its own write while the informer trails it, else the cache.</summary>
     public GenericObject? Get(ResourceType type, string? ns, string name) => _own[type].Get(type.Namespaced ? ns : null, name);
-
-    /// <summary>Copies of our own writes held until the informers deliver them.</summary>
-    internal int OwnWritesHeld => _own.Values.Sum(o => o.Count);
 
     /// <summary>
     /// Runs <paramref name="notify"/> on every object of <paramref name="type"/> the simulator writes, as soon as the

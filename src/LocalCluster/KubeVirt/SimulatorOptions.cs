@@ -73,9 +73,6 @@ public sealed class SimulatorOptions
 
     public bool DeniesCreate(string plural) => _denyCreate.TryGetValue(plural, out var deny) && deny;
 
-    /// <summary>Whether anything is set to be refused at admission (cheap check on every write).</summary>
-    internal bool DeniesAny => !_denyCreate.IsEmpty && _denyCreate.Values.Any(d => d);
-
     /// <summary>
     /// Applies one <c>--sim-fault</c> spec: <c>deny-create=&lt;plural&gt;</c>, <c>fail=&lt;plural&gt;</c>, <c>exclude-volumes</c>
     /// or <c>unschedulable=&lt;duration&gt;</c>. Throws <see cref="ArgumentException"/> naming what is wrong.

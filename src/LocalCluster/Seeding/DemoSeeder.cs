@@ -7,7 +7,7 @@ using Vers.Operator.Runtime.Client;
 namespace Vers.LocalCluster.Seeding;
 
 /// <summary>
-/// DESIGN §7's demo data: org "vers" with public node, python, rust and go (tag latest each) and a
+/// The demo data (docs/architecture.md#demo-data): org "vers" with public node, python, rust and go (tag latest each) and a
 /// private "internal", and org "dev" holding the dev API key and its own private "devbox" (so a
 /// same-organisation fork can be tried at once). Safe to run again.
 /// </summary>

@@ -14,12 +14,6 @@ public static class VersGroup
     /// <summary>On objects a fork creates: the uid of the RepositoryFork that owns the work.</summary>
     public const string ForkUidLabel = "vers.sh/fork-uid";
 
-    /// <summary>On objects a fork creates: "namespace.name" of the RepositoryFork, to route events back to it.</summary>
-    public const string ForkLabel = "vers.sh/fork";
-
-    /// <summary>On objects a fork creates: the namespace of the RepositoryFork (for cross-namespace children).</summary>
-    public const string ForkNamespaceLabel = "vers.sh/fork-namespace";
-
     /// <summary>On the Repository a fork claims: the uid of that fork (a retry finds its own claim).</summary>
     public const string ClaimedByAnnotation = "vers.sh/claimed-by";
 

@@ -47,7 +47,7 @@ public static class KubeVirtObjects
 
     /// <summary>
     /// Cross-namespace fork, one disk: a CDI DataVolume in the target namespace cloned from the source namespace's
-    /// VolumeSnapshot (reference/kubevirt.md §3.2 option 1). No size: CDI's snapshot clone takes the VolumeSnapshot's
+    /// VolumeSnapshot (<c>spec.source.snapshot</c>; why: docs/architecture.md#why-it-is-built-this-way). No size: CDI's snapshot clone takes the VolumeSnapshot's
     /// <c>status.restoreSize</c> (<c>detectCloneSize</c> in pkg/controller/datavolume/snapshot-clone-controller.go),
     /// and refuses any explicit request smaller than it (<c>validateSnapshotClone</c>) — the source PVC's request,
     /// which the snapshot's restoreSize outgrows by the driver's rounding, would hang the clone. Class, access and

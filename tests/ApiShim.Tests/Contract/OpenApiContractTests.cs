@@ -5,8 +5,8 @@ using YamlDotNet.Serialization;
 namespace Vers.ApiShim.Tests.Contract;
 
 /// <summary>
-/// The served /openapi/v1.json against Vers' published contract (fork-openapi.yaml, copied from the
-/// seed): the fork operation and the three schemas must say exactly what the seed says, plus only the
+/// The served /openapi/v1.json against Vers' published contract ("the seed", copied into this project as
+/// Contract/fork-openapi.yaml): the fork operation and the three schemas must say exactly what the seed says, plus only the
 /// documented extensions (request headers, response headers, the statuses the seed does not list).
 /// </summary>
 [Collection(ClusterCollection.Name)]

@@ -10,7 +10,7 @@ using Vers.Operator.Runtime.Client;
 namespace Vers.EndToEnd.Tests.Forks;
 
 /// <summary>
-/// What one fork costs the API server (issue 8): at most 12 writes and 4 reads by the operator and the fork API
+/// What one fork costs the API server (docs/architecture.md#the-write-budget): at most 12 writes and 4 reads by the operator and the fork API
 /// together, counted by User-Agent in LocalCluster's request counters (KubeVirt's simulator not included), after a
 /// warm-up fork of the same kind. Events are not part of that budget: the operator records what kubectl describe
 /// should show (Created, Succeeded, Failed), and they are counted apart. A host of its own: no other test's forks may add requests meanwhile.

@@ -6,9 +6,9 @@ using Vers.Operator.Runtime.Client;
 namespace Vers.EndToEnd.Tests.Packaging;
 
 /// <summary>
-/// <c>helm template … | kubectl apply -f -</c> into the shared LocalCluster (Helm's own install needs protobuf,
-/// which LocalCluster does not speak; see shared/reference/kubernetes-api.md §4), then every rendered object
-/// must exist with its labels.
+/// <c>helm template … | kubectl apply -f -</c> into the shared LocalCluster, then every rendered object must exist
+/// with its labels: the chart as a kubectl or GitOps user applies it, with every option on. Helm's own install,
+/// upgrade, rollback and uninstall are conformance cases (<c>Conformance/KubectlHelmConformanceTests.cs</c>).
 /// </summary>
 public sealed class ChartApplyTests(AllInOneFixture cluster)
 {

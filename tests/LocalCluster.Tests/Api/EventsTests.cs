@@ -5,7 +5,7 @@ using Vers.LocalCluster.Api;
 
 namespace Vers.LocalCluster.Tests.Api;
 
-/// <summary>Core v1 and events.k8s.io/v1 Events cross-served from one storage (reference §2.13).</summary>
+/// <summary>Core v1 and events.k8s.io/v1 Events cross-served from one storage.</summary>
 public sealed class EventsTests
 {
     private const string CoreEvents = "/api/v1/namespaces/default/events";

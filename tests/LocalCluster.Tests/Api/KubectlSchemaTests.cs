@@ -1,6 +1,6 @@
 namespace Vers.LocalCluster.Tests.Api;
 
-/// <summary>kubectl against schema validation: refusals are printed the way the real server's are (reference §1.7).</summary>
+/// <summary>kubectl against schema validation: refusals are printed the way the real server's are.</summary>
 public sealed class KubectlSchemaTests
 {
     private static string Fork(string name, string sourceRepo, string extra = "") => $"""

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using Vers.LocalCluster.Api.Patching;
@@ -8,8 +7,8 @@ namespace Vers.LocalCluster.Tests.Api;
 
 /// <summary>
 /// managedFields bookkeeping of non-apply writes, checked against the full recomputation the field manager used to do
-/// (kept here as the oracle): every entry decoded into a field set, the whole object compared, every entry encoded
-/// afresh. The field manager now leaves the entries a write does not touch as they were read and compares only what
+/// (kept as the oracle, <see cref="ManagedFieldsOracle"/>): every entry decoded into a field set, the whole object
+/// compared, every entry encoded afresh. The field manager now leaves the entries a write does not touch as they were read and compares only what
 /// the endpoint keeps; what it records must not change, byte for byte.
 /// </summary>
 public sealed class ManagedFieldsTrackingTests
@@ -61,7 +60,7 @@ public sealed class ManagedFieldsTrackingTests
             var actual = Parse(json)!;
             new FieldManager(type, apiVersion, manager, subresource, time).Track(Parse(stored), actual);
             var expected = Parse(json)!;
-            OracleTrack(type, apiVersion, manager, subresource, Meta.Timestamp(time.GetUtcNow()), Parse(stored), expected);
+            ManagedFieldsOracle.Track(type, apiVersion, manager, subresource, Meta.Timestamp(time.GetUtcNow()), Parse(stored), expected);
 
             var got = actual.ToJsonString();
             Assert.True(got == expected.ToJsonString(),
@@ -292,129 +291,4 @@ public sealed class ManagedFieldsTrackingTests
     private static List<string> Subset(Random rng, params string[] items) => [.. items.Where(_ => rng.Next(2) == 0)];
 
     private static JsonValue? Pick(Random rng, params string?[] values) => values[rng.Next(values.Length)] is { } v ? JsonValue.Create(v) : null;
-
-    // ---------------------------------------------------------------- the oracle: the bookkeeping as it was computed before
-
-    private sealed class OracleEntry
-    {
-        public required string Manager { get; init; }
-
-        public required string Operation { get; init; }
-
-        public required string ApiVersion { get; init; }
-
-        public string? Time { get; set; }
-
-        public string? Subresource { get; init; }
-
-        public required FieldSet Fields { get; set; }
-
-        public (string, string, string, string) Identity => (Manager, Operation, Operation == "Apply" ? "" : ApiVersion, Subresource ?? "");
-
-        public JsonObject ToJson()
-        {
-            var o = new JsonObject { ["manager"] = Manager, ["operation"] = Operation, ["apiVersion"] = ApiVersion };
-            if (Time is not null)
-            {
-                o["time"] = Time;
-            }
-
-            o["fieldsType"] = "FieldsV1";
-            o["fieldsV1"] = Fields.ToFieldsV1();
-            if (!string.IsNullOrEmpty(Subresource))
-            {
-                o["subresource"] = Subresource;
-            }
-
-            return o;
-        }
-    }
-
-    private static List<OracleEntry> OracleDecode(JsonNode? managedFields)
-    {
-        var entries = new List<OracleEntry>();
-        foreach (var e in (managedFields as JsonArray ?? []).OfType<JsonObject>())
-        {
-            var entry = new OracleEntry
-            {
-                Manager = e["manager"]?.ToString() ?? "",
-                Operation = e["operation"]?.ToString() ?? "Update",
-                ApiVersion = e["apiVersion"]?.ToString() ?? "",
-                Time = e["time"]?.ToString(),
-                Subresource = e["subresource"]?.ToString() is { Length: > 0 } sub ? sub : null,
-                Fields = FieldSet.FromFieldsV1(e["fieldsV1"]),
-            };
-            var same = entries.FindIndex(x => x.Identity == entry.Identity);
-            if (same >= 0)
-            {
-                entries[same] = entry;
-            }
-            else
-            {
-                entries.Add(entry);
-            }
-        }
-
-        return entries;
-    }
-
-    private static void OracleTrack(ResourceType type, string apiVersion, string manager, string? subresource, string now, JsonObject? live, JsonObject updated)
-    {
-        var hasStatusSubresource = type.Version(type.StorageVersion)?.HasStatus == true;
-        FieldSet Reset(FieldSet set)
-        {
-            if (subresource == "status")
-            {
-                return set.Only("f:status");
-            }
-
-            if (hasStatusSubresource)
-            {
-                set.RemoveSubtree("f:status");
-            }
-
-            return set;
-        }
-
-        var meta = updated["metadata"]!.AsObject();
-        var requested = subresource is null ? meta["managedFields"] as JsonArray : null;
-        var entries = OracleDecode(requested is { Count: > 0 } ? requested : live?["metadata"]?["managedFields"]);
-        var compared = ServerSideApply.Compare(live, updated, FieldType.Root(type));
-        var removed = Reset(compared.Removed);
-        var changed = Reset(compared.Added).Union(Reset(compared.Modified));
-        foreach (var e in entries)
-        {
-            if (e.Fields.Overlaps(changed) || e.Fields.Overlaps(removed))
-            {
-                e.Fields = e.Fields.Difference(changed).Difference(removed);
-            }
-        }
-
-        if (!changed.IsEmpty)
-        {
-            var identity = (manager, "Update", apiVersion, subresource ?? "");
-            if (entries.FirstOrDefault(e => e.Identity == identity) is { } mine)
-            {
-                mine.Fields = mine.Fields.Union(changed);
-                mine.Time = now;
-            }
-            else
-            {
-                entries.Add(new OracleEntry { Manager = manager, Operation = "Update", ApiVersion = apiVersion, Subresource = subresource, Fields = changed, Time = now });
-            }
-        }
-
-        var encoded = new JsonArray([.. entries.Where(e => !e.Fields.IsEmpty)
-            .OrderBy(e => e.Operation, StringComparer.Ordinal)
-            .ThenBy(e => e.Time is null ? DateTimeOffset.MinValue : DateTimeOffset.Parse(e.Time, CultureInfo.InvariantCulture))
-            .ThenBy(e => e.Manager, StringComparer.Ordinal)
-            .ThenBy(e => e.ApiVersion, StringComparer.Ordinal)
-            .ThenBy(e => e.Subresource ?? "", StringComparer.Ordinal)
-            .Select(e => (JsonNode)e.ToJson())]);
-        meta.Remove("managedFields");
-        if (encoded.Count > 0)
-        {
-            meta["managedFields"] = encoded;
-        }
-    }
 }

@@ -3,7 +3,7 @@ using Vers.LocalCluster.Api;
 
 namespace Vers.LocalCluster.Tests.Api;
 
-/// <summary>TokenReview and SubjectAccessReview: create-only, never stored, answered by <see cref="AccessPolicy"/> (reference §2.14).</summary>
+/// <summary>TokenReview and SubjectAccessReview: create-only, never stored, answered by <see cref="AccessPolicy"/>.</summary>
 public sealed class ReviewsTests
 {
     private const string TokenReviews = "/apis/authentication.k8s.io/v1/tokenreviews";

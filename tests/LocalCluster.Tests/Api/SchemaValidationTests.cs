@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 
 namespace Vers.LocalCluster.Tests.Api;
 
-/// <summary>Structural-schema pruning, defaulting and validation of custom resources (reference §2.10, §2.2).</summary>
+/// <summary>Structural-schema pruning, defaulting and validation of custom resources.</summary>
 public sealed class SchemaValidationTests() : RawCrdTests(GadgetCrdJson)
 {
     private const string Collection = "/apis/example.com/v1/namespaces/default/gadgets";

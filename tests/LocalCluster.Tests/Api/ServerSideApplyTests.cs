@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace Vers.LocalCluster.Tests.Api;
 
 /// <summary>
-/// Server-side apply and managedFields (reference §2.9): ownership per manager, removal of fields a manager stops
+/// Server-side apply and managedFields: ownership per manager, removal of fields a manager stops
 /// applying, conflicts and force, Update entries for other writes, list types and the status subresource.
 /// </summary>
 public sealed class ServerSideApplyTests() : RawCrdTests(GizmoCrdJson)

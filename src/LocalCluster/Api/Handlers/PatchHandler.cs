@@ -27,7 +27,7 @@ internal sealed class PatchHandler(ApiServices services)
 
         if (!supported.Contains(contentType))
         {
-            throw ApiException.UnsupportedMediaType(contentType, supported);
+            throw ApiException.UnsupportedMediaType(supported);
         }
 
         var text = await RequestBodies.ReadAsync(ctx, ct);

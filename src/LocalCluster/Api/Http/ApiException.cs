@@ -56,7 +56,7 @@ internal sealed class ApiException(int code, string reason, string message, Json
     public static ApiException Forbidden(ResourceName r, string name, string message) =>
         new(403, "Forbidden", message, r.Details(name));
 
-    public static ApiException UnsupportedMediaType(string contentType, IEnumerable<string> supported) =>
+    public static ApiException UnsupportedMediaType(IEnumerable<string> supported) =>
         new(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: {string.Join(", ", supported)}", new JsonObject());
 
     public static ApiException TooManyRequests(int retryAfterSeconds) =>

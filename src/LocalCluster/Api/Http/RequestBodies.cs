@@ -104,7 +104,7 @@ internal static class RequestBodies
         return contentType is MediaTypes.Json or MediaTypes.Yaml or "" or "*/*"
                || (contentType == KubeProtobuf.MediaType && (scope is null || KubeProtobuf.CanEncode(scope.ApiVersion, scope.Type.Kind)))
             ? contentType
-            : throw ApiException.UnsupportedMediaType(contentType, scope is null || KubeProtobuf.CanEncode(scope.ApiVersion, scope.Type.Kind) ? ProtobufMediaTypes : ObjectMediaTypes);
+            : throw ApiException.UnsupportedMediaType(scope is null || KubeProtobuf.CanEncode(scope.ApiVersion, scope.Type.Kind) ? ProtobufMediaTypes : ObjectMediaTypes);
     }
 
     public static JsonObject ParseObject(HttpContext ctx, RequestScope scope, ReadOnlyMemory<byte> body)

@@ -60,10 +60,6 @@ internal static partial class NameRules
         }
     }
 
-    public static bool IsSubdomain(string value) => value.Length <= 253 && SubdomainPattern().IsMatch(value);
-
-    public static bool IsLabel(string value) => value.Length <= 63 && LabelPattern().IsMatch(value);
-
     private static FieldError Invalid(string path, string value, string detail) => new("FieldValueInvalid", path, detail, $"\"{value}\"");
 
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]

@@ -112,8 +112,6 @@ internal sealed class DataStrategy(bool tracksGeneration) : ResourceStrategy
 {
     public static DataStrategy Plain { get; } = new(tracksGeneration: false);
 
-    public static DataStrategy Generational { get; } = new(tracksGeneration: true);
-
     public override bool TracksGeneration => tracksGeneration;
 }
 

@@ -62,7 +62,7 @@ internal sealed class WatchHub
     /// <summary>Subscribes (<paramref name="bucket"/> null: every bucket) and replays the history after <paramref name="fromRevision"/> (null: no replay).</summary>
     public WatchSubscription Subscribe(string? bucket, long? fromRevision)
     {
-        var sub = new WatchSubscription(bucket, this);
+        var sub = new WatchSubscription(bucket);
         if (fromRevision is { } from)
         {
             for (var i = FirstAfter(from); i < _count; i++)
@@ -147,7 +147,7 @@ internal sealed class WatchHub
     }
 }
 
-internal sealed class WatchSubscription(string? bucket, WatchHub hub)
+internal sealed class WatchSubscription(string? bucket)
 {
     /// <summary>The bucket watched; null for all of them.</summary>
     public string? Bucket { get; } = bucket;
@@ -155,6 +155,4 @@ internal sealed class WatchSubscription(string? bucket, WatchHub hub)
     // Multi-reader mode only because the single-reader channel cannot report Count (needed for bookmarks).
     public Channel<WatchEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<WatchEvent>(
         new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
-
-    public WatchHub Hub { get; } = hub;
 }

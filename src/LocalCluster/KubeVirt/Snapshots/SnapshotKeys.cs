@@ -13,8 +13,6 @@ internal static class SnapshotKeys
     public const string LastRestoreUid = "restore.kubevirt.io/lastRestoreUID";
     public const string RestoreSourceVmName = "restore.kubevirt.io/source-vm-name";
     public const string RestoreSourceVmNamespace = "restore.kubevirt.io/source-vm-namespace";
-    public const string OwnedByVm = "restore.kubevirt.io/owned-by-vm";
-
     /// <summary>staging api snapshot/v1beta1 DefaultFailureDeadline.</summary>
     public static readonly TimeSpan DefaultFailureDeadline = TimeSpan.FromMinutes(5);
 

@@ -105,7 +105,7 @@ public static class CrdGenerator
 
     private static V1JSONSchemaProps PropertySchema(PropertyInfo property)
     {
-        var schema = TypeSchema(property.PropertyType, property);
+        var schema = TypeSchema(property.PropertyType);
         schema.Description = property.GetCustomAttribute<DescriptionAttribute>()?.Description ?? schema.Description;
         if (property.GetCustomAttribute<RegularExpressionAttribute>() is { } regex)
         {
@@ -142,7 +142,7 @@ public static class CrdGenerator
         return schema;
     }
 
-    private static V1JSONSchemaProps TypeSchema(Type type, PropertyInfo? property)
+    private static V1JSONSchemaProps TypeSchema(Type type)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
         if (type == typeof(string))
@@ -183,7 +183,7 @@ public static class CrdGenerator
         if (type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(type))
         {
             var element = type.IsArray ? type.GetElementType()! : type.GetGenericArguments()[0];
-            return new V1JSONSchemaProps { Type = "array", Items = TypeSchema(element, null) };
+            return new V1JSONSchemaProps { Type = "array", Items = TypeSchema(element) };
         }
 
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance);

@@ -51,8 +51,6 @@ public sealed class Controller<T>
         _syncWaits.Add(informer.WaitForSyncAsync);
     }
 
-    public int QueueLength => _queue.Count;
-
     /// <summary>Keys being reconciled or waiting for a worker (delayed retries not counted): zero when idle.</summary>
     public int Unfinished => _queue.Unfinished;
 
@@ -77,8 +75,6 @@ public sealed class Controller<T>
     }
 
     public void Enqueue(ObjectKey key) => _queue.Add(Encode(key));
-
-    public void EnqueueAfter(ObjectKey key, TimeSpan delay) => _queue.AddAfter(Encode(key), delay);
 
     public async Task RunAsync(CancellationToken ct)
     {

@@ -55,8 +55,7 @@ public sealed class VirtualMachineControllerTests
     }
 
     /// <summary>
-    /// pkg/storage/types/dv.go: a snapshot clone stuck on validation keeps an unset phase, which counts as Provisioning even for a halted VM
-    /// (notes §13.6).
+    /// pkg/storage/types/dv.go: a snapshot clone stuck on validation keeps an unset phase, which counts as Provisioning even for a halted VM.
     /// </summary>
     [Fact]
     public async Task A_halted_vm_whose_data_volume_clones_a_missing_snapshot_is_Provisioning()
@@ -142,7 +141,7 @@ public sealed class VirtualMachineControllerTests
         await h.WaitForAsync(T.VirtualMachine, Ns, "vm1", vm => vm.PrintableStatus() == "ErrorPvcNotFound", "ErrorPvcNotFound");
     }
 
-    /// <summary>vm.go setPrintableStatus: without a VMI there is no ErrorPvcNotFound; a halted VM with a missing claim is Stopped (notes §13.5).</summary>
+    /// <summary>vm.go setPrintableStatus: without a VMI there is no ErrorPvcNotFound; a halted VM with a missing claim is Stopped.</summary>
     [Fact]
     public async Task A_halted_vm_whose_claim_does_not_exist_is_Stopped()
     {

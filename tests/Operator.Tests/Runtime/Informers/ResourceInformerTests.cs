@@ -8,55 +8,10 @@ using Vers.Operator.Tests.Support;
 
 namespace Vers.Operator.Tests.Runtime.Informers;
 
+/// <summary>The informer's list, watch, resume, relist, handlers and transforms; its indexes are <see cref="InformerIndexTests"/>'.</summary>
 public sealed class ResourceInformerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    /// <summary>An informer, the events its handler saw, and a way to stop and restart its loop.</summary>
-    private sealed class Running<T> : IAsyncDisposable
-        where T : class, IKubernetesObject<V1ObjectMeta>
-    {
-        private CancellationTokenSource _stop = new();
-        private Task _loop = Task.CompletedTask;
-
-        public Running(ApiServer server, ResourceType type, InformerOptions? options = null)
-        {
-            Informer = new ResourceInformer<T>(server.Client, type, NullLoggerFactory.Instance, options);
-            Informer.AddHandler((type, obj) => Events.Add((type, obj.Metadata.Name, obj)));
-        }
-
-        public ResourceInformer<T> Informer { get; }
-
-        public Observed<(WatchEventType Type, string Name, T Object)> Events { get; } = new();
-
-        public async Task StartAsync()
-        {
-            _stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            var token = _stop.Token;
-            _loop = Task.Run(() => Informer.RunAsync(token), CancellationToken.None);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            await Informer.WaitForSyncAsync(timeout.Token);
-        }
-
-        public async Task StopAsync()
-        {
-            await _stop.CancelAsync();
-            await _loop;
-            _stop.Dispose();
-        }
-
-        public Task<(WatchEventType Type, string Name, T Object)> SeenAsync(WatchEventType type, string name) =>
-            Events.NextAsync(e => e.Type == type && e.Name == name, what: $"{type} {name}");
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_stop.IsCancellationRequested)
-            {
-                await StopAsync();
-            }
-        }
-    }
 
     [Fact]
     public async Task The_initial_list_fills_the_cache_and_raises_Added()
@@ -64,7 +19,7 @@ public sealed class ResourceInformerTests
         await using var server = await ApiServer.StartAsync();
         await server.CreateConfigMapAsync("a");
         await server.CreateConfigMapAsync("b", value: "2");
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
+        await using var informer = new RunningInformer<V1ConfigMap>(server, ApiServer.ConfigMaps);
 
         await informer.StartAsync();
 
@@ -81,7 +36,7 @@ public sealed class ResourceInformerTests
         await using var server = await ApiServer.StartAsync();
         await server.CreateConfigMapAsync("a");
         await server.CreateConfigMapAsync("b", ns: "kube-public");
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { Namespace = "kube-public" });
+        await using var informer = new RunningInformer<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { Namespace = "kube-public" });
 
         await informer.StartAsync();
 
@@ -93,7 +48,7 @@ public sealed class ResourceInformerTests
     public async Task Create_update_and_delete_after_sync_reach_the_cache_and_the_handlers()
     {
         await using var server = await ApiServer.StartAsync();
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
+        await using var informer = new RunningInformer<V1ConfigMap>(server, ApiServer.ConfigMaps);
         await informer.StartAsync();
 
         await server.CreateConfigMapAsync("a");
@@ -115,7 +70,7 @@ public sealed class ResourceInformerTests
     {
         await using var server = await ApiServer.StartAsync();
         // timeoutSeconds=1: the server closes the watch every second, so the writes below span several reconnects.
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { MinWatchTimeout = TimeSpan.FromSeconds(1) });
+        await using var informer = new RunningInformer<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { MinWatchTimeout = TimeSpan.FromSeconds(1) });
         await informer.StartAsync();
         var names = Enumerable.Range(0, 30).Select(i => $"cm-{i:00}").ToList();
 
@@ -137,7 +92,7 @@ public sealed class ResourceInformerTests
     public async Task A_watch_dropped_by_the_server_is_resumed_and_changes_made_meanwhile_arrive()
     {
         await using var server = await ApiServer.StartAsync();
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { InitialBackoff = TimeSpan.FromMilliseconds(50) });
+        await using var informer = new RunningInformer<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { InitialBackoff = TimeSpan.FromMilliseconds(50) });
         await informer.StartAsync();
         await server.CreateConfigMapAsync("before");
         await informer.SeenAsync(WatchEventType.Added, "before");
@@ -158,7 +113,7 @@ public sealed class ResourceInformerTests
         await server.CreateConfigMapAsync("gone");
         await server.CreateConfigMapAsync("kept");
         var type = ApiServer.ConfigMaps;
-        await using var informer = new Running<V1ConfigMap>(server, type);
+        await using var informer = new RunningInformer<V1ConfigMap>(server, type);
         await informer.StartAsync();
         await informer.StopAsync();
 
@@ -181,7 +136,7 @@ public sealed class ResourceInformerTests
         await GadgetCrd.CreateAsync(server, type, "changed");
         await GadgetCrd.CreateAsync(server, type, "same");
         var relistsBefore = GadgetCrd.Relists(type);
-        await using var informer = new Running<GenericObject>(server, type);
+        await using var informer = new RunningInformer<GenericObject>(server, type);
         await informer.StartAsync();
         Assert.Equal(relistsBefore + 1, GadgetCrd.Relists(type));
         await informer.StopAsync();
@@ -209,7 +164,7 @@ public sealed class ResourceInformerTests
     public async Task A_handler_that_throws_does_not_stop_the_other_handlers_or_the_informer()
     {
         await using var server = await ApiServer.StartAsync();
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
+        await using var informer = new RunningInformer<V1ConfigMap>(server, ApiServer.ConfigMaps);
         informer.Informer.AddHandler((_, _) => throw new InvalidOperationException("boom"));
         await informer.StartAsync();
 
@@ -224,7 +179,7 @@ public sealed class ResourceInformerTests
     public async Task A_removed_handler_is_no_longer_called()
     {
         await using var server = await ApiServer.StartAsync();
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
+        await using var informer = new RunningInformer<V1ConfigMap>(server, ApiServer.ConfigMaps);
         var removed = new Observed<string>();
         informer.Informer.AddHandler((_, obj) => removed.Add(obj.Metadata.Name)).Dispose();
         await informer.StartAsync();
@@ -241,7 +196,7 @@ public sealed class ResourceInformerTests
         await using var server = await ApiServer.StartAsync();
         var created = await server.CreateConfigMapAsync("listed");
         Assert.NotEmpty(created.Metadata.ManagedFields); // the server does write them
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
+        await using var informer = new RunningInformer<V1ConfigMap>(server, ApiServer.ConfigMaps);
         await informer.StartAsync();
 
         await server.CreateConfigMapAsync("watched");
@@ -257,7 +212,7 @@ public sealed class ResourceInformerTests
     {
         await using var server = await ApiServer.StartAsync();
         await server.CreateConfigMapAsync("a");
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { Transform = null });
+        await using var informer = new RunningInformer<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { Transform = null });
 
         await informer.StartAsync();
 
@@ -277,7 +232,7 @@ public sealed class ResourceInformerTests
                 return obj;
             },
         };
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps, options);
+        await using var informer = new RunningInformer<V1ConfigMap>(server, ApiServer.ConfigMaps, options);
         await informer.StartAsync();
 
         await server.CreateConfigMapAsync("watched");
@@ -295,7 +250,7 @@ public sealed class ResourceInformerTests
     {
         await using var server = await ApiServer.StartAsync();
         await server.CreateConfigMapAsync("a");
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { Transform = InformerTransforms.StripManagedFieldSets });
+        await using var informer = new RunningInformer<V1ConfigMap>(server, ApiServer.ConfigMaps, new InformerOptions { Transform = InformerTransforms.StripManagedFieldSets });
 
         await informer.StartAsync();
 
@@ -305,192 +260,4 @@ public sealed class ResourceInformerTests
         Assert.Equal("Update", entry.Operation);
         Assert.Null(entry.FieldsV1);
     }
-
-    private static Func<V1ConfigMap, IEnumerable<string>> ByValue => c => c.Data?.TryGetValue("value", out var v) == true ? [v] : [];
-
-    private static List<string> Names<T>(IEnumerable<T> objects)
-        where T : IKubernetesObject<V1ObjectMeta> =>
-        objects.Select(o => o.Metadata.Name).Order(StringComparer.Ordinal).ToList();
-
-    [Fact]
-    public async Task ByIndex_returns_only_the_objects_indexed_under_the_value()
-    {
-        await using var server = await ApiServer.StartAsync();
-        await server.CreateConfigMapAsync("a", value: "red");
-        await server.CreateConfigMapAsync("b", value: "blue");
-        await server.CreateConfigMapAsync("c", ns: "kube-public", value: "red");
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
-        informer.Informer.AddIndex("value", ByValue);
-
-        await informer.StartAsync();
-
-        Assert.Equal(["a", "c"], Names(informer.Informer.ByIndex("value", "red")));
-        Assert.Equal(["b"], Names(informer.Informer.ByIndex("value", "blue")));
-        Assert.Empty(informer.Informer.ByIndex("value", "green"));
-    }
-
-    [Fact]
-    public async Task An_object_may_be_indexed_under_several_values_or_none()
-    {
-        await using var server = await ApiServer.StartAsync();
-        await server.CreateConfigMapAsync("a", value: "red,blue");
-        await server.CreateConfigMapAsync("b", value: "");
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
-        informer.Informer.AddIndex("colours", c => c.Data["value"].Split(',', StringSplitOptions.RemoveEmptyEntries));
-
-        await informer.StartAsync();
-
-        Assert.Equal(["a"], Names(informer.Informer.ByIndex("colours", "red")));
-        Assert.Equal(["a"], Names(informer.Informer.ByIndex("colours", "blue")));
-        Assert.Empty(informer.Informer.ByIndex("colours", ""));
-    }
-
-    [Fact]
-    public async Task An_index_follows_an_update_from_the_old_value_to_the_new_one()
-    {
-        await using var server = await ApiServer.StartAsync();
-        await server.CreateConfigMapAsync("a", value: "red");
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
-        informer.Informer.AddIndex("value", ByValue);
-        await informer.StartAsync();
-
-        await server.UpdateConfigMapAsync("a", "blue");
-        await informer.SeenAsync(WatchEventType.Modified, "a");
-
-        Assert.Empty(informer.Informer.ByIndex("value", "red"));
-        var moved = Assert.Single(informer.Informer.ByIndex("value", "blue"));
-        Assert.Equal("blue", moved.Data["value"]);
-    }
-
-    [Fact]
-    public async Task An_index_drops_a_deleted_object()
-    {
-        await using var server = await ApiServer.StartAsync();
-        await server.CreateConfigMapAsync("a", value: "red");
-        await server.CreateConfigMapAsync("b", value: "red");
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
-        informer.Informer.AddIndex("value", ByValue);
-        await informer.StartAsync();
-
-        await server.DeleteConfigMapAsync("a");
-        await informer.SeenAsync(WatchEventType.Deleted, "a");
-
-        Assert.Equal(["b"], Names(informer.Informer.ByIndex("value", "red")));
-    }
-
-    [Fact]
-    public async Task An_index_follows_a_relist_after_410()
-    {
-        await using var server = await ApiServer.StartAsync(watchHistoryLimit: 5);
-        await server.CreateConfigMapAsync("gone", value: "red");
-        await server.CreateConfigMapAsync("moved", value: "red");
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
-        informer.Informer.AddIndex("value", ByValue);
-        await informer.StartAsync();
-        await informer.StopAsync();
-
-        await server.DeleteConfigMapAsync("gone");
-        await server.UpdateConfigMapAsync("moved", "blue");
-        for (var i = 0; i < 6; i++)
-        {
-            await server.CreateConfigMapAsync($"filler-{i}", ns: "kube-public"); // pushes the informer's resourceVersion out of the history
-        }
-
-        await informer.StartAsync();
-        await informer.SeenAsync(WatchEventType.Deleted, "gone");
-        await informer.SeenAsync(WatchEventType.Modified, "moved");
-
-        Assert.Empty(informer.Informer.ByIndex("value", "red"));
-        Assert.Equal(["moved"], Names(informer.Informer.ByIndex("value", "blue")));
-    }
-
-    [Fact]
-    public async Task An_index_added_after_sync_covers_the_objects_already_cached()
-    {
-        await using var server = await ApiServer.StartAsync();
-        await server.CreateConfigMapAsync("a", value: "red");
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
-        await informer.StartAsync();
-
-        informer.Informer.AddIndex("value", ByValue);
-
-        Assert.Equal(["a"], Names(informer.Informer.ByIndex("value", "red")));
-    }
-
-    [Fact]
-    public async Task List_of_a_namespace_returns_only_that_namespaces_objects_and_follows_deletes()
-    {
-        await using var server = await ApiServer.StartAsync();
-        await server.CreateConfigMapAsync("a");
-        await server.CreateConfigMapAsync("b");
-        await server.CreateConfigMapAsync("c", ns: "kube-public");
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
-        await informer.StartAsync();
-
-        await server.DeleteConfigMapAsync("b");
-        await informer.SeenAsync(WatchEventType.Deleted, "b");
-
-        Assert.Equal(["a"], Names(informer.Informer.List("default")));
-        Assert.Equal(["c"], Names(informer.Informer.List("kube-public")));
-        Assert.Empty(informer.Informer.List("kube-system"));
-    }
-
-    [Fact]
-    public async Task An_index_name_is_added_once_and_an_unknown_one_is_an_error()
-    {
-        await using var server = await ApiServer.StartAsync();
-        await using var informer = new Running<V1ConfigMap>(server, ApiServer.ConfigMaps);
-        informer.Informer.AddIndex("value", ByValue);
-
-        Assert.Throws<InvalidOperationException>(() => informer.Informer.AddIndex("value", ByValue));
-        Assert.Throws<InvalidOperationException>(() => informer.Informer.ByIndex("colour", "red"));
-    }
-}
-
-/// <summary>A minimal namespaced custom resource for informer tests that need their own metric labels.</summary>
-internal static class GadgetCrd
-{
-    public static async Task<ResourceType> InstallAsync(ApiServer server, string plural)
-    {
-        var kind = char.ToUpperInvariant(plural[0]) + plural[1..^1];
-        var crd = new V1CustomResourceDefinition
-        {
-            ApiVersion = "apiextensions.k8s.io/v1",
-            Kind = "CustomResourceDefinition",
-            Metadata = new V1ObjectMeta { Name = $"{plural}.test.vers.sh" },
-            Spec = new V1CustomResourceDefinitionSpec
-            {
-                Group = "test.vers.sh",
-                Scope = "Namespaced",
-                Names = new V1CustomResourceDefinitionNames { Plural = plural, Singular = plural[..^1], Kind = kind, ListKind = kind + "List" },
-                Versions =
-                [
-                    new V1CustomResourceDefinitionVersion
-                    {
-                        Name = "v1",
-                        Served = true,
-                        Storage = true,
-                        Schema = new V1CustomResourceValidation
-                        {
-                            OpenAPIV3Schema = new V1JSONSchemaProps { Type = "object", XKubernetesPreserveUnknownFields = true },
-                        },
-                    },
-                ],
-            },
-        };
-        await new CrdInstaller(server.Client, NullLogger.Instance).InstallAsync([crd], TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-        return new ResourceType("test.vers.sh", "v1", plural, kind);
-    }
-
-    public static Task<GenericObject> CreateAsync(ApiServer server, ResourceType type, string name)
-    {
-        var obj = GenericObject.Create(type, "default", name);
-        obj.Fields["spec"] = new System.Text.Json.Nodes.JsonObject { ["size"] = 1 };
-        return server.Rest.CreateAsync(type, "default", obj, TestContext.Current.CancellationToken);
-    }
-
-    /// <summary>vers_informer_relists_total for this kind (the metric is process-wide; the plural keeps tests apart).</summary>
-    public static double Relists(ResourceType type) =>
-        Prometheus.Metrics.CreateCounter("vers_informer_relists_total", "Full relists done by informers (start and 410 Gone).", "resource")
-            .WithLabels(type.Plural).Value;
 }
