@@ -140,6 +140,9 @@ internal sealed class SqliteObjectStore : IStorageBackend
         }
     }
 
+    /// <summary>A pragma's value on the store's own connection (synchronous is per connection), for tests and diagnostics.</summary>
+    internal object? Setting(string pragma) => Scalar(_connection, $"PRAGMA {pragma}");
+
     public void LoadInto(InMemoryObjectStore view)
     {
         try

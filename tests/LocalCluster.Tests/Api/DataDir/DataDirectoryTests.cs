@@ -49,6 +49,16 @@ public sealed class DataDirectoryTests : IDisposable
         Assert.NotNull(await second.Client.CoreV1.ReadNamespaceAsync("default", cancellationToken: Ct));
     }
 
+    [Fact]
+    public void Every_write_is_fsynced_before_it_is_acknowledged()
+    {
+        using var store = SqliteObjectStore.Open(DataDir);
+
+        // WAL with synchronous=FULL (2): each commit syncs the WAL, so a commit survives a power loss, not only a crash.
+        Assert.Equal("wal", store.Setting("journal_mode"));
+        Assert.Equal(2L, store.Setting("synchronous"));
+    }
+
     [Theory]
     [InlineData("empty", "is empty (0 bytes)")]
     [InlineData("text", "is not an SQLite database")]
