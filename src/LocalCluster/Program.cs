@@ -64,9 +64,9 @@ public static class Program
         {
             startedHost = await AllInOneHost.StartAsync(options, stop.Token);
         }
-        catch (Exception e) when (e is DataDirectoryLockedException or StorageRefusedException)
+        catch (Exception e) when (e is DataDirectoryLockedException or StorageRefusedException or UnauthorizedAccessException)
         {
-            // The data directory is someone else's, or not one to serve: one line, and nothing was changed.
+            // The data directory is someone else's, not one to serve, or not ours to write: one line, and nothing was changed.
             await Console.Error.WriteLineAsync(e.Message);
             return StorageCommands.Failed;
         }

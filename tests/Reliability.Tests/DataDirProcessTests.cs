@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Vers.Reliability.Tests.Support;
 using Vers.Testing;
 
 namespace Vers.Reliability.Tests;
@@ -246,29 +246,7 @@ public sealed class DataDirProcessTests : IDisposable
             return response.StatusCode;
         }
 
-        public async Task UntilReadyAsync()
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-            while (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                try
-                {
-                    if (await ReadyzAsync(Api) == HttpStatusCode.OK)
-                    {
-                        return;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
-                // The host gives no signal when it is ready; probe it as a load balancer would.
-                await Task.Delay(100, Ct);
-            }
-
-            throw new TimeoutException($"the host did not become ready (exited: {_process.HasExited})");
-        }
+        public Task UntilReadyAsync() => HostProgram.UntilReadyAsync(_http, Api, _process, Ct);
 
         public void Kill()
         {
@@ -287,28 +265,8 @@ public sealed class DataDirProcessTests : IDisposable
             return ValueTask.CompletedTask;
         }
 
-        private static Process Run(params string[] args)
-        {
-            var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Vers.LocalCluster"))
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = AppContext.BaseDirectory,
-            };
-            foreach (var arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
+        private static Process Run(params string[] args) => HostProgram.Run(args);
 
-            var process = Process.Start(start)!;
-            return process;
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        private static int FreePort() => HostProgram.FreePort();
     }
 }

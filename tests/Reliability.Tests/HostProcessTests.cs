@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Vers.Reliability.Tests.Support;
 
 namespace Vers.Reliability.Tests;
 
@@ -71,51 +71,13 @@ public sealed class HostProcessTests
 
     private static Process Start(params string[] args)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Vers.LocalCluster"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(start)!;
+        var process = HostProgram.Run(args);
         // Drained so a chatty host never blocks on a full pipe.
         _ = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         return process;
     }
 
-    private static async Task UntilReadyAsync(HttpClient http, Process host)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        while (DateTime.UtcNow < deadline && !host.HasExited)
-        {
-            try
-            {
-                using var ready = await http.GetAsync("readyz", Ct);
-                if (ready.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
+    private static Task UntilReadyAsync(HttpClient http, Process host) => HostProgram.UntilReadyAsync(http, http.BaseAddress!, host, Ct);
 
-            await Task.Delay(100, Ct);
-        }
-
-        throw new TimeoutException($"the host did not become ready (exited: {host.HasExited})");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => HostProgram.FreePort();
 }
