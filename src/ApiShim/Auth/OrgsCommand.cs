@@ -8,31 +8,21 @@ using Vers.Operator.Runtime.Client;
 namespace Vers.ApiShim.Auth;
 
 /// <summary>
-/// The <c>orgs</c> command: an organisation is a namespace labelled <c>vers.sh/org=&lt;org&gt;</c>. <c>orgs create ORG
+/// The <c>orgs</c> commands (parsed by <see cref="Hosting.ApiShimCommandLine"/>): an organisation is a namespace labelled <c>vers.sh/org=&lt;org&gt;</c>. <c>orgs create ORG
 /// [--namespace NS]</c> makes it (or labels an existing, unlabelled namespace); <c>orgs list</c> shows them.
 /// </summary>
 public static partial class OrgsCommand
 {
-    public const string Usage = "usage: orgs create ORG [--namespace NS] | orgs list   [--kubeconfig PATH] [--context NAME]";
-
-    public static async Task<int> RunAsync(IKubernetes client, string[] args, IReadOnlyDictionary<string, string> flags, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    /// <summary><c>orgs list</c>.</summary>
+    public static async Task<int> PrintAsync(IKubernetes client, TextWriter stdout, CancellationToken ct)
     {
-        switch (args)
+        await stdout.WriteLineAsync($"{"ORG",-32}  NAMESPACE");
+        foreach (var (name, ns) in await ListAsync(client, ct))
         {
-            case ["create", var org]:
-                return await CreateAsync(client, org, flags.GetValueOrDefault("namespace"), stdout, stderr, ct);
-            case ["list"]:
-                await stdout.WriteLineAsync($"{"ORG",-32}  NAMESPACE");
-                foreach (var (name, ns) in await ListAsync(client, ct))
-                {
-                    await stdout.WriteLineAsync($"{name,-32}  {ns}");
-                }
-
-                return 0;
-            default:
-                await stderr.WriteLineAsync(Usage);
-                return 2;
+            await stdout.WriteLineAsync($"{name,-32}  {ns}");
         }
+
+        return 0;
     }
 
     /// <summary>The organisations (label value, namespace), by name.</summary>
@@ -52,7 +42,8 @@ public static partial class OrgsCommand
     /// <summary>Whether <paramref name="org"/> can be an organisation: a label value (1-63 of [A-Za-z0-9._-], alphanumeric at both ends).</summary>
     public static bool IsOrgName(string org) => LabelValue().IsMatch(org);
 
-    private static async Task<int> CreateAsync(IKubernetes client, string org, string? ns, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    /// <summary><c>orgs create ORG [--namespace NS]</c>.</summary>
+    public static async Task<int> CreateAsync(IKubernetes client, string org, string? ns, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
         if (!IsOrgName(org))
         {
