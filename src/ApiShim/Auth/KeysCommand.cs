@@ -55,9 +55,9 @@ public static class KeysCommand
     /// </summary>
     private static async Task<string?> OrgProblemAsync(IKubernetes client, string org, TextWriter stderr, CancellationToken ct)
     {
-        if (!OrgsCommand.IsOrgName(org))
+        if (!VersNames.IsOrg(org))
         {
-            return $"'{org}' cannot be an organisation name: 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+            return $"'{org}' cannot be an organisation name: {VersNames.OrgRule}";
         }
 
         try
