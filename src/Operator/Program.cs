@@ -1,25 +1,36 @@
-using Vers.Operator.Entities.Crds;
+using System.CommandLine;
 using Vers.Operator.Hosting;
 
 namespace Vers.Operator;
 
+/// <summary>
+/// <c>Vers.Operator [--health-listen URL] [--kubeconfig PATH] [--leader-elect[=false]] [--leader-election-namespace NS]
+/// [--clone-timeout DURATION] [--start-timeout DURATION] [--snapshot-timeout DURATION] [--max-concurrent-reconciles N]
+/// [--requeue-base-delay DURATION] [--requeue-max-delay DURATION]</c> runs the operator; <c>crds [DIR]...</c> writes
+/// the CRDs. The flags are <see cref="OperatorCommandLine"/>'s; <c>--help</c> describes each.
+/// </summary>
 public static class Program
 {
+    /// <summary>Exit code for a command line the operator cannot start with (as for a usage error in most Unix tools).</summary>
+    public const int BadArguments = 2;
+
     public static async Task<int> Main(string[] args)
     {
-        if (args is ["crds", ..])
+        var cli = new OperatorCommandLine();
+        cli.Root.SetAction((parsed, _) => OperatorHost.RunAsync(cli.Read(parsed)));
+        var result = cli.Parse(args);
+        if (result.Errors.Count > 0)
         {
-            // The chart ships the same CRDs as config/crds; both are generated, and a test keeps them current.
-            string[] directories = args.Length > 1 ? args[1..] : ["config/crds", "charts/vers/crds"];
-            foreach (var directory in directories)
+            foreach (var error in result.Errors)
             {
-                CrdGenerator.WriteTo(directory);
-                Console.WriteLine($"Wrote {CrdGenerator.EntityTypes.Count} CRDs to {directory}");
+                await Console.Error.WriteLineAsync(error.Message);
             }
 
-            return 0;
+            await Console.Error.WriteLineAsync("Run with --help for every option and its meaning.");
+            return BadArguments;
         }
 
-        return await OperatorHost.RunAsync(args);
+        // --help, --version, crds, or the operator; ASP.NET Core's host handles Ctrl+C and SIGTERM (a graceful stop).
+        return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 }

@@ -5,49 +5,47 @@ using Vers.Operator.Runtime.Client;
 
 namespace Vers.ApiShim.Auth;
 
-/// <summary>The <c>keys</c> command: create (prints the key once), revoke, list.</summary>
+/// <summary>The <c>keys</c> commands (parsed by <see cref="Hosting.ApiShimCommandLine"/>): create (prints the key once), revoke, list.</summary>
 public static class KeysCommand
 {
-    public const string Usage =
-        "usage: keys create --org ORG | keys revoke KEY_ID | keys list   [--kubeconfig PATH] [--context NAME] [--release-namespace NS]";
-
-    public static async Task<int> RunAsync(
-        IKubernetes client, string releaseNamespace, string[] args, IReadOnlyDictionary<string, string> flags, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    /// <summary><c>keys create --org ORG</c>: prints the key (only now) once the org is known to exist.</summary>
+    public static async Task<int> CreateAsync(IKubernetes client, string releaseNamespace, string org, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        switch (args)
+        if (await OrgProblemAsync(client, org, stderr, ct) is { } problem)
         {
-            case ["create"] when flags.TryGetValue("org", out var org) && org.Length > 0:
-                if (await OrgProblemAsync(client, org, stderr, ct) is { } problem)
-                {
-                    await stderr.WriteLineAsync(problem);
-                    return 1;
-                }
-
-                var (key, info) = await ApiKeys.CreateAsync(client, releaseNamespace, org, ct);
-                await stdout.WriteLineAsync(key);
-                await stderr.WriteLineAsync($"Created API key {info.KeyId} for org {org} (Secret {releaseNamespace}/{ApiKeys.SecretName(info.KeyId)}). The key is shown only now.");
-                return 0;
-            case ["revoke", var keyId]:
-                if (await ApiKeys.RevokeAsync(client, releaseNamespace, keyId, ct))
-                {
-                    await stdout.WriteLineAsync($"Revoked API key {keyId}");
-                    return 0;
-                }
-
-                await stderr.WriteLineAsync($"No API key {keyId} in namespace {releaseNamespace}");
-                return 1;
-            case ["list"]:
-                await stdout.WriteLineAsync($"{"KEY ID",-36}  {"ORG",-24}  CREATED");
-                foreach (var k in await ApiKeys.ListAsync(client, releaseNamespace, ct))
-                {
-                    await stdout.WriteLineAsync($"{k.KeyId,-36}  {k.Org,-24}  {k.Created:yyyy-MM-ddTHH:mm:ssZ}");
-                }
-
-                return 0;
-            default:
-                await stderr.WriteLineAsync(Usage);
-                return 2;
+            await stderr.WriteLineAsync(problem);
+            return 1;
         }
+
+        var (key, info) = await ApiKeys.CreateAsync(client, releaseNamespace, org, ct);
+        await stdout.WriteLineAsync(key);
+        await stderr.WriteLineAsync($"Created API key {info.KeyId} for org {org} (Secret {releaseNamespace}/{ApiKeys.SecretName(info.KeyId)}). The key is shown only now.");
+        return 0;
+    }
+
+    /// <summary><c>keys revoke KEY_ID</c>.</summary>
+    public static async Task<int> RevokeAsync(IKubernetes client, string releaseNamespace, string keyId, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        if (await ApiKeys.RevokeAsync(client, releaseNamespace, keyId, ct))
+        {
+            await stdout.WriteLineAsync($"Revoked API key {keyId}");
+            return 0;
+        }
+
+        await stderr.WriteLineAsync($"No API key {keyId} in namespace {releaseNamespace}");
+        return 1;
+    }
+
+    /// <summary><c>keys list</c>.</summary>
+    public static async Task<int> ListAsync(IKubernetes client, string releaseNamespace, TextWriter stdout, CancellationToken ct)
+    {
+        await stdout.WriteLineAsync($"{"KEY ID",-36}  {"ORG",-24}  CREATED");
+        foreach (var k in await ApiKeys.ListAsync(client, releaseNamespace, ct))
+        {
+            await stdout.WriteLineAsync($"{k.KeyId,-36}  {k.Org,-24}  {k.Created:yyyy-MM-ddTHH:mm:ssZ}");
+        }
+
+        return 0;
     }
 
     /// <summary>
@@ -57,9 +55,9 @@ public static class KeysCommand
     /// </summary>
     private static async Task<string?> OrgProblemAsync(IKubernetes client, string org, TextWriter stderr, CancellationToken ct)
     {
-        if (!OrgsCommand.IsOrgName(org))
+        if (!VersNames.IsOrg(org))
         {
-            return $"'{org}' cannot be an organisation name: 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+            return $"'{org}' cannot be an organisation name: {VersNames.OrgRule}";
         }
 
         try

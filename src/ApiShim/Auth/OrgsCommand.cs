@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
 using Vers.Operator.Entities;
@@ -8,31 +7,21 @@ using Vers.Operator.Runtime.Client;
 namespace Vers.ApiShim.Auth;
 
 /// <summary>
-/// The <c>orgs</c> command: an organisation is a namespace labelled <c>vers.sh/org=&lt;org&gt;</c>. <c>orgs create ORG
+/// The <c>orgs</c> commands (parsed by <see cref="Hosting.ApiShimCommandLine"/>): an organisation is a namespace labelled <c>vers.sh/org=&lt;org&gt;</c>. <c>orgs create ORG
 /// [--namespace NS]</c> makes it (or labels an existing, unlabelled namespace); <c>orgs list</c> shows them.
 /// </summary>
-public static partial class OrgsCommand
+public static class OrgsCommand
 {
-    public const string Usage = "usage: orgs create ORG [--namespace NS] | orgs list   [--kubeconfig PATH] [--context NAME]";
-
-    public static async Task<int> RunAsync(IKubernetes client, string[] args, IReadOnlyDictionary<string, string> flags, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    /// <summary><c>orgs list</c>.</summary>
+    public static async Task<int> PrintAsync(IKubernetes client, TextWriter stdout, CancellationToken ct)
     {
-        switch (args)
+        await stdout.WriteLineAsync($"{"ORG",-32}  NAMESPACE");
+        foreach (var (name, ns) in await ListAsync(client, ct))
         {
-            case ["create", var org]:
-                return await CreateAsync(client, org, flags.GetValueOrDefault("namespace"), stdout, stderr, ct);
-            case ["list"]:
-                await stdout.WriteLineAsync($"{"ORG",-32}  NAMESPACE");
-                foreach (var (name, ns) in await ListAsync(client, ct))
-                {
-                    await stdout.WriteLineAsync($"{name,-32}  {ns}");
-                }
-
-                return 0;
-            default:
-                await stderr.WriteLineAsync(Usage);
-                return 2;
+            await stdout.WriteLineAsync($"{name,-32}  {ns}");
         }
+
+        return 0;
     }
 
     /// <summary>The organisations (label value, namespace), by name.</summary>
@@ -49,19 +38,17 @@ public static partial class OrgsCommand
             .Where(n => n.Metadata.DeletionTimestamp is null)
             .Select(n => n.Metadata.Name)];
 
-    /// <summary>Whether <paramref name="org"/> can be an organisation: a label value (1-63 of [A-Za-z0-9._-], alphanumeric at both ends).</summary>
-    public static bool IsOrgName(string org) => LabelValue().IsMatch(org);
-
-    private static async Task<int> CreateAsync(IKubernetes client, string org, string? ns, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    /// <summary><c>orgs create ORG [--namespace NS]</c>.</summary>
+    public static async Task<int> CreateAsync(IKubernetes client, string org, string? ns, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        if (!IsOrgName(org))
+        if (!VersNames.IsOrg(org))
         {
-            await stderr.WriteLineAsync($"'{org}' cannot be an organisation name: 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit");
+            await stderr.WriteLineAsync($"'{org}' cannot be an organisation name: {VersNames.OrgRule}");
             return 2;
         }
 
         ns ??= org;
-        if (!DnsLabel().IsMatch(ns))
+        if (!KubernetesNames.IsDnsLabel(ns))
         {
             await stderr.WriteLineAsync($"'{ns}' is not a valid namespace name (lowercase letters, digits and '-', at most 63); choose one with --namespace");
             return 2;
@@ -103,10 +90,4 @@ public static partial class OrgsCommand
             return 0;
         }
     }
-
-    [GeneratedRegex("^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?\\z")]
-    private static partial Regex LabelValue();
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\z")]
-    private static partial Regex DnsLabel();
 }

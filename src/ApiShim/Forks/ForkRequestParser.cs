@@ -130,7 +130,7 @@ public static class ForkRequestParser
             return (null, $"{field} must be valid Unicode text");
         }
 
-        var problem = ApiNames.Problem(field, text, field == "source_org" ? ApiNames.OrgMaxLength : VersNames.MaxLength);
+        var problem = VersNames.Problem(field, text, field == "source_org" ? VersNames.OrgMaxLength : VersNames.MaxLength);
         return problem is null ? (text, null) : (null, problem);
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -30,7 +29,7 @@ public sealed record ForkSubmission(RepositoryFork? Fork, ForkOutcome? Refusal, 
 /// A request the caches can already answer (no such source, another org's private repository, a taken target name)
 /// is answered without creating anything, and an org with too many unfinished forks is told to come back later.
 /// </summary>
-public sealed partial class ForkService(
+public sealed class ForkService(
     IKubernetes client,
     OrgDirectory orgs,
     ForkWaiter waiter,
@@ -176,7 +175,7 @@ public sealed partial class ForkService(
     /// </summary>
     public async Task<RepositoryFork?> FindOperationAsync(string org, string id, CancellationToken ct)
     {
-        if (!OperationId().IsMatch(id) || orgs.NamespaceOf(org) is not { } ns)
+        if (!KubernetesNames.IsDnsLabel(id) || orgs.NamespaceOf(org) is not { } ns)
         {
             return null;
         }
@@ -269,7 +268,4 @@ public sealed partial class ForkService(
         fork.Metadata.Annotations is { } annotations && annotations.TryGetValue(name, out var value) ? value : null;
 
     private static ForkSubmission Refused(HttpStatusCode status, string message) => new(null, new ForkOutcome(status, null, message), Replayed: false);
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
-    private static partial Regex OperationId();
 }

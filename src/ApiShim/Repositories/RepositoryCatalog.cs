@@ -98,7 +98,7 @@ public sealed class RepositoryCatalog(ResourceInformer<Repository> repositories,
 
     private Repository? Find(string org, string repo)
     {
-        if (!ApiNames.IsRepositoryOrTag(repo) || orgs.NamespaceOf(org) is not { } ns)
+        if (!VersNames.IsValid(repo) || orgs.NamespaceOf(org) is not { } ns)
         {
             return null;
         }
@@ -115,7 +115,7 @@ public sealed class RepositoryCatalog(ResourceInformer<Repository> repositories,
             .ToList());
 
     private RepoTagInfo? TagOf(Repository repository, string tag) =>
-        ApiNames.IsRepositoryOrTag(tag)
+        VersNames.IsValid(tag)
         && tags.Get(repository.Metadata.NamespaceProperty, VersNames.TagObjectName(repository.Spec.Name, tag)) is { } t
         && IsLive(t) && t.Spec.Repository == repository.Spec.Name && t.Spec.Tag == tag
             ? TagInfo(t)

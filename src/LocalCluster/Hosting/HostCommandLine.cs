@@ -23,14 +23,9 @@ public sealed class HostCommandLine
 
     public HostCommandLine()
     {
-        Listen = Url("--listen", "http://127.0.0.1:8080", "The fork API (the shim) listens here.");
-        MetricsListen = new Option<string>("--metrics-listen")
-        {
-            HelpName = "URL|off",
-            Description = "The fork API's /metrics listens here; 'off' serves /metrics on the --listen port.",
-            DefaultValueFactory = _ => "http://127.0.0.1:9090",
-        };
-        MetricsListen.Validators.Add(r => CheckUrl(r, MetricsListen, allowOff: true));
+        Listen = Flags.Url("--listen", "http://127.0.0.1:8080", "The fork API (the shim) listens here.");
+        MetricsListen = Flags.Url(
+            "--metrics-listen", "http://127.0.0.1:9090", "The fork API's /metrics listens here; 'off' serves /metrics on the --listen port.", allowOff: true);
         KubeListen = new Option<string>("--kube-listen")
         {
             HelpName = "URL",
@@ -62,22 +57,11 @@ public sealed class HostCommandLine
             HelpName = "DIR",
             Description = "Keep the cluster's state in SQLite in this directory, which this host holds exclusively (survives restarts and power loss; seeding is idempotent; see the backup and restore commands). In memory when not given.",
         };
-        SimLatency = new Option<TimeSpan>("--sim-latency")
-        {
-            HelpName = "DURATION",
-            Description = "Every simulated KubeVirt/CDI/storage progress step (a volume provisioned, a snapshot cut, a DataVolume phase, a VM start, ...) takes this long, e.g. 2s or 500ms. No delay when not given.",
-            CustomParser = r =>
-            {
-                var text = r.Tokens[0].Value;
-                if (Flags.ParseDuration(text) is { } duration && duration >= TimeSpan.Zero)
-                {
-                    return duration;
-                }
-
-                r.AddError($"--sim-latency: '{text}' is not a duration (e.g. 2s, 500ms)");
-                return TimeSpan.Zero;
-            },
-        };
+        SimLatency = Flags.Duration(
+            "--sim-latency",
+            fallback: null,
+            "Every simulated KubeVirt/CDI/storage progress step (a volume provisioned, a snapshot cut, a DataVolume phase, a VM start, ...) takes this long, e.g. 2s or 500ms. No delay when not given.",
+            "2s, 500ms");
         SimFault = new Option<string[]>("--sim-fault")
         {
             HelpName = "SPEC",
@@ -138,7 +122,7 @@ public sealed class HostCommandLine
     /// Parses <paramref name="args"/>: <c>--name value</c> and <c>--name=value</c>, no response files (an argument starting
     /// with @ is a value like any other).
     /// </summary>
-    public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+    public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, Flags.Parser);
 
     /// <summary>The host's arguments from a parse without errors.</summary>
     public HostArguments Read(ParseResult result)
@@ -162,30 +146,6 @@ public sealed class HostCommandLine
             },
             result.GetValue(SimLatency),
             result.GetValue(SimFault) ?? []);
-    }
-
-    private static Option<string> Url(string name, string fallback, string description)
-    {
-        var option = new Option<string>(name) { HelpName = "URL", Description = description, DefaultValueFactory = _ => fallback };
-        option.Validators.Add(r => CheckUrl(r, option, allowOff: false));
-        return option;
-    }
-
-    /// <summary>An http(s) URL as ASP.NET Core's listeners take it (the host may be *, + or a name).</summary>
-    private static void CheckUrl(OptionResult result, Option<string> option, bool allowOff)
-    {
-        var value = result.GetValueOrDefault<string>();
-        if (result.Implicit || value is null || (allowOff && value == "off"))
-        {
-            return;
-        }
-
-        var scheme = value.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? "http://"
-            : value.StartsWith("https://", StringComparison.OrdinalIgnoreCase) ? "https://" : null;
-        if (scheme is null || value.Length == scheme.Length)
-        {
-            result.AddError($"{option.Name}: '{value}' is not an http:// or https:// URL (e.g. http://127.0.0.1:8080){(allowOff ? " or off" : "")}");
-        }
     }
 
     /// <summary>The embedded API server binds one address: http://, an IP literal or localhost, a port.</summary>

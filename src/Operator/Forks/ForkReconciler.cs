@@ -215,7 +215,7 @@ public sealed partial class ForkReconciler : IReconciler<RepositoryFork>
 
     private static string? Validate(RepositoryForkSpec spec)
     {
-        if (string.IsNullOrEmpty(spec.SourceOrg) || spec.SourceOrg.Length > 63)
+        if (string.IsNullOrEmpty(spec.SourceOrg) || spec.SourceOrg.Length > VersNames.OrgMaxLength)
         {
             return "spec.sourceOrg: must be 1-63 characters";
         }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using k8s.Models;
 using Vers.Operator.Entities;
 using Vers.Operator.Runtime.Informers;
@@ -6,7 +5,7 @@ using Vers.Operator.Runtime.Informers;
 namespace Vers.Operator.Forks;
 
 /// <summary>Organisations are namespaces labelled vers.sh/org=&lt;org&gt;; answers from the namespace informer's cache.</summary>
-public sealed partial class OrgDirectory(ResourceInformer<V1Namespace> namespaces)
+public sealed class OrgDirectory(ResourceInformer<V1Namespace> namespaces)
 {
     public string? NamespaceOf(string org) => NamespaceOf(namespaces.List(), org);
 
@@ -24,10 +23,4 @@ public sealed partial class OrgDirectory(ResourceInformer<V1Namespace> namespace
     /// <summary>The organisation a namespace is, from its label; null for none (or no namespace).</summary>
     public static string? OrgOf(V1Namespace? ns) =>
         ns?.Metadata.Labels is { } labels && labels.TryGetValue(VersGroup.OrgLabel, out var org) ? org : null;
-
-    /// <summary>Whether <paramref name="org"/> can be an organisation at all: a label value (else no namespace carries it).</summary>
-    public static bool CanBeOrg(string? org) => org is not null && LabelValue().IsMatch(org);
-
-    [GeneratedRegex("^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?\\z")]
-    private static partial Regex LabelValue();
 }

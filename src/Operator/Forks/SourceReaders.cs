@@ -65,7 +65,7 @@ public sealed class LiveSourceReader(IKubernetes kubernetes) : ISourceReader
 
     public async ValueTask<string?> NamespaceOfAsync(string org, CancellationToken ct)
     {
-        if (!OrgDirectory.CanBeOrg(org))
+        if (!VersNames.IsOrg(org))
         {
             return null; // no namespace can carry it, and the API server would refuse the selector
         }

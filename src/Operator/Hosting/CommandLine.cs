@@ -1,6 +1,10 @@
 namespace Vers.Operator.Hosting;
 
-/// <summary>Splits `--name value`, `--name=value` and bare `--flag` from positional arguments.</summary>
+/// <summary>
+/// Splits `--name value`, `--name=value` and bare `--flag` from positional arguments. Only the benchmarks
+/// (bench/Vers.Benchmarks, bench/Vers.ApiServer.Benchmarks) still parse with this; the programs use System.CommandLine
+/// (<see cref="Flags"/>, <see cref="OperatorCommandLine"/>). It goes when the benchmarks move to System.CommandLine too.
+/// </summary>
 public static class CommandLine
 {
     public static (string[] Positional, Dictionary<string, string> Flags) Parse(string[] args, IReadOnlySet<string>? booleanFlags = null)
@@ -32,24 +36,5 @@ public static class CommandLine
         }
 
         return (positional.ToArray(), flags);
-    }
-
-    /// <summary>Every value of a repeatable flag (<c>--name value</c> or <c>--name=value</c>), in order.</summary>
-    public static IReadOnlyList<string> All(string[] args, string name)
-    {
-        var values = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i] == $"--{name}" && i + 1 < args.Length)
-            {
-                values.Add(args[++i]);
-            }
-            else if (args[i].StartsWith($"--{name}=", StringComparison.Ordinal))
-            {
-                values.Add(args[i][(name.Length + 3)..]);
-            }
-        }
-
-        return values;
     }
 }

@@ -37,7 +37,7 @@ public sealed class AuthTests(ShimCluster cluster)
         {
             using var stdout = new StringWriter();
             using var stderr = new StringWriter();
-            var code = await KeysCommand.RunAsync(cluster.Host.Client, ShimCluster.ReleaseNamespace, ["revoke", org.KeyId], new Dictionary<string, string>(), stdout, stderr, Ct);
+            var code = await KeysCommand.RevokeAsync(cluster.Host.Client, ShimCluster.ReleaseNamespace, org.KeyId, stdout, stderr, Ct);
             Assert.Equal(0, code);
         });
     }

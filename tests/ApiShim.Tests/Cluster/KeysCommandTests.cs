@@ -50,22 +50,25 @@ public sealed class KeysCommandTests(ShimCluster cluster) : IDisposable
         return path;
     }
 
-    private async Task<(int Code, string Stdout, string Stderr)> RunAsync(Func<TextWriter, TextWriter, Task<int>> command)
+    /// <summary>The shim's command line as the program parses it, run against <paramref name="client"/> (a parse error is exit code 2).</summary>
+    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IKubernetes client, params string[] args)
     {
+        var cli = new ApiShimCommandLine();
+        var result = cli.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            return (2, "", string.Join("\n", result.Errors.Select(e => e.Message)));
+        }
+
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await command(stdout, stderr);
+        var code = await cli.Read(result).Command!(client, ShimCluster.ReleaseNamespace, stdout, stderr, Ct);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    private Task<(int Code, string Stdout, string Stderr)> KeysAsync(IKubernetes client, params string[] args) =>
-        RunAsync((o, e) => KeysCommand.RunAsync(client, ShimCluster.ReleaseNamespace, [.. args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal))], Flags(args), o, e, Ct));
+    private static Task<(int Code, string Stdout, string Stderr)> KeysAsync(IKubernetes client, params string[] args) => RunAsync(client, ["keys", .. args]);
 
-    private Task<(int Code, string Stdout, string Stderr)> OrgsAsync(IKubernetes client, params string[] args) =>
-        RunAsync((o, e) => OrgsCommand.RunAsync(client, [.. args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal))], Flags(args), o, e, Ct));
-
-    private static Dictionary<string, string> Flags(string[] args) =>
-        Vers.Operator.Hosting.CommandLine.Parse(args).Flags;
+    private static Task<(int Code, string Stdout, string Stderr)> OrgsAsync(IKubernetes client, params string[] args) => RunAsync(client, ["orgs", .. args]);
 
     [Fact]
     public void A_user_without_credentials_is_loaded_as_an_anonymous_client_as_kubectl_does()

@@ -27,44 +27,6 @@ public sealed class ListenerTests(ShimCluster cluster)
     }
 
     [Fact]
-    public void The_standalone_api_serves_metrics_on_port_9090_unless_told_otherwise()
-    {
-        Assert.Equal("http://0.0.0.0:9090", Program.Options(new Dictionary<string, string>(), "ns").MetricsListen);
-        Assert.Equal("http://127.0.0.1:9999", Program.Options(new Dictionary<string, string> { ["metrics-listen"] = "http://127.0.0.1:9999" }, "ns").MetricsListen);
-        Assert.Null(Program.Options(new Dictionary<string, string> { ["metrics-listen"] = "off" }, "ns").MetricsListen);
-    }
-
-    [Theory]
-    [InlineData("wait-timeout", "45", 45)]
-    [InlineData("wait-timeout", "2m", 120)]
-    [InlineData("failed-fork-ttl", "90s", 90)]
-    [InlineData("fork-ttl", "1h", 3600)]
-    public void Duration_flags_take_seconds_or_go_durations(string flag, string value, int seconds)
-    {
-        var options = Program.Options(new Dictionary<string, string> { [flag] = value }, "ns");
-
-        var actual = flag switch
-        {
-            "wait-timeout" => options.WaitTimeout,
-            "failed-fork-ttl" => options.FailedForkTtl,
-            _ => options.ForkTtl,
-        };
-        Assert.Equal(TimeSpan.FromSeconds(seconds), actual);
-    }
-
-    [Fact]
-    public void A_cap_or_rate_of_zero_switches_that_limit_off()
-    {
-        var options = Program.Options(
-            new Dictionary<string, string> { ["max-unfinished-forks"] = "0", ["unauthenticated-rate-limit-per-second"] = "0", ["rate-limit-per-second"] = "0" }, "ns");
-
-        Assert.Null(options.MaxUnfinishedForksPerOrg);
-        Assert.Null(options.UnauthenticatedRateLimit);
-        Assert.Null(options.RateLimit);
-        Assert.Throws<ArgumentException>(() => Program.Options(new Dictionary<string, string> { ["wait-timeout"] = "soon" }, "ns"));
-    }
-
-    [Fact]
     public async Task Requests_without_a_valid_key_are_limited_per_address_with_429_retry_after_and_the_error_body()
     {
         var org = await cluster.NewOrgAsync(Ct);

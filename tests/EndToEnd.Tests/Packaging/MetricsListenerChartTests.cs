@@ -69,6 +69,6 @@ public sealed class MetricsListenerChartTests
 
         Assert.Contains("EXPOSE 8080 9090", dockerfile, StringComparison.Ordinal);
         Assert.Contains("metricsPort: 9090", values, StringComparison.Ordinal);
-        Assert.Equal("http://0.0.0.0:9090", Vers.ApiShim.Program.DefaultMetricsListen);
+        Assert.Equal("http://0.0.0.0:9090", Vers.ApiShim.Hosting.ApiShimCommandLine.DefaultMetricsListen);
     }
 }

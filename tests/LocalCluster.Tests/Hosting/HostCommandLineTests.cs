@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Vers.LocalCluster.Hosting;
+using Vers.Tests.Shared;
 
 namespace Vers.LocalCluster.Tests.Hosting;
 
@@ -142,38 +142,7 @@ public sealed partial class HostCommandLineTests
         return flags;
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "Vers.LocalCluster"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Directory.CreateTempSubdirectory("vers-cli-").FullName,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // A host that started instead of stopping at its command line: end it, and fail on its exit code.
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(Ct);
-        }
-
-        Directory.Delete(start.WorkingDirectory, recursive: true);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) => ProgramRun.RunAsync("Vers.LocalCluster", args, Ct);
 
     private static string RepositoryRoot()
     {

@@ -114,7 +114,7 @@ public sealed class CopyVmStep(ForkServices services) : IForkStep
     public static string DataVolumeName(string vmId, string volumeName)
     {
         var name = $"{vmId}-{volumeName.ToLowerInvariant()}";
-        if (name.Length <= 63 && System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))
+        if (KubernetesNames.IsDnsLabel(name))
         {
             return name;
         }
