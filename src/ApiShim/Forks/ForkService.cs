@@ -57,6 +57,23 @@ public sealed class ForkService(
     /// </summary>
     public async Task<ForkSubmission> SubmitAsync(string org, ForkRepositoryRequest request, string? idempotencyKey, CancellationToken ct)
     {
+        try
+        {
+            return await SubmitOnceAsync(org, request, idempotencyKey, ct);
+        }
+        catch (KubeApiException e) when (ErrorBodies.RetryAfter(e) is { } retryAfter)
+        {
+            // Nothing was created: the API server could not store the fork (its storage failed or it is overloaded).
+            logger.LogWarning(
+                "Answered the fork of {SourceOrg}/{SourceRepo}:{SourceTag} for org {Org} with 503: the cluster cannot take writes now ({Status} {Reason})",
+                request.SourceOrg, request.SourceRepo, request.SourceTag, org, (int)e.StatusCode, e.Reason);
+            var (status, message) = ErrorBodies.ForException(e);
+            return new ForkSubmission(null, new ForkOutcome((HttpStatusCode)status, null, message) { RetryAfter = retryAfter }, Replayed: false);
+        }
+    }
+
+    private async Task<ForkSubmission> SubmitOnceAsync(string org, ForkRepositoryRequest request, string? idempotencyKey, CancellationToken ct)
+    {
         var ns = orgs.NamespaceOf(org);
         if (ns is null)
         {
