@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Diagnostics.Runtime;
 
 namespace Vers.Benchmarks;
@@ -41,9 +42,24 @@ internal static class HeapBreakdown
 
     public sealed record Part(string Name, long ClaimedBytes, long ExclusiveBytes);
 
-    public sealed record Result(long LiveBytes, long AllObjectBytes, IReadOnlyList<Part> Parts, IReadOnlyList<(string Type, long Bytes, long Count)> TopTypes);
+    public sealed record TypeSize(string Type, long Bytes, long Count);
 
-    public static Result Read(int pid)
+    public sealed record Result(long LiveBytes, long AllObjectBytes, IReadOnlyList<Part> Parts, IReadOnlyList<TypeSize> TopTypes);
+
+    /// <summary>
+    /// Reads the breakdown in a child process (this program with <c>--heap-of PID</c>): ClrMD loads the target runtime's
+    /// data access library into the reading process, and that has crashed the reader after it detached.
+    /// </summary>
+    public static async Task<Result> ReadInChildAsync(int pid, CancellationToken ct)
+    {
+        var output = await HostMemory.RunToolAsync(Environment.ProcessPath!, ["--heap-of", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], ct);
+        return JsonSerializer.Deserialize<Result>(output)!;
+    }
+
+    /// <summary>The child's side: the breakdown of <paramref name="pid"/> as JSON on standard output.</summary>
+    public static void Print(int pid) => Console.WriteLine(JsonSerializer.Serialize(Read(pid)));
+
+    private static Result Read(int pid)
     {
         using var target = DataTarget.AttachToProcess(pid, suspend: true);
         using var runtime = target.ClrVersions[0].CreateRuntime();
@@ -116,7 +132,7 @@ internal static class HeapBreakdown
         }
 
         parts.Add(new Part("everything else (runtime, ASP.NET, registry and schemas, HTTP, ...)", live - parts.Sum(p => p.ClaimedBytes), 0));
-        var top = byType.OrderByDescending(kv => kv.Value.Bytes).Take(25).Select(kv => (kv.Key, kv.Value.Bytes, kv.Value.Count)).ToList();
+        var top = byType.OrderByDescending(kv => kv.Value.Bytes).Take(25).Select(kv => new TypeSize(kv.Key, kv.Value.Bytes, kv.Value.Count)).ToList();
         return new Result(live, all, parts, top);
     }
 

@@ -176,7 +176,7 @@ public static class HostMemory
         Console.WriteLine("    by resource: " + string.Join(", ", counts.ByResource.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}")));
         if (heap)
         {
-            var breakdown = HeapBreakdown.Read(host.Pid);
+            var breakdown = await HeapBreakdown.ReadInChildAsync(host.Pid, ct);
             json["live_heap_mb"] = Math.Round(breakdown.LiveBytes / 1048576.0, 1);
             json["heap_objects_incl_garbage_mb"] = Math.Round(breakdown.AllObjectBytes / 1048576.0, 1);
             var parts = new JsonObject();

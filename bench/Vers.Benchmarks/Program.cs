@@ -29,6 +29,12 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         var (_, flags) = CommandLine.Parse(args, new HashSet<string>(StringComparer.Ordinal) { "timeline", "host-memory", "in-memory", "heap", "no-build" });
+        if (flags.GetValueOrDefault("heap-of") is { } pid)
+        {
+            HeapBreakdown.Print(int.Parse(pid, CultureInfo.InvariantCulture));
+            return 0;
+        }
+
         if (flags.ContainsKey("host-memory"))
         {
             return await HostMemory.RunAsync(flags, CancellationToken.None);
