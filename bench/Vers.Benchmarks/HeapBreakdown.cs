@@ -44,7 +44,18 @@ internal static class HeapBreakdown
 
     public sealed record TypeSize(string Type, long Bytes, long Count);
 
-    public sealed record Result(long LiveBytes, long AllObjectBytes, IReadOnlyList<Part> Parts, IReadOnlyList<TypeSize> TopTypes);
+    public sealed record Result(long LiveBytes, long AllObjectBytes, IReadOnlyList<Part> Parts, IReadOnlyList<TypeSize> TopTypes, Duplicates Strings);
+
+    /// <summary>Live strings with a value another live string has: how many, the bytes beyond one copy each, the costliest values.</summary>
+    public sealed record Duplicates(long Strings, long DuplicateStrings, long WastedBytes, IReadOnlyList<TypeSize> Top, IReadOnlyList<TypeSize> ByShape);
+
+    /// <summary>What a string value looks like, to see which kind of value is copied most.</summary>
+    private static string Shape(string value) =>
+        Guid.TryParse(value, out _) ? "uid"
+        : value.Length > 0 && value.All(char.IsAsciiDigit) ? "number (resourceVersion, ...)"
+        : DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out _) ? "timestamp"
+        : value.Length <= 16 ? "short text (<= 16 chars)"
+        : "longer text (names, messages, ...)";
 
     /// <summary>
     /// Reads the breakdown in a child process (this program with <c>--heap-of PID</c>): ClrMD loads the target runtime's
@@ -90,11 +101,28 @@ internal static class HeapBreakdown
 
         // Everything live, by type (no boundaries).
         var byType = new Dictionary<string, (long Bytes, long Count)>(StringComparer.Ordinal);
-        var live = Walk(heap, gcRoots, [], [], bounded: false, (type, size) =>
+        var strings = new Dictionary<string, (long Bytes, long Count)>(StringComparer.Ordinal);
+        var live = Walk(heap, gcRoots, [], [], bounded: false, (obj, size) =>
         {
+            var type = obj.Type!.Name ?? "?";
             var (bytes, count) = byType.GetValueOrDefault(type);
             byType[type] = (bytes + size, count + 1);
+            if (obj.Type.IsString && (string?)obj is { } value)
+            {
+                var (b, c) = strings.GetValueOrDefault(value);
+                strings[value] = (b + size, c + 1);
+            }
         });
+        var duplicated = strings.Where(kv => kv.Value.Count > 1).ToList();
+        var duplicates = new Duplicates(
+            strings.Sum(kv => kv.Value.Count),
+            duplicated.Sum(kv => kv.Value.Count - 1),
+            duplicated.Sum(kv => kv.Value.Bytes / kv.Value.Count * (kv.Value.Count - 1)),
+            [.. duplicated.OrderByDescending(kv => kv.Value.Bytes / kv.Value.Count * (kv.Value.Count - 1)).Take(15)
+                .Select(kv => new TypeSize(kv.Key.Length > 60 ? kv.Key[..60] + "…" : kv.Key, kv.Value.Bytes / kv.Value.Count * (kv.Value.Count - 1), kv.Value.Count))],
+            [.. duplicated.GroupBy(kv => Shape(kv.Key))
+                .Select(g => new TypeSize(g.Key, g.Sum(kv => kv.Value.Bytes / kv.Value.Count * (kv.Value.Count - 1)), g.Sum(kv => kv.Value.Count - 1)))
+                .OrderByDescending(t => t.Bytes)]);
 
         // An informer belongs to the first component whose root holds it in a field (or a field of a field: the
         // operator's ForkCaches); the fork API's are the ones left.
@@ -133,7 +161,7 @@ internal static class HeapBreakdown
 
         parts.Add(new Part("everything else (runtime, ASP.NET, registry and schemas, HTTP, ...)", live - parts.Sum(p => p.ClaimedBytes), 0));
         var top = byType.OrderByDescending(kv => kv.Value.Bytes).Take(25).Select(kv => new TypeSize(kv.Key, kv.Value.Bytes, kv.Value.Count)).ToList();
-        return new Result(live, all, parts, top);
+        return new Result(live, all, parts, top, duplicates);
     }
 
     private static IEnumerable<ulong> FieldValues(ClrObject obj, string[] fields) =>
@@ -169,7 +197,7 @@ internal static class HeapBreakdown
     }
 
     /// <summary>Bytes reachable from <paramref name="starts"/>, not entering <paramref name="blocked"/> nor objects already in <paramref name="seen"/> (which it extends).</summary>
-    private static long Walk(ClrHeap heap, IEnumerable<ulong> starts, HashSet<ulong> seen, HashSet<ulong> blocked, bool bounded, Action<string, long>? visit)
+    private static long Walk(ClrHeap heap, IEnumerable<ulong> starts, HashSet<ulong> seen, HashSet<ulong> blocked, bool bounded, Action<ClrObject, long>? visit)
     {
         var stack = new Stack<ulong>(starts);
         long bytes = 0;
@@ -188,7 +216,7 @@ internal static class HeapBreakdown
 
             var size = (long)obj.Size;
             bytes += size;
-            visit?.Invoke(obj.Type.Name ?? "?", size);
+            visit?.Invoke(obj, size);
             if (obj.ContainsPointers)
             {
                 foreach (var reference in obj.EnumerateReferenceAddresses(carefully: false, considerDependantHandles: true))

@@ -188,6 +188,15 @@ public static class HostMemory
             }
 
             json["heap_by_component"] = parts;
+            var dup = breakdown.Strings;
+            json["duplicate_strings_mb"] = Math.Round(dup.WastedBytes / 1048576.0, 1);
+            Console.WriteLine($"    strings: {dup.Strings} live, {dup.DuplicateStrings} of them copies of another ({dup.WastedBytes / 1048576.0:0.0} MB); " +
+                string.Join(", ", dup.ByShape.Select(t => $"{t.Type} {t.Count} copies {t.Bytes / 1048576.0:0.0} MB")) + "; costliest copied values:");
+            foreach (var (value, bytes, count) in dup.Top.Take(8))
+            {
+                Console.WriteLine($"      {bytes / 1048576.0,7:0.00} MB {count,9}× \"{value}\"");
+            }
+
             Console.WriteLine("    largest types of the live heap:");
             foreach (var (type, bytes, count) in breakdown.TopTypes.Take(15))
             {

@@ -73,6 +73,9 @@ public sealed class KubeApiServer : IAsyncDisposable
 
     internal ResourceStore Store { get; }
 
+    /// <summary>Objects stored, as the lifecycle controller last counted them (it indexes every object).</summary>
+    public int ObjectCount => _controller.ObjectCount;
+
     private IObjectStore? _objects;
 
     private EventExpiry? _eventExpiry;
