@@ -18,7 +18,7 @@ namespace Vers.Benchmarks;
 /// concurrency, one organisation per client (each its own namespace, key and rate limit), so deleting those namespaces
 /// removes exactly what the forks made. Prints figures; asserts nothing.
 /// Usage: dotnet run -c Release --project bench/Vers.Benchmarks -- --host-memory [--points 10000,50000] [--concurrency 8]
-/// [--settle 20] [--in-memory] [--host-env NAME=VALUE,...] [--heap] [--no-build] [--json PATH]
+/// [--settle 20] [--after-delete-wait 150] [--in-memory] [--host-env NAME=VALUE,...] [--heap] [--no-build] [--json PATH]
 /// </summary>
 public static class HostMemory
 {
@@ -39,6 +39,7 @@ public static class HostMemory
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "", StringComparer.Ordinal);
         var heap = flags.ContainsKey("heap");
+        var afterDeleteWait = TimeSpan.FromSeconds(double.Parse(flags.GetValueOrDefault("after-delete-wait") ?? "150", CultureInfo.InvariantCulture));
         var jsonPath = flags.GetValueOrDefault("json");
 
         var root = RepositoryRoot();
@@ -113,8 +114,16 @@ public static class HostMemory
             var remaining = await WaitForDeletionAsync(kube, orgs.Select(o => o.Org).ToList(), baseline.Objects, ct);
             Console.WriteLine($"  deleted in {deleteWall.Elapsed.TotalSeconds:0} s; {remaining} objects left");
             var afterDelete = await ReadPointAsync("after deleting, at once", host, kube, ct);
-            await Task.Delay(settle, ct);
-            var settled = await ReadPointAsync($"after deleting, {settle.TotalSeconds:0} s idle", host, kube, ct, heap);
+
+            // The host returns memory once the watch history has let the deleted objects go (75 s) and it has looked
+            // again: RSS every 15 s until then, and the settled figure after.
+            for (var waited = TimeSpan.Zero; waited < afterDeleteWait; waited += TimeSpan.FromSeconds(15))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(15), ct);
+                Console.WriteLine($"  {waited.TotalSeconds + 15:0} s after deleting: RSS {host.RssMb():0} MB");
+            }
+
+            var settled = await ReadPointAsync($"after deleting, {afterDeleteWait.TotalSeconds:0} s idle", host, kube, ct, heap);
 
             var growth = peak.RssMb - baseline.RssMb;
             var returned = growth <= 0 ? 0 : (peak.RssMb - settled.RssMb) / growth;
