@@ -20,6 +20,7 @@ namespace Vers.Benchmarks;
 /// What a fork costs the control plane: the all-in-one stack in process, the KubeVirt/CDI simulator at
 /// zero delay, forks through the real HTTP API. Prints a table and, with --json PATH, the figures as JSON.
 /// Usage: dotnet run -c Release --project bench/Vers.Benchmarks -- [--forks N] [--concurrency C] [--objects O] [--warmup W] [--json PATH] [--timeline]
+/// With --host-memory: the memory of the real host process instead (<see cref="HostMemory"/>).
 /// </summary>
 public static class Program
 {
@@ -27,7 +28,18 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
-        var (_, flags) = CommandLine.Parse(args);
+        var (_, flags) = CommandLine.Parse(args, new HashSet<string>(StringComparer.Ordinal) { "timeline", "host-memory", "in-memory", "heap", "no-build" });
+        if (flags.GetValueOrDefault("heap-of") is { } pid)
+        {
+            HeapBreakdown.Print(int.Parse(pid, CultureInfo.InvariantCulture));
+            return 0;
+        }
+
+        if (flags.ContainsKey("host-memory"))
+        {
+            return await HostMemory.RunAsync(flags, CancellationToken.None);
+        }
+
         var forks = int.Parse(flags.GetValueOrDefault("forks") ?? "2000", CultureInfo.InvariantCulture);
         var concurrency = int.Parse(flags.GetValueOrDefault("concurrency") ?? "32", CultureInfo.InvariantCulture);
         // The "at scale" measurement runs once the cluster holds this many objects (a fork makes about ten).

@@ -86,6 +86,9 @@ public sealed class KubeApiServer : IAsyncDisposable
 
     private DataDirectoryLock? _dataDirLock;
 
+    /// <summary>Objects stored, as the lifecycle controller last counted them (it indexes every object).</summary>
+    public int ObjectCount => _controller.ObjectCount;
+
     private EventExpiry? _eventExpiry;
 
     public static async Task<KubeApiServer> StartAsync(KubeApiServerOptions options, CancellationToken cancellationToken = default)

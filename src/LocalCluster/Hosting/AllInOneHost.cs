@@ -1,4 +1,6 @@
 using k8s;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Vers.ApiShim.Hosting;
 using Vers.LocalCluster.Api;
 using Vers.LocalCluster.KubeVirt;
@@ -14,6 +16,7 @@ namespace Vers.LocalCluster.Hosting;
 public sealed class AllInOneHost : IAsyncDisposable
 {
     private VersStack? _stack;
+    private MemoryReturn? _memoryReturn;
 
     private AllInOneHost(KubeApiServer kubeApi) => KubeApi = kubeApi;
 
@@ -62,6 +65,9 @@ public sealed class AllInOneHost : IAsyncDisposable
             }
 
             host._stack = await VersStack.StartAsync(kubeApi.CreateClient, options, ct, kubeApi.Admission, kubeApi.CheckStorage);
+            host._memoryReturn = new MemoryReturn(
+                () => kubeApi.ObjectCount,
+                (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MemoryReturn>());
             return host;
         }
         catch
@@ -73,6 +79,11 @@ public sealed class AllInOneHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_memoryReturn is not null)
+        {
+            await _memoryReturn.DisposeAsync();
+        }
+
         if (_stack is not null)
         {
             await _stack.DisposeAsync();

@@ -1,44 +1,24 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Vers.Operator.Runtime;
 
 /// <summary>
-/// Reads short strings through a small lossy cache, so an informer holding thousands of objects keeps one instance
+/// Reads strings through <see cref="SharedStrings"/>, so an informer holding thousands of objects keeps one instance
 /// of each recurring value (namespaces, label keys and values, kinds, apiVersions, condition types and reasons,
-/// finalizers) instead of one per object, and a hit allocates nothing. Unique values (names, uids) just pass
-/// through and are evicted by the next colliding string; the cache never grows.
+/// finalizers) instead of one per object, and a hit allocates nothing. An object's own values (its name, uid, its
+/// owner's uid) recur too: in the API server's store and in every informer of the process that caches it, and in each
+/// new version of it, decoded moments apart; the table is large enough that they mostly still find the first copy.
 /// </summary>
 internal sealed class DedupingStringConverter : JsonConverter<string>
 {
-    private const int MaxBytes = 64;
-    private const int Slots = 4096; // power of two
-
-    private readonly string?[] _slots = new string?[Slots];
-
     public override bool HandleNull => false;
 
-    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || reader.HasValueSequence || reader.ValueIsEscaped
-            || reader.ValueSpan.Length > MaxBytes || !Ascii.IsValid(reader.ValueSpan))
-        {
-            return reader.GetString();
-        }
-
-        var utf8 = reader.ValueSpan;
-        var slot = (int)((uint)HashCode(utf8) & (Slots - 1));
-        var cached = Volatile.Read(ref _slots[slot]);
-        if (cached is not null && Matches(cached, utf8))
-        {
-            return cached;
-        }
-
-        var value = Encoding.UTF8.GetString(utf8);
-        Volatile.Write(ref _slots[slot], value);
-        return value;
-    }
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || reader.HasValueSequence || reader.ValueIsEscaped
+            || reader.ValueSpan.Length > SharedStrings.MaxLength
+            ? reader.GetString()
+            : SharedStrings.Share(reader.ValueSpan);
 
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 
@@ -47,13 +27,4 @@ internal sealed class DedupingStringConverter : JsonConverter<string>
         Read(ref reader, typeToConvert, options)!;
 
     public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WritePropertyName(value);
-
-    private static int HashCode(ReadOnlySpan<byte> utf8)
-    {
-        var hash = new HashCode();
-        hash.AddBytes(utf8);
-        return hash.ToHashCode();
-    }
-
-    private static bool Matches(string cached, ReadOnlySpan<byte> utf8) => cached.Length == utf8.Length && Ascii.Equals(utf8, cached);
 }

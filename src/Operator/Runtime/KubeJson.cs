@@ -12,6 +12,10 @@ namespace Vers.Operator.Runtime;
 /// </summary>
 public static class KubeJson
 {
+    // One table for every cache in the process: the operator's, the simulator's and the fork API's informers decode the
+    // same objects' names and uids from the same watch events moments apart.
+    private static readonly DedupingStringConverter SharedStrings = new();
+
     /// <summary>The very options <see cref="KubernetesJson"/> uses (its converters, naming and null handling).</summary>
     public static JsonSerializerOptions Options { get; } = Capture();
 
@@ -23,7 +27,7 @@ public static class KubeJson
     public static JsonSerializerOptions ReadWithoutManagedFields { get; } = new(Options)
     {
         // Cached objects repeat the same short strings over and over; one instance each is enough.
-        Converters = { new DedupingStringConverter() },
+        Converters = { SharedStrings },
         TypeInfoResolver = Options.TypeInfoResolver!.WithAddedModifier(contract =>
         {
             if (contract.Type == typeof(V1ObjectMeta) && contract.Properties.FirstOrDefault(p => p.Name == "managedFields") is { } managedFields)
@@ -32,6 +36,12 @@ public static class KubeJson
             }
         }),
     };
+
+    /// <summary>
+    /// For reading into caches that keep managedFields (or transform objects otherwise): <see cref="Options"/> with the
+    /// strings shared as in <see cref="ReadWithoutManagedFields"/>.
+    /// </summary>
+    public static JsonSerializerOptions ReadShared { get; } = new(Options) { Converters = { SharedStrings } };
 
     public static T Deserialize<T>(ReadOnlySpan<byte> utf8) =>
         JsonSerializer.Deserialize<T>(utf8, Options) ?? throw new JsonException($"null where a {typeof(T).Name} was expected");

@@ -23,7 +23,11 @@ internal sealed partial class EventExpiry : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly WatchSubscription _subscription;
-    private readonly PriorityQueue<(string Namespace, string Name, string ResourceVersion), DateTimeOffset> _due = new();
+    private PriorityQueue<(string Namespace, string Name, string ResourceVersion), DateTimeOffset> _due = new();
+
+    // Events stored now; deadlines of deleted or rewritten Events stay queued until due, so the queue is compacted
+    // when it holds more than twice as many (a deleted namespace's Events would otherwise be held for the full TTL).
+    private int _live;
     private readonly Task _loop;
 
     public EventExpiry(ResourceStore store, ResourceType events, TimeSpan ttl, TimeProvider time, ILogger logger)
@@ -39,6 +43,8 @@ internal sealed partial class EventExpiry : IAsyncDisposable
         {
             _due.Enqueue((stored.Namespace, stored.Name, stored.ResourceVersion), now + ttl);
         }
+
+        _live = initial.Count;
 
         _loop = Task.Run(RunAsync);
     }
@@ -57,6 +63,13 @@ internal sealed partial class EventExpiry : IAsyncDisposable
                 {
                     _due.Enqueue((e.Object.Namespace, e.Object.Name, e.Object.ResourceVersion), _time.GetUtcNow() + _ttl);
                 }
+
+                _live += e.Type switch { "ADDED" => 1, "DELETED" => -1, _ => 0 };
+            }
+
+            if (_due.Count > 1024 && _due.Count > 2 * _live)
+            {
+                Compact();
             }
 
             ExpireDue();
@@ -108,6 +121,21 @@ internal sealed partial class EventExpiry : IAsyncDisposable
                 LogExpiryFailed(e, item.Namespace, item.Name);
             }
         }
+    }
+
+    /// <summary>Keeps only the deadlines of the versions still stored.</summary>
+    private void Compact()
+    {
+        var current = new PriorityQueue<(string Namespace, string Name, string ResourceVersion), DateTimeOffset>(Math.Max(_live, 0));
+        foreach (var (item, due) in _due.UnorderedItems)
+        {
+            if (_store.Get(_events, item.Namespace, item.Name)?.ResourceVersion == item.ResourceVersion)
+            {
+                current.Enqueue(item, due);
+            }
+        }
+
+        _due = current;
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

@@ -34,6 +34,13 @@ internal sealed partial class LifecycleController : IAsyncDisposable
     private readonly WatchSubscription _subscription;
     private readonly List<(string Bucket, StoredObject Object)> _initial;
 
+    // Dictionaries keep their bucket arrays when emptied: after a mass deletion the indexes are trimmed to what is left.
+    private int _indexedHighWater;
+    private int _objectCount;
+
+    /// <summary>Objects in the store as of the last batch of events the controller has applied.</summary>
+    public int ObjectCount => Volatile.Read(ref _objectCount);
+
     public LifecycleController(ResourceStore store, AdmissionChain admission, ILogger logger)
     {
         _store = store;
@@ -58,6 +65,7 @@ internal sealed partial class LifecycleController : IAsyncDisposable
         }
 
         _initial.Clear();
+        _initial.TrimExcess();
         var reader = _subscription.Channel.Reader;
         while (!_stop.IsCancellationRequested)
         {
@@ -78,6 +86,7 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             }
 
             candidates.Clear();
+            ShrinkAfterDeletions(candidates);
             try
             {
                 if (!await reader.WaitToReadAsync(_stop.Token))
@@ -94,6 +103,21 @@ internal sealed partial class LifecycleController : IAsyncDisposable
             {
                 Apply(e, candidates);
             }
+        }
+    }
+
+    private void ShrinkAfterDeletions(HashSet<string> candidates)
+    {
+        var count = _byUid.Count;
+        Volatile.Write(ref _objectCount, count);
+        _indexedHighWater = Math.Max(_indexedHighWater, count);
+        if (_indexedHighWater > 1024 && count < _indexedHighWater / 2)
+        {
+            _byUid.TrimExcess();
+            _dependents.TrimExcess();
+            _terminating.TrimExcess();
+            candidates.TrimExcess();
+            _indexedHighWater = count;
         }
     }
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vers.LocalCluster.Api.Resources;
+using SharedStrings = Vers.Operator.Runtime.SharedStrings;
 
 namespace Vers.LocalCluster.Api.Storage;
 
@@ -32,21 +33,25 @@ internal sealed class StoredObject
         _rvOffset = rvOffset;
         _rvLength = rvLength;
         DefaultedWith = defaultedWith;
-        ApiVersion = Meta.ApiVersionOrNull(obj);
+        // The metadata strings go through the process's shared table: every version of an object, the informers that
+        // cache it and its dependents' owner links then hold one instance of its name and uid, and the whole store one
+        // of each namespace, apiVersion, label and finalizer.
+        ApiVersion = SharedStrings.ShareOrNull(Meta.ApiVersionOrNull(obj));
         var meta = obj["metadata"] as JsonObject;
-        Name = Meta.Name(obj);
-        Namespace = Meta.Namespace(obj);
-        Uid = Meta.Uid(obj);
+        Name = SharedStrings.Share(Meta.Name(obj));
+        Namespace = SharedStrings.Share(Meta.Namespace(obj));
+        Uid = SharedStrings.Share(Meta.Uid(obj));
         ResourceVersion = Meta.ResourceVersion(obj);
         Terminating = meta?["deletionTimestamp"] is not null;
         Generation = Meta.Generation(obj);
         var finalizers = Meta.Finalizers(obj);
-        Finalizers = finalizers.Count == 0 ? NoFinalizers : [.. finalizers];
+        Finalizers = finalizers.Count == 0 ? NoFinalizers : [.. finalizers.Select(SharedStrings.Share)];
         Labels = meta?["labels"] is JsonObject labels && labels.Count > 0
-            ? [.. labels.Where(kv => kv.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String).Select(kv => KeyValuePair.Create(kv.Key, kv.Value!.GetValue<string>()))]
+            ? [.. labels.Where(kv => kv.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String)
+                .Select(kv => KeyValuePair.Create(SharedStrings.Share(kv.Key), SharedStrings.Share(kv.Value!.GetValue<string>())))]
             : NoLabels;
         var owners = Meta.OwnerReferences(obj).Select(o => new OwnerLink(
-            o["uid"] is JsonValue u && u.TryGetValue<string>(out var uid) ? uid : null,
+            o["uid"] is JsonValue u && u.TryGetValue<string>(out var uid) ? SharedStrings.Share(uid) : null,
             o["blockOwnerDeletion"] is JsonValue b && b.GetValueKind() == JsonValueKind.True)).ToArray();
         Owners = owners.Length == 0 ? NoOwners : owners;
     }

@@ -9,18 +9,36 @@ namespace Vers.LocalCluster.Api.Watch;
 /// so events reach every subscriber in revision order; each subscriber owns an unbounded channel, so a slow reader
 /// never blocks a writer.
 /// </summary>
+/// <remarks>
+/// The history holds at most <c>historyLimit</c> events and, beyond the last <see cref="FreshFor"/>, no older ones:
+/// each event pins the object's state before and after it, so a full ring kept for ever would hold ten thousand old
+/// versions — after a mass deletion, the last state of every deleted object — long after any watcher could want them.
+/// Expired events leave when an event is published or a watch stops (calls that are never between a caller's
+/// compaction check and its read of the history), so an idle server lets them go as its watches time out.
+/// </remarks>
 internal sealed class WatchHub
 {
+    /// <summary>
+    /// How long an event stays in the history however few come after it: the watch cache's <c>eventFreshDuration</c>,
+    /// the history kube-apiserver guarantees. A watch resuming from an older revision gets 410 and relists, as there.
+    /// Informers resume from bookmarks, which this server sends every minute and before a watch times out.
+    /// </summary>
+    internal static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(75);
+
     private readonly WatchEvent?[] _ring;
+    private readonly long[] _publishedAt;
+    private readonly TimeProvider _time;
     private readonly List<WatchSubscription> _subscribers = [];
     private readonly Dictionary<string, long> _lastRevisionOf = new(StringComparer.Ordinal);
     private readonly List<(long Revision, TaskCompletionSource Fresh)> _waiters = [];
     private int _start;
     private int _count;
 
-    public WatchHub(int historyLimit, long startRevision = 0)
+    public WatchHub(int historyLimit, long startRevision = 0, TimeProvider? time = null)
     {
         _ring = new WatchEvent?[Math.Max(1, historyLimit)];
+        _publishedAt = new long[_ring.Length];
+        _time = time ?? TimeProvider.System;
 
         // A store reopened at revision N has no history before N: older resourceVersions must get 410.
         CompactedRevision = startRevision;
@@ -41,7 +59,10 @@ internal sealed class WatchHub
             _count--;
         }
 
+        var now = _time.GetTimestamp();
+        DropExpired(now);
         _ring[(_start + _count) % _ring.Length] = e;
+        _publishedAt[(_start + _count) % _ring.Length] = now;
         _count++;
         _lastRevisionOf[e.Bucket] = e.Revision;
 
@@ -79,7 +100,23 @@ internal sealed class WatchHub
         return sub;
     }
 
-    internal void Remove(WatchSubscription sub) => _subscribers.Remove(sub);
+    internal void Remove(WatchSubscription sub)
+    {
+        _subscribers.Remove(sub);
+        DropExpired(_time.GetTimestamp());
+    }
+
+    /// <summary>Drops the events older than <see cref="FreshFor"/>, oldest first; their slots let go of the objects.</summary>
+    private void DropExpired(long now)
+    {
+        while (_count > 0 && _time.GetElapsedTime(_publishedAt[_start], now) > FreshFor)
+        {
+            CompactedRevision = _ring[_start]!.Revision;
+            _ring[_start] = null;
+            _start = (_start + 1) % _ring.Length;
+            _count--;
+        }
+    }
 
     /// <summary>The last revision that changed <paramref name="bucket"/> while this hub ran (0: none).</summary>
     public long LastRevisionOf(string bucket) => _lastRevisionOf.GetValueOrDefault(bucket);

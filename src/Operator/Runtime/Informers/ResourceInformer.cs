@@ -23,7 +23,7 @@ public sealed class ResourceInformer<T>
 
     private readonly KubeRestClient _client;
     private readonly InformerOptions _options;
-    private readonly System.Text.Json.JsonSerializerOptions? _json;
+    private readonly System.Text.Json.JsonSerializerOptions _json;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ObjectKey, T> _cache = new();
     private readonly InformerIndexes<T> _indexes = new();
@@ -39,7 +39,7 @@ public sealed class ResourceInformer<T>
         _options = options ?? new InformerOptions();
 
         // The default transform only drops managedFields: skip them while decoding instead of building them first.
-        _json = _options.Transform == InformerTransforms.StripManagedFields ? KubeJson.ReadWithoutManagedFields : null;
+        _json = _options.Transform == InformerTransforms.StripManagedFields ? KubeJson.ReadWithoutManagedFields : KubeJson.ReadShared;
         _logger = loggers.CreateLogger($"Vers.Informer.{type.Plural}");
     }
 
