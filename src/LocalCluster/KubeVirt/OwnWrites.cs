@@ -54,8 +54,10 @@ internal sealed class OwnWrites
         var entry = (written, _time.GetUtcNow() + _timeout);
         _written.AddOrUpdate(key, entry, (_, held) => Older(held.Written, written) ? entry : held);
         // The event may have beaten the response: the informer updates its cache before its handlers run, so
-        // either Observe saw the entry or the cache shows the version now.
-        if (_informer.Get(key.Namespace, key.Name) is { } cached && !Older(cached, written))
+        // either Observe saw the entry or the cache shows the version now — or, for a terminating object whose
+        // DELETED event arrived between the check above and the entry, no longer holds it.
+        var now = _informer.Get(key.Namespace, key.Name);
+        if ((now is not null && !Older(now, written)) || (now is null && written.Metadata.DeletionTimestamp is not null))
         {
             _written.TryRemove(new KeyValuePair<ObjectKey, (GenericObject, DateTimeOffset)>(key, entry));
         }
