@@ -1,6 +1,6 @@
 using k8s;
 using Vers.ApiShim.Hosting;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.KubeVirt;
 using Vers.Operator.Hosting;
 

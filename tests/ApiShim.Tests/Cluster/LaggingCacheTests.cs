@@ -1,5 +1,5 @@
 using Vers.LocalCluster.Seeding;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
 using Vers.Tests.Shared;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 
 namespace Vers.LocalCluster.Tests.Api;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Tests.Api.Admission;
 
 namespace Vers.LocalCluster.Tests.Api;

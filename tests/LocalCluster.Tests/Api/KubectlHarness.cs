@@ -22,7 +22,7 @@ internal sealed class KubectlHarness : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>Skips the calling test (with the reason) where kubectl is not installed.</summary>
-    public static async Task<KubectlHarness> StartAsync(Vers.LocalCluster.Api.KubeApiServerOptions? options = null)
+    public static async Task<KubectlHarness> StartAsync(Vers.LocalCluster.ApiServer.KubeApiServerOptions? options = null)
     {
         if (!File.Exists(Kubectl))
         {

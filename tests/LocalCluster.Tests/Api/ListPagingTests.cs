@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 
 namespace Vers.LocalCluster.Tests.Api;
 

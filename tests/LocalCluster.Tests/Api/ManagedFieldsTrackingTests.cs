@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
-using Vers.LocalCluster.Api.Patching;
-using Vers.LocalCluster.Api.Resources;
+using Vers.LocalCluster.ApiServer.Patching;
+using Vers.LocalCluster.ApiServer.Resources;
 
 namespace Vers.LocalCluster.Tests.Api;
 

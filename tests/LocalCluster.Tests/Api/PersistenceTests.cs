@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 
 namespace Vers.LocalCluster.Tests.Api;
 

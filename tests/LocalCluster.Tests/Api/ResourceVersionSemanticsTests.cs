@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 
 namespace Vers.LocalCluster.Tests.Api;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 
 namespace Vers.LocalCluster.Tests.Api;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 
 namespace Vers.LocalCluster.Tests.Api;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 
 namespace Vers.LocalCluster.Tests.Api;
 

@@ -2,11 +2,11 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.KubeVirt;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.LocalCluster.Tests.KubeVirt;
 

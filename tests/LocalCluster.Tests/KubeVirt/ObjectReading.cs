@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Vers.Operator.Runtime;
+using Vers.Kube;
 
 namespace Vers.LocalCluster.Tests.KubeVirt;
 

@@ -2,10 +2,10 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.KubeVirt;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.LocalCluster.Tests.KubeVirt;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Vers.LocalCluster.KubeVirt;
-using Vers.Operator.Runtime;
-using T = Vers.Operator.KubeVirt.KubeVirtTypes;
+using Vers.Kube;
+using T = Vers.Api.KubeVirt.KubeVirtTypes;
 
 namespace Vers.LocalCluster.Tests.KubeVirt;
 

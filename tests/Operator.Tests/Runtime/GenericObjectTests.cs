@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Vers.Operator.Runtime;
+using Vers.Kube;
 
 namespace Vers.Operator.Tests.Runtime;
 

@@ -2,9 +2,9 @@ using System.Reflection;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
-using Vers.LocalCluster.Api;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.LocalCluster.ApiServer;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.Operator.Tests.Support;
 

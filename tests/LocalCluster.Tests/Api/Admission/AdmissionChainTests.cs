@@ -2,8 +2,8 @@ using System.Net;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Vers.LocalCluster.Api;
-using Vers.LocalCluster.Api.Admission;
+using Vers.LocalCluster.ApiServer;
+using Vers.LocalCluster.ApiServer.Admission;
 
 namespace Vers.LocalCluster.Tests.Api.Admission;
 

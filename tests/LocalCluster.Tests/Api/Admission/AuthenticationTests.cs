@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Vers.LocalCluster.Api;
-using Vers.LocalCluster.Api.Admission;
+using Vers.LocalCluster.ApiServer;
+using Vers.LocalCluster.ApiServer.Admission;
 
 namespace Vers.LocalCluster.Tests.Api.Admission;
 

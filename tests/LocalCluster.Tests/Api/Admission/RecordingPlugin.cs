@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Vers.LocalCluster.Api.Admission;
+using Vers.LocalCluster.ApiServer.Admission;
 
 namespace Vers.LocalCluster.Tests.Api.Admission;
 

@@ -5,7 +5,7 @@ public sealed class KubectlRbacTests
 {
     private static async Task<KubectlHarness> StartAsync()
     {
-        var k = await KubectlHarness.StartAsync(new Vers.LocalCluster.Api.KubeApiServerOptions { Access = Vers.LocalCluster.Api.AccessPolicy.WithRbac() });
+        var k = await KubectlHarness.StartAsync(new Vers.LocalCluster.ApiServer.KubeApiServerOptions { Access = Vers.LocalCluster.ApiServer.AccessPolicy.WithRbac() });
         await k.OkAsync("create", "namespace", "ns");
         await k.OkAsync("create", "namespace", "other");
         await k.OkAsync("create", "configmap", "cm", "-n", "ns", "--from-literal=a=b");

@@ -1,5 +1,5 @@
-using Vers.LocalCluster.Api;
-using Vers.LocalCluster.Api.Authorization;
+using Vers.LocalCluster.ApiServer;
+using Vers.LocalCluster.ApiServer.Authorization;
 
 namespace Vers.LocalCluster.Tests.Api.Authorization;
 

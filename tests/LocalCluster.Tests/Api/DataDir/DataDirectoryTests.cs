@@ -1,8 +1,8 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Data.Sqlite;
-using Vers.LocalCluster.Api;
-using Vers.LocalCluster.Api.Storage;
+using Vers.LocalCluster.ApiServer;
+using Vers.LocalCluster.ApiServer.Storage;
 using Vers.LocalCluster.Hosting;
 
 namespace Vers.LocalCluster.Tests.Api.DataDir;

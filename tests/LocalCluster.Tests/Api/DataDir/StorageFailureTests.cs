@@ -3,8 +3,8 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Data.Sqlite;
-using Vers.LocalCluster.Api;
-using Vers.LocalCluster.Api.Storage;
+using Vers.LocalCluster.ApiServer;
+using Vers.LocalCluster.ApiServer.Storage;
 
 using Vers.Testing;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json.Nodes;
-using Vers.LocalCluster.Api.Protobuf;
+using Vers.LocalCluster.ApiServer.Protobuf;
 
 namespace Vers.LocalCluster.Tests.Api.Protobuf;
 

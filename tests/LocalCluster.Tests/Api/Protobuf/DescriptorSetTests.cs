@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
-using Vers.LocalCluster.Api.Protobuf;
+using Vers.LocalCluster.ApiServer.Protobuf;
 
 namespace Vers.LocalCluster.Tests.Api.Protobuf;
 
@@ -13,7 +13,7 @@ namespace Vers.LocalCluster.Tests.Api.Protobuf;
 /// </summary>
 public sealed class DescriptorSetTests
 {
-    private const string Protoset = "src/LocalCluster/Api/Protobuf/proto/kubernetes-1.32.4.protoset";
+    private const string Protoset = "src/LocalCluster.ApiServer/Protobuf/proto/kubernetes-1.32.4.protoset";
 
     /// <summary>The files shipped, each after those it imports (gogo.proto aside).</summary>
     private static readonly string[] Files =

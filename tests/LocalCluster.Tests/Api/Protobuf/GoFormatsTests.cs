@@ -1,4 +1,4 @@
-using Vers.LocalCluster.Api.Protobuf;
+using Vers.LocalCluster.ApiServer.Protobuf;
 
 namespace Vers.LocalCluster.Tests.Api.Protobuf;
 

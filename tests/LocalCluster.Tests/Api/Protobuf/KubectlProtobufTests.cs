@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Vers.LocalCluster.Api.Protobuf;
+using Vers.LocalCluster.ApiServer.Protobuf;
 
 namespace Vers.LocalCluster.Tests.Api.Protobuf;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Vers.LocalCluster.Api.Protobuf;
+using Vers.LocalCluster.ApiServer.Protobuf;
 
 namespace Vers.LocalCluster.Tests.Api.Protobuf;
 

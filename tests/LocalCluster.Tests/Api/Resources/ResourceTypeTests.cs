@@ -1,4 +1,4 @@
-using Vers.LocalCluster.Api.Resources;
+using Vers.LocalCluster.ApiServer.Resources;
 
 namespace Vers.LocalCluster.Tests.Api.Resources;
 

@@ -2,7 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Time.Testing;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using static Vers.LocalCluster.Tests.Api.Storage.StorageManifests;
 
 namespace Vers.LocalCluster.Tests.Api.Storage;

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Vers.LocalCluster.Api;
-using Vers.Operator.Runtime.Client;
+using Vers.LocalCluster.ApiServer;
+using Vers.Kube.Client;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtHarness;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtSamples;
-using T = Vers.Operator.KubeVirt.KubeVirtTypes;
+using T = Vers.Api.KubeVirt.KubeVirtTypes;
 
 namespace Vers.LocalCluster.Tests.KubeVirt.Admission;
 

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using Vers.LocalCluster.KubeVirt;
-using Vers.Operator.Runtime;
+using Vers.Kube;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtHarness;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtSamples;
-using T = Vers.Operator.KubeVirt.KubeVirtTypes;
+using T = Vers.Api.KubeVirt.KubeVirtTypes;
 
 namespace Vers.LocalCluster.Tests.KubeVirt.Cdi;
 

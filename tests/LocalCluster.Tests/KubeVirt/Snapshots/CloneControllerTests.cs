@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
-using Vers.Operator.KubeVirt;
+using Vers.Api.KubeVirt;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtHarness;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtSamples;
 using static Vers.LocalCluster.Tests.KubeVirt.Snapshots.SnapshotScenarios;
-using T = Vers.Operator.KubeVirt.KubeVirtTypes;
+using T = Vers.Api.KubeVirt.KubeVirtTypes;
 
 namespace Vers.LocalCluster.Tests.KubeVirt.Snapshots;
 

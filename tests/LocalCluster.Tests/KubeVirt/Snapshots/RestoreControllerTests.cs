@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtHarness;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtSamples;
 using static Vers.LocalCluster.Tests.KubeVirt.Snapshots.SnapshotScenarios;
-using T = Vers.Operator.KubeVirt.KubeVirtTypes;
+using T = Vers.Api.KubeVirt.KubeVirtTypes;
 
 namespace Vers.LocalCluster.Tests.KubeVirt.Snapshots;
 

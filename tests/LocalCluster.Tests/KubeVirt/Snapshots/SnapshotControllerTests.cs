@@ -4,7 +4,7 @@ using Vers.LocalCluster.KubeVirt;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtHarness;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtSamples;
 using static Vers.LocalCluster.Tests.KubeVirt.Snapshots.SnapshotScenarios;
-using T = Vers.Operator.KubeVirt.KubeVirtTypes;
+using T = Vers.Api.KubeVirt.KubeVirtTypes;
 
 namespace Vers.LocalCluster.Tests.KubeVirt.Snapshots;
 
@@ -205,7 +205,7 @@ public sealed class SnapshotControllerTests
         await h.WaitForAsync(T.VirtualMachine, Ns, "vm1",
             vm => vm.At("status.snapshotInProgress") == "snap" && vm.Finalizers().Contains(SourceFinalizer), "locked");
         var patches = h.Server.Requests.Count("patch", "virtualmachines");
-        var conflict = h.Server.Faults.Add(new Vers.LocalCluster.Api.FaultRule { Verb = "patch", Resource = "virtualmachines", ErrorRate = 1, Kind = Vers.LocalCluster.Api.FaultKind.Conflict });
+        var conflict = h.Server.Faults.Add(new Vers.LocalCluster.ApiServer.FaultRule { Verb = "patch", Resource = "virtualmachines", ErrorRate = 1, Kind = Vers.LocalCluster.ApiServer.FaultKind.Conflict });
 
         await h.DeleteAsync(T.VirtualMachineSnapshot, Ns, "snap");
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

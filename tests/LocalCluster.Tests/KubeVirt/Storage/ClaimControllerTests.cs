@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtHarness;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtSamples;
-using T = Vers.Operator.KubeVirt.KubeVirtTypes;
+using T = Vers.Api.KubeVirt.KubeVirtTypes;
 
 namespace Vers.LocalCluster.Tests.KubeVirt.Storage;
 

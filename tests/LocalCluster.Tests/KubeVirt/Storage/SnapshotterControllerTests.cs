@@ -1,6 +1,6 @@
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtHarness;
 using static Vers.LocalCluster.Tests.KubeVirt.KubeVirtSamples;
-using T = Vers.Operator.KubeVirt.KubeVirtTypes;
+using T = Vers.Api.KubeVirt.KubeVirtTypes;
 
 namespace Vers.LocalCluster.Tests.KubeVirt.Storage;
 

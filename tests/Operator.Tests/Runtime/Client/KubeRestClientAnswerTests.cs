@@ -1,6 +1,6 @@
 using k8s.Models;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube;
+using Vers.Kube.Client;
 using Vers.Operator.Tests.Support;
 
 namespace Vers.Operator.Tests.Runtime.Client;

@@ -4,8 +4,8 @@ using System.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.Operator.Tests.Runtime.Client;
 

@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Controllers;
-using Vers.Operator.Runtime.Informers;
+using Vers.Kube;
+using Vers.Kube.Controllers;
+using Vers.Kube.Informers;
 using Vers.Operator.Tests.Support;
 
 namespace Vers.Operator.Tests.Runtime.Controllers;

@@ -1,5 +1,5 @@
 using k8s.Models;
-using Vers.Operator.Runtime.Finalizers;
+using Vers.Kube.Finalizers;
 using Vers.Operator.Tests.Support;
 
 namespace Vers.Operator.Tests.Runtime.Finalizers;

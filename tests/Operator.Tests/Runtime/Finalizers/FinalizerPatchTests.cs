@@ -1,7 +1,7 @@
 using System.Net;
 using k8s.Models;
-using Vers.Operator.Runtime.Client;
-using Vers.Operator.Runtime.Finalizers;
+using Vers.Kube.Client;
+using Vers.Kube.Finalizers;
 using Vers.Operator.Tests.Support;
 
 namespace Vers.Operator.Tests.Runtime.Finalizers;

@@ -1,9 +1,9 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
-using Vers.Operator.Runtime.Informers;
+using Vers.Kube;
+using Vers.Kube.Client;
+using Vers.Kube.Informers;
 using Vers.Operator.Tests.Support;
 
 namespace Vers.Operator.Tests.Runtime.Informers;

@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
-using Vers.Operator.Runtime.Informers;
+using Vers.Kube.Informers;
 using Vers.Operator.Tests.Support;
 
 namespace Vers.Operator.Tests.Runtime.Informers;

@@ -2,11 +2,11 @@ using System.Diagnostics;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Vers.LocalCluster.Hosting;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Hosting;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
-using Vers.Operator.Runtime.LeaderElection;
+using Vers.Kube;
+using Vers.Kube.Client;
+using Vers.Kube.LeaderElection;
 using Vers.Tests.Shared;
 
 namespace Vers.Operator.Tests.Runtime.LeaderElection;

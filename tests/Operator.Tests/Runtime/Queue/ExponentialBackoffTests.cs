@@ -1,4 +1,4 @@
-using Vers.Operator.Runtime.Queue;
+using Vers.Kube.Queue;
 
 namespace Vers.Operator.Tests.Runtime.Queue;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Vers.Operator.Runtime.Queue;
+using Vers.Kube.Queue;
 
 namespace Vers.Operator.Tests.Runtime.Queue;
 

@@ -1,5 +1,5 @@
 using k8s.Models;
-using Vers.Operator.Runtime.Status;
+using Vers.Kube.Status;
 
 namespace Vers.Operator.Tests.Runtime.Status;
 

@@ -1,9 +1,9 @@
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
-using Vers.Operator.Entities;
-using Vers.Operator.Entities.Crds;
-using Vers.Operator.Runtime.Client;
-using Vers.Operator.Runtime.Status;
+using Vers.Api;
+using Vers.Api.Crds;
+using Vers.Kube.Client;
+using Vers.Kube.Status;
 using Vers.Operator.Tests.Support;
 
 namespace Vers.Operator.Tests.Runtime.Status;

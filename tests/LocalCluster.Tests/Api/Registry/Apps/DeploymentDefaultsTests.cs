@@ -1,5 +1,5 @@
 using System.Net;
-using Vers.LocalCluster.Api.Registry.Core;
+using Vers.LocalCluster.ApiServer.Registry.Core;
 using static Vers.LocalCluster.Tests.Api.Registry.Manifests;
 
 namespace Vers.LocalCluster.Tests.Api.Registry.Apps;

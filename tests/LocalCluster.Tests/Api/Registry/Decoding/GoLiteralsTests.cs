@@ -1,4 +1,4 @@
-using Vers.LocalCluster.Api.Registry.Decoding;
+using Vers.LocalCluster.ApiServer.Registry.Decoding;
 
 namespace Vers.LocalCluster.Tests.Api.Registry.Decoding;
 
