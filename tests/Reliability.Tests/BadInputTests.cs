@@ -3,7 +3,7 @@ using Vers.Api;
 using Vers.Api.KubeVirt;
 using Vers.Kube;
 using Vers.Reliability.Tests.Support;
-using Vers.Tests.Shared;
+using Vers.Testing;
 
 namespace Vers.Reliability.Tests;
 

@@ -5,7 +5,7 @@ using Vers.LocalCluster.Seeding;
 using Vers.Api;
 using Vers.Operator.Forks;
 using Vers.Operator.Hosting;
-using Vers.Tests.Shared;
+using Vers.Testing;
 
 namespace Vers.Operator.Tests.Forks;
 

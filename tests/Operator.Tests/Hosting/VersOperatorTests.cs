@@ -4,6 +4,7 @@ using Vers.Api.Crds;
 using Vers.Operator.Hosting;
 using Vers.Kube.Client;
 using Vers.Operator.Tests.Support;
+using Vers.Testing;
 
 namespace Vers.Operator.Tests.Hosting;
 

@@ -7,6 +7,7 @@ using Vers.Api.Crds;
 using Vers.Operator.Hosting;
 using Vers.Kube;
 using Vers.Kube.Client;
+using Vers.Testing;
 
 namespace Vers.Operator.Tests.Support;
 
