@@ -4,11 +4,11 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Vers.LocalCluster.KubeVirt;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.Benchmarks;
 

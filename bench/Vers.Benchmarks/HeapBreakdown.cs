@@ -12,7 +12,7 @@ namespace Vers.Benchmarks;
 /// </summary>
 internal static class HeapBreakdown
 {
-    private const string Informer = "Vers.Operator.Runtime.Informers.ResourceInformer<";
+    private const string Informer = "Vers.Kube.Informers.ResourceInformer<";
 
     /// <summary>
     /// The components, in claiming order (the API server's data first, so that what its stored objects share is theirs):
@@ -20,10 +20,10 @@ internal static class HeapBreakdown
     /// </summary>
     private static readonly (string Name, (string Type, string[]? Fields)[] Roots)[] Components =
     [
-        ("API server: stored objects (in-memory store, SQLite's mirror)", [("Vers.LocalCluster.Api.Storage.InMemoryObjectStore", ["_buckets"])]),
-        ("API server: watch history (10,000 events)", [("Vers.LocalCluster.Api.Watch.WatchHub", ["_ring"])]),
-        ("API server: lifecycle controller indexes", [("Vers.LocalCluster.Api.Controllers.LifecycleController", ["_byUid", "_dependents", "_terminating"])]),
-        ("API server: Event expiry queue", [("Vers.LocalCluster.Api.Controllers.EventExpiry", ["_due"])]),
+        ("API server: stored objects (in-memory store, SQLite's mirror)", [("Vers.LocalCluster.ApiServer.Storage.InMemoryObjectStore", ["_buckets"])]),
+        ("API server: watch history (10,000 events)", [("Vers.LocalCluster.ApiServer.Watch.WatchHub", ["_ring"])]),
+        ("API server: lifecycle controller indexes", [("Vers.LocalCluster.ApiServer.Controllers.LifecycleController", ["_byUid", "_dependents", "_terminating"])]),
+        ("API server: Event expiry queue", [("Vers.LocalCluster.ApiServer.Controllers.EventExpiry", ["_due"])]),
         ("simulator: informer caches, own writes, decisions", [("Vers.LocalCluster.KubeVirt.SimulatorContext", null)]),
         ("operator: informer caches, queues, indexes", [("Vers.Operator.Hosting.VersOperator", null)]),
         ("fork API: informer caches", [("Vers.ApiShim.Hosting.ApiShimServer", null)]),
@@ -35,8 +35,8 @@ internal static class HeapBreakdown
     /// </summary>
     private static readonly string[] Boundaries =
     [
-        Informer, "Vers.Operator.Runtime.Controllers.", "Vers.Operator.Runtime.Client.", "Vers.LocalCluster.Api.Storage.ResourceStore",
-        "Vers.LocalCluster.Api.KubeApiServer", "k8s.Kubernetes", "System.Net.", "System.Threading.", "System.Action", "System.Func", "System.Runtime.CompilerServices.",
+        Informer, "Vers.Kube.Controllers.", "Vers.Kube.Client.", "Vers.LocalCluster.ApiServer.Storage.ResourceStore",
+        "Vers.LocalCluster.ApiServer.KubeApiServer", "k8s.Kubernetes", "System.Net.", "System.Threading.", "System.Action", "System.Func", "System.Runtime.CompilerServices.",
         "Microsoft.Extensions.", "Microsoft.AspNetCore.", "Prometheus.", "System.Diagnostics.",
     ];
 

@@ -6,13 +6,13 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Hosting;
 using Vers.LocalCluster.KubeVirt;
 using Vers.LocalCluster.Seeding;
-using Vers.Operator.Entities.Crds;
+using Vers.Api.Crds;
 using Vers.Operator.Hosting;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube.Client;
 
 namespace Vers.Benchmarks;
 
@@ -319,9 +319,9 @@ public static class Program
     {
         var rest = new KubeRestClient(host.Client);
         var total = 0;
-        foreach (var type in Vers.Operator.KubeVirt.KubeVirtTypes.All.Concat(CrdGenerator.EntityTypes.Select(t => Vers.Operator.Runtime.ResourceType.For(t))))
+        foreach (var type in Vers.Api.KubeVirt.KubeVirtTypes.All.Concat(CrdGenerator.EntityTypes.Select(t => Vers.Kube.ResourceType.For(t))))
         {
-            var list = await rest.ListAsync<Vers.Operator.Runtime.GenericObject>(type, null, ct);
+            var list = await rest.ListAsync<Vers.Kube.GenericObject>(type, null, ct);
             total += list.Items.Count;
         }
 

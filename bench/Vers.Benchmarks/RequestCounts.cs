@@ -1,4 +1,4 @@
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Hosting;
 
 namespace Vers.Benchmarks;

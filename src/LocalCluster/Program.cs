@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Vers.LocalCluster.Api.Storage;
+using Vers.LocalCluster.ApiServer.Storage;
 using Vers.LocalCluster.Hosting;
 
 namespace Vers.LocalCluster;

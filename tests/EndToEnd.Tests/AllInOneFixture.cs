@@ -4,8 +4,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
 using Vers.LocalCluster.Hosting;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime.Client;
+using Vers.Api;
+using Vers.Kube.Client;
 
 [assembly: AssemblyFixture(typeof(Vers.EndToEnd.Tests.AllInOneFixture))]
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Vers.Operator.Entities;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
+using Vers.Api;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
 using Vers.Reliability.Tests.Support;
-using Vers.Tests.Shared;
+using Vers.Testing;
 
 namespace Vers.Reliability.Tests;
 

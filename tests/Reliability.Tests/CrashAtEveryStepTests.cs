@@ -1,4 +1,4 @@
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Reliability.Tests.Support;
 
 namespace Vers.Reliability.Tests;

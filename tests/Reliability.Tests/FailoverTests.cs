@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using k8s.Models;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Hosting;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.LeaderElection;
+using Vers.Kube;
+using Vers.Kube.LeaderElection;
 using Vers.Reliability.Tests.Support;
 
 namespace Vers.Reliability.Tests;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Hosting;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
 using Vers.Reliability.Tests.Support;
 
@@ -55,7 +55,7 @@ public sealed class FailurePathTests(ShortTimeoutHost shared) : IClassFixture<Sh
         var sourceOrg = ReliabilityHost.SourceOrg;
         if (kind == "same-org")
         {
-            await _host.PublishAsync(org.Name, "node", Operator.Entities.Visibility.Private);
+            await _host.PublishAsync(org.Name, "node", Api.Visibility.Private);
             sourceOrg = org.Name;
         }
 

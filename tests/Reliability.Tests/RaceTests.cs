@@ -1,4 +1,4 @@
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Reliability.Tests.Support;
 
 namespace Vers.Reliability.Tests;
@@ -38,7 +38,7 @@ public sealed class RaceTests(SharedHost shared) : IClassFixture<SharedHost>
         Assert.Equal(Concurrent - 1, conflicts.Count);
         Assert.All(conflicts, c => Assert.Equal("repository contended already exists", (string?)c.Object["error"]));
         Assert.All(conflicts, c => Assert.False((bool)c.Object["success"]!));
-        var vms = await _host.ListAsync<Operator.Runtime.GenericObject>(Operator.KubeVirt.KubeVirtTypes.VirtualMachine, org.Namespace);
+        var vms = await _host.ListAsync<Kube.GenericObject>(Api.KubeVirt.KubeVirtTypes.VirtualMachine, org.Namespace);
         var vm = Assert.Single(vms);
         Assert.Equal((string?)created[0].Object["vm_id"], vm.Metadata.Name);
         // A request that arrives once the target exists is answered 409 before any work and leaves no fork object;
@@ -68,7 +68,7 @@ public sealed class RaceTests(SharedHost shared) : IClassFixture<SharedHost>
         var forks = await _host.ListAsync<RepositoryFork>(RepositoryFork.Type, org.Namespace);
         var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct), baseline, forks);
         Assert.True(audit.Clean, audit.ToString());
-        Assert.Equal(Concurrent, (await _host.ListAsync<Operator.Runtime.GenericObject>(Operator.KubeVirt.KubeVirtTypes.VirtualMachine, org.Namespace)).Count);
+        Assert.Equal(Concurrent, (await _host.ListAsync<Kube.GenericObject>(Api.KubeVirt.KubeVirtTypes.VirtualMachine, org.Namespace)).Count);
     }
 
     [Fact]
@@ -82,6 +82,6 @@ public sealed class RaceTests(SharedHost shared) : IClassFixture<SharedHost>
         Assert.All(answers, a => Assert.True(a.Status == 201, $"{a.Status}: {a.Text}"));
         Assert.Single(answers.Select(a => a.Object.ToJsonString()).Distinct());
         Assert.Single(await _host.ListAsync<RepositoryFork>(RepositoryFork.Type, org.Namespace));
-        Assert.Single(await _host.ListAsync<Operator.Runtime.GenericObject>(Operator.KubeVirt.KubeVirtTypes.VirtualMachine, org.Namespace));
+        Assert.Single(await _host.ListAsync<Kube.GenericObject>(Api.KubeVirt.KubeVirtTypes.VirtualMachine, org.Namespace));
     }
 }

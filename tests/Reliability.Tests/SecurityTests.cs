@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Vers.ApiShim.Auth;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Reliability.Tests.Support;
 
 namespace Vers.Reliability.Tests;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Vers.LocalCluster.KubeVirt;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
 using Vers.Reliability.Tests.Support;
 
 namespace Vers.Reliability.Tests;

@@ -1,6 +1,6 @@
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Hosting;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Reliability.Tests.Support;
 
 namespace Vers.Reliability.Tests;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using k8s.Models;
-using Vers.Operator.Runtime.Informers;
+using Vers.Kube.Informers;
 
 namespace Vers.ApiShim.Auth;
 

@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using k8s;
 using k8s.Models;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.ApiShim.Auth;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using k8s;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime.Client;
+using Vers.Api;
+using Vers.Kube.Client;
 
 namespace Vers.ApiShim.Auth;
 

@@ -1,8 +1,8 @@
 using k8s;
 using k8s.Models;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Api;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.ApiShim.Auth;
 

@@ -1,7 +1,7 @@
 using System.Net;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Operator.Runtime.Informers;
+using Vers.Kube.Informers;
 
 namespace Vers.ApiShim.Forks;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Unicode;
 using Vers.ApiShim.Repositories;
-using Vers.Operator.Entities;
+using Vers.Api;
 
 namespace Vers.ApiShim.Forks;
 

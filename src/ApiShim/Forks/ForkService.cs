@@ -4,11 +4,11 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Vers.ApiShim.Hosting;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
-using Vers.Operator.Runtime.Informers;
+using Vers.Kube;
+using Vers.Kube.Client;
+using Vers.Kube.Informers;
 
 namespace Vers.ApiShim.Forks;
 

@@ -1,7 +1,7 @@
 using k8s;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Informers;
+using Vers.Api;
+using Vers.Kube;
+using Vers.Kube.Informers;
 
 namespace Vers.ApiShim.Forks;
 

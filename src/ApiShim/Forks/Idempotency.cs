@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Vers.Operator.Entities;
+using Vers.Api;
 
 namespace Vers.ApiShim.Forks;
 

@@ -15,11 +15,11 @@ using Vers.ApiShim.OpenApi;
 using Vers.ApiShim.Repositories;
 using Vers.ApiShim.Vms;
 using System.Text.RegularExpressions;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Entities;
+using Vers.Api.KubeVirt;
+using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Informers;
+using Vers.Kube;
+using Vers.Kube.Informers;
 
 namespace Vers.ApiShim.Hosting;
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using System.Globalization;
 using System.Net;
 using Vers.ApiShim.Forks;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube.Client;
 
 namespace Vers.ApiShim.Hosting;
 

@@ -1,9 +1,9 @@
 using k8s;
 using k8s.Models;
 using Vers.ApiShim.Hosting;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Operator.Runtime.Informers;
+using Vers.Kube.Informers;
 
 namespace Vers.ApiShim.Repositories;
 

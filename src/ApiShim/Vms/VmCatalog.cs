@@ -5,8 +5,8 @@ using k8s;
 using k8s.Models;
 using Vers.ApiShim.Hosting;
 using Vers.Operator.Forks;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Informers;
+using Vers.Kube;
+using Vers.Kube.Informers;
 
 namespace Vers.ApiShim.Vms;
 

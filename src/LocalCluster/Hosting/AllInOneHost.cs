@@ -2,7 +2,7 @@ using k8s;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vers.ApiShim.Hosting;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.KubeVirt;
 using Vers.Operator.Hosting;
 

@@ -1,6 +1,6 @@
 using System.Runtime;
 using Microsoft.Extensions.Logging;
-using Vers.LocalCluster.Api.Watch;
+using Vers.LocalCluster.ApiServer.Watch;
 
 namespace Vers.LocalCluster.Hosting;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
-using Vers.LocalCluster.Api.Storage;
+using Vers.LocalCluster.ApiServer.Storage;
 
 namespace Vers.LocalCluster.Hosting;
 

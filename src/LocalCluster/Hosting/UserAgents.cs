@@ -1,5 +1,5 @@
 using k8s;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 
 namespace Vers.LocalCluster.Hosting;
 

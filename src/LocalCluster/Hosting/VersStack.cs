@@ -4,13 +4,13 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vers.ApiShim.Auth;
 using Vers.ApiShim.Hosting;
-using Vers.LocalCluster.Api.Admission;
+using Vers.LocalCluster.ApiServer.Admission;
 using Vers.LocalCluster.KubeVirt;
 using Vers.LocalCluster.Seeding;
-using Vers.Operator.Entities.Crds;
+using Vers.Api.Crds;
 using Vers.Operator.Hosting;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.LocalCluster.Hosting;
 

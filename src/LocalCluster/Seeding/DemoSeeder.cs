@@ -1,8 +1,8 @@
 using k8s;
 using Microsoft.Extensions.Logging;
 using Vers.ApiShim.Auth;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime.Client;
+using Vers.Api;
+using Vers.Kube.Client;
 
 namespace Vers.LocalCluster.Seeding;
 

@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Vers.Operator.Entities;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Api;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.LocalCluster.Seeding;
 

@@ -1,11 +1,11 @@
 using k8s;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
-using Vers.Operator.Runtime.Controllers;
-using Vers.Operator.Runtime.Events;
-using Vers.Operator.Runtime.Finalizers;
-using Vers.Operator.Runtime.Informers;
+using Vers.Api;
+using Vers.Kube;
+using Vers.Kube.Client;
+using Vers.Kube.Controllers;
+using Vers.Kube.Events;
+using Vers.Kube.Finalizers;
+using Vers.Kube.Informers;
 
 namespace Vers.Operator.Commits;
 

@@ -1,5 +1,5 @@
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime.Informers;
+using Vers.Api;
+using Vers.Kube.Informers;
 
 namespace Vers.Operator.Commits;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using k8s;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime;
+using Vers.Api;
+using Vers.Kube;
 
 namespace Vers.Operator.Commits;
 

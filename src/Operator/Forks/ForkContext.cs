@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Vers.Operator.Entities;
+using Vers.Api;
 
 namespace Vers.Operator.Forks;
 

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime;
+using Vers.Api;
+using Vers.Kube;
 
 namespace Vers.Operator.Forks;
 

@@ -1,10 +1,10 @@
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Prometheus;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks.Steps;
-using Vers.Operator.Runtime.Controllers;
-using Vers.Operator.Runtime.Status;
+using Vers.Kube.Controllers;
+using Vers.Kube.Status;
 
 namespace Vers.Operator.Forks;
 

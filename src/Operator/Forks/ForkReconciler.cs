@@ -2,13 +2,13 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks.Steps;
-using Vers.Operator.Runtime.Controllers;
-using Vers.Operator.Runtime.Events;
-using Vers.Operator.Runtime.Finalizers;
-using Vers.Operator.Runtime.Informers;
-using Vers.Operator.Runtime.Status;
+using Vers.Kube.Controllers;
+using Vers.Kube.Events;
+using Vers.Kube.Finalizers;
+using Vers.Kube.Informers;
+using Vers.Kube.Status;
 
 namespace Vers.Operator.Forks;
 
@@ -254,7 +254,7 @@ public sealed partial class ForkReconciler : IReconciler<RepositoryFork>
         {
             return await PatchFinalizersAsync(fork, FinalizerPatch.Remove(fork.Metadata, ForkOptions.Finalizer), ct);
         }
-        catch (Runtime.Client.KubeApiException e) when (e.IsNotFound)
+        catch (Kube.Client.KubeApiException e) when (e.IsNotFound)
         {
             return fork;
         }
@@ -268,7 +268,7 @@ public sealed partial class ForkReconciler : IReconciler<RepositoryFork>
         }
 
         var patched = await _services.Client.PatchAsync<RepositoryFork>(
-            RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, patch, ct, Runtime.Client.PatchKind.Json);
+            RepositoryFork.Type, fork.Metadata.NamespaceProperty, fork.Metadata.Name, patch, ct, Kube.Client.PatchKind.Json);
         _written.Wrote(patched);
         patched.Status ??= fork.Status;
         return patched;

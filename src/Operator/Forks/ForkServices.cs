@@ -2,12 +2,12 @@ using System.Net;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Vers.Operator.Entities;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
-using Vers.Operator.Runtime.Controllers;
-using Vers.Operator.Runtime.Informers;
+using Vers.Api;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
+using Vers.Kube.Client;
+using Vers.Kube.Controllers;
+using Vers.Kube.Informers;
 
 namespace Vers.Operator.Forks;
 

@@ -1,6 +1,6 @@
 using k8s.Models;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime.Informers;
+using Vers.Api;
+using Vers.Kube.Informers;
 
 namespace Vers.Operator.Forks;
 

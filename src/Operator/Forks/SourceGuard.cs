@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
 
 namespace Vers.Operator.Forks;
 

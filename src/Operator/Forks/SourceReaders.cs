@@ -1,10 +1,10 @@
 using k8s;
 using k8s.Models;
-using Vers.Operator.Entities;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
-using Vers.Operator.Runtime.Informers;
+using Vers.Api;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
+using Vers.Kube.Client;
+using Vers.Kube.Informers;
 
 namespace Vers.Operator.Forks;
 

@@ -1,5 +1,5 @@
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime;
+using Vers.Api;
+using Vers.Kube;
 
 namespace Vers.Operator.Forks;
 

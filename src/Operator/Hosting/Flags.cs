@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using System.Text.RegularExpressions;
+using Vers.Kube;
 
 namespace Vers.Operator.Hosting;
 
@@ -10,7 +10,7 @@ namespace Vers.Operator.Hosting;
 /// each with its help text and default, and a check whose error names the flag (<c>--name: 'value' is not ...</c>),
 /// so a program never starts with a bad value.
 /// </summary>
-public static partial class Flags
+public static class Flags
 {
     /// <summary>Parses without response files: an argument starting with @ is a value like any other.</summary>
     public static ParserConfiguration Parser => new() { ResponseFileTokenReplacer = null };
@@ -97,38 +97,6 @@ public static partial class Flags
         }
     }
 
-    /// <summary>A Go-style duration ("90s", "15m", "1h30m", "250ms") or a .NET TimeSpan ("00:15:00").</summary>
-    public static TimeSpan? ParseDuration(string text)
-    {
-        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && text.Contains(':', StringComparison.Ordinal))
-        {
-            return span;
-        }
-
-        var parts = GoDuration().Matches(text);
-        if (parts.Count == 0 || parts.Sum(m => m.Length) != text.Length)
-        {
-            return null;
-        }
-
-        var total = TimeSpan.Zero;
-        foreach (Match part in parts)
-        {
-            var value = double.Parse(part.Groups[1].Value, CultureInfo.InvariantCulture);
-            total += part.Groups[2].Value switch
-            {
-                "h" => TimeSpan.FromHours(value),
-                "m" => TimeSpan.FromMinutes(value),
-                "s" => TimeSpan.FromSeconds(value),
-                "ms" => TimeSpan.FromMilliseconds(value),
-                "us" or "µs" => TimeSpan.FromMicroseconds(value),
-                _ => TimeSpan.FromTicks((long)(value / 100)),
-            };
-        }
-
-        return total;
-    }
-
-    [GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")]
-    private static partial Regex GoDuration();
+    /// <summary>A Go-style duration ("90s", "15m", "1h30m", "250ms") or a .NET TimeSpan ("00:15:00"): <see cref="Durations.Parse"/>.</summary>
+    public static TimeSpan? ParseDuration(string text) => Durations.Parse(text);
 }

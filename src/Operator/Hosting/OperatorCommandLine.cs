@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Vers.Operator.Entities.Crds;
+using Vers.Api.Crds;
 using Vers.Operator.Forks;
 
 namespace Vers.Operator.Hosting;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
-using Vers.Operator.Runtime.LeaderElection;
+using Vers.Kube.LeaderElection;
 
 namespace Vers.Operator.Hosting;
 

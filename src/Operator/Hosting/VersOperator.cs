@@ -2,15 +2,15 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Vers.Operator.Commits;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Operator.KubeVirt;
+using Vers.Api.KubeVirt;
 using Vers.Operator.Repositories;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Controllers;
-using Vers.Operator.Runtime.Events;
-using Vers.Operator.Runtime.Informers;
-using Vers.Operator.Runtime.LeaderElection;
+using Vers.Kube;
+using Vers.Kube.Controllers;
+using Vers.Kube.Events;
+using Vers.Kube.Informers;
+using Vers.Kube.LeaderElection;
 
 namespace Vers.Operator.Hosting;
 

@@ -1,5 +1,5 @@
 using Vers.Operator.Forks;
-using Vers.Operator.Runtime.LeaderElection;
+using Vers.Kube.LeaderElection;
 
 namespace Vers.Operator.Hosting;
 

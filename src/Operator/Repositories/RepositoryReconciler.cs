@@ -1,12 +1,12 @@
 using k8s;
 using k8s.Models;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
-using Vers.Operator.Runtime.Controllers;
-using Vers.Operator.Runtime.Finalizers;
-using Vers.Operator.Runtime.Informers;
-using Vers.Operator.Runtime.Status;
+using Vers.Api;
+using Vers.Kube;
+using Vers.Kube.Client;
+using Vers.Kube.Controllers;
+using Vers.Kube.Finalizers;
+using Vers.Kube.Informers;
+using Vers.Kube.Status;
 
 namespace Vers.Operator.Repositories;
 

@@ -1,10 +1,10 @@
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vers.ApiShim.Auth;
-using Vers.LocalCluster.Api;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
-using Vers.Operator.Runtime.Informers;
+using Vers.LocalCluster.ApiServer;
+using Vers.Kube;
+using Vers.Kube.Client;
+using Vers.Kube.Informers;
 
 namespace Vers.ApiShim.Tests.Auth;
 

@@ -1,5 +1,5 @@
 using Vers.ApiShim.Forks;
-using Vers.Operator.Entities;
+using Vers.Api;
 
 namespace Vers.ApiShim.Tests.Cluster;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using k8s.Models;
 using Vers.ApiShim.Auth;
 using Vers.ApiShim.Hosting;
-using Vers.Operator.Runtime;
+using Vers.Kube;
 
 namespace Vers.ApiShim.Tests.Cluster;
 

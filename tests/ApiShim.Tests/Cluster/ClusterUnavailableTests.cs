@@ -1,5 +1,5 @@
 using Vers.ApiShim.Hosting;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Hosting;
 
 namespace Vers.ApiShim.Tests.Cluster;
@@ -63,7 +63,7 @@ public sealed class ClusterUnavailableTests(ShimCluster cluster)
     [Fact]
     public void Only_an_unavailable_cluster_is_told_as_503()
     {
-        var timeout = new Vers.Operator.Runtime.Client.KubeApiException(
+        var timeout = new Vers.Kube.Client.KubeApiException(
             System.Net.HttpStatusCode.InternalServerError, new k8s.Models.V1Status { Reason = "InternalError", Code = 500 }, "boom");
 
         Assert.Null(ErrorBodies.RetryAfter(timeout));

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Vers.ApiShim.Hosting;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime.Informers;
+using Vers.Api;
+using Vers.Kube.Informers;
 
 namespace Vers.ApiShim.Tests.Cluster;
 

@@ -7,8 +7,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Vers.ApiShim.Auth;
 using Vers.ApiShim.Hosting;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime;
+using Vers.Api;
+using Vers.Kube;
 
 namespace Vers.ApiShim.Tests.Cluster;
 

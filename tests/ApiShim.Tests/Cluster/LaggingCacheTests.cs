@@ -1,7 +1,7 @@
 using Vers.LocalCluster.Seeding;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Tests.Shared;
+using Vers.Testing;
 
 namespace Vers.ApiShim.Tests.Cluster;
 

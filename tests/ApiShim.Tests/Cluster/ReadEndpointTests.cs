@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Vers.Operator.Entities;
+using Vers.Api;
 
 namespace Vers.ApiShim.Tests.Cluster;
 
@@ -234,7 +234,7 @@ public sealed class ReadEndpointTests(ShimCluster cluster)
         var vm = vms.Body!.AsArray().Single()!.AsObject();
         Assert.Equal((string?)fork.Object["vm_id"], (string?)vm["vm_id"]);
         Assert.Equal("running", (string?)vm["state"]);
-        Assert.Equal((await cluster.Rest.GetAsync<k8s.Models.V1Namespace>(Operator.Runtime.ResourceType.Namespace, null, org.Namespace, Ct)).Metadata.Uid, (string?)vm["owner_id"]);
+        Assert.Equal((await cluster.Rest.GetAsync<k8s.Models.V1Namespace>(Kube.ResourceType.Namespace, null, org.Namespace, Ct)).Metadata.Uid, (string?)vm["owner_id"]);
         AssertRfc3339(vm["created_at"]);
         Assert.DoesNotContain(
             (await ShimCluster.GetAsync(Api, "api/v1/vms", cluster.Host.DevApiKey, Ct)).Body!.AsArray(),

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Vers.Tests.Shared;
+using Vers.Testing;
 
 namespace Vers.ApiShim.Tests.Cluster;
 

@@ -9,10 +9,10 @@ using Vers.ApiShim.Auth;
 using Vers.ApiShim.Hosting;
 using Vers.LocalCluster.Hosting;
 using Vers.LocalCluster.KubeVirt;
-using Vers.Operator.Entities;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Api;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.ApiShim.Tests.Cluster;
 

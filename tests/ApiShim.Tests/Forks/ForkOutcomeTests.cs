@@ -1,6 +1,6 @@
 using System.Net;
 using Vers.ApiShim.Forks;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
 
 namespace Vers.ApiShim.Tests.Forks;

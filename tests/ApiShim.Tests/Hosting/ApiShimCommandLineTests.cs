@@ -1,5 +1,5 @@
 using Vers.ApiShim.Hosting;
-using Vers.Tests.Shared;
+using Vers.Testing;
 
 namespace Vers.ApiShim.Tests.Hosting;
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
 using Vers.LocalCluster.Hosting;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube.Client;
 
 namespace Vers.EndToEnd.Tests.Backends;
 

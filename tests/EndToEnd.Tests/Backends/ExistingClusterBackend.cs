@@ -1,7 +1,7 @@
 using k8s;
 using Vers.LocalCluster.Hosting;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.EndToEnd.Tests.Backends;
 

@@ -1,7 +1,7 @@
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
 
 namespace Vers.EndToEnd.Tests.Backends;
 

@@ -1,5 +1,5 @@
 using k8s;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Hosting;
 
 namespace Vers.EndToEnd.Tests.Backends;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Vers.Operator.Entities;
+using Vers.Api;
 
 namespace Vers.EndToEnd.Tests.Forks;
 

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using Vers.LocalCluster.KubeVirt;
 using Vers.LocalCluster.Seeding;
-using Vers.Operator.Entities;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
+using Vers.Api;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
 
 namespace Vers.EndToEnd.Tests.Forks;
 

@@ -1,11 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Hosting;
 using Vers.Operator.Commits;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Repositories;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube.Client;
 
 namespace Vers.EndToEnd.Tests.Forks;
 

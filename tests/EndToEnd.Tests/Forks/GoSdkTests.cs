@@ -1,4 +1,4 @@
-using Vers.Operator.Entities;
+using Vers.Api;
 
 namespace Vers.EndToEnd.Tests.Forks;
 
@@ -131,7 +131,7 @@ public sealed class GoSdkTests(AllInOneFixture cluster)
             Assert.Equal(201, attempts[^1].Status);
             Assert.Single(attempts.Select(a => a.IdempotencyKey).Distinct());
             Assert.Equal(before + 1, await cluster.CountForksAsync());
-            Assert.Equal((string?)fork["vm_id"], (await cluster.Rest.GetAsync<Operator.Runtime.GenericObject>(Operator.KubeVirt.KubeVirtTypes.VirtualMachine, "dev", (string)fork["vm_id"]!, Ct)).Metadata.Name);
+            Assert.Equal((string?)fork["vm_id"], (await cluster.Rest.GetAsync<Kube.GenericObject>(Api.KubeVirt.KubeVirtTypes.VirtualMachine, "dev", (string)fork["vm_id"]!, Ct)).Metadata.Name);
         }
         finally
         {

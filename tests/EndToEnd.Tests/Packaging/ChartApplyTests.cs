@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.EndToEnd.Tests.Packaging;
 

@@ -33,7 +33,41 @@ public sealed partial class ImageTests
         Assert.NotEqual("0", user);
         Assert.Contains($"runAsUser: {user}", values, StringComparison.Ordinal);
         Assert.Contains($"<AssemblyName>{assembly}</AssemblyName>", File.ReadAllText(Directory.GetFiles(Path.Combine(root, Path.GetDirectoryName(dockerfile)!), "*.csproj").Single()), StringComparison.Ordinal);
+
+        // Every project the image's project builds on (transitively) is copied, its .csproj before the restore.
+        var project = Path.GetRelativePath(root, Directory.GetFiles(Path.Combine(root, Path.GetDirectoryName(dockerfile)!), "*.csproj").Single()).Replace('\\', '/');
+        foreach (var reference in ProjectClosure(root, project))
+        {
+            var dir = Path.GetDirectoryName(reference)!.Replace('\\', '/');
+            Assert.Contains($"COPY {reference} {dir}/", text, StringComparison.Ordinal);
+            Assert.Contains($"COPY {dir}/ {dir}/", text, StringComparison.Ordinal);
+        }
     }
+
+    /// <summary>The project and every project it references, directly or not, as paths from the repository root.</summary>
+    private static SortedSet<string> ProjectClosure(string root, string project)
+    {
+        var seen = new SortedSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([project]);
+        while (pending.TryPop(out var next))
+        {
+            if (!seen.Add(next))
+            {
+                continue;
+            }
+
+            foreach (Match reference in ProjectReference().Matches(File.ReadAllText(Path.Combine(root, next))))
+            {
+                var full = Path.GetFullPath(Path.Combine(root, Path.GetDirectoryName(next)!, reference.Groups[1].Value));
+                pending.Push(Path.GetRelativePath(root, full).Replace('\\', '/'));
+            }
+        }
+
+        return seen;
+    }
+
+    [GeneratedRegex(@"<ProjectReference Include=""([^""]+)""")]
+    private static partial Regex ProjectReference();
 
     [GeneratedRegex(@"^COPY (?!--from)(.+)$", RegexOptions.Multiline)]
     private static partial Regex CopyFromContext();

@@ -7,10 +7,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Vers.ApiShim.Auth;
 using Vers.ApiShim.Hosting;
 using Vers.LocalCluster.Hosting;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Hosting;
-using Vers.Operator.Runtime.Client;
-using Vers.Operator.Runtime.LeaderElection;
+using Vers.Kube.Client;
+using Vers.Kube.LeaderElection;
 
 namespace Vers.EndToEnd.Tests.Packaging;
 

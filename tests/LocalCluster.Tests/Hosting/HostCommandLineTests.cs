@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using Vers.LocalCluster.Hosting;
-using Vers.Tests.Shared;
+using Vers.Testing;
 
 namespace Vers.LocalCluster.Tests.Hosting;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Vers.LocalCluster.Api.Watch;
+using Vers.LocalCluster.ApiServer.Watch;
 using Vers.LocalCluster.Hosting;
 
 namespace Vers.LocalCluster.Tests.Hosting;

@@ -1,5 +1,5 @@
 using Vers.Operator.Commits;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Tests.Support;
 
 namespace Vers.Operator.Tests.Commits;

@@ -1,6 +1,6 @@
 using k8s.Models;
-using Vers.Operator.Entities;
-using Vers.Operator.Entities.Crds;
+using Vers.Api;
+using Vers.Api.Crds;
 using Vers.Operator.Tests.Support;
 
 namespace Vers.Operator.Tests.Entities;

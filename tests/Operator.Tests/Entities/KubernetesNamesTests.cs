@@ -1,5 +1,5 @@
 using CsCheck;
-using Vers.Operator.Entities;
+using Vers.Api;
 
 namespace Vers.Operator.Tests.Entities;
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using CsCheck;
-using Vers.Operator.Entities;
+using Vers.Api;
 
 namespace Vers.Operator.Tests.Entities;
 

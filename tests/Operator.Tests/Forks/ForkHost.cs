@@ -4,11 +4,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Vers.LocalCluster.Hosting;
 using Vers.LocalCluster.KubeVirt;
 using Vers.LocalCluster.Seeding;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.Operator.Tests.Forks;
 

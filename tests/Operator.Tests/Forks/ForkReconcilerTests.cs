@@ -1,9 +1,9 @@
 using k8s.Models;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
+using Vers.Kube.Client;
 
 namespace Vers.Operator.Tests.Forks;
 

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vers.LocalCluster.Seeding;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
 using Vers.Operator.Hosting;
-using Vers.Tests.Shared;
+using Vers.Testing;
 
 namespace Vers.Operator.Tests.Forks;
 

@@ -1,5 +1,5 @@
 using Vers.Operator.Hosting;
-using Vers.Tests.Shared;
+using Vers.Testing;
 
 namespace Vers.Operator.Tests.Hosting;
 

@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Vers.LocalCluster.KubeVirt;
-using Vers.Operator.Entities.Crds;
+using Vers.Api.Crds;
 using Vers.Operator.Hosting;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube.Client;
 using Vers.Operator.Tests.Support;
+using Vers.Testing;
 
 namespace Vers.Operator.Tests.Hosting;
 

@@ -1,4 +1,4 @@
-using Vers.Operator.KubeVirt;
+using Vers.Api.KubeVirt;
 
 namespace Vers.Operator.Tests.KubeVirt;
 

@@ -3,8 +3,8 @@ using k8s;
 using k8s.Models;
 using Vers.LocalCluster.KubeVirt;
 using Vers.Operator.Forks.Steps;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
 
 namespace Vers.Operator.Tests.KubeVirt;
 

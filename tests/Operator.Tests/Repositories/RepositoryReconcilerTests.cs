@@ -1,7 +1,7 @@
 using k8s.Models;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Repositories;
-using Vers.Operator.Runtime.Status;
+using Vers.Kube.Status;
 using Vers.Operator.Tests.Support;
 
 namespace Vers.Operator.Tests.Repositories;

@@ -2,11 +2,12 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vers.LocalCluster.KubeVirt;
-using Vers.Operator.Entities;
-using Vers.Operator.Entities.Crds;
+using Vers.Api;
+using Vers.Api.Crds;
 using Vers.Operator.Hosting;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
+using Vers.Kube;
+using Vers.Kube.Client;
+using Vers.Testing;
 
 namespace Vers.Operator.Tests.Support;
 

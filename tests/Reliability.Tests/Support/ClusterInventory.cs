@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Vers.Operator.Runtime;
+using Vers.Kube;
 
 namespace Vers.Reliability.Tests.Support;
 
@@ -60,7 +60,7 @@ public sealed class ClusterInventory(Uri kubeApi)
         var byKind = new SortedDictionary<string, List<GenericObject>>(StringComparer.Ordinal);
         foreach (var type in await TypesAsync(ct))
         {
-            var text = await Http.GetStringAsync(new Uri(kubeApi, Operator.Runtime.Client.KubeRestClient.PathOf(type, ns)), ct);
+            var text = await Http.GetStringAsync(new Uri(kubeApi, Kube.Client.KubeRestClient.PathOf(type, ns)), ct);
             var items = KubernetesJson.Deserialize<KubernetesList<GenericObject>>(text).Items;
             if (items.Count > 0)
             {

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Vers.Operator.Entities;
-using Vers.Operator.Runtime;
+using Vers.Api;
+using Vers.Kube;
 
 namespace Vers.Reliability.Tests.Support;
 

@@ -4,16 +4,16 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Vers.ApiShim.Auth;
-using Vers.LocalCluster.Api;
+using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Hosting;
 using Vers.LocalCluster.KubeVirt;
 using Vers.LocalCluster.Seeding;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Forks;
 using Vers.Operator.Hosting;
-using Vers.Operator.Runtime;
-using Vers.Operator.Runtime.Client;
-using Vers.Operator.Runtime.LeaderElection;
+using Vers.Kube;
+using Vers.Kube.Client;
+using Vers.Kube.LeaderElection;
 
 namespace Vers.Reliability.Tests.Support;
 

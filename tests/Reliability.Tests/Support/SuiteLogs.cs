@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Vers.Reliability.Tests.Support;
-using Vers.Tests.Shared;
+using Vers.Testing;
 
 [assembly: AssemblyFixture(typeof(SuiteLogs))]
 

@@ -1,5 +1,5 @@
 using k8s.Models;
-using Vers.Operator.Entities;
+using Vers.Api;
 using Vers.Operator.Repositories;
 
 namespace Vers.Operator.Forks.Steps;

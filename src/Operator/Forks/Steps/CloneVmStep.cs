@@ -1,5 +1,5 @@
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
 
 namespace Vers.Operator.Forks.Steps;
 

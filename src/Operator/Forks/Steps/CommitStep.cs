@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Vers.Operator.Commits;
-using Vers.Operator.Entities;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
+using Vers.Api;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
 
 namespace Vers.Operator.Forks.Steps;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using Vers.Operator.Entities;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
+using Vers.Api;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
 
 namespace Vers.Operator.Forks.Steps;
 

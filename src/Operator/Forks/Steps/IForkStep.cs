@@ -1,4 +1,4 @@
-using Vers.Operator.Runtime.Controllers;
+using Vers.Kube.Controllers;
 
 namespace Vers.Operator.Forks.Steps;
 

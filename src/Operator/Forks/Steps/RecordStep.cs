@@ -1,7 +1,7 @@
 using k8s.Models;
-using Vers.Operator.Entities;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime.Status;
+using Vers.Api;
+using Vers.Api.KubeVirt;
+using Vers.Kube.Status;
 
 namespace Vers.Operator.Forks.Steps;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Vers.Operator.KubeVirt;
-using Vers.Operator.Runtime;
+using Vers.Api.KubeVirt;
+using Vers.Kube;
 
 namespace Vers.Operator.Forks.Steps;
 
@@ -27,7 +27,7 @@ public sealed class StartVmStep(ForkServices services) : IForkStep
             ?? throw new ForkFailedException(ForkReasons.VmFailed, $"VirtualMachine {ns}/{vmId} was deleted");
         if (services.VmWrites.Pending(vm) is { } stale)
         {
-            return StepResult.Waiting(Runtime.Controllers.ReconcileResult.After(stale));
+            return StepResult.Waiting(Kube.Controllers.ReconcileResult.After(stale));
         }
 
         if ((string?)vm.Spec?["runStrategy"] != "Always" || !fork.Owns(vm))

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 using Vers.Operator.Forks.Steps;
-using Vers.Operator.Runtime;
+using Vers.Kube;
 
 namespace Vers.Operator.Tests.Forks.Steps;
 

@@ -1,9 +1,0 @@
-using Vers.LocalCluster.Api.Storage;
-
-namespace Vers.LocalCluster.Api.Watch;
-
-/// <summary>
-/// One change in storage. <see cref="Object"/> is the state after the change (for DELETED: the last state with the
-/// deletion revision); <see cref="Previous"/> the state before, used for selector transitions. Both are never mutated.
-/// </summary>
-internal sealed record WatchEvent(long Revision, string Bucket, string Type, StoredObject Object, StoredObject? Previous);
