@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
@@ -14,24 +15,68 @@ namespace Vers.ApiServer.Benchmarks;
 /// same REST client the operator uses, and watch fan-out (W watchers, each must see every event).
 /// Usage: dotnet run -c Release --project bench/Vers.ApiServer.Benchmarks -- [--objects N] [--watchers W] [--concurrency C]
 /// With <c>--memory N</c>: the footprint and per-request cost with N realistic objects instead (see <see cref="MemoryBenchmark"/>).
+/// Parsed by System.CommandLine with the programs' option kinds (<see cref="Flags"/>); <c>--help</c> describes each flag.
 /// </summary>
 public static class Program
 {
     private static readonly ResourceType ConfigMaps = new("", "v1", "configmaps", "ConfigMap");
 
+    /// <summary>Exit code for a command line the benchmark cannot run with (as for a usage error in most Unix tools).</summary>
+    public const int BadArguments = 2;
+
+    public const string Description =
+        "LocalCluster's embedded API server on loopback: create/get/list/patch latency and throughput through the operator's REST client, " +
+        "and watch fan-out; or, with --memory N, the footprint and per-request cost with N realistic objects.\n" +
+        "Run as: dotnet run -c Release --project bench/Vers.ApiServer.Benchmarks -- [options] (docs/benchmarks.md)";
+
     public static async Task<int> Main(string[] args)
     {
-        var (_, flags) = CommandLine.Parse(args);
-        var objects = int.Parse(flags.GetValueOrDefault("objects") ?? "2000", CultureInfo.InvariantCulture);
-        var watchers = int.Parse(flags.GetValueOrDefault("watchers") ?? "100", CultureInfo.InvariantCulture);
-        var concurrency = int.Parse(flags.GetValueOrDefault("concurrency") ?? "8", CultureInfo.InvariantCulture);
-        var ct = CancellationToken.None;
-        if (flags.GetValueOrDefault("memory") is { } memory)
+        var objects = Flags.Number("--objects", 2000, "ConfigMaps created per create run (twice: 1 client, then --concurrency clients).", minimum: 1);
+        var watchers = Flags.Number("--watchers", 100, "Watchers on one collection in the fan-out run (each must see every event).", minimum: 1);
+        var concurrency = Flags.Number("--concurrency", 8, "Clients in the concurrent create run.", minimum: 1);
+        var memory = new Option<int?>("--memory")
         {
-            await MemoryBenchmark.RunAsync(int.Parse(memory, CultureInfo.InvariantCulture), ct);
-            return 0;
+            HelpName = "N",
+            Description = "Instead: the API server's footprint and per-request cost with N realistic objects.",
+            CustomParser = result =>
+            {
+                var text = result.Tokens[0].Value;
+                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0)
+                {
+                    return value;
+                }
+
+                result.AddError($"--memory: '{text}' is not a positive whole number");
+                return null;
+            },
+        };
+        var root = new RootCommand(Description) { objects, watchers, concurrency, memory };
+        root.SetAction((parsed, ct) => parsed.GetValue(memory) is { } n
+            ? RunMemoryAsync(n, ct)
+            : RunAsync(parsed.GetValue(objects), parsed.GetValue(watchers), parsed.GetValue(concurrency), ct));
+        var result = root.Parse(args, Flags.Parser);
+        if (result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors)
+            {
+                await Console.Error.WriteLineAsync(error.Message);
+            }
+
+            await Console.Error.WriteLineAsync("Run with --help for every option and its meaning.");
+            return BadArguments;
         }
 
+        return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    private static async Task<int> RunMemoryAsync(int objects, CancellationToken ct)
+    {
+        await MemoryBenchmark.RunAsync(objects, ct);
+        return 0;
+    }
+
+    private static async Task<int> RunAsync(int objects, int watchers, int concurrency, CancellationToken ct)
+    {
         await using var server = await KubeApiServer.StartAsync(new KubeApiServerOptions { Url = "http://127.0.0.1:0" }, ct);
         var rest = new KubeRestClient(server.CreateClient());
 

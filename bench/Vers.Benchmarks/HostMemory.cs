@@ -28,22 +28,12 @@ public static partial class HostMemory
     // Events have a second endpoint on the same storage (events.k8s.io); counting both would count each Event twice.
     private static readonly HashSet<string> AliasGroups = ["events.k8s.io"];
 
-    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string> flags, CancellationToken ct)
+    public static async Task<int> RunAsync(HostMemoryArguments arguments, CancellationToken ct)
     {
-        var points = (flags.GetValueOrDefault("points") ?? "10000,50000")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(p => int.Parse(p, CultureInfo.InvariantCulture)).Order().ToList();
-        var concurrency = int.Parse(flags.GetValueOrDefault("concurrency") ?? "8", CultureInfo.InvariantCulture);
-        var settle = TimeSpan.FromSeconds(double.Parse(flags.GetValueOrDefault("settle") ?? "20", CultureInfo.InvariantCulture));
-        var hostEnv = (flags.GetValueOrDefault("host-env") ?? "")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "", StringComparer.Ordinal);
-        var heap = flags.ContainsKey("heap");
-        var afterDeleteWait = TimeSpan.FromSeconds(double.Parse(flags.GetValueOrDefault("after-delete-wait") ?? "150", CultureInfo.InvariantCulture));
-        var jsonPath = flags.GetValueOrDefault("json");
+        var (points, concurrency, settle, afterDeleteWait, inMemory, hostEnv, heap, noBuild, jsonPath) = arguments;
 
         var root = RepositoryRoot();
-        if (!flags.ContainsKey("no-build"))
+        if (!noBuild)
         {
             Console.WriteLine("Building the host (Release) …");
             await RunToolAsync("dotnet", ["build", "-c", "Release", "--nologo", "-v", "q", Path.Combine(root, "src", "LocalCluster")], ct);
@@ -55,7 +45,7 @@ public static partial class HostMemory
         {
             await using var host = await HostProcess.StartAsync(
                 Path.Combine(root, "src", "LocalCluster", "bin", "Release", "net10.0", "Vers.LocalCluster.dll"),
-                work.FullName, inMemory: flags.ContainsKey("in-memory"), hostEnv, ct);
+                work.FullName, inMemory, hostEnv, ct);
             Console.WriteLine($"Host pid {host.Pid}: fork API {host.ForkApi}, Kubernetes API {host.KubeApi}; GC: {host.GcMode()}");
             using var kube = new HttpClient { BaseAddress = host.KubeApi, Timeout = TimeSpan.FromMinutes(5) };
             using var client = new Kubernetes(new KubernetesClientConfiguration { Host = host.KubeApi.ToString() });

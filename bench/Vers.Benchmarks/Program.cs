@@ -11,7 +11,7 @@ using Vers.LocalCluster.Hosting;
 using Vers.LocalCluster.KubeVirt;
 using Vers.LocalCluster.Seeding;
 using Vers.Api.Crds;
-using Vers.Operator.Hosting;
+using System.CommandLine;
 using Vers.Kube.Client;
 
 namespace Vers.Benchmarks;
@@ -20,33 +20,46 @@ namespace Vers.Benchmarks;
 /// What a fork costs the control plane: the all-in-one stack in process, the KubeVirt/CDI simulator at
 /// zero delay, forks through the real HTTP API. Prints a table and, with --json PATH, the figures as JSON.
 /// Usage: dotnet run -c Release --project bench/Vers.Benchmarks -- [--forks N] [--concurrency C] [--objects O] [--warmup W] [--json PATH] [--timeline]
-/// With --host-memory: the memory of the real host process instead (<see cref="HostMemory"/>).
+/// With --host-memory: the memory of the real host process instead (<see cref="HostMemory"/>). The flags are
+/// <see cref="BenchCommandLine"/>'s; <c>--help</c> describes each.
 /// </summary>
 public static class Program
 {
     private const string Key = "bench-dev-key-0123456789";
 
+    /// <summary>Exit code for a command line the benchmark cannot run with (as for a usage error in most Unix tools).</summary>
+    public const int BadArguments = 2;
+
     public static async Task<int> Main(string[] args)
     {
-        var (_, flags) = CommandLine.Parse(args, new HashSet<string>(StringComparer.Ordinal) { "timeline", "host-memory", "in-memory", "heap", "no-build" });
-        if (flags.GetValueOrDefault("heap-of") is { } pid)
+        var cli = new BenchCommandLine();
+        cli.Root.SetAction((parsed, ct) => parsed.GetValue(cli.HeapOf) is { } pid ? Task.FromResult(PrintHeap(pid))
+            : parsed.GetValue(cli.HostMemory) ? HostMemory.RunAsync(cli.ReadHostMemory(parsed), ct)
+            : RunAsync(cli.ReadForkBench(parsed)));
+        var result = cli.Parse(args);
+        if (result.Errors.Count > 0)
         {
-            HeapBreakdown.Print(int.Parse(pid, CultureInfo.InvariantCulture));
-            return 0;
+            foreach (var error in result.Errors)
+            {
+                await Console.Error.WriteLineAsync(error.Message);
+            }
+
+            await Console.Error.WriteLineAsync("Run with --help for every option and its meaning.");
+            return BadArguments;
         }
 
-        if (flags.ContainsKey("host-memory"))
-        {
-            return await HostMemory.RunAsync(flags, CancellationToken.None);
-        }
+        return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
 
-        var forks = int.Parse(flags.GetValueOrDefault("forks") ?? "2000", CultureInfo.InvariantCulture);
-        var concurrency = int.Parse(flags.GetValueOrDefault("concurrency") ?? "32", CultureInfo.InvariantCulture);
-        // The "at scale" measurement runs once the cluster holds this many objects (a fork makes about ten).
-        var targetObjects = int.Parse(flags.GetValueOrDefault("objects") ?? "10000", CultureInfo.InvariantCulture);
-        var jsonPath = flags.GetValueOrDefault("json");
-        var timelineOnly = flags.ContainsKey("timeline");
-        var warmupForks = int.Parse(flags.GetValueOrDefault("warmup") ?? "1000", CultureInfo.InvariantCulture);
+    private static int PrintHeap(int pid)
+    {
+        HeapBreakdown.Print(pid);
+        return 0;
+    }
+
+    private static async Task<int> RunAsync(ForkBenchArguments arguments)
+    {
+        var (forks, concurrency, targetObjects, warmupForks, jsonPath, timelineOnly) = arguments;
         var ct = CancellationToken.None;
 
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));

@@ -1,7 +1,7 @@
 using CsCheck;
 using Vers.Api;
 
-namespace Vers.Operator.Tests.Entities;
+namespace Vers.Api.Tests.Entities;
 
 /// <summary>
 /// Kubernetes' naming rules as the operator and the API shim check them (<see cref="KubernetesNames"/>), and the

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using CsCheck;
 using Vers.Api;
 
-namespace Vers.Operator.Tests.Entities;
+namespace Vers.Api.Tests.Entities;
 
 public sealed partial class VersNamesTests
 {

@@ -1,4 +1,4 @@
-namespace Vers.Operator.Tests.Support;
+namespace Vers.Api.Tests.Support;
 
 internal static class RepoRoot
 {

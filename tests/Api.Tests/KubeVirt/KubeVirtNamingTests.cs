@@ -1,6 +1,6 @@
 using Vers.Api.KubeVirt;
 
-namespace Vers.Operator.Tests.KubeVirt;
+namespace Vers.Api.Tests.KubeVirt;
 
 /// <summary>
 /// The names KubeVirt gives restored volumes under volumeNamePolicy PrefixTargetName: restore.go restoreVolumeName,

@@ -1,9 +1,9 @@
 using k8s.Models;
 using Vers.Api;
 using Vers.Api.Crds;
-using Vers.Operator.Tests.Support;
+using Vers.Api.Tests.Support;
 
-namespace Vers.Operator.Tests.Entities;
+namespace Vers.Api.Tests.Entities;
 
 public sealed class CrdGeneratorTests
 {
