@@ -21,9 +21,6 @@ public static class Program
 {
     private static readonly ResourceType ConfigMaps = new("", "v1", "configmaps", "ConfigMap");
 
-    /// <summary>Exit code for a command line the benchmark cannot run with (as for a usage error in most Unix tools).</summary>
-    public const int BadArguments = 2;
-
     public const string Description =
         "LocalCluster's embedded API server on loopback: create/get/list/patch latency and throughput through the operator's REST client, " +
         "and watch fan-out; or, with --memory N, the footprint and per-request cost with N realistic objects.\n" +
@@ -55,18 +52,7 @@ public static class Program
             ? RunMemoryAsync(n, ct)
             : RunAsync(parsed.GetValue(objects), parsed.GetValue(watchers), parsed.GetValue(concurrency), ct));
         var result = root.Parse(args, Flags.Parser);
-        if (result.Errors.Count > 0)
-        {
-            foreach (var error in result.Errors)
-            {
-                await Console.Error.WriteLineAsync(error.Message);
-            }
-
-            await Console.Error.WriteLineAsync("Run with --help for every option and its meaning.");
-            return BadArguments;
-        }
-
-        return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        return await Flags.InvokeAsync(result);
     }
 
     private static async Task<int> RunMemoryAsync(int objects, CancellationToken ct)

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Vers.Operator.Hosting;
 using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Hosting;
 using Vers.LocalCluster.KubeVirt;
@@ -27,9 +28,6 @@ public static class Program
 {
     private const string Key = "bench-dev-key-0123456789";
 
-    /// <summary>Exit code for a command line the benchmark cannot run with (as for a usage error in most Unix tools).</summary>
-    public const int BadArguments = 2;
-
     public static async Task<int> Main(string[] args)
     {
         var cli = new BenchCommandLine();
@@ -37,18 +35,7 @@ public static class Program
             : parsed.GetValue(cli.HostMemory) ? HostMemory.RunAsync(cli.ReadHostMemory(parsed), ct)
             : RunAsync(cli.ReadForkBench(parsed)));
         var result = cli.Parse(args);
-        if (result.Errors.Count > 0)
-        {
-            foreach (var error in result.Errors)
-            {
-                await Console.Error.WriteLineAsync(error.Message);
-            }
-
-            await Console.Error.WriteLineAsync("Run with --help for every option and its meaning.");
-            return BadArguments;
-        }
-
-        return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        return await Flags.InvokeAsync(result);
     }
 
     private static int PrintHeap(int pid)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using k8s;
 using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
+using Vers.Operator.Hosting;
 using Vers.ApiShim.Hosting;
 
 namespace Vers.ApiShim;
@@ -18,26 +19,15 @@ namespace Vers.ApiShim;
 public static class Program
 {
     /// <summary>Exit code for a command line the shim cannot start with (as for a usage error in most Unix tools).</summary>
-    public const int BadArguments = 2;
+    public const int BadArguments = Flags.BadArguments;
 
     public static async Task<int> Main(string[] args)
     {
         var cli = new ApiShimCommandLine();
         cli.SetAction((arguments, _) => RunAsync(arguments));
         var result = cli.Parse(args);
-        if (result.Errors.Count > 0)
-        {
-            foreach (var error in result.Errors)
-            {
-                await Console.Error.WriteLineAsync(error.Message);
-            }
-
-            await Console.Error.WriteLineAsync("Run with --help for every option and its meaning.");
-            return BadArguments;
-        }
-
         // --help, --version, a command, or the server; Ctrl+C is handled below (the server also stops on SIGTERM).
-        return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        return await Flags.InvokeAsync(result);
     }
 
     private static async Task<int> RunAsync(ApiShimArguments arguments)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Vers.Operator.Hosting;
 using Vers.LocalCluster.ApiServer.Storage;
 using Vers.LocalCluster.Hosting;
 
@@ -14,26 +15,15 @@ namespace Vers.LocalCluster;
 public static class Program
 {
     /// <summary>Exit code for a command line the host cannot start with (as for a usage error in most Unix tools).</summary>
-    public const int BadArguments = 2;
+    public const int BadArguments = Flags.BadArguments;
 
     public static async Task<int> Main(string[] args)
     {
         var cli = new HostCommandLine();
         cli.Root.SetAction((parsed, _) => RunAsync(cli.Read(parsed)));
         var result = cli.Parse(args);
-        if (result.Errors.Count > 0)
-        {
-            foreach (var error in result.Errors)
-            {
-                await Console.Error.WriteLineAsync(error.Message);
-            }
-
-            await Console.Error.WriteLineAsync("Run with --help for every option and its meaning.");
-            return BadArguments;
-        }
-
         // --help, --version, or the host; the host handles Ctrl+C and SIGTERM itself (a graceful stop of every part).
-        return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        return await Flags.InvokeAsync(result);
     }
 
     private static async Task<int> RunAsync(HostArguments arguments)

@@ -12,25 +12,14 @@ namespace Vers.Operator;
 public static class Program
 {
     /// <summary>Exit code for a command line the operator cannot start with (as for a usage error in most Unix tools).</summary>
-    public const int BadArguments = 2;
+    public const int BadArguments = Flags.BadArguments;
 
     public static async Task<int> Main(string[] args)
     {
         var cli = new OperatorCommandLine();
         cli.Root.SetAction((parsed, _) => OperatorHost.RunAsync(cli.Read(parsed)));
         var result = cli.Parse(args);
-        if (result.Errors.Count > 0)
-        {
-            foreach (var error in result.Errors)
-            {
-                await Console.Error.WriteLineAsync(error.Message);
-            }
-
-            await Console.Error.WriteLineAsync("Run with --help for every option and its meaning.");
-            return BadArguments;
-        }
-
         // --help, --version, crds, or the operator; ASP.NET Core's host handles Ctrl+C and SIGTERM (a graceful stop).
-        return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        return await Flags.InvokeAsync(result);
     }
 }

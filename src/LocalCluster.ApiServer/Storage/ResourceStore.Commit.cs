@@ -93,10 +93,7 @@ internal sealed partial class ResourceStore
                 throw ApiException.ServerTimeout(type.Name, operation);
             }
 
-            if (_storageFailure is not null)
-            {
-                MarkHealthy();
-            }
+            MarkHealthy();
         }
 
         lock (_view)

@@ -15,6 +15,30 @@ public static class Flags
     /// <summary>Parses without response files: an argument starting with @ is a value like any other.</summary>
     public static ParserConfiguration Parser => new() { ResponseFileTokenReplacer = null };
 
+    /// <summary>Exit code for a command line a program cannot start with (as for a usage error in most Unix tools).</summary>
+    public const int BadArguments = 2;
+
+    /// <summary>
+    /// Runs what <paramref name="result"/> asks for (--help, --version, a subcommand or the program itself), or, when it
+    /// has errors, prints each on stderr with a pointer to --help and returns <see cref="BadArguments"/>. Programs handle
+    /// Ctrl+C and SIGTERM themselves, so System.CommandLine's own termination handling is off.
+    /// </summary>
+    public static async Task<int> InvokeAsync(ParseResult result)
+    {
+        if (result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors)
+            {
+                await Console.Error.WriteLineAsync(error.Message);
+            }
+
+            await Console.Error.WriteLineAsync("Run with --help for every option and its meaning.");
+            return BadArguments;
+        }
+
+        return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
     /// <summary>An http(s) URL as ASP.NET Core's listeners take it (the host may be *, + or a name); with <paramref name="allowOff"/>, also <c>off</c>.</summary>
     public static Option<string> Url(string name, string fallback, string description, bool allowOff = false)
     {

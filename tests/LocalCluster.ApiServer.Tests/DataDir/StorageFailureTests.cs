@@ -36,7 +36,7 @@ public sealed class StorageFailureTests : IDisposable
         using (var holder = LockDatabase())
         {
             stuck = cluster.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "stuck" } }, "default", cancellationToken: Ct);
-            await WhileWriteWaitsAsync(cluster, stuck);
+            await WhileWriteWaitsAsync(stuck);
 
             var read = await cluster.Client.CoreV1.ReadNamespacedConfigMapAsync("before", "default", cancellationToken: Ct);
             var list = await cluster.Client.CoreV1.ListNamespacedConfigMapAsync("default", cancellationToken: Ct);
@@ -61,7 +61,7 @@ public sealed class StorageFailureTests : IDisposable
         using (LockDatabase())
         {
             stuck = cluster.Client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "stuck" } }, "default", cancellationToken: Ct);
-            await WhileWriteWaitsAsync(cluster, stuck);
+            await WhileWriteWaitsAsync(stuck);
             using var response = await http.GetAsync("readyz", Ct);
             (statusWhileStuck, whileStuck) = (response.StatusCode, await response.Content.ReadAsStringAsync(Ct));
         }
@@ -135,11 +135,10 @@ public sealed class StorageFailureTests : IDisposable
     }
 
     /// <summary>Waits until <paramref name="write"/> has reached storage and waits there (the server holds its writer lock).</summary>
-    private static async Task WhileWriteWaitsAsync(TestCluster cluster, Task write)
+    private static async Task WhileWriteWaitsAsync(Task write)
     {
         // The request reaches the commit within moments; a read's answer cannot tell, so give it time to get there.
         await Task.Delay(TimeSpan.FromMilliseconds(500), Ct);
         Assert.False(write.IsCompleted, "the write should be waiting on the locked database");
-        _ = cluster;
     }
 }
