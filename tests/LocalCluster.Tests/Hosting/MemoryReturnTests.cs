@@ -5,57 +5,127 @@ using Vers.LocalCluster.Hosting;
 
 namespace Vers.LocalCluster.Tests.Hosting;
 
-/// <summary>The host collects (and decommits) once after a large drop in stored objects, when the watch history has let them go.</summary>
+/// <summary>
+/// The host collects (and decommits) once when it goes quiet after its heap grew, and once after a large drop in stored
+/// objects when the watch history has let them go; a busy host and small changes are left to the GC.
+/// </summary>
 public sealed class MemoryReturnTests
 {
-    private static readonly TimeSpan Period = TimeSpan.FromSeconds(15);
+    private const long Mb = 1 << 20;
+    private static readonly TimeSpan Period = TimeSpan.FromSeconds(10);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task A_large_drop_is_collected_once_after_the_history_expired()
     {
-        var time = new FakeTimeProvider();
-        var count = 20_000;
-        await using var memory = new MemoryReturn(() => Volatile.Read(ref count), NullLogger.Instance, time, Period);
-        await TickAsync(time, memory, 2);
-        Volatile.Write(ref count, 1_000);
-        await TickAsync(time, memory, 2);
-        Assert.Equal(0, memory.Collections);
+        await using var host = new FakeHost(objects: 20_000);
+        await host.TickAsync(2);
+        host.Objects = 1_000;
+        await host.TickAsync(2);
+        Assert.Equal(0, host.Memory.Collections);
 
-        await TickAsync(time, memory, (int)Math.Ceiling((WatchHub.FreshFor + Period) / Period) + 1);
-        Assert.Equal(1, memory.Collections);
+        await host.TickAsync((int)Math.Ceiling((WatchHub.FreshFor + Period) / Period) + 1);
+        Assert.Equal(1, host.Memory.Collections);
 
         // The lower count is the new high-water mark: nothing more to return.
-        await TickAsync(time, memory, 20);
-        Assert.Equal(1, memory.Collections);
+        await host.TickAsync(20);
+        Assert.Equal(1, host.Memory.Collections);
     }
 
     [Fact]
-    public async Task Small_drops_and_growth_collect_nothing()
+    public async Task Small_drops_and_growth_of_stored_objects_collect_nothing()
     {
-        var time = new FakeTimeProvider();
-        var count = 20_000;
-        await using var memory = new MemoryReturn(() => Volatile.Read(ref count), NullLogger.Instance, time, Period);
-        await TickAsync(time, memory, 2);
-        Volatile.Write(ref count, 18_500); // less than a quarter
-        await TickAsync(time, memory, 20);
-        Volatile.Write(ref count, 40_000);
-        await TickAsync(time, memory, 20);
-        Assert.Equal(0, memory.Collections);
+        await using var host = new FakeHost(objects: 20_000);
+        await host.TickAsync(2);
+        host.Objects = 18_500; // less than a quarter
+        await host.TickAsync(20);
+        host.Objects = 40_000;
+        await host.TickAsync(20);
+        Assert.Equal(0, host.Memory.Collections);
     }
 
-    /// <summary>Advances the fake clock by whole periods, letting the loop run each tick.</summary>
-    private static async Task TickAsync(FakeTimeProvider time, MemoryReturn memory, int periods)
+    [Fact]
+    public async Task A_host_that_grew_and_went_quiet_is_collected_once()
     {
-        for (var i = 0; i < periods; i++)
+        await using var host = new FakeHost(objects: 100);
+        host.Allocate(500 * Mb, committedGrowth: 200 * Mb);
+        await host.TickAsync(1);
+        Assert.Equal(0, host.Memory.Collections);
+
+        await host.TickAsync(1); // nothing allocated since the last look
+        Assert.Equal(1, host.Memory.Collections);
+
+        await host.TickAsync(10);
+        Assert.Equal(1, host.Memory.Collections);
+    }
+
+    [Fact]
+    public async Task A_busy_host_is_left_to_the_GC()
+    {
+        await using var host = new FakeHost(objects: 100);
+        for (var i = 0; i < 10; i++)
         {
-            var ticks = memory.Checks;
-            time.Advance(Period);
-            for (var wait = 0; memory.Checks == ticks && wait < 200; wait++)
+            host.Allocate(100 * Mb, committedGrowth: 30 * Mb);
+            await host.TickAsync(1);
+        }
+
+        Assert.Equal(0, host.Memory.Collections);
+    }
+
+    [Fact]
+    public async Task Growth_below_the_minimum_excess_is_left_to_the_GC()
+    {
+        await using var host = new FakeHost(objects: 100);
+        host.Allocate(200 * Mb, committedGrowth: MemoryReturn.MinExcess - Mb);
+        await host.TickAsync(5);
+        Assert.Equal(0, host.Memory.Collections);
+    }
+
+    /// <summary>Gauges the test moves by hand, and a collection that gives back all the growth.</summary>
+    private sealed class FakeHost : IAsyncDisposable
+    {
+        private const long StartCommitted = 40 * Mb;
+        private readonly FakeTimeProvider _time = new();
+        private long _allocated = 10 * Mb;
+        private long _committed = StartCommitted;
+        private int _objects;
+
+        public FakeHost(int objects)
+        {
+            _objects = objects;
+            Memory = new MemoryReturn(
+                () => new MemoryGauges(Volatile.Read(ref _objects), Interlocked.Read(ref _allocated), Interlocked.Read(ref _committed)),
+                NullLogger.Instance, _time, Period, () => Interlocked.Exchange(ref _committed, StartCommitted));
+        }
+
+        public MemoryReturn Memory { get; }
+
+        public int Objects
+        {
+            set => Volatile.Write(ref _objects, value);
+        }
+
+        public void Allocate(long bytes, long committedGrowth)
+        {
+            Interlocked.Add(ref _allocated, bytes);
+            Interlocked.Add(ref _committed, committedGrowth);
+        }
+
+        /// <summary>Advances the fake clock by whole periods, letting the loop look at each tick.</summary>
+        public async Task TickAsync(int periods)
+        {
+            for (var i = 0; i < periods; i++)
             {
-                await Task.Delay(10, Ct);
+                var checks = Memory.Checks;
+                _time.Advance(Period);
+                for (var wait = 0; Memory.Checks == checks && wait < 200; wait++)
+                {
+                    await Task.Delay(10, Ct);
+                }
             }
         }
+
+        public ValueTask DisposeAsync() => Memory.DisposeAsync();
     }
 }
