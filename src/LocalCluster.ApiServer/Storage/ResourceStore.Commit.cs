@@ -110,6 +110,9 @@ internal sealed partial class ResourceStore
             _objects.Revision = change.Revision;
             _hub.Publish(change);
         }
+
+        // The new version, or a deleted object's last state (which the watch history keeps for a while).
+        Committed(type.StorageKey, change.Object);
     }
 
     private void MarkFailed(string reason)

@@ -52,6 +52,7 @@ internal sealed partial class ResourceStore : IObjectLister, IRegistryHooks
         _time = time;
         _logger = logger;
         _hub = new WatchHub(historyLimit, _objects.Revision);
+        PackLoaded();
 
         // A reopened store serves what it holds as it did before a restart (the CRDs' resources).
         foreach (var type in registry.Builtins.Where(t => t.Strategy.HooksStorage))
@@ -147,6 +148,7 @@ internal sealed partial class ResourceStore : IObjectLister, IRegistryHooks
 
     private void OnChanged()
     {
+        PackCold();
         try
         {
             Changed?.Invoke();

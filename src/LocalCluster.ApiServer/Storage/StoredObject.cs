@@ -15,7 +15,8 @@ internal readonly record struct OwnerLink(string? Uid, bool BlockOwnerDeletion);
 /// An object as storage keeps it: its UTF-8 JSON (as the server serializes it) and the few metadata fields the store,
 /// the selectors and the lifecycle controller read without parsing. Immutable and shared: by the store, the watch
 /// history and the controller's indexes. A tree is made only when a request needs one (<see cref="ToJsonObject"/>),
-/// so a stored object costs about its JSON size instead of a fully materialised <see cref="JsonObject"/>.
+/// so a stored object costs about its JSON size instead of a fully materialised <see cref="JsonObject"/>, and once it is
+/// no longer hot the store packs that JSON (<see cref="Pack"/>) to about a tenth.
 /// </summary>
 internal sealed class StoredObject
 {
@@ -27,9 +28,12 @@ internal sealed class StoredObject
     private readonly int _rvOffset;
     private readonly int _rvLength;
 
+    // The JSON as written (byte[]) or, once packed, a PackedJson: swapped once, read without a lock.
+    private object _json;
+
     private StoredObject(byte[] json, int rvOffset, int rvLength, JsonObject obj, object? defaultedWith)
     {
-        Json = json;
+        _json = json;
         _rvOffset = rvOffset;
         _rvLength = rvLength;
         DefaultedWith = defaultedWith;
@@ -58,7 +62,7 @@ internal sealed class StoredObject
 
     private StoredObject(StoredObject source, byte[] json, int rvLength, string resourceVersion)
     {
-        Json = json;
+        _json = json;
         _rvOffset = source._rvOffset;
         _rvLength = rvLength;
         DefaultedWith = source.DefaultedWith;
@@ -74,8 +78,23 @@ internal sealed class StoredObject
         Owners = source.Owners;
     }
 
-    /// <summary>The object's JSON, exactly as the server writes it (storage version, storage shape).</summary>
-    public byte[] Json { get; }
+    /// <summary>
+    /// The object's JSON, exactly as the server writes it (storage version, storage shape). Shared while the object is
+    /// hot, unpacked into a new array after it was packed: never write to it.
+    /// </summary>
+    public byte[] Json => Volatile.Read(ref _json) is byte[] json ? json : ((PackedJson)_json).Unpack();
+
+    /// <summary>Whether the JSON is held packed.</summary>
+    public bool Packed => Volatile.Read(ref _json) is PackedJson;
+
+    /// <summary>Packs the JSON (once; readers see either form).</summary>
+    public void Pack(JsonPacker packer, string bucket)
+    {
+        if (Volatile.Read(ref _json) is byte[] json)
+        {
+            Volatile.Write(ref _json, packer.Pack(bucket, json));
+        }
+    }
 
     /// <summary>
     /// The schema the object was defaulted with when it was written (null: unknown, e.g. loaded from disk). Reads need
@@ -178,12 +197,13 @@ internal sealed class StoredObject
             return From(tree, DefaultedWith);
         }
 
-        var json = new byte[Json.Length - _rvLength + rv.Length + 2];
-        Json.AsSpan(0, _rvOffset).CopyTo(json);
+        var source = Json;
+        var json = new byte[source.Length - _rvLength + rv.Length + 2];
+        source.AsSpan(0, _rvOffset).CopyTo(json);
         json[_rvOffset] = (byte)'"';
         Encoding.ASCII.GetBytes(rv, json.AsSpan(_rvOffset + 1));
         json[_rvOffset + 1 + rv.Length] = (byte)'"';
-        Json.AsSpan(_rvOffset + _rvLength).CopyTo(json.AsSpan(_rvOffset + rv.Length + 2));
+        source.AsSpan(_rvOffset + _rvLength).CopyTo(json.AsSpan(_rvOffset + rv.Length + 2));
         return new StoredObject(this, json, rv.Length + 2, rv);
     }
 
