@@ -1,13 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
-using Vers.ApiShim.Auth;
-using Vers.LocalCluster.Seeding;
 
 namespace Vers.Benchmarks;
 

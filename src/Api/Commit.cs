@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using k8s;
 using k8s.Models;
 using Vers.Api.Crds;
 using Vers.Kube;
@@ -16,24 +15,12 @@ namespace Vers.Api;
 [PrinterColumn("Ready", ".status.readyToUse", "boolean")]
 [PrinterColumn("Parent", ".spec.parentCommit.commitId", Priority = 1)]
 [PrinterColumn("Age", ".metadata.creationTimestamp", "date")]
-public sealed class Commit : IKubernetesObject<V1ObjectMeta>, ISpec<CommitSpec>, IStatus<CommitStatus?>
+public sealed class Commit() : VersObject<CommitSpec, CommitStatus>("Commit")
 {
     public static readonly ResourceType Type = ResourceType.For<Commit>();
-
-    public string ApiVersion { get; set; } = VersGroup.ApiVersion;
-
-    public string Kind { get; set; } = "Commit";
-
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    [Required]
-    [Description("The commit: the snapshot that holds it and where it came from.")]
-    public CommitSpec Spec { get; set; } = new();
-
-    [Description("The observed state of the commit.")]
-    public CommitStatus? Status { get; set; }
 }
 
+[Description("The commit: the snapshot that holds it and where it came from.")]
 public sealed class CommitSpec
 {
     [Required]
@@ -58,6 +45,7 @@ public sealed class CommitParent
     public string CommitId { get; set; } = "";
 }
 
+[Description("The observed state of the commit.")]
 public sealed class CommitStatus
 {
     [Description("The generation of the spec this status describes.")]

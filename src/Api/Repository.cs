@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using k8s;
 using k8s.Models;
 using Vers.Api.Crds;
 using Vers.Kube;
@@ -23,24 +22,12 @@ public enum Visibility
 [PrinterColumn("Ready", ".status.conditions[?(@.type==\"Ready\")].status")]
 [PrinterColumn("Forked-From", ".status.forkedFrom", Priority = 1)]
 [PrinterColumn("Age", ".metadata.creationTimestamp", "date")]
-public sealed class Repository : IKubernetesObject<V1ObjectMeta>, ISpec<RepositorySpec>, IStatus<RepositoryStatus?>
+public sealed class Repository() : VersObject<RepositorySpec, RepositoryStatus>("Repository")
 {
     public static readonly ResourceType Type = ResourceType.For<Repository>();
-
-    public string ApiVersion { get; set; } = VersGroup.ApiVersion;
-
-    public string Kind { get; set; } = "Repository";
-
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    [Required]
-    [Description("The desired repository: its Vers name, visibility and origin.")]
-    public RepositorySpec Spec { get; set; } = new();
-
-    [Description("The observed state of the repository.")]
-    public RepositoryStatus? Status { get; set; }
 }
 
+[Description("The desired repository: its Vers name, visibility and origin.")]
 public sealed class RepositorySpec
 {
     [Required]
@@ -79,6 +66,7 @@ public sealed class ForkOrigin
     public string CommitId { get; set; } = "";
 }
 
+[Description("The observed state of the repository.")]
 public sealed class RepositoryStatus
 {
     [Description("The generation of the spec this status describes.")]

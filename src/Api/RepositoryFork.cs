@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using k8s;
 using k8s.Models;
 using Vers.Api.Crds;
 using Vers.Kube;
@@ -26,25 +25,13 @@ public enum ForkPhase
 [PrinterColumn("Commit", ".status.commitId")]
 [PrinterColumn("Reason", ".status.error.reason", Priority = 1)]
 [PrinterColumn("Age", ".metadata.creationTimestamp", "date")]
-public sealed class RepositoryFork : IKubernetesObject<V1ObjectMeta>, ISpec<RepositoryForkSpec>, IStatus<RepositoryForkStatus?>
+public sealed class RepositoryFork() : VersObject<RepositoryForkSpec, RepositoryForkStatus>("RepositoryFork")
 {
     public static readonly ResourceType Type = ResourceType.For<RepositoryFork>();
-
-    public string ApiVersion { get; set; } = VersGroup.ApiVersion;
-
-    public string Kind { get; set; } = "RepositoryFork";
-
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    [Required]
-    [Immutable("spec is immutable: create a new RepositoryFork instead")]
-    [Description("What to fork and into which names; immutable once created.")]
-    public RepositoryForkSpec Spec { get; set; } = new();
-
-    [Description("Progress and outcome of the fork, written by the operator.")]
-    public RepositoryForkStatus? Status { get; set; }
 }
 
+[Immutable("spec is immutable: create a new RepositoryFork instead")]
+[Description("What to fork and into which names; immutable once created.")]
 public sealed class RepositoryForkSpec
 {
     [Required]
@@ -90,6 +77,7 @@ public sealed class ForkError
     public string Message { get; set; } = "";
 }
 
+[Description("Progress and outcome of the fork, written by the operator.")]
 public sealed class RepositoryForkStatus
 {
     [Description("Pending, Running, Succeeded or Failed.")]

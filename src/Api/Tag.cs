@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using k8s;
 using k8s.Models;
 using Vers.Api.Crds;
 using Vers.Kube;
@@ -17,24 +16,12 @@ namespace Vers.Api;
 [PrinterColumn("Commit", ".spec.commitId")]
 [PrinterColumn("Reference", ".status.reference", Priority = 1)]
 [PrinterColumn("Age", ".metadata.creationTimestamp", "date")]
-public sealed class Tag : IKubernetesObject<V1ObjectMeta>, ISpec<TagSpec>, IStatus<TagStatus?>
+public sealed class Tag() : VersObject<TagSpec, TagStatus>("Tag")
 {
     public static readonly ResourceType Type = ResourceType.For<Tag>();
-
-    public string ApiVersion { get; set; } = VersGroup.ApiVersion;
-
-    public string Kind { get; set; } = "Tag";
-
-    public V1ObjectMeta Metadata { get; set; } = new();
-
-    [Required]
-    [Description("The tag: repository, name and the commit it points at.")]
-    public TagSpec Spec { get; set; } = new();
-
-    [Description("Derived from spec and written with the tag itself (Tag has no status subresource).")]
-    public TagStatus? Status { get; set; }
 }
 
+[Description("The tag: repository, name and the commit it points at.")]
 public sealed class TagSpec
 {
     [Required]
@@ -52,6 +39,7 @@ public sealed class TagSpec
     public string CommitId { get; set; } = "";
 }
 
+[Description("Derived from spec and written with the tag itself (Tag has no status subresource).")]
 public sealed class TagStatus
 {
     [Description("repository:tag, the reference Vers clients use.")]

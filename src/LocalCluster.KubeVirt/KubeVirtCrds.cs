@@ -1,7 +1,7 @@
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Vers.Kube.Client;
 
 namespace Vers.LocalCluster.KubeVirt;
 
@@ -19,73 +19,51 @@ public static class KubeVirtCrds
         new() { Name = name, Type = type, JsonPath = jsonPath, Description = description };
 
     public static V1CustomResourceDefinition VirtualMachine() => FromDefinition(
-        "v1.VirtualMachine", singular: "virtualmachine", shortNames: ["vm", "vms"],
-        columns:
-        [
-            AgeColumn,
-            Col("Status", "string", ".status.printableStatus", "Human Readable Status"),
-            Col("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status"),
-        ]);
+        "v1.VirtualMachine", ["vm", "vms"],
+        AgeColumn,
+        Col("Status", "string", ".status.printableStatus", "Human Readable Status"),
+        Col("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status"));
 
     public static V1CustomResourceDefinition VirtualMachineSnapshot() => FromDefinition(
-        "v1beta1.VirtualMachineSnapshot", singular: "virtualmachinesnapshot", shortNames: ["vmsnapshot", "vmsnapshots"],
-        columns:
-        [
-            Col("SourceKind", "string", ".spec.source.kind"),
-            Col("SourceName", "string", ".spec.source.name"),
-            Col("Phase", "string", ".status.phase"),
-            Col("ReadyToUse", "boolean", ".status.readyToUse"),
-            Col("CreationTime", "date", ".status.creationTime"),
-            Col("Error", "string", ".status.error.message"),
-        ]);
+        "v1beta1.VirtualMachineSnapshot", ["vmsnapshot", "vmsnapshots"],
+        Col("SourceKind", "string", ".spec.source.kind"),
+        Col("SourceName", "string", ".spec.source.name"),
+        Col("Phase", "string", ".status.phase"),
+        Col("ReadyToUse", "boolean", ".status.readyToUse"),
+        Col("CreationTime", "date", ".status.creationTime"),
+        Col("Error", "string", ".status.error.message"));
 
     public static V1CustomResourceDefinition VirtualMachineSnapshotContent() => FromDefinition(
-        "v1beta1.VirtualMachineSnapshotContent", singular: "virtualmachinesnapshotcontent",
-        shortNames: ["vmsnapshotcontent", "vmsnapshotcontents"],
-        columns:
-        [
-            Col("ReadyToUse", "boolean", ".status.readyToUse"),
-            Col("CreationTime", "date", ".status.creationTime"),
-            Col("Error", "string", ".status.error.message"),
-        ]);
+        "v1beta1.VirtualMachineSnapshotContent", ["vmsnapshotcontent", "vmsnapshotcontents"],
+        Col("ReadyToUse", "boolean", ".status.readyToUse"),
+        Col("CreationTime", "date", ".status.creationTime"),
+        Col("Error", "string", ".status.error.message"));
 
     public static V1CustomResourceDefinition VirtualMachineRestore() => FromDefinition(
-        "v1beta1.VirtualMachineRestore", singular: "virtualmachinerestore", shortNames: ["vmrestore", "vmrestores"],
-        columns:
-        [
-            Col("TargetKind", "string", ".spec.target.kind"),
-            Col("TargetName", "string", ".spec.target.name"),
-            Col("Complete", "boolean", ".status.complete"),
-            Col("RestoreTime", "date", ".status.restoreTime"),
-        ]);
+        "v1beta1.VirtualMachineRestore", ["vmrestore", "vmrestores"],
+        Col("TargetKind", "string", ".spec.target.kind"),
+        Col("TargetName", "string", ".spec.target.name"),
+        Col("Complete", "boolean", ".status.complete"),
+        Col("RestoreTime", "date", ".status.restoreTime"));
 
     public static V1CustomResourceDefinition VirtualMachineClone() => FromDefinition(
-        "v1beta1.VirtualMachineClone", singular: "virtualmachineclone", shortNames: ["vmclone", "vmclones"],
-        columns:
-        [
-            Col("Phase", "string", ".status.phase"),
-            Col("SourceVirtualMachine", "string", ".spec.source.name"),
-            Col("TargetVirtualMachine", "string", ".spec.target.name"),
-        ]);
+        "v1beta1.VirtualMachineClone", ["vmclone", "vmclones"],
+        Col("Phase", "string", ".status.phase"),
+        Col("SourceVirtualMachine", "string", ".spec.source.name"),
+        Col("TargetVirtualMachine", "string", ".spec.target.name"));
 
     public static V1CustomResourceDefinition VirtualMachineExport() => FromDefinition(
-        "v1.VirtualMachineExport", singular: "virtualmachineexport", shortNames: ["vmexport", "vmexports"],
-        columns:
-        [
-            Col("SourceKind", "string", ".spec.source.kind"),
-            Col("SourceName", "string", ".spec.source.name"),
-            Col("Phase", "string", ".status.phase"),
-        ]);
+        "v1.VirtualMachineExport", ["vmexport", "vmexports"],
+        Col("SourceKind", "string", ".spec.source.kind"),
+        Col("SourceName", "string", ".spec.source.name"),
+        Col("Phase", "string", ".status.phase"));
 
     public static V1CustomResourceDefinition DataVolume() => FromDefinition(
-        "cdi.v1beta1.DataVolume", singular: "datavolume", shortNames: ["dv", "dvs"],
-        columns:
-        [
-            Col("Phase", "string", ".status.phase", "The phase the data volume is in"),
-            Col("Progress", "string", ".status.progress", "Transfer progress in percentage if known, N/A otherwise"),
-            Col("Restarts", "integer", ".status.restartCount", "The number of times the transfer has been restarted."),
-            AgeColumn,
-        ]);
+        "cdi.v1beta1.DataVolume", ["dv", "dvs"],
+        Col("Phase", "string", ".status.phase", "The phase the data volume is in"),
+        Col("Progress", "string", ".status.progress", "Transfer progress in percentage if known, N/A otherwise"),
+        Col("Restarts", "integer", ".status.restartCount", "The number of times the transfer has been restarted."),
+        AgeColumn);
 
     /// <summary>CSI external-snapshotter <c>snapshot.storage.k8s.io/v1</c> VolumeSnapshot (the subset KubeVirt and CDI use).</summary>
     public static V1CustomResourceDefinition VolumeSnapshot()
@@ -124,7 +102,7 @@ public static class KubeVirtCrds
                 },
             },
         });
-        return Build("snapshot.storage.k8s.io", "v1", "VolumeSnapshot", "volumesnapshots", "volumesnapshot", ["vs"], categories: null, schema,
+        return Snapshotter("VolumeSnapshot", "volumesnapshots", ["vs"], schema,
         [
             Col("ReadyToUse", "boolean", ".status.readyToUse"),
             Col("SourcePVC", "string", ".spec.source.persistentVolumeClaimName"),
@@ -188,7 +166,7 @@ public static class KubeVirtCrds
                 },
             },
         });
-        return Build("snapshot.storage.k8s.io", "v1", "VolumeSnapshotContent", "volumesnapshotcontents", "volumesnapshotcontent", ["vsc", "vscs"], categories: null, schema,
+        return Snapshotter("VolumeSnapshotContent", "volumesnapshotcontents", ["vsc", "vscs"], schema,
         [
             Col("ReadyToUse", "boolean", ".status.readyToUse"),
             Col("RestoreSize", "integer", ".status.restoreSize"),
@@ -210,7 +188,7 @@ public static class KubeVirtCrds
             ["driver"] = Str(),
             ["parameters"] = new() { Type = "object", AdditionalProperties = new V1JSONSchemaProps { Type = "string" } },
         });
-        return Build("snapshot.storage.k8s.io", "v1", "VolumeSnapshotClass", "volumesnapshotclasses", "volumesnapshotclass", ["vsclass", "vsclasses"], categories: null, schema,
+        return Snapshotter("VolumeSnapshotClass", "volumesnapshotclasses", ["vsclass", "vsclasses"], schema,
         [
             Col("Driver", "string", ".driver"),
             Col("DeletionPolicy", "string", ".deletionPolicy"),
@@ -261,66 +239,25 @@ public static class KubeVirtCrds
         Admission.SimulatedKubeVirt.Crd(),
     ];
 
-    /// <summary>Creates every CRD (an existing one is left as is) and returns once all report <c>Established=True</c>.</summary>
-    public static async Task InstallAsync(IKubernetes client, CancellationToken ct)
-    {
-        var crds = All;
-        foreach (var crd in crds)
-        {
-            try
-            {
-                await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(crd, cancellationToken: ct).ConfigureAwait(false);
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-            {
-                // AlreadyExists: installed by an earlier run.
-            }
-        }
-        await WaitEstablishedAsync(client, crds.Select(c => c.Metadata.Name).ToHashSet(StringComparer.Ordinal), ct).ConfigureAwait(false);
-    }
+    /// <summary>Creates (or updates) every CRD and returns once all report <c>Established=True</c>.</summary>
+    public static Task InstallAsync(IKubernetes client, CancellationToken ct) =>
+        new CrdInstaller(client, NullLogger.Instance).InstallAsync(All, TimeSpan.FromSeconds(60), ct);
 
-    private static async Task WaitEstablishedAsync(IKubernetes client, HashSet<string> pending, CancellationToken ct)
-    {
-        // List, then watch from the list's resourceVersion. A watch that ends normally (server timeout)
-        // simply lists again; this is event-driven, not a polling loop.
-        while (true)
-        {
-            var list = await client.ApiextensionsV1.ListCustomResourceDefinitionAsync(cancellationToken: ct).ConfigureAwait(false);
-            foreach (var crd in list.Items)
-            {
-                if (IsEstablished(crd)) pending.Remove(crd.Metadata.Name);
-            }
-            if (pending.Count == 0) return;
-
-#pragma warning disable CS0618 // WatchAsync<T,L> is marked obsolete in KubernetesClient 21.x but is still its typed watch over a list call
-            var response = client.ApiextensionsV1.ListCustomResourceDefinitionWithHttpMessagesAsync(
-                watch: true, resourceVersion: list.ResourceVersion(), timeoutSeconds: 60, cancellationToken: ct);
-            await foreach (var (type, crd) in response.WatchAsync<V1CustomResourceDefinition, V1CustomResourceDefinitionList>(
-                               onError: e => throw e, cancellationToken: ct).ConfigureAwait(false))
-#pragma warning restore CS0618
-            {
-                if (type is WatchEventType.Added or WatchEventType.Modified && crd.Metadata?.Name is { } name && IsEstablished(crd))
-                {
-                    pending.Remove(name);
-                    if (pending.Count == 0) return;
-                }
-            }
-        }
-    }
-
-    private static bool IsEstablished(V1CustomResourceDefinition crd) =>
-        crd.Status?.Conditions?.Any(c => c.Type == "Established" && c.Status == "True") == true;
-
-    private static V1CustomResourceDefinition FromDefinition(
-        string definition, string singular, IList<string> shortNames, IList<V1CustomResourceColumnDefinition> columns)
+    private static V1CustomResourceDefinition FromDefinition(string definition, IList<string> shortNames, params V1CustomResourceColumnDefinition[] columns)
     {
         var kind = KubeVirtDefinitions.Kinds.Single(k => k.DefinitionName == definition);
         var schema = SwaggerToCrdSchema.ConvertRoot(KubeVirtDefinitions.Definitions, definition);
-        return Build(kind.Group, kind.Version, kind.Kind, kind.Plural, singular, shortNames, ["all"], schema, columns);
+        return Build(kind.Group, kind.Version, kind.Kind, kind.Plural, shortNames, ["all"], schema, columns);
     }
 
+    /// <summary>A snapshot.storage.k8s.io/v1 kind (no categories, as the external-snapshotter's CRDs).</summary>
+    private static V1CustomResourceDefinition Snapshotter(
+        string kind, string plural, IList<string> shortNames, V1JSONSchemaProps schema, IList<V1CustomResourceColumnDefinition> columns,
+        string scope = "Namespaced", bool status = true) =>
+        Build("snapshot.storage.k8s.io", "v1", kind, plural, shortNames, categories: null, schema, columns, scope, status);
+
     private static V1CustomResourceDefinition Build(
-        string group, string version, string kind, string plural, string singular, IList<string> shortNames,
+        string group, string version, string kind, string plural, IList<string> shortNames,
         IList<string>? categories, V1JSONSchemaProps schema, IList<V1CustomResourceColumnDefinition> columns, string scope = "Namespaced", bool status = true) => new()
         {
             ApiVersion = "apiextensions.k8s.io/v1",
@@ -335,7 +272,7 @@ public static class KubeVirtCrds
                     Kind = kind,
                     ListKind = kind + "List",
                     Plural = plural,
-                    Singular = singular,
+                    Singular = kind.ToLowerInvariant(),
                     ShortNames = shortNames,
                     Categories = categories,
                 },

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using k8s;
 using k8s.Models;
@@ -6,85 +5,32 @@ using k8s.Models;
 namespace Vers.LocalCluster.ApiServer.Tests;
 
 /// <summary>Drives the real /usr/bin/kubectl (1.32 dispatcher) against the embedded server.</summary>
-public sealed class KubectlTests : IAsyncLifetime
+public sealed class KubectlTests : IAsyncDisposable
 {
-    private const string Kubectl = "/usr/bin/kubectl";
-    private readonly string _dir = Directory.CreateTempSubdirectory("kubectl-test-").FullName;
-    private TestCluster? _cluster;
+    private KubectlHarness? _kubectl;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private TestCluster Cluster => _cluster!;
+    private KubectlHarness Kubectl => _kubectl!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _cluster = await TestCluster.StartAsync();
-        _cluster.Server.WriteKubeconfig(Path.Combine(_dir, "kubeconfig"));
-    }
+    private TestCluster Cluster => Kubectl.Cluster;
+
+    /// <summary>A fresh server and kubectl for the test; skips it where kubectl is not installed.</summary>
+    private async Task StartAsync() => _kubectl = await KubectlHarness.StartAsync();
 
     public async ValueTask DisposeAsync()
     {
-        if (_cluster is not null)
+        if (_kubectl is not null)
         {
-            await _cluster.DisposeAsync();
-        }
-
-        Directory.Delete(_dir, recursive: true);
-    }
-
-    private static void RequireKubectl()
-    {
-        if (!File.Exists(Kubectl))
-        {
-            Assert.Skip($"{Kubectl} is not installed on this machine");
+            await _kubectl.DisposeAsync();
         }
     }
 
-    private ProcessStartInfo StartInfo(params string[] args)
-    {
-        var psi = new ProcessStartInfo(Kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        psi.ArgumentList.Add("--kubeconfig");
-        psi.ArgumentList.Add(Path.Combine(_dir, "kubeconfig"));
-        psi.ArgumentList.Add("--cache-dir");
-        psi.ArgumentList.Add(Path.Combine(_dir, "cache"));
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
+    private Task<string> OkAsync(params string[] args) => Kubectl.OkAsync(args);
 
-        psi.Environment["HOME"] = _dir;
-        return psi;
-    }
+    private string CrdFile() => Kubectl.Manifest("crd.json", TestCluster.WidgetCrdJson);
 
-    private async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var p = Process.Start(StartInfo(args))!;
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = p.StandardError.ReadToEndAsync(Ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        await p.WaitForExitAsync(timeout.Token);
-        return (p.ExitCode, await stdout, await stderr);
-    }
-
-    private async Task<string> OkAsync(params string[] args)
-    {
-        var (code, stdout, stderr) = await RunAsync(args);
-        Assert.True(code == 0, $"kubectl {string.Join(' ', args)} failed ({code}): {stderr}\n{stdout}");
-        return stdout;
-    }
-
-    private string Manifest(string name, string content)
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, content);
-        return path;
-    }
-
-    private string CrdFile() => Manifest("crd.json", TestCluster.WidgetCrdJson);
-
-    private string WidgetFile(string name, int size) => Manifest($"{name}.yaml", $"""
+    private string WidgetFile(string name, int size) => Kubectl.Manifest($"{name}.yaml", $"""
         apiVersion: example.com/v1
         kind: Widget
         metadata:
@@ -98,7 +44,7 @@ public sealed class KubectlTests : IAsyncLifetime
     [Fact]
     public async Task Apply_crd_and_cr_then_get_prints_printer_columns()
     {
-        RequireKubectl();
+        await StartAsync();
         Assert.Contains("created", await OkAsync("apply", "-f", CrdFile()));
         Assert.Contains("widget.example.com/w1 created", await OkAsync("apply", "-f", WidgetFile("w1", 3)));
         Assert.Contains("widget.example.com/w1 configured", await OkAsync("apply", "-f", WidgetFile("w1", 4)));
@@ -113,7 +59,7 @@ public sealed class KubectlTests : IAsyncLifetime
     [Fact]
     public async Task Apply_server_side_creates_and_updates()
     {
-        RequireKubectl();
+        await StartAsync();
         await OkAsync("apply", "-f", CrdFile());
         Assert.Contains("serverside-applied", await OkAsync("apply", "--server-side", "-f", WidgetFile("w2", 5)));
         Assert.Contains("serverside-applied", await OkAsync("apply", "--server-side", "-f", WidgetFile("w2", 6)));
@@ -124,7 +70,7 @@ public sealed class KubectlTests : IAsyncLifetime
     [Fact]
     public async Task Explain_shows_field_description_from_crd_schema()
     {
-        RequireKubectl();
+        await StartAsync();
         await OkAsync("apply", "-f", CrdFile());
         var text = await OkAsync("explain", "widgets.spec.size");
         Assert.Contains("Size of the widget in furlongs.", text);
@@ -135,10 +81,9 @@ public sealed class KubectlTests : IAsyncLifetime
     [Fact]
     public async Task Get_watch_sees_a_new_object()
     {
-        RequireKubectl();
+        await StartAsync();
         await OkAsync("apply", "-f", CrdFile());
-        using var p = Process.Start(StartInfo("get", "widgets", "-w", "--request-timeout=20s"))!;
-        p.StandardInput.Close();
+        using var p = Kubectl.Start("get", "widgets", "-w", "--request-timeout=20s");
         var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new StringBuilder();
         _ = Task.Run(async () =>
@@ -168,11 +113,10 @@ public sealed class KubectlTests : IAsyncLifetime
     [Fact]
     public async Task Wait_for_condition_honours_observedGeneration()
     {
-        RequireKubectl();
+        await StartAsync();
         await OkAsync("apply", "-f", CrdFile());
         await OkAsync("apply", "-f", WidgetFile("w3", 1));
-        using var p = Process.Start(StartInfo("wait", "--for=condition=Ready", "widget/w3", "--timeout=20s"))!;
-        p.StandardInput.Close();
+        using var p = Kubectl.Start("wait", "--for=condition=Ready", "widget/w3", "--timeout=20s");
         var stdout = p.StandardOutput.ReadToEndAsync(Ct);
         var stderr = p.StandardError.ReadToEndAsync(Ct);
 
@@ -186,13 +130,12 @@ public sealed class KubectlTests : IAsyncLifetime
     [Fact]
     public async Task Delete_waits_for_finalizer_removal_and_completes()
     {
-        RequireKubectl();
+        await StartAsync();
         await OkAsync("apply", "-f", CrdFile());
         await OkAsync("apply", "-f", WidgetFile("w4", 1));
         await Cluster.Client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch("{\"metadata\":{\"finalizers\":[\"example.com/hold\"]}}", V1Patch.PatchType.MergePatch), "example.com", "v1", "default", "widgets", "w4", cancellationToken: Ct);
 
-        using var p = Process.Start(StartInfo("delete", "widget", "w4", "--timeout=20s"))!;
-        p.StandardInput.Close();
+        using var p = Kubectl.Start("delete", "widget", "w4", "--timeout=20s");
         var stdout = p.StandardOutput.ReadToEndAsync(Ct);
         var stderr = p.StandardError.ReadToEndAsync(Ct);
         await ContinueWhenTerminatingAsync();

@@ -16,7 +16,7 @@ namespace Vers.Reliability.Tests;
 [Trait("Category", "Reliability")]
 public sealed class BadInputTests(SharedHost shared) : IClassFixture<SharedHost>
 {
-    private readonly ReliabilityHost _host = shared.Host;
+    private readonly TestStack _host = shared.Host;
 
     [Fact]
     public async Task A_thousand_random_bodies_never_yield_a_500_and_rejected_ones_create_nothing()
@@ -28,7 +28,7 @@ public sealed class BadInputTests(SharedHost shared) : IClassFixture<SharedHost>
         var (valid, invalid) = await ForkRequestBodyProperty.CheckAsync(
             async body =>
             {
-                var answer = await _host.ForkAsync(org.Key!, body);
+                var answer = await _host.ForkAsync(org.Key, body);
                 return new ForkRequestBodyProperty.Answer(answer.Status, answer.Body, answer.Text);
             },
             async () =>

@@ -6,6 +6,7 @@ using Vers.Operator.Forks;
 using Vers.Api.KubeVirt;
 using Vers.Kube;
 using Vers.Reliability.Tests.Support;
+using Vers.Testing;
 
 namespace Vers.Reliability.Tests;
 
@@ -19,7 +20,7 @@ namespace Vers.Reliability.Tests;
 public sealed class CloneSourceTests : IAsyncLifetime
 {
     private const string OperatorUser = "system:serviceaccount:vers-system:vers-operator";
-    private ReliabilityHost _host = null!;
+    private TestStack _host = null!;
 
     public async ValueTask InitializeAsync() =>
         _host = await ReliabilityHost.StartAsync(o => o with { RunOperator = false }, TestContext.Current.CancellationToken);
@@ -29,45 +30,45 @@ public sealed class CloneSourceTests : IAsyncLifetime
     [Fact]
     public async Task An_operator_without_the_right_to_clone_from_the_source_namespace_fails_the_fork_at_once_with_CDIs_words()
     {
-        var org = await _host.NewOrgAsync("no-clone-right", withKey: false);
-        var baseline = (await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct)).Names;
+        var org = await _host.EnsureOrgAsync("no-clone-right");
+        var baseline = (await _host.Inventory.OfAsync(org, TestStack.Ct)).Names;
         _host.KubeApi.Access.AddToken("operator-token", new TokenUser(OperatorUser, Groups: ["system:serviceaccounts", "system:serviceaccounts:vers-system"]));
         // As without the chart's clone-source RoleBinding there: the operator may do its work (the host authorizes with
         // RBAC, which binds nothing to this user, so a rule grants it), but create nothing in the source namespace
         // (neither datavolumes/source nor CDI's fallback pair, pods and "pvcs"): deny rules come first.
         _host.KubeApi.Access.Allow(new AccessRule(User: OperatorUser));
-        _host.KubeApi.Access.Deny(new AccessRule(User: OperatorUser, Verb: "create", Namespace: ReliabilityHost.SourceOrg));
+        _host.KubeApi.Access.Deny(new AccessRule(User: OperatorUser, Verb: "create", Namespace: TestStack.SourceOrg));
         await using var op = _host.NewOperator("operator-without-clone-right", OperatorClient("operator-token"));
-        await op.StartAsync(ReliabilityHost.Ct);
+        await op.StartAsync(TestStack.Ct);
 
-        await _host.CreateForkAsync(org.Namespace, "fork", ReliabilityHost.SourceOrg, "node");
-        var fork = await _host.FinishedAsync(org.Namespace, "fork");
+        await _host.CreateForkAsync(org, "fork", TestStack.SourceOrg, "node");
+        var fork = await _host.FinishedAsync(org, "fork");
 
         Assert.Equal(ForkPhase.Failed, fork.Status!.Phase);
         Assert.Equal(ForkReasons.Rejected, fork.Status.Error!.Reason);
         Assert.Contains("admission webhook \"datavolume-mutate.cdi.kubevirt.io\" denied the request:  User " + OperatorUser +
             " has insufficient permissions in clone source namespace vers", fork.Status.Error.Message, StringComparison.Ordinal);
-        var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct), baseline, [fork]);
+        var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org, TestStack.Ct), baseline, [fork]);
         Assert.True(audit.Clean, audit.ToString());
     }
 
     [Fact]
     public async Task A_RepositoryFork_made_with_kubectl_cannot_copy_another_orgs_private_repository_whatever_the_operator_may_clone()
     {
-        var owner = await _host.NewOrgAsync("clone-owner", withKey: false);
-        await _host.PublishAsync(owner.Name, "secret", Visibility.Private);
-        var other = await _host.NewOrgAsync("clone-other", withKey: false);
+        var owner = await _host.EnsureOrgAsync("clone-owner");
+        await _host.PublishAsync(owner, "secret", Visibility.Private);
+        var other = await _host.EnsureOrgAsync("clone-other");
         await using var op = _host.NewOperator("operator-allowed-everywhere");
-        await op.StartAsync(ReliabilityHost.Ct);
+        await op.StartAsync(TestStack.Ct);
 
-        await _host.CreateForkAsync(other.Namespace, "steal", owner.Name, "secret");
-        var fork = await _host.FinishedAsync(other.Namespace, "steal");
+        await _host.CreateForkAsync(other, "steal", owner, "secret");
+        var fork = await _host.FinishedAsync(other, "steal");
 
         Assert.Equal(ForkPhase.Failed, fork.Status!.Phase);
         Assert.Equal(ForkReasons.SourceNotFound, fork.Status.Error!.Reason);
-        Assert.Equal(ForkReasons.SourceNotFoundMessage(owner.Name, "secret", "latest"), fork.Status.Error.Message);
-        Assert.Empty(await _host.ListAsync<GenericObject>(KubeVirtTypes.DataVolume, other.Namespace));
-        Assert.Empty(await _host.ListAsync<Repository>(Repository.Type, other.Namespace));
+        Assert.Equal(ForkReasons.SourceNotFoundMessage(owner, "secret", "latest"), fork.Status.Error.Message);
+        Assert.Empty(await _host.ListAsync<GenericObject>(KubeVirtTypes.DataVolume, other));
+        Assert.Empty(await _host.ListAsync<Repository>(Repository.Type, other));
     }
 
     private IKubernetes OperatorClient(string token)

@@ -1,5 +1,6 @@
 using Vers.Api;
 using Vers.Reliability.Tests.Support;
+using Vers.Testing;
 
 namespace Vers.Reliability.Tests;
 
@@ -16,7 +17,7 @@ namespace Vers.Reliability.Tests;
 [Trait("Category", "Reliability")]
 public sealed class CrashAtEveryStepTests : IAsyncLifetime
 {
-    private ReliabilityHost _host = null!;
+    private TestStack _host = null!;
 
     public async ValueTask InitializeAsync() =>
         _host = await ReliabilityHost.StartAsync(o => o with { RunOperator = false }, TestContext.Current.CancellationToken);
@@ -31,7 +32,7 @@ public sealed class CrashAtEveryStepTests : IAsyncLifetime
     [InlineData("clone-fails")]
     public async Task A_fork_converges_to_the_same_result_when_the_operator_dies_right_after_any_one_of_its_writes(string kind)
     {
-        var sourceBefore = (await _host.Inventory.OfAsync(ReliabilityHost.SourceOrg, ReliabilityHost.Ct)).Names;
+        var sourceBefore = (await _host.Inventory.OfAsync(TestStack.SourceOrg, TestStack.Ct)).Names;
         var reference = await RunCaseAsync(kind, "ref", limit: null);
         Assert.True(reference.Audit.Clean, reference.Audit.ToString());
         Assert.Equal(kind == "clone-fails" ? ForkPhase.Failed : ForkPhase.Succeeded, reference.Fork.Status?.Phase);
@@ -68,7 +69,7 @@ public sealed class CrashAtEveryStepTests : IAsyncLifetime
         }
 
         // Nothing appeared in (or vanished from) the source org either.
-        var sourceAfter = (await _host.Inventory.OfAsync(ReliabilityHost.SourceOrg, ReliabilityHost.Ct)).Names;
+        var sourceAfter = (await _host.Inventory.OfAsync(TestStack.SourceOrg, TestStack.Ct)).Names;
         if (!sourceAfter.SetEquals(sourceBefore))
         {
             failures.Add($"source org changed: +[{string.Join(", ", sourceAfter.Except(sourceBefore))}] -[{string.Join(", ", sourceBefore.Except(sourceAfter))}]");
@@ -83,18 +84,18 @@ public sealed class CrashAtEveryStepTests : IAsyncLifetime
     private async Task<CaseResult> RunCaseAsync(string kind, string label, int? limit)
     {
         var org = $"{kind switch { "cross-org" => "cx", "same-org" => "cs", _ => "cf" }}-{label}";
-        await _host.NewOrgAsync(org, withKey: false);
-        string sourceOrg = ReliabilityHost.SourceOrg, repoName = "node";
+        await _host.EnsureOrgAsync(org);
+        string sourceOrg = TestStack.SourceOrg, repoName = "node";
         if (kind is "same-org" or "clone-fails")
         {
             await _host.PublishAsync(org, "node");
             (sourceOrg, repoName) = (org, "node-copy");
         }
 
-        var baseline = (await _host.Inventory.OfAsync(org, ReliabilityHost.Ct)).Names;
+        var baseline = (await _host.Inventory.OfAsync(org, TestStack.Ct)).Names;
         var crashing = new CrashAfterWrites(limit, org);
         var first = _host.NewOperator($"operator-{org}", _host.OperatorClient(crashing));
-        await first.StartAsync(ReliabilityHost.Ct);
+        await first.StartAsync(TestStack.Ct);
         if (kind == "clone-fails")
         {
             _host.Simulator.FailNext("VirtualMachineClone", org);
@@ -107,17 +108,17 @@ public sealed class CrashAtEveryStepTests : IAsyncLifetime
         {
             var finished = _host.FinishedAsync(org, "fork");
             await Task.WhenAny(crashing.Crashed, finished);
-            beforeCrash = await _host.Rest.GetAsync<RepositoryFork>(RepositoryFork.Type, org, "fork", ReliabilityHost.Ct);
+            beforeCrash = await _host.Rest.GetAsync<RepositoryFork>(RepositoryFork.Type, org, "fork", TestStack.Ct);
             await first.DisposeAsync();
             await using var second = _host.NewOperator($"operator-{org}-restarted");
-            await second.StartAsync(ReliabilityHost.Ct);
+            await second.StartAsync(TestStack.Ct);
             var fork = await _host.FinishedAsync(org, "fork");
             return await ResultAsync(org, baseline, fork, crashing, beforeCrash);
         }
 
         var done = await _host.FinishedAsync(org, "fork");
         // Let anything that follows the fork's last write (repository status, events) happen before counting.
-        await Task.Delay(TimeSpan.FromMilliseconds(300), ReliabilityHost.Ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(300), TestStack.Ct);
         await first.DisposeAsync();
         Assert.Equal(created.Metadata.Uid, done.Metadata.Uid);
         return await ResultAsync(org, baseline, done, crashing, null);
@@ -125,7 +126,7 @@ public sealed class CrashAtEveryStepTests : IAsyncLifetime
 
     private async Task<CaseResult> ResultAsync(string org, HashSet<(string Kind, string Name)> baseline, RepositoryFork fork, CrashAfterWrites crashing, RepositoryFork? beforeCrash)
     {
-        var inventory = await _host.Inventory.OfAsync(org, ReliabilityHost.Ct);
+        var inventory = await _host.Inventory.OfAsync(org, TestStack.Ct);
         var audit = ForkAudit.Check(inventory, baseline, [fork]);
         var idsKept = beforeCrash?.Status?.VmId is null
             || (beforeCrash.Status.VmId == fork.Status?.VmId && beforeCrash.Status.CommitId == fork.Status?.CommitId);

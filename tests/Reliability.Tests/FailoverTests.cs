@@ -5,6 +5,7 @@ using Vers.Operator.Hosting;
 using Vers.Kube;
 using Vers.Kube.LeaderElection;
 using Vers.Reliability.Tests.Support;
+using Vers.Testing;
 
 namespace Vers.Reliability.Tests;
 
@@ -19,14 +20,14 @@ namespace Vers.Reliability.Tests;
 [Trait("Category", "Reliability")]
 public sealed class FailoverTests : IAsyncLifetime
 {
-    private static readonly LeaderElectionOptions Lease = new(ReliabilityHost.ReleaseNamespace, "vers-operator-leader")
+    private static readonly LeaderElectionOptions Lease = new(TestStack.ReleaseNamespace, "vers-operator-leader")
     {
         LeaseDuration = TimeSpan.FromSeconds(4),
         RenewDeadline = TimeSpan.FromSeconds(3),
         RetryPeriod = TimeSpan.FromMilliseconds(250),
     };
 
-    private ReliabilityHost _host = null!;
+    private TestStack _host = null!;
 
     public async ValueTask InitializeAsync() =>
         _host = await ReliabilityHost.StartAsync(o => o with { RunOperator = false }, TestContext.Current.CancellationToken);
@@ -40,13 +41,13 @@ public sealed class FailoverTests : IAsyncLifetime
     {
         var count = Figures.FromEnvironment("VERS_RELIABILITY_FAILOVER_FORKS", 100);
         string crossOrg = $"failover-{how}-x", sameOrg = $"failover-{how}-s";
-        await _host.NewOrgAsync(crossOrg, withKey: false);
-        await _host.NewOrgAsync(sameOrg, withKey: false);
+        await _host.EnsureOrgAsync(crossOrg);
+        await _host.EnsureOrgAsync(sameOrg);
         await _host.PublishAsync(sameOrg, "base");
         var baselines = new Dictionary<string, HashSet<(string Kind, string Name)>>
         {
-            [crossOrg] = (await _host.Inventory.OfAsync(crossOrg, ReliabilityHost.Ct)).Names,
-            [sameOrg] = (await _host.Inventory.OfAsync(sameOrg, ReliabilityHost.Ct)).Names,
+            [crossOrg] = (await _host.Inventory.OfAsync(crossOrg, TestStack.Ct)).Names,
+            [sameOrg] = (await _host.Inventory.OfAsync(sameOrg, TestStack.Ct)).Names,
         };
         // Slow enough that forks are caught at every step when the leader goes.
         foreach (var kind in new[] { "DataVolume", "VirtualMachineClone", "VirtualMachineSnapshot", "VirtualMachine" })
@@ -56,28 +57,28 @@ public sealed class FailoverTests : IAsyncLifetime
 
         var killA = new KillSwitch();
         var a = _host.NewOperator($"replica-a-{how}", _host.OperatorClient(killA), leaderElection: Lease);
-        await a.StartAsync(ReliabilityHost.Ct);
-        await a.WaitForLeadershipAsync(ReliabilityHost.Ct).WaitAsync(TimeSpan.FromSeconds(15), ReliabilityHost.Ct);
+        await a.StartAsync(TestStack.Ct);
+        await a.WaitForLeadershipAsync(TestStack.Ct).WaitAsync(TimeSpan.FromSeconds(15), TestStack.Ct);
         await using var b = _host.NewOperator($"replica-b-{how}", leaderElection: Lease);
-        await b.StartAsync(ReliabilityHost.Ct);
+        await b.StartAsync(TestStack.Ct);
         Assert.True(a.IsLeader);
         Assert.False(b.IsLeader);
 
         // Forks arrive over time; the leader goes once about a quarter have finished, while more still arrive.
         var forks = Enumerable.Range(0, count)
-            .Select(i => i % 2 == 0 ? (Org: crossOrg, Name: $"fork-{i}", Source: ReliabilityHost.SourceOrg, Repo: "node") : (Org: sameOrg, Name: $"fork-{i}", Source: sameOrg, Repo: "base"))
+            .Select(i => i % 2 == 0 ? (Org: crossOrg, Name: $"fork-{i}", Source: TestStack.SourceOrg, Repo: "node") : (Org: sameOrg, Name: $"fork-{i}", Source: sameOrg, Repo: "base"))
             .ToList();
         var creating = Task.Run(async () =>
         {
             foreach (var f in forks)
             {
                 await _host.CreateForkAsync(f.Org, f.Name, f.Source, f.Repo, repoName: $"r-{f.Name}");
-                await Task.Delay(TimeSpan.FromMilliseconds(50), ReliabilityHost.Ct);
+                await Task.Delay(TimeSpan.FromMilliseconds(50), TestStack.Ct);
             }
         }, TestContext.Current.CancellationToken);
         await Eventually.ReachAsync(async () => await FinishedCountAsync(crossOrg, sameOrg) >= count / 4, TimeSpan.FromSeconds(60));
 
-        var lastRenew = (await _host.Rest.GetAsync<V1Lease>(ResourceType.Lease, Lease.Namespace, Lease.LeaseName, ReliabilityHost.Ct)).Spec.RenewTime;
+        var lastRenew = (await _host.Rest.GetAsync<V1Lease>(ResourceType.Lease, Lease.Namespace, Lease.LeaseName, TestStack.Ct)).Spec.RenewTime;
         var inFlightAtLoss = count - await FinishedCountAsync(crossOrg, sameOrg);
         var clock = Stopwatch.StartNew();
         Task stopping;
@@ -91,7 +92,7 @@ public sealed class FailoverTests : IAsyncLifetime
             stopping = a.DisposeAsync().AsTask();
         }
 
-        await b.WaitForLeadershipAsync(ReliabilityHost.Ct).WaitAsync(Lease.LeaseDuration * 3, ReliabilityHost.Ct);
+        await b.WaitForLeadershipAsync(TestStack.Ct).WaitAsync(Lease.LeaseDuration * 3, TestStack.Ct);
         var takeover = clock.Elapsed;
         await stopping;
         var stopped = clock.Elapsed;
@@ -132,7 +133,7 @@ public sealed class FailoverTests : IAsyncLifetime
                 }
             }
 
-            var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org, ReliabilityHost.Ct), baselines[org], orgForks);
+            var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org, TestStack.Ct), baselines[org], orgForks);
             duplicates += audit.Duplicates.Count;
             orphans += audit.Orphans.Count;
             if (!audit.Clean)
@@ -165,7 +166,7 @@ public sealed class FailoverTests : IAsyncLifetime
         var done = 0;
         foreach (var org in orgs)
         {
-            done += (await _host.ListAsync<RepositoryFork>(RepositoryFork.Type, org)).Count(ReliabilityHost.IsFinished);
+            done += (await _host.ListAsync<RepositoryFork>(RepositoryFork.Type, org)).Count(TestStack.IsFinished);
         }
 
         return done;

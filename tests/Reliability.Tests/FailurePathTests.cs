@@ -4,28 +4,17 @@ using Vers.LocalCluster.Hosting;
 using Vers.Api;
 using Vers.Operator.Forks;
 using Vers.Reliability.Tests.Support;
+using Vers.Testing;
 
 namespace Vers.Reliability.Tests;
 
 /// <summary>A host whose forks time out after 4 s (clone, start, snapshot), for the failure-path tests.</summary>
-public sealed class ShortTimeoutHost : IAsyncLifetime
+public sealed class ShortTimeoutHost : SharedStack
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(4);
 
-    private ReliabilityHost? _host;
-
-    public ReliabilityHost Host => _host ?? throw new InvalidOperationException("not started");
-
-    public async ValueTask InitializeAsync() =>
-        _host = await ReliabilityHost.StartAsync(o => o with { Forks = new ForkOptions { CloneTimeout = Timeout, StartTimeout = Timeout, SnapshotTimeout = Timeout } });
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
+    protected override Task<TestStack> StartAsync() =>
+        ReliabilityHost.StartAsync(o => o with { Forks = new ForkOptions { CloneTimeout = Timeout, StartTimeout = Timeout, SnapshotTimeout = Timeout } });
 }
 
 /// <summary>
@@ -37,7 +26,7 @@ public sealed class ShortTimeoutHost : IAsyncLifetime
 [Trait("Category", "Reliability")]
 public sealed class FailurePathTests(ShortTimeoutHost shared) : IClassFixture<ShortTimeoutHost>
 {
-    private readonly ReliabilityHost _host = shared.Host;
+    private readonly TestStack _host = shared.Host;
 
     [Theory]
     [InlineData("clone-fails", "same-org", "VirtualMachineClone", false, ForkReasons.CloneFailed)]
@@ -52,14 +41,14 @@ public sealed class FailurePathTests(ShortTimeoutHost shared) : IClassFixture<Sh
         string name, string kind, string failingKind, bool slow, string reasons)
     {
         var org = await _host.NewOrgAsync($"fail-{name}");
-        var sourceOrg = ReliabilityHost.SourceOrg;
+        var sourceOrg = TestStack.SourceOrg;
         if (kind == "same-org")
         {
             await _host.PublishAsync(org.Name, "node", Api.Visibility.Private);
             sourceOrg = org.Name;
         }
 
-        var baseline = (await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct)).Names;
+        var baseline = (await _host.Inventory.OfAsync(org.Namespace, TestStack.Ct)).Names;
         var body = $$"""{"source_org":"{{sourceOrg}}","source_repo":"node","source_tag":"latest","repo_name":"target","tag_name":"v1"}""";
         FaultRule? faults = null;
         if (slow)
@@ -94,7 +83,7 @@ public sealed class FailurePathTests(ShortTimeoutHost shared) : IClassFixture<Sh
 
     private async Task FailRollBackAndRetryAsync(string name, TestOrg org, string body, HashSet<(string Kind, string Name)> baseline, string reasons, string failingKind)
     {
-        var failed = await _host.ForkAsync(org.Key!, body);
+        var failed = await _host.ForkAsync(org.Key, body);
         _host.Simulator.SetDelay(failingKind, TimeSpan.Zero);
 
         // 500 with the error body and the reason.
@@ -109,21 +98,21 @@ public sealed class FailurePathTests(ShortTimeoutHost shared) : IClassFixture<Sh
         var clock = Stopwatch.StartNew();
         ForkAudit.Result audit = null!;
         await Eventually.ReachAsync(
-            async () => (audit = ForkAudit.Check(await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct), baseline, [failedFork])).Clean,
+            async () => (audit = ForkAudit.Check(await _host.Inventory.OfAsync(org.Namespace, TestStack.Ct), baseline, [failedFork])).Clean,
             TimeSpan.FromSeconds(15)).ContinueWith(t => Assert.True(t.IsCompletedSuccessfully, $"not rolled back: {audit}"), TaskScheduler.Default);
         var rolledBackAfter = clock.Elapsed;
 
         // The name is free: not listed, no Repository object.
         var repositories = await _host.GetAsync("api/v1/repositories", org.Key);
         Assert.DoesNotContain(repositories.Object["repositories"]!.AsArray(), r => (string?)r!["name"] == "target");
-        Assert.Null(await _host.Rest.TryGetAsync<Repository>(Repository.Type, org.Namespace, "target", ReliabilityHost.Ct));
+        Assert.Null(await _host.Rest.TryGetAsync<Repository>(Repository.Type, org.Namespace, "target", TestStack.Ct));
 
         // The same request now succeeds, into the freed name.
-        var retry = await _host.ForkAsync(org.Key!, body);
+        var retry = await _host.ForkAsync(org.Key, body);
         Assert.True(retry.Status == 201, $"{retry.Status}: {retry.Text}");
         Assert.Equal("target:v1", (string?)retry.Object["reference"]);
         var forks = await _host.ListAsync<RepositoryFork>(RepositoryFork.Type, org.Namespace);
-        var final = ForkAudit.Check(await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct), baseline, forks);
+        var final = ForkAudit.Check(await _host.Inventory.OfAsync(org.Namespace, TestStack.Ct), baseline, forks);
         Assert.True(final.Clean, final.ToString());
         Figures.Report($"failure path {name}: 500 \"{error}\"; rolled back (namespace as before) {rolledBackAfter.TotalMilliseconds:0} ms after the answer; retry 201 {(string?)retry.Object["reference"]}");
     }

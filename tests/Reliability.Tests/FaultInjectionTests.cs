@@ -3,6 +3,7 @@ using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Hosting;
 using Vers.Api;
 using Vers.Reliability.Tests.Support;
+using Vers.Testing;
 
 namespace Vers.Reliability.Tests;
 
@@ -17,7 +18,7 @@ namespace Vers.Reliability.Tests;
 public sealed class FaultInjectionTests : IAsyncLifetime
 {
     private const double ErrorRatePerKind = 0.0345; // 1 - (1 - 0.0345)^3 ≈ 10% of requests fail
-    private ReliabilityHost _host = null!;
+    private TestStack _host = null!;
 
     public async ValueTask InitializeAsync() =>
         _host = await ReliabilityHost.StartAsync(o => o with { RunOperator = false }, TestContext.Current.CancellationToken);
@@ -33,9 +34,9 @@ public sealed class FaultInjectionTests : IAsyncLifetime
         var baselines = new Dictionary<string, HashSet<(string Kind, string Name)>>();
         foreach (var org in orgs)
         {
-            await _host.NewOrgAsync(org, withKey: false);
+            await _host.EnsureOrgAsync(org);
             await _host.PublishAsync(org, "base");
-            baselines[org] = (await _host.Inventory.OfAsync(org, ReliabilityHost.Ct)).Names;
+            baselines[org] = (await _host.Inventory.OfAsync(org, TestStack.Ct)).Names;
         }
 
         var faults = _host.KubeApi.Faults;
@@ -49,17 +50,17 @@ public sealed class FaultInjectionTests : IAsyncLifetime
         try
         {
             await using var op = _host.NewOperator("operator-under-faults", _host.OperatorClient(counter), workers: 16);
-            await op.StartAsync(ReliabilityHost.Ct);
+            await op.StartAsync(TestStack.Ct);
 
             // The forks arrive while the operator runs, a few at a time, as from many users.
             var forks = Enumerable.Range(0, forkCount).Select(i =>
             {
                 var org = orgs[i % orgCount];
                 return i % 2 == 0
-                    ? (Org: org, Name: $"fork-{i}", SourceOrg: ReliabilityHost.SourceOrg, SourceRepo: i % 4 == 0 ? "node" : "python", Repo: $"f{i}")
+                    ? (Org: org, Name: $"fork-{i}", SourceOrg: TestStack.SourceOrg, SourceRepo: i % 4 == 0 ? "node" : "python", Repo: $"f{i}")
                     : (Org: org, Name: $"fork-{i}", SourceOrg: org, SourceRepo: "base", Repo: $"f{i}");
             }).ToList();
-            await Parallel.ForEachAsync(forks, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ReliabilityHost.Ct }, async (f, _) =>
+            await Parallel.ForEachAsync(forks, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = TestStack.Ct }, async (f, _) =>
                 await _host.CreateForkAsync(f.Org, f.Name, f.SourceOrg, f.SourceRepo, f.Repo));
 
             var deadline = TimeSpan.FromSeconds(Figures.FromEnvironment("VERS_RELIABILITY_FAULT_DEADLINE_SECONDS", 240));
@@ -75,10 +76,10 @@ public sealed class FaultInjectionTests : IAsyncLifetime
                 var orgForks = await _host.ListAsync<RepositoryFork>(RepositoryFork.Type, org);
                 succeeded += orgForks.Count(f => f.Status?.Phase == ForkPhase.Succeeded);
                 failed += orgForks.Count(f => f.Status?.Phase == ForkPhase.Failed);
-                stuck += orgForks.Count(f => !ReliabilityHost.IsFinished(f));
+                stuck += orgForks.Count(f => !TestStack.IsFinished(f));
                 problems.AddRange(orgForks.Where(f => f.Status?.Phase == ForkPhase.Failed).Select(f => $"{org}/{f.Metadata.Name} failed: {f.Status!.Error?.Reason} {f.Status.Error?.Message}"));
-                problems.AddRange(orgForks.Where(f => !ReliabilityHost.IsFinished(f)).Select(f => $"{org}/{f.Metadata.Name} stuck in {f.Status?.Phase} (finalizers {string.Join(",", f.Metadata.Finalizers ?? [])})"));
-                var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org, ReliabilityHost.Ct), baselines[org], orgForks);
+                problems.AddRange(orgForks.Where(f => !TestStack.IsFinished(f)).Select(f => $"{org}/{f.Metadata.Name} stuck in {f.Status?.Phase} (finalizers {string.Join(",", f.Metadata.Finalizers ?? [])})"));
+                var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org, TestStack.Ct), baselines[org], orgForks);
                 duplicates += audit.Duplicates.Count;
                 orphans += audit.Orphans.Count;
                 lost += audit.Lost.Count;
@@ -115,7 +116,7 @@ public sealed class FaultInjectionTests : IAsyncLifetime
             done = 0;
             foreach (var org in orgs)
             {
-                done += (await _host.ListAsync<RepositoryFork>(RepositoryFork.Type, org)).Count(ReliabilityHost.IsFinished);
+                done += (await _host.ListAsync<RepositoryFork>(RepositoryFork.Type, org)).Count(TestStack.IsFinished);
             }
 
             if (done == expected)
@@ -123,7 +124,7 @@ public sealed class FaultInjectionTests : IAsyncLifetime
                 return done;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(500), ReliabilityHost.Ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(500), TestStack.Ct);
         }
 
         return done;

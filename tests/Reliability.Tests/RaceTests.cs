@@ -1,5 +1,6 @@
 using Vers.Api;
 using Vers.Reliability.Tests.Support;
+using Vers.Testing;
 
 namespace Vers.Reliability.Tests;
 
@@ -8,14 +9,14 @@ namespace Vers.Reliability.Tests;
 public sealed class RaceTests(SharedHost shared) : IClassFixture<SharedHost>
 {
     private const int Concurrent = 40;
-    private readonly ReliabilityHost _host = shared.Host;
+    private readonly TestStack _host = shared.Host;
 
     private static async Task<ApiAnswer[]> AllAtOnceAsync(int count, Func<int, Task<ApiAnswer>> send)
     {
         using var start = new SemaphoreSlim(0);
         var requests = Enumerable.Range(0, count).Select(async i =>
         {
-            await start.WaitAsync(ReliabilityHost.Ct);
+            await start.WaitAsync(TestStack.Ct);
             return await send(i);
         }).ToList();
         start.Release(count);
@@ -26,10 +27,10 @@ public sealed class RaceTests(SharedHost shared) : IClassFixture<SharedHost>
     public async Task Forty_concurrent_forks_into_one_target_give_one_201_and_39_409s_and_one_VM()
     {
         var org = await _host.NewOrgAsync("race-one");
-        var baseline = (await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct)).Names;
+        var baseline = (await _host.Inventory.OfAsync(org.Namespace, TestStack.Ct)).Names;
 
         var answers = await AllAtOnceAsync(Concurrent, _ =>
-            _host.ForkAsync(org.Key!, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"contended"}"""));
+            _host.ForkAsync(org.Key, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"contended"}"""));
 
         var created = answers.Where(a => a.Status == 201).ToList();
         var conflicts = answers.Where(a => a.Status == 409).ToList();
@@ -46,7 +47,7 @@ public sealed class RaceTests(SharedHost shared) : IClassFixture<SharedHost>
         var forks = await _host.ListAsync<RepositoryFork>(RepositoryFork.Type, org.Namespace);
         Assert.InRange(forks.Count, 1, Concurrent);
         Assert.Single(forks, f => f.Status?.Phase == ForkPhase.Succeeded);
-        var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct), baseline, forks);
+        var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org.Namespace, TestStack.Ct), baseline, forks);
         Assert.True(audit.Clean, audit.ToString());
     }
 
@@ -54,10 +55,10 @@ public sealed class RaceTests(SharedHost shared) : IClassFixture<SharedHost>
     public async Task Forty_concurrent_forks_into_forty_targets_all_give_201_with_distinct_VMs()
     {
         var org = await _host.NewOrgAsync("race-many");
-        var baseline = (await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct)).Names;
+        var baseline = (await _host.Inventory.OfAsync(org.Namespace, TestStack.Ct)).Names;
 
         var answers = await AllAtOnceAsync(Concurrent, i =>
-            _host.ForkAsync(org.Key!, $$"""{"source_org":"vers","source_repo":"{{(i % 2 == 0 ? "node" : "rust")}}","source_tag":"latest","repo_name":"target-{{i}}"}"""));
+            _host.ForkAsync(org.Key, $$"""{"source_org":"vers","source_repo":"{{(i % 2 == 0 ? "node" : "rust")}}","source_tag":"latest","repo_name":"target-{{i}}"}"""));
 
         Figures.Report($"races: {Concurrent} concurrent POSTs for {Concurrent} targets → {answers.Count(a => a.Status == 201)} × 201, others [{string.Join(", ", answers.Where(a => a.Status != 201).Select(a => $"{a.Status} {a.Text}"))}]");
         Assert.All(answers, a => Assert.True(a.Status == 201, $"{a.Status}: {a.Text}"));
@@ -66,7 +67,7 @@ public sealed class RaceTests(SharedHost shared) : IClassFixture<SharedHost>
             Enumerable.Range(0, Concurrent).Select(i => $"target-{i}:latest").Order(StringComparer.Ordinal),
             answers.Select(a => (string)a.Object["reference"]!).Order(StringComparer.Ordinal));
         var forks = await _host.ListAsync<RepositoryFork>(RepositoryFork.Type, org.Namespace);
-        var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct), baseline, forks);
+        var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org.Namespace, TestStack.Ct), baseline, forks);
         Assert.True(audit.Clean, audit.ToString());
         Assert.Equal(Concurrent, (await _host.ListAsync<Kube.GenericObject>(Api.KubeVirt.KubeVirtTypes.VirtualMachine, org.Namespace)).Count);
     }
@@ -77,7 +78,7 @@ public sealed class RaceTests(SharedHost shared) : IClassFixture<SharedHost>
         var org = await _host.NewOrgAsync("race-idem");
 
         var answers = await AllAtOnceAsync(Concurrent, _ =>
-            _host.ForkAsync(org.Key!, """{"source_org":"vers","source_repo":"go","source_tag":"latest"}""", ("Idempotency-Key", "race-key-1")));
+            _host.ForkAsync(org.Key, """{"source_org":"vers","source_repo":"go","source_tag":"latest"}""", ("Idempotency-Key", "race-key-1")));
 
         Assert.All(answers, a => Assert.True(a.Status == 201, $"{a.Status}: {a.Text}"));
         Assert.Single(answers.Select(a => a.Object.ToJsonString()).Distinct());

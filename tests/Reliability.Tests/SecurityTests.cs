@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Vers.ApiShim.Auth;
 using Vers.Api;
 using Vers.Reliability.Tests.Support;
+using Vers.Testing;
 
 namespace Vers.Reliability.Tests;
 
@@ -14,7 +15,7 @@ namespace Vers.Reliability.Tests;
 [Trait("Category", "Reliability")]
 public sealed class SecurityTests(SharedHost shared) : IClassFixture<SharedHost>
 {
-    private readonly ReliabilityHost _host = shared.Host;
+    private readonly TestStack _host = shared.Host;
 
     private static string ForkBody(string org, string repo, string tag = "latest") =>
         $$"""{"source_org":"{{org}}","source_repo":"{{repo}}","source_tag":"{{tag}}"}""";
@@ -36,25 +37,25 @@ public sealed class SecurityTests(SharedHost shared) : IClassFixture<SharedHost>
         var owner = await _host.NewOrgAsync("sec-owner");
         var other = await _host.NewOrgAsync("sec-other");
         await _host.PublishAsync(owner.Name, "secret", Visibility.Private);
-        Assert.Equal(201, (await _host.ForkAsync(owner.Key!, $$"""{"source_org":"sec-owner","source_repo":"secret","source_tag":"latest","repo_name":"mine"}""")).Status);
+        Assert.Equal(201, (await _host.ForkAsync(owner.Key, $$"""{"source_org":"sec-owner","source_repo":"secret","source_tag":"latest","repo_name":"mine"}""")).Status);
 
         var cases = new[]
         {
             (Org: owner.Name, Private: "secret", Missing: "secreu", Tag: "latest"),
             (Org: owner.Name, Private: "secret", Missing: "secreu", Tag: "nope"),
-            (Org: ReliabilityHost.SourceOrg, Private: "internal", Missing: "internax", Tag: "latest"),
+            (Org: TestStack.SourceOrg, Private: "internal", Missing: "internax", Tag: "latest"),
         };
         foreach (var c in cases)
         {
             // Synchronously.
-            var forPrivate = await _host.ForkAsync(other.Key!, ForkBody(c.Org, c.Private, c.Tag));
-            var forMissing = await _host.ForkAsync(other.Key!, ForkBody(c.Org, c.Missing, c.Tag));
+            var forPrivate = await _host.ForkAsync(other.Key, ForkBody(c.Org, c.Private, c.Tag));
+            var forMissing = await _host.ForkAsync(other.Key, ForkBody(c.Org, c.Missing, c.Tag));
             Assert.Equal(404, forPrivate.Status);
             AssertAnswersAlike(forPrivate, forMissing, c.Private, c.Missing);
 
             // Asking for an operation: answered at once, before any work, with no operation made — alike as well.
-            var privateOp = await _host.ForkAsync(other.Key!, ForkBody(c.Org, c.Private, c.Tag), ("Prefer", "respond-async"));
-            var missingOp = await _host.ForkAsync(other.Key!, ForkBody(c.Org, c.Missing, c.Tag), ("Prefer", "respond-async"));
+            var privateOp = await _host.ForkAsync(other.Key, ForkBody(c.Org, c.Private, c.Tag), ("Prefer", "respond-async"));
+            var missingOp = await _host.ForkAsync(other.Key, ForkBody(c.Org, c.Missing, c.Tag), ("Prefer", "respond-async"));
             Assert.Equal(404, privateOp.Status);
             AssertAnswersAlike(privateOp, missingOp, c.Private, c.Missing);
 
@@ -95,11 +96,11 @@ public sealed class SecurityTests(SharedHost shared) : IClassFixture<SharedHost>
         Assert.Equal(200, (await _host.GetAsync("api/v1/repositories", org.Key)).Status);
 
         var clock = Stopwatch.StartNew();
-        Assert.True(await ApiKeys.RevokeAsync(_host.Client, ReliabilityHost.ReleaseNamespace, org.KeyId!, ReliabilityHost.Ct));
+        Assert.True(await ApiKeys.RevokeAsync(_host.Client, TestStack.ReleaseNamespace, org.KeyId, TestStack.Ct));
         await Eventually.ReachAsync(async () => (await _host.GetAsync("api/v1/repositories", org.Key)).Status == 401, TimeSpan.FromSeconds(5));
         var refusedAfter = clock.Elapsed;
 
-        var fork = await _host.ForkAsync(org.Key!, ForkBody("vers", "node"));
+        var fork = await _host.ForkAsync(org.Key, ForkBody("vers", "node"));
         Assert.Equal(401, fork.Status);
         Assert.False((bool)fork.Object["success"]!);
         Assert.Equal("Bearer", fork.Response.Headers.WwwAuthenticate.ToString());
@@ -113,7 +114,7 @@ public sealed class SecurityTests(SharedHost shared) : IClassFixture<SharedHost>
     {
         var owner = await _host.NewOrgAsync("sec-op-owner");
         var other = await _host.NewOrgAsync("sec-op-other");
-        var accepted = await _host.ForkAsync(owner.Key!, ForkBody("vers", "node"), ("Prefer", "respond-async"));
+        var accepted = await _host.ForkAsync(owner.Key, ForkBody("vers", "node"), ("Prefer", "respond-async"));
         Assert.Equal(202, accepted.Status);
         var id = (string)accepted.Object["id"]!;
         const string missingId = "fork-zzzzz";
@@ -137,8 +138,8 @@ public sealed class SecurityTests(SharedHost shared) : IClassFixture<SharedHost>
     {
         var org = await _host.NewOrgAsync("sec-logs");
         var revoked = await _host.NewOrgAsync("sec-logs-revoked");
-        await ApiKeys.RevokeAsync(_host.Client, ReliabilityHost.ReleaseNamespace, revoked.KeyId!, ReliabilityHost.Ct);
-        var forged = org.Key![..36] + new string(org.Key[36] == 'a' ? 'b' : 'a', 1) + org.Key[37..];
+        await ApiKeys.RevokeAsync(_host.Client, TestStack.ReleaseNamespace, revoked.KeyId, TestStack.Ct);
+        var forged = org.Key[..36] + new string(org.Key[36] == 'a' ? 'b' : 'a', 1) + org.Key[37..];
         var unknown = ApiKeys.NewKey();
         const string notAKey = "not-a-key-but-a-secret-looking-token-0123456789";
         var custom = "custom-dev-key-" + Guid.NewGuid().ToString("N");
@@ -147,7 +148,7 @@ public sealed class SecurityTests(SharedHost shared) : IClassFixture<SharedHost>
             SuiteLogs.RegisterKey(secret);
         }
 
-        var keys = new[] { org.Key, forged, revoked.Key!, unknown, notAKey, custom, _host.Host.DevApiKey };
+        var keys = new[] { org.Key, forged, revoked.Key, unknown, notAKey, custom, _host.Host.DevApiKey };
         var requests = 0;
         foreach (var key in keys)
         {
@@ -176,6 +177,6 @@ public sealed class SecurityTests(SharedHost shared) : IClassFixture<SharedHost>
         var leaks = SuiteLogs.FindKeyMaterial();
         Figures.Report($"security: key material in log lines: {leaks.Count} (after {requests} requests with {keys.Length} kinds of key; {SuiteLogs.Lines.Count} lines from every host of the suite so far, {SuiteLogs.Keys.Count} keys)");
         Assert.True(leaks.Count == 0, string.Join(Environment.NewLine, leaks.Take(5)));
-        Assert.Contains(SuiteLogs.Lines, l => l.Contains(org.KeyId!, StringComparison.Ordinal));
+        Assert.Contains(SuiteLogs.Lines, l => l.Contains(org.KeyId, StringComparison.Ordinal));
     }
 }

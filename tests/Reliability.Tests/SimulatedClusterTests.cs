@@ -5,6 +5,7 @@ using Vers.Operator.Forks;
 using Vers.Api.KubeVirt;
 using Vers.Kube;
 using Vers.Reliability.Tests.Support;
+using Vers.Testing;
 
 namespace Vers.Reliability.Tests;
 
@@ -20,7 +21,7 @@ namespace Vers.Reliability.Tests;
 public sealed class SimulatedClusterTests(SharedHost shared) : IClassFixture<SharedHost>
 {
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
-    private readonly ReliabilityHost _host = shared.Host;
+    private readonly TestStack _host = shared.Host;
 
     [Theory]
     [InlineData("deny-create=datavolumes", ForkReasons.Rejected, "admission webhook \"deny-create.sim-fault.localcluster.vers.sh\" denied the request")]
@@ -29,7 +30,7 @@ public sealed class SimulatedClusterTests(SharedHost shared) : IClassFixture<Sha
     public async Task A_fork_that_meets_a_fault_answers_500_within_a_minute_says_why_and_leaves_nothing(string fault, string reason, string upstreamWords)
     {
         var org = await _host.NewOrgAsync($"fault-{fault.Replace('=', '-')}");
-        var baseline = (await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct)).Names;
+        var baseline = (await _host.Inventory.OfAsync(org.Namespace, TestStack.Ct)).Names;
         var options = _host.Simulator;
 
         ApiAnswer answer;
@@ -37,7 +38,7 @@ public sealed class SimulatedClusterTests(SharedHost shared) : IClassFixture<Sha
         options.Apply(fault);
         try
         {
-            answer = await _host.ForkAsync(org.Key!, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"faulty"}""");
+            answer = await _host.ForkAsync(org.Key, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"faulty"}""");
         }
         finally
         {
@@ -65,12 +66,12 @@ public sealed class SimulatedClusterTests(SharedHost shared) : IClassFixture<Sha
     public async Task A_snapshot_that_left_out_the_disks_gives_no_201_and_no_Commit()
     {
         var org = await _host.NewOrgAsync("fault-exclude-volumes");
-        var baseline = (await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct)).Names;
+        var baseline = (await _host.Inventory.OfAsync(org.Namespace, TestStack.Ct)).Names;
         _host.Simulator.Apply("exclude-volumes");
         ApiAnswer answer;
         try
         {
-            answer = await _host.ForkAsync(org.Key!, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"partial"}""");
+            answer = await _host.ForkAsync(org.Key, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"partial"}""");
         }
         finally
         {
@@ -95,7 +96,7 @@ public sealed class SimulatedClusterTests(SharedHost shared) : IClassFixture<Sha
         ApiAnswer answer;
         try
         {
-            answer = await _host.ForkAsync(org.Key!, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"patient"}""");
+            answer = await _host.ForkAsync(org.Key, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"patient"}""");
         }
         finally
         {
@@ -115,21 +116,21 @@ public sealed class SimulatedClusterTests(SharedHost shared) : IClassFixture<Sha
     [Fact]
     public async Task Deleting_the_source_VolumeSnapshot_mid_fork_fails_the_fork_within_a_minute_and_leaves_nothing()
     {
-        var source = await _host.NewOrgAsync("lost-source", withKey: false);
-        await _host.PublishAsync(source.Name, "fragile");
+        var source = await _host.EnsureOrgAsync("lost-source");
+        await _host.PublishAsync(source, "fragile");
         var org = await _host.NewOrgAsync("lost-target");
-        var baseline = (await _host.Inventory.OfAsync(org.Namespace, ReliabilityHost.Ct)).Names;
-        var sourceSnapshots = await _host.ListAsync<GenericObject>(KubeVirtTypes.VolumeSnapshot, source.Namespace);
+        var baseline = (await _host.Inventory.OfAsync(org.Namespace, TestStack.Ct)).Names;
+        var sourceSnapshots = await _host.ListAsync<GenericObject>(KubeVirtTypes.VolumeSnapshot, source);
         var volumeSnapshot = Assert.Single(sourceSnapshots);
 
         _host.Simulator.Latency = TimeSpan.FromSeconds(2);
         var clock = Stopwatch.StartNew();
         try
         {
-            var forking = _host.ForkAsync(org.Key!, $$"""{"source_org":"{{source.Name}}","source_repo":"fragile","source_tag":"latest"}""");
+            var forking = _host.ForkAsync(org.Key, $$"""{"source_org":"{{source}}","source_repo":"fragile","source_tag":"latest"}""");
             await Eventually.ReachAsync(
                 async () => (await _host.ListAsync<GenericObject>(KubeVirtTypes.DataVolume, org.Namespace)).Count > 0, TimeSpan.FromSeconds(30));
-            await _host.Rest.DeleteAsync(KubeVirtTypes.VolumeSnapshot, source.Namespace, volumeSnapshot.Metadata.Name, ReliabilityHost.Ct);
+            await _host.Rest.DeleteAsync(KubeVirtTypes.VolumeSnapshot, source, volumeSnapshot.Metadata.Name, TestStack.Ct);
             var answer = await forking;
 
             Assert.True(answer.Status == 500, $"{answer.Status}: {answer.Text}");
@@ -153,7 +154,7 @@ public sealed class SimulatedClusterTests(SharedHost shared) : IClassFixture<Sha
         try
         {
             await Eventually.ReachAsync(
-                async () => (audit = ForkAudit.Check(await _host.Inventory.OfAsync(ns, ReliabilityHost.Ct), baseline, [fork])).Clean, TimeSpan.FromSeconds(15));
+                async () => (audit = ForkAudit.Check(await _host.Inventory.OfAsync(ns, TestStack.Ct), baseline, [fork])).Clean, TimeSpan.FromSeconds(15));
         }
         catch (TimeoutException)
         {

@@ -2,6 +2,7 @@ using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Hosting;
 using Vers.Api;
 using Vers.Reliability.Tests.Support;
+using Vers.Testing;
 
 namespace Vers.Reliability.Tests;
 
@@ -13,7 +14,7 @@ namespace Vers.Reliability.Tests;
 [Trait("Category", "Reliability")]
 public sealed class SingleFaultTests : IAsyncLifetime
 {
-    private ReliabilityHost _host = null!;
+    private TestStack _host = null!;
 
     public async ValueTask InitializeAsync() =>
         _host = await ReliabilityHost.StartAsync(o => o with { RunOperator = false }, TestContext.Current.CancellationToken);
@@ -36,20 +37,20 @@ public sealed class SingleFaultTests : IAsyncLifetime
     public async Task A_write_that_fails_once_is_redone_and_the_fork_ends_complete(string kind, string verb, string resource)
     {
         var org = $"once-{verb}-{resource.Replace('/', '-')}"[..Math.Min(40, $"once-{verb}-{resource.Replace('/', '-')}".Length)];
-        await _host.NewOrgAsync(org, withKey: false);
-        var (sourceOrg, repo) = (ReliabilityHost.SourceOrg, "node");
+        await _host.EnsureOrgAsync(org);
+        var (sourceOrg, repo) = (TestStack.SourceOrg, "node");
         if (kind == "same-org")
         {
             await _host.PublishAsync(org, "node");
             (sourceOrg, repo) = (org, "node-copy");
         }
 
-        var baseline = (await _host.Inventory.OfAsync(org, ReliabilityHost.Ct)).Names;
+        var baseline = (await _host.Inventory.OfAsync(org, TestStack.Ct)).Names;
         var requests = _host.KubeApi.Requests;
         var before = requests.Count(verb, resource, UserAgents.Operator);
         var rule = _host.KubeApi.Faults.Add(new FaultRule { Verb = verb, Resource = resource, Client = UserAgents.Operator, ErrorRate = 1 });
         await using var op = _host.NewOperator($"operator-{org}");
-        await op.StartAsync(ReliabilityHost.Ct);
+        await op.StartAsync(TestStack.Ct);
         await _host.CreateForkAsync(org, "fork", sourceOrg, "node", repo);
         try
         {
@@ -63,7 +64,7 @@ public sealed class SingleFaultTests : IAsyncLifetime
         var fork = await _host.FinishedAsync(org, "fork");
 
         Assert.True(fork.Status!.Phase == ForkPhase.Succeeded, $"{fork.Status.Phase}: {fork.Status.Error?.Reason} {fork.Status.Error?.Message}");
-        var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org, ReliabilityHost.Ct), baseline, [fork]);
+        var audit = ForkAudit.Check(await _host.Inventory.OfAsync(org, TestStack.Ct), baseline, [fork]);
         Assert.True(audit.Clean, audit.ToString());
     }
 }

@@ -27,8 +27,11 @@ public sealed class CategoriesAttribute(params string[] names) : Attribute
     public IReadOnlyList<string> Names { get; } = names;
 }
 
-/// <summary>The property may not change once set: CEL rule <c>self == oldSelf</c>.</summary>
-[AttributeUsage(AttributeTargets.Property)]
+/// <summary>
+/// The property, or on a type every property of that type (a kind's spec), may not change once set: CEL rule
+/// <c>self == oldSelf</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Class)]
 public sealed class ImmutableAttribute(string message) : Attribute
 {
     public string Message { get; } = message;

@@ -128,7 +128,7 @@ public static class CrdGenerator
             schema.DefaultProperty = defaultValue.Value;
         }
 
-        if (property.GetCustomAttribute<ImmutableAttribute>() is { } immutable)
+        if ((property.GetCustomAttribute<ImmutableAttribute>() ?? property.PropertyType.GetCustomAttribute<ImmutableAttribute>()) is { } immutable)
         {
             schema.XKubernetesValidations = [new V1ValidationRule { Rule = "self == oldSelf", Message = immutable.Message }];
         }

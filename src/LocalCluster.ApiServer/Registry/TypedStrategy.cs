@@ -20,12 +20,15 @@ internal abstract class TypedStrategy(Type model) : ResourceStrategy
     public override IReadOnlyList<string> Decode(ResourceType type, JsonObject obj, FieldValidation validation)
     {
         var warnings = TypedDecoder.Decode(type, GoType, obj, validation);
-        Default(obj);
+        Default(type, obj);
         return warnings;
     }
 
-    /// <summary>Conversion to the internal type and the v1 defaults, on every decoded body.</summary>
-    protected virtual void Default(JsonObject obj)
+    /// <summary>
+    /// Conversion to the internal type and the v1 defaults, on every decoded body, after the typed decode has checked
+    /// every field's Go type. <paramref name="type"/> names the kind in decoding errors.
+    /// </summary>
+    protected virtual void Default(ResourceType type, JsonObject obj)
     {
     }
 }

@@ -1,5 +1,6 @@
 using Vers.ApiShim.Forks;
 using Vers.Api;
+using Vers.Testing;
 
 namespace Vers.ApiShim.Tests.Cluster;
 
@@ -26,7 +27,7 @@ public sealed class AsyncOperationTests(ShimCluster cluster)
     [Fact]
     public async Task Respond_async_answers_202_with_the_operation_and_polling_it_yields_the_201_fields()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
 
         var accepted = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Prefer", "respond-async"));
 
@@ -54,7 +55,7 @@ public sealed class AsyncOperationTests(ShimCluster cluster)
     [Fact]
     public async Task A_failed_operation_carries_the_error_and_the_status_code_the_synchronous_call_answers()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         cluster.Simulator.FailNext("DataVolume", org.Namespace);
 
         var accepted = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Prefer", "wait=1, respond-async"));
@@ -70,7 +71,7 @@ public sealed class AsyncOperationTests(ShimCluster cluster)
     [Fact]
     public async Task A_request_answerable_at_once_is_answered_with_its_status_even_when_async_is_preferred()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
 
         var answer = await ShimCluster.ForkAsync(
             Api, org.Key, """{"source_org":"vers","source_repo":"internal","source_tag":"latest"}""", Ct, ("Prefer", "respond-async"));
@@ -84,8 +85,8 @@ public sealed class AsyncOperationTests(ShimCluster cluster)
     [Fact]
     public async Task Another_orgs_operation_is_not_found_exactly_like_a_missing_one()
     {
-        var owner = await cluster.NewOrgAsync(Ct);
-        var other = await cluster.NewOrgAsync(Ct);
+        var owner = await cluster.NewOrgAsync();
+        var other = await cluster.NewOrgAsync();
         var accepted = await ShimCluster.ForkAsync(Api, owner.Key, NodeFork, Ct, ("Prefer", "respond-async"));
         var id = (string)accepted.Object["id"]!;
 
@@ -110,7 +111,7 @@ public sealed class AsyncOperationTests(ShimCluster cluster)
     [Fact]
     public async Task A_wait_longer_than_the_limit_answers_500_naming_the_operation_and_the_fork_still_completes()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         await using var impatient = await cluster.StartShimAsync(o => o with { WaitTimeout = TimeSpan.FromMilliseconds(200) }, Ct);
         cluster.Simulator.SetDelay("VirtualMachineSnapshot", TimeSpan.FromSeconds(1));
         try
@@ -137,7 +138,7 @@ public sealed class AsyncOperationTests(ShimCluster cluster)
     [Fact]
     public async Task An_async_replay_of_an_idempotent_request_points_at_the_same_operation()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
 
         var first = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Prefer", "respond-async"), ("Idempotency-Key", "async-replay"));
         var replay = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Prefer", "respond-async"), ("Idempotency-Key", "async-replay"));

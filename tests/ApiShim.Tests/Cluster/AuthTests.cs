@@ -3,6 +3,7 @@ using k8s.Models;
 using Vers.ApiShim.Auth;
 using Vers.ApiShim.Hosting;
 using Vers.Kube;
+using Vers.Testing;
 
 namespace Vers.ApiShim.Tests.Cluster;
 
@@ -31,13 +32,13 @@ public sealed class AuthTests(ShimCluster cluster)
     [Fact]
     public async Task A_key_revoked_with_the_keys_command_is_refused_within_five_seconds()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
 
         await AssertRefusedWithinFiveSecondsAsync(org, async () =>
         {
             using var stdout = new StringWriter();
             using var stderr = new StringWriter();
-            var code = await KeysCommand.RevokeAsync(cluster.Host.Client, ShimCluster.ReleaseNamespace, org.KeyId, stdout, stderr, Ct);
+            var code = await KeysCommand.RevokeAsync(cluster.Host.Client, TestStack.ReleaseNamespace, org.KeyId, stdout, stderr, Ct);
             Assert.Equal(0, code);
         });
     }
@@ -45,17 +46,17 @@ public sealed class AuthTests(ShimCluster cluster)
     [Fact]
     public async Task A_key_whose_secret_is_deleted_is_refused_within_five_seconds()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
 
         await AssertRefusedWithinFiveSecondsAsync(
-            org, () => cluster.Rest.DeleteAsync(ResourceType.Secret, ShimCluster.ReleaseNamespace, ApiKeys.SecretName(org.KeyId), Ct));
+            org, () => cluster.Rest.DeleteAsync(ResourceType.Secret, TestStack.ReleaseNamespace, ApiKeys.SecretName(org.KeyId), Ct));
     }
 
     [Fact]
     public async Task An_org_over_its_token_bucket_gets_429_with_retry_after_and_the_error_body_and_other_orgs_do_not()
     {
-        var busy = await cluster.NewOrgAsync(Ct);
-        var calm = await cluster.NewOrgAsync(Ct);
+        var busy = await cluster.NewOrgAsync();
+        var calm = await cluster.NewOrgAsync();
         await using var shim = await cluster.StartShimAsync(
             o => o with { RateLimit = new OrgRateLimit { Burst = 2, TokensPerPeriod = 1, Period = TimeSpan.FromHours(1) } }, Ct);
 
@@ -76,7 +77,7 @@ public sealed class AuthTests(ShimCluster cluster)
     [Fact]
     public async Task No_log_line_of_any_level_carries_key_material_for_accepted_or_refused_keys()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         var forged = org.Key[..36] + new string(org.Key[36] == 'a' ? 'b' : 'a', 1) + org.Key[37..];
         const string notAKey = "not-a-key-but-a-secret-looking-token-0123456789";
         foreach (var key in new[] { org.Key, forged, notAKey, cluster.Host.DevApiKey })

@@ -1,6 +1,7 @@
 using Vers.ApiShim.Hosting;
 using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.Hosting;
+using Vers.Testing;
 
 namespace Vers.ApiShim.Tests.Cluster;
 
@@ -19,7 +20,7 @@ public sealed class ClusterUnavailableTests(ShimCluster cluster)
     [Fact]
     public async Task A_fork_the_cluster_cannot_store_now_answers_503_with_Retry_After_and_creates_nothing()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         var rule = cluster.Host.KubeApi.Faults.Add(new FaultRule
         {
             Verb = "create", Resource = "repositoryforks", Client = UserAgents.ApiShim, ErrorRate = 1, Kind = FaultKind.ServerTimeout, RetryAfterSeconds = 3,
@@ -46,7 +47,7 @@ public sealed class ClusterUnavailableTests(ShimCluster cluster)
     [Fact]
     public async Task Once_the_cluster_takes_writes_again_the_same_fork_goes_through()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         var rule = cluster.Host.KubeApi.Faults.Add(new FaultRule
         {
             Verb = "create", Resource = "repositoryforks", Client = UserAgents.ApiShim, ErrorRate = 1, Kind = FaultKind.ServerTimeout,

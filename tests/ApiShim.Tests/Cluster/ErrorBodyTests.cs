@@ -161,7 +161,7 @@ public sealed class ErrorBodyTests(ShimCluster cluster)
     [Fact]
     public async Task Bad_chunking_answers_400_naming_the_problem_and_creates_nothing()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         var request = $"POST /api/v1/repositories/fork HTTP/1.1\r\nHost: {Api.Authority}\r\nAuthorization: Bearer {org.Key}\r\n" +
             "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n";
 
@@ -234,7 +234,7 @@ public sealed class ErrorBodyTests(ShimCluster cluster)
     [Fact]
     public async Task A_body_with_a_utf8_byte_order_mark_is_accepted()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         var body = "\uFEFF" + NodeFork;
 
         var answer = await SendRawAsync(Api, Post(org.Key, body, Encoding.UTF8.GetByteCount(body)));
@@ -257,7 +257,7 @@ public sealed class ErrorBodyTests(ShimCluster cluster)
     [Fact]
     public async Task A_fork_posted_to_a_path_with_a_doubled_slash_is_made()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
 
         // As Vers' Go SDK sends it with a base URL that ends in "/": base + "/api/v1/…".
         var answer = await ShimCluster.SendAsync(Api, HttpMethod.Post, $"{Api.Scheme}://{Api.Authority}//api/v1/repositories/fork", org.Key, NodeFork, Ct);

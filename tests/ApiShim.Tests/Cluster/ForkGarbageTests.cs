@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Vers.ApiShim.Hosting;
 using Vers.Api;
 using Vers.Kube.Informers;
+using Vers.Testing;
 
 namespace Vers.ApiShim.Tests.Cluster;
 
@@ -26,7 +27,7 @@ public sealed class ForkGarbageTests(ShimCluster cluster)
     [InlineData("""{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":".."}""", 400, "repo_name must not be '..'")]
     public async Task A_request_answered_before_any_work_creates_no_fork(string body, int status, string error)
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
 
         var answer = await ShimCluster.ForkAsync(Api, org.Key, body, Ct, ("X-Idempotency-Key", Guid.NewGuid().ToString()));
 
@@ -38,7 +39,7 @@ public sealed class ForkGarbageTests(ShimCluster cluster)
     [Fact]
     public async Task A_taken_target_answers_409_with_the_operators_words_and_creates_no_fork_however_often_it_is_retried()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         Assert.Equal(201, (await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct)).Status);
         var before = (await cluster.ForksOfAsync(org, Ct)).Count;
 
@@ -56,7 +57,7 @@ public sealed class ForkGarbageTests(ShimCluster cluster)
     [Fact]
     public async Task Forking_your_own_private_repository_is_not_refused_before_the_work()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         Assert.Equal(201, (await ShimCluster.ForkAsync(Api, org.Key, """{"source_org":"vers","source_repo":"go","source_tag":"latest","repo_name":"mine"}""", Ct)).Status);
 
         var answer = await ShimCluster.ForkAsync(
@@ -68,7 +69,7 @@ public sealed class ForkGarbageTests(ShimCluster cluster)
     [Fact]
     public async Task A_fork_made_through_the_api_carries_the_fork_ttl_and_the_shorter_failed_fork_ttl()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         cluster.Simulator.FailNext("DataVolume", org.Namespace);
 
         Assert.Equal(500, (await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct)).Status);
@@ -84,7 +85,7 @@ public sealed class ForkGarbageTests(ShimCluster cluster)
     [Fact]
     public async Task An_org_at_its_cap_of_unfinished_forks_gets_429_with_retry_after_and_no_fork_until_one_finishes()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         await using var shim = await cluster.StartShimAsync(o => o with { MaxUnfinishedForksPerOrg = 1 }, Ct);
         cluster.Simulator.SetDelay("VirtualMachineSnapshot", TimeSpan.FromSeconds(2));
         try

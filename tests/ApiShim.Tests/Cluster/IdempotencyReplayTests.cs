@@ -1,5 +1,6 @@
 using Vers.ApiShim.Forks;
 using Vers.Api;
+using Vers.Testing;
 
 namespace Vers.ApiShim.Tests.Cluster;
 
@@ -18,7 +19,7 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
     [InlineData("X-Idempotency-Key")]
     public async Task A_replay_after_success_answers_the_same_status_and_body_and_creates_nothing_more(string header)
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         var first = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, (header, "replay-after-success"));
         Assert.Equal(201, first.Status);
 
@@ -35,7 +36,7 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
     [Fact]
     public async Task A_replay_of_a_request_answered_before_any_work_answers_the_same_error_and_creates_nothing()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         const string missing = """{"source_org":"vers","source_repo":"no-such-repo","source_tag":"latest"}""";
         var first = await ShimCluster.ForkAsync(Api, org.Key, missing, Ct, ("Idempotency-Key", "failed-once"));
         Assert.Equal(404, first.Status);
@@ -50,7 +51,7 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
     [Fact]
     public async Task A_replay_of_a_fork_that_failed_in_the_operator_answers_the_same_error_from_the_one_failed_fork()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         cluster.Simulator.FailNext("DataVolume", org.Namespace);
         var first = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Idempotency-Key", "failed-in-operator"));
         Assert.Equal(500, first.Status);
@@ -68,7 +69,7 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
     [InlineData("""{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"node","tag_name":"latest"}""")]
     public async Task A_retry_that_spells_out_the_default_names_replays_the_request_that_omitted_them(string spelledOut)
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         var first = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Idempotency-Key", "defaults"));
         Assert.Equal(201, first.Status);
 
@@ -82,7 +83,7 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
     [Fact]
     public async Task Idempotency_key_wins_over_the_sdks_x_idempotency_key_and_both_together_are_no_error()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         var first = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Idempotency-Key", "callers-own"), ("X-Idempotency-Key", "sdk-random-1"));
         Assert.Equal(201, first.Status);
 
@@ -98,7 +99,7 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
     [Fact]
     public async Task A_replay_while_the_first_request_runs_waits_for_the_same_fork_and_gets_the_same_answer()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         cluster.Simulator.SetDelay("VirtualMachineSnapshot", TimeSpan.FromSeconds(2));
         try
         {
@@ -125,7 +126,7 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
     [Fact]
     public async Task A_replay_after_the_shim_restarts_answers_the_same_as_before()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         ApiAnswer first;
         await using (var shim = await cluster.StartShimAsync(o => o, Ct))
         {
@@ -145,7 +146,7 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
     [Fact]
     public async Task The_same_key_with_another_body_answers_422_with_the_error_body_and_creates_nothing()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         Assert.Equal(201, (await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Idempotency-Key", "reused"))).Status);
 
         var other = await ShimCluster.ForkAsync(
@@ -161,8 +162,8 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
     [Fact]
     public async Task The_same_key_in_another_org_is_another_request()
     {
-        var a = await cluster.NewOrgAsync(Ct);
-        var b = await cluster.NewOrgAsync(Ct);
+        var a = await cluster.NewOrgAsync();
+        var b = await cluster.NewOrgAsync();
 
         var forA = await ShimCluster.ForkAsync(Api, a.Key, NodeFork, Ct, ("Idempotency-Key", "shared-key"));
         var forB = await ShimCluster.ForkAsync(Api, b.Key, NodeFork, Ct, ("Idempotency-Key", "shared-key"));
@@ -178,7 +179,7 @@ public sealed class IdempotencyReplayTests(ShimCluster cluster)
     [InlineData("256")]
     public async Task An_invalid_key_answers_400_and_creates_nothing(string key)
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         var header = key == "256" ? new string('k', 256) : key;
 
         var answer = await ShimCluster.ForkAsync(Api, org.Key, NodeFork, Ct, ("Idempotency-Key", header));

@@ -9,6 +9,7 @@ using Vers.ApiShim.Auth;
 using Vers.ApiShim.Hosting;
 using Vers.Api;
 using Vers.Kube;
+using Vers.Testing;
 
 namespace Vers.ApiShim.Tests.Cluster;
 
@@ -62,7 +63,7 @@ public sealed class KeysCommandTests(ShimCluster cluster) : IDisposable
 
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await cli.Read(result).Command!(client, ShimCluster.ReleaseNamespace, stdout, stderr, Ct);
+        var code = await cli.Read(result).Command!(client, TestStack.ReleaseNamespace, stdout, stderr, Ct);
         return (code, stdout.ToString(), stderr.ToString());
     }
 

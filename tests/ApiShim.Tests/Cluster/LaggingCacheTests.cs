@@ -19,8 +19,8 @@ public sealed class LaggingCacheTests(ShimCluster cluster)
     [Fact]
     public async Task A_tag_published_a_moment_ago_is_forked_and_a_private_one_still_looks_missing()
     {
-        var source = await cluster.NewOrgAsync(Ct);
-        var caller = await cluster.NewOrgAsync(Ct);
+        var source = await cluster.NewOrgAsync();
+        var caller = await cluster.NewOrgAsync();
         var held = new HeldWatches("repositories", "tags");
         await using var shim = await cluster.StartShimAsync(o => o, Ct, cluster.ShimClient(held));
         var publisher = new RepositoryPublisher(cluster.Host.Client);

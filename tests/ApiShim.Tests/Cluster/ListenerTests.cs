@@ -29,7 +29,7 @@ public sealed class ListenerTests(ShimCluster cluster)
     [Fact]
     public async Task Requests_without_a_valid_key_are_limited_per_address_with_429_retry_after_and_the_error_body()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         await using var shim = await cluster.StartShimAsync(
             o => o with { UnauthenticatedRateLimit = new OrgRateLimit { Burst = 2, TokensPerPeriod = 1, Period = TimeSpan.FromHours(1) } }, Ct);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Vers.Api;
+using Vers.Testing;
 
 namespace Vers.ApiShim.Tests.Cluster;
 
@@ -67,8 +68,8 @@ public sealed class ReadEndpointTests(ShimCluster cluster)
     [Fact]
     public async Task An_org_lists_its_own_repositories_and_their_tags_after_a_fork_and_nobody_elses()
     {
-        var org = await cluster.NewOrgAsync(Ct);
-        var other = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
+        var other = await cluster.NewOrgAsync();
         var fork = await ShimCluster.ForkAsync(Api, org.Key, """{"source_org":"vers","source_repo":"go","source_tag":"latest","tag_name":"v1"}""", Ct);
         Assert.Equal(201, fork.Status);
 
@@ -94,7 +95,7 @@ public sealed class ReadEndpointTests(ShimCluster cluster)
     [Fact]
     public async Task A_tags_updated_at_is_its_last_write_not_its_creation()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         Assert.Equal(201, (await ShimCluster.ForkAsync(Api, org.Key, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"touched"}""", Ct)).Status);
         await Eventually.ReachAsync(async () => (await ShimCluster.GetAsync(Api, "api/v1/repositories/touched/tags", org.Key, Ct)).Status == 200, Ct);
         var tag = (await cluster.Rest.ListAsync<Tag>(Tag.Type, org.Namespace, Ct)).Items.Single();
@@ -114,7 +115,7 @@ public sealed class ReadEndpointTests(ShimCluster cluster)
     [Fact]
     public async Task The_tags_of_a_repository_named_forks_are_listed_despite_the_operations_route()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         Assert.Equal(201, (await ShimCluster.ForkAsync(Api, org.Key, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"forks"}""", Ct)).Status);
 
         ApiAnswer tags = null!;
@@ -127,7 +128,7 @@ public sealed class ReadEndpointTests(ShimCluster cluster)
     [Fact]
     public async Task A_repository_named_fork_is_read_despite_the_fork_route()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         Assert.Equal(201, (await ShimCluster.ForkAsync(Api, org.Key, """{"source_org":"vers","source_repo":"node","source_tag":"latest","repo_name":"fork"}""", Ct)).Status);
 
         var repository = await ShimCluster.GetAsync(Api, "api/v1/repositories/fork", org.Key, Ct);
@@ -192,8 +193,8 @@ public sealed class ReadEndpointTests(ShimCluster cluster)
     [Fact]
     public async Task An_org_reads_its_forked_repository_and_tag_by_name_and_another_org_finds_neither()
     {
-        var org = await cluster.NewOrgAsync(Ct);
-        var other = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
+        var other = await cluster.NewOrgAsync();
         var fork = await ShimCluster.ForkAsync(Api, org.Key, """{"source_org":"vers","source_repo":"rust","source_tag":"latest","repo_name":"my.rust","tag_name":"v1"}""", Ct);
         Assert.Equal(201, fork.Status);
 
@@ -221,7 +222,7 @@ public sealed class ReadEndpointTests(ShimCluster cluster)
     [Fact]
     public async Task The_vm_list_is_the_orgs_virtual_machines_as_a_json_array()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         var empty = await ShimCluster.GetAsync(Api, "api/v1/vms", org.Key, Ct);
         Assert.Equal(200, empty.Status);
         Assert.Empty(empty.Body!.AsArray());
@@ -257,7 +258,7 @@ public sealed class ReadEndpointTests(ShimCluster cluster)
     [Fact]
     public async Task Validating_a_key_answers_whether_it_is_valid_and_for_which_org()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
 
         var valid = await ShimCluster.SendAsync(Api, HttpMethod.Post, "api/v1/keys/validate", org.Key, null, Ct);
         var revoked = await ShimCluster.SendAsync(Api, HttpMethod.Post, "api/v1/keys/validate", org.Key[..^1] + (org.Key[^1] == 'a' ? 'b' : 'a'), "{}", Ct);
@@ -276,7 +277,7 @@ public sealed class ReadEndpointTests(ShimCluster cluster)
     [Fact]
     public async Task A_key_whose_org_has_no_namespace_is_refused_with_403_naming_the_org_and_validates_as_invalid()
     {
-        var (key, _) = await Vers.ApiShim.Auth.ApiKeys.CreateAsync(cluster.Host.Client, ShimCluster.ReleaseNamespace, "org-without-ns", Ct);
+        var (key, _) = await Vers.ApiShim.Auth.ApiKeys.CreateAsync(cluster.Host.Client, TestStack.ReleaseNamespace, "org-without-ns", Ct);
         ApiAnswer answer = null!;
         await Eventually.ReachAsync(async () => (answer = await ShimCluster.GetAsync(Api, "api/v1/vms", key, Ct)).Status != 401, Ct);
 

@@ -20,7 +20,7 @@ public sealed class RequestBodyPropertyTests(ShimCluster cluster)
     [Fact]
     public async Task No_body_yields_a_500_and_invalid_bodies_are_refused_without_creating_anything()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         var api = cluster.Host.ApiAddress;
 
         await ForkRequestBodyProperty.CheckAsync(

@@ -1,5 +1,6 @@
 using Vers.ApiShim.Forks;
 using Vers.Api;
+using Vers.Testing;
 
 namespace Vers.ApiShim.Tests.Cluster;
 
@@ -18,7 +19,7 @@ public sealed class SlowForkTests(ShimCluster cluster)
     [Fact]
     public async Task A_retry_after_the_wait_ran_out_waits_for_the_same_fork_and_gets_its_201()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         await using var shim = await cluster.StartShimAsync(o => o with { WaitTimeout = TimeSpan.FromMilliseconds(400) }, Ct);
         cluster.Simulator.SetDelay("VirtualMachineSnapshot", TimeSpan.FromSeconds(1));
         try
@@ -51,7 +52,7 @@ public sealed class SlowForkTests(ShimCluster cluster)
     [Fact]
     public async Task A_client_that_hangs_up_leaves_the_fork_running_and_its_retry_gets_the_201()
     {
-        var org = await cluster.NewOrgAsync(Ct);
+        var org = await cluster.NewOrgAsync();
         cluster.Simulator.SetDelay("VirtualMachineSnapshot", TimeSpan.FromSeconds(1));
         try
         {

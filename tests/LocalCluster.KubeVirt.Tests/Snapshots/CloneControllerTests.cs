@@ -104,14 +104,8 @@ public sealed class CloneControllerTests
     public async Task A_clone_turns_a_standalone_data_volume_volume_into_a_claim_volume()
     {
         await using var h = await StartAsync();
-        await h.CreateAsync(T.DataVolume, BlankDataVolume("vm1-extra", Ns, immediate: true));
-        await RunningVmAsync(h, "vm1", VirtualMachine("vm1", Ns, runStrategy: "Always").WithVolume(DataVolumeVolume("extra", "vm1-extra")));
-        await ReadySnapshotAsync(h, "snap", "vm1");
-        var clone = Clone("clone", Ns, "snap", "fork");
-        clone["spec"]!["volumeNamePolicy"] = "PrefixTargetName";
 
-        await h.CreateAsync(T.VirtualMachineClone, clone);
-        await h.WaitForAsync(T.VirtualMachineClone, Ns, "clone", c => c.Phase() == "Succeeded", "Succeeded");
+        await CloneOfVmWithStandaloneDataVolumeAsync(h);
 
         var fork = await h.ReadAsync(T.VirtualMachine, Ns, "fork");
         var extra = (fork.Spec!["template"]!["spec"]!["volumes"] as JsonArray)!.OfType<JsonObject>().Single(v => (string?)v["name"] == "extra");
@@ -125,14 +119,8 @@ public sealed class CloneControllerTests
     public async Task A_clone_leaves_the_claim_restored_from_a_standalone_data_volume_without_an_owner()
     {
         await using var h = await StartAsync();
-        await h.CreateAsync(T.DataVolume, BlankDataVolume("vm1-extra", Ns, immediate: true));
-        await RunningVmAsync(h, "vm1", VirtualMachine("vm1", Ns, runStrategy: "Always").WithVolume(DataVolumeVolume("extra", "vm1-extra")));
-        await ReadySnapshotAsync(h, "snap", "vm1");
-        var clone = Clone("clone", Ns, "snap", "fork");
-        clone["spec"]!["volumeNamePolicy"] = "PrefixTargetName";
 
-        await h.CreateAsync(T.VirtualMachineClone, clone);
-        await h.WaitForAsync(T.VirtualMachineClone, Ns, "clone", c => c.Phase() == "Succeeded", "Succeeded");
+        await CloneOfVmWithStandaloneDataVolumeAsync(h);
 
         var extra = await h.ReadAsync(T.PersistentVolumeClaim, Ns, "fork-extra");
         Assert.Empty(extra.Metadata.OwnerReferences ?? []);
@@ -249,5 +237,20 @@ public sealed class CloneControllerTests
         await h.DeleteAsync(T.VirtualMachine, Ns, "fork");
 
         await h.WaitForDeletionAsync(T.VirtualMachineClone, Ns, "clone");
+    }
+
+    /// <summary>
+    /// vm1 runs with volume "extra" from a standalone DataVolume (not from its dataVolumeTemplates); a clone of its ready
+    /// snapshot "snap" to VM "fork", volumes named after the target, has succeeded.
+    /// </summary>
+    private static async Task CloneOfVmWithStandaloneDataVolumeAsync(KubeVirtHarness h)
+    {
+        await h.CreateAsync(T.DataVolume, BlankDataVolume("vm1-extra", Ns, immediate: true));
+        await RunningVmAsync(h, "vm1", VirtualMachine("vm1", Ns, runStrategy: "Always").WithVolume(DataVolumeVolume("extra", "vm1-extra")));
+        await ReadySnapshotAsync(h, "snap", "vm1");
+        var clone = Clone("clone", Ns, "snap", "fork");
+        clone["spec"]!["volumeNamePolicy"] = "PrefixTargetName";
+        await h.CreateAsync(T.VirtualMachineClone, clone);
+        await h.WaitForAsync(T.VirtualMachineClone, Ns, "clone", c => c.Phase() == "Succeeded", "Succeeded");
     }
 }

@@ -1,11 +1,10 @@
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
 using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Operator.Hosting;
 using Vers.Api.KubeVirt;
 using Vers.Kube;
 using Vers.Kube.Client;
+using Vers.Testing;
 
 namespace Vers.Operator.Tests.Forks;
 
@@ -24,16 +23,16 @@ public sealed class ForkCrashResumeTests
         var slowType = slowKind == "DataVolume" ? KubeVirtTypes.DataVolume : KubeVirtTypes.VirtualMachineClone;
         await host.Rest.UntilAsync<GenericObject>(
             KubeVirtTypes.VirtualMachineClone == slowType ? slowType : KubeVirtTypes.VirtualMachine,
-            ns, running.Status!.VmId!, _ => true, TimeSpan.FromSeconds(20), ForkHost.Ct);
+            ns, running.Status!.VmId!, _ => true, TimeSpan.FromSeconds(20), TestStack.Ct);
 
         // The operator dies mid-flight; a new one starts on the same cluster.
         await (host.Host.Operator ?? throw new InvalidOperationException("the host runs no operator")).DisposeAsync();
-        var midFlight = await host.Rest.GetAsync<RepositoryFork>(RepositoryFork.Type, ns, "crash", ForkHost.Ct);
+        var midFlight = await host.Rest.GetAsync<RepositoryFork>(RepositoryFork.Type, ns, "crash", TestStack.Ct);
         Assert.Equal(ForkPhase.Running, midFlight.Status!.Phase);
-        await using var second = new VersOperator(host.Client, NullLoggerFactory.Instance, new VersOperatorOptions { Identity = "second" });
-        await second.StartAsync(ForkHost.Ct);
+        await using var second = host.NewOperator("second", host.Client);
+        await second.StartAsync(TestStack.Ct);
 
-        var fork = await host.FinishedAsync(ns, "crash", seconds: 30);
+        var fork = await host.FinishedAsync(ns, "crash", TimeSpan.FromSeconds(30));
 
         Assert.True(fork.Status!.Phase == ForkPhase.Succeeded, $"{fork.Status.Phase}: {fork.Status.Error?.Reason} {fork.Status.Error?.Message}");
         Assert.Equal(running.Status.VmId, fork.Status.VmId);
@@ -62,14 +61,14 @@ public sealed class ForkCrashResumeTests
                 Labels = new Dictionary<string, string> { [VersGroup.ForkUidLabel] = created.Metadata.Uid, [VersGroup.ManagedByLabel] = VersGroup.ManagedBy },
             },
             Spec = new TagSpec { Repository = "tagless", Tag = "latest", CommitId = running.Status!.CommitId! },
-        }, ForkHost.Ct);
-        await using var second = new VersOperator(host.Client, NullLoggerFactory.Instance, new VersOperatorOptions { Identity = "second" });
-        await second.StartAsync(ForkHost.Ct);
+        }, TestStack.Ct);
+        await using var second = host.NewOperator("second", host.Client);
+        await second.StartAsync(TestStack.Ct);
 
-        var fork = await host.FinishedAsync("dev", "tagless", seconds: 30);
+        var fork = await host.FinishedAsync("dev", "tagless", TimeSpan.FromSeconds(30));
 
         Assert.True(fork.Status!.Phase == ForkPhase.Succeeded, $"{fork.Status.Phase}: {fork.Status.Error?.Reason} {fork.Status.Error?.Message}");
-        var tag = await host.Rest.GetAsync<Tag>(Tag.Type, "dev", VersNames.TagObjectName("tagless", "latest"), ForkHost.Ct);
+        var tag = await host.Rest.GetAsync<Tag>(Tag.Type, "dev", VersNames.TagObjectName("tagless", "latest"), TestStack.Ct);
         Assert.Equal("tagless:latest", tag.Status?.Reference);
     }
 
@@ -83,15 +82,11 @@ public sealed class ForkCrashResumeTests
         await host.CreateForkAsync("dev", "stuck", repoName: "stuck");
         await host.UntilForkAsync("dev", "stuck", f => f.Status?.VmId is not null);
         await (host.Host.Operator ?? throw new InvalidOperationException("the host runs no operator")).DisposeAsync();
-        await Task.Delay(TimeSpan.FromSeconds(2), ForkHost.Ct);
+        await Task.Delay(TimeSpan.FromSeconds(2), TestStack.Ct);
 
-        await using var second = new VersOperator(host.Client, NullLoggerFactory.Instance, new VersOperatorOptions
-        {
-            Identity = "second",
-            Forks = new ForkOptions { CloneTimeout = budget },
-        });
-        await second.StartAsync(ForkHost.Ct);
-        var fork = await host.FinishedAsync("dev", "stuck", seconds: 30);
+        await using var second = host.NewOperator("second", host.Client, new ForkOptions { CloneTimeout = budget });
+        await second.StartAsync(TestStack.Ct);
+        var fork = await host.FinishedAsync("dev", "stuck", TimeSpan.FromSeconds(30));
 
         Assert.Equal(ForkPhase.Failed, fork.Status!.Phase);
         Assert.Equal(ForkReasons.Timeout, fork.Status.Error!.Reason);
@@ -101,7 +96,7 @@ public sealed class ForkCrashResumeTests
 
     private sealed record Counts(int Vms, int Snapshots, int Commits, int Tags, int Repositories);
 
-    private static async Task<Counts> CountsAsync(ForkHost host, string ns) => new(
+    private static async Task<Counts> CountsAsync(TestStack host, string ns) => new(
         (await host.ListAsync<GenericObject>(KubeVirtTypes.VirtualMachine, ns)).Count,
         (await host.ListAsync<GenericObject>(KubeVirtTypes.VirtualMachineSnapshot, ns)).Count,
         (await host.ListAsync<Commit>(Commit.Type, ns)).Count,

@@ -3,6 +3,7 @@ using Vers.Api;
 using Vers.Operator.Forks;
 using Vers.Kube;
 using Vers.Kube.Client;
+using Vers.Testing;
 
 namespace Vers.Operator.Tests.Forks;
 
@@ -43,7 +44,7 @@ public sealed class ForkEventsTests(SharedForkHost shared) : IClassFixture<Share
     }
 
     /// <summary>The events about the fork, oldest first, once there are <paramref name="count"/> of them.</summary>
-    private static async Task<List<Eventsv1Event>> EventsAboutAsync(ForkHost host, RepositoryFork fork, int count)
+    private static async Task<List<Eventsv1Event>> EventsAboutAsync(TestStack host, RepositoryFork fork, int count)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
@@ -55,7 +56,7 @@ public sealed class ForkEventsTests(SharedForkHost shared) : IClassFixture<Share
                 return events;
             }
 
-            await Task.Delay(20, ForkHost.Ct);
+            await Task.Delay(20, TestStack.Ct);
         }
     }
 }

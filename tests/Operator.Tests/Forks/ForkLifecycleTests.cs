@@ -2,13 +2,14 @@ using Vers.Api;
 using Vers.Operator.Forks;
 using Vers.Api.KubeVirt;
 using Vers.Kube;
+using Vers.Testing;
 
 namespace Vers.Operator.Tests.Forks;
 
 /// <summary>Results outlive the RepositoryFork: deleting a finished fork, by hand or by TTL, deletes nothing else.</summary>
 public sealed class ForkLifecycleTests(SharedForkHost shared) : IClassFixture<SharedForkHost>
 {
-    private ForkHost Host => shared.Host;
+    private TestStack Host => shared.Host;
 
     private async Task AssertResultsExistAsync(RepositoryFork created, string ns, string repoName)
     {
@@ -29,7 +30,7 @@ public sealed class ForkLifecycleTests(SharedForkHost shared) : IClassFixture<Sh
         var fork = await Host.FinishedAsync("dev", "done");
         Assert.Equal(ForkPhase.Succeeded, fork.Status!.Phase);
 
-        await Host.Rest.DeleteAsync(RepositoryFork.Type, "dev", "done", ForkHost.Ct);
+        await Host.Rest.DeleteAsync(RepositoryFork.Type, "dev", "done", TestStack.Ct);
         await Host.UntilGoneAsync(RepositoryFork.Type, "dev", "done");
 
         await AssertResultsExistAsync(created, "dev", "node-done");
@@ -68,7 +69,7 @@ public sealed class ForkLifecycleTests(SharedForkHost shared) : IClassFixture<Sh
 
         var fork = await Host.FinishedAsync("dev", "kept");
         Assert.Equal(ForkPhase.Succeeded, fork.Status!.Phase);
-        await Task.Delay(TimeSpan.FromSeconds(1), ForkHost.Ct);
+        await Task.Delay(TimeSpan.FromSeconds(1), TestStack.Ct);
         Assert.NotNull(await Host.TryGetAsync(RepositoryFork.Type, "dev", "kept"));
     }
 }

@@ -4,12 +4,13 @@ using Vers.Operator.Forks;
 using Vers.Api.KubeVirt;
 using Vers.Kube;
 using Vers.Kube.Client;
+using Vers.Testing;
 
 namespace Vers.Operator.Tests.Forks;
 
 public sealed class ForkReconcilerTests(SharedForkHost shared) : IClassFixture<SharedForkHost>
 {
-    private ForkHost SharedHost => shared.Host;
+    private TestStack SharedHost => shared.Host;
 
     [Fact]
     public async Task A_fork_created_without_a_finalizer_succeeds_and_ends_without_one()
@@ -40,18 +41,18 @@ public sealed class ForkReconcilerTests(SharedForkHost shared) : IClassFixture<S
         Assert.Equal(ForkPhase.Succeeded, fork.Status!.Phase);
         var status = fork.Status;
 
-        var repository = await host.Rest.GetAsync<Repository>(Repository.Type, "dev", VersNames.ToObjectName("Node_Records"), ForkHost.Ct);
+        var repository = await host.Rest.GetAsync<Repository>(Repository.Type, "dev", VersNames.ToObjectName("Node_Records"), TestStack.Ct);
         Assert.Equal("Node_Records", repository.Spec.Name);
         Assert.Equal("vers", repository.Spec.ForkedFrom!.Org);
         Assert.Equal(status.Resolved!.CommitId, repository.Spec.ForkedFrom.CommitId);
         Assert.Equal("True", repository.Status!.Conditions!.Single(c => c.Type == "Ready").Status);
 
-        var tag = await host.Rest.GetAsync<Tag>(Tag.Type, "dev", VersNames.TagObjectName("Node_Records", "latest"), ForkHost.Ct);
+        var tag = await host.Rest.GetAsync<Tag>(Tag.Type, "dev", VersNames.TagObjectName("Node_Records", "latest"), TestStack.Ct);
         Assert.Equal(status.CommitId, tag.Spec.CommitId);
         Assert.Equal("Node_Records:latest", tag.Status!.Reference);
         Assert.Equal(repository.Metadata.Uid, tag.Metadata.OwnerReferences!.Single().Uid);
 
-        var commit = await host.Rest.GetAsync<Commit>(Commit.Type, "dev", status.CommitId!, ForkHost.Ct);
+        var commit = await host.Rest.GetAsync<Commit>(Commit.Type, "dev", status.CommitId!, TestStack.Ct);
         Assert.True(commit.Status!.ReadyToUse);
         Assert.Equal(status.Resolved.CommitId, commit.Spec.ParentCommit!.CommitId);
         Assert.Equal(status.VmId, commit.Spec.SourceVm);
@@ -97,7 +98,7 @@ public sealed class ForkReconcilerTests(SharedForkHost shared) : IClassFixture<S
     public async Task A_fork_in_a_namespace_that_is_no_organisation_fails_with_Invalid()
     {
         var host = SharedHost;
-        await host.Rest.CreateAsync(ResourceType.Namespace, null, new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = new V1ObjectMeta { Name = "plain" } }, ForkHost.Ct);
+        await host.Rest.CreateAsync(ResourceType.Namespace, null, new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = new V1ObjectMeta { Name = "plain" } }, TestStack.Ct);
         await host.CreateForkAsync("plain", "f");
 
         var fork = await host.FinishedAsync("plain", "f");
@@ -130,7 +131,7 @@ public sealed class ForkReconcilerTests(SharedForkHost shared) : IClassFixture<S
         {
             Metadata = new V1ObjectMeta { Name = "taken", NamespaceProperty = "dev" },
             Spec = new RepositorySpec { Name = "taken", Visibility = Visibility.Private, Description = "mine" },
-        }, ForkHost.Ct);
+        }, TestStack.Ct);
         await host.CreateForkAsync("dev", "exists", repoName: "taken");
 
         var fork = await host.FinishedAsync("dev", "exists");
@@ -139,7 +140,7 @@ public sealed class ForkReconcilerTests(SharedForkHost shared) : IClassFixture<S
         Assert.Equal(ForkReasons.TargetExists, fork.Status.Error!.Reason);
         Assert.Null(fork.Status.VmId);
         Assert.Null(fork.Status.CommitId);
-        var after = await host.Rest.GetAsync<Repository>(Repository.Type, "dev", "taken", ForkHost.Ct);
+        var after = await host.Rest.GetAsync<Repository>(Repository.Type, "dev", "taken", TestStack.Ct);
         // Its status may be kept current by the repository controller; what the fork must not touch is the rest.
         Assert.Equal(existing.Metadata.Generation, after.Metadata.Generation);
         Assert.Equal(existing.Metadata.Uid, after.Metadata.Uid);
@@ -160,7 +161,7 @@ public sealed class ForkReconcilerTests(SharedForkHost shared) : IClassFixture<S
     {
         var host = SharedHost;
         var publisher = new LocalCluster.Seeding.RepositoryPublisher(host.Client);
-        await publisher.PublishAsync(ForkHost.SourceOrg, ForkHost.SourceOrg, "with-secret", "latest", Visibility.Public, ForkHost.Ct, customizeVm: spec =>
+        await publisher.PublishAsync(ForkHost.SourceOrg, ForkHost.SourceOrg, "with-secret", "latest", Visibility.Public, TestStack.Ct, customizeVm: spec =>
         {
             var template = spec["template"]!["spec"]!;
             template["domain"]!["devices"]!["disks"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject { ["name"] = "cloudinit", ["disk"] = new System.Text.Json.Nodes.JsonObject() });

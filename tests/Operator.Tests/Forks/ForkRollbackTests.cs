@@ -3,6 +3,7 @@ using Vers.Operator.Forks;
 using Vers.Api.KubeVirt;
 using Vers.Kube;
 using Vers.Kube.Client;
+using Vers.Testing;
 
 namespace Vers.Operator.Tests.Forks;
 
@@ -53,10 +54,10 @@ public sealed class ForkRollbackTests
         host.Simulator.SetDelay("DataVolume", TimeSpan.FromMinutes(5));
         var created = await host.CreateForkAsync("dev", "doomed");
         var running = await host.UntilForkAsync("dev", "doomed", f => f.Status?.VmId is not null);
-        await host.Rest.UntilAsync<GenericObject>(KubeVirtTypes.VirtualMachine, "dev", running.Status!.VmId!, _ => true, TimeSpan.FromSeconds(20), ForkHost.Ct);
+        await host.Rest.UntilAsync<GenericObject>(KubeVirtTypes.VirtualMachine, "dev", running.Status!.VmId!, _ => true, TimeSpan.FromSeconds(20), TestStack.Ct);
         Assert.NotEmpty(await host.ListAsync<GenericObject>(KubeVirtTypes.DataVolume, "dev", $"{VersGroup.ForkUidLabel}={created.Metadata.Uid}"));
 
-        await host.Rest.DeleteAsync(RepositoryFork.Type, "dev", "doomed", ForkHost.Ct);
+        await host.Rest.DeleteAsync(RepositoryFork.Type, "dev", "doomed", TestStack.Ct);
 
         await host.UntilGoneAsync(RepositoryFork.Type, "dev", "doomed");
         await host.AssertRolledBackAsync(running, "node");
@@ -70,7 +71,7 @@ public sealed class ForkRollbackTests
         await host.CreateForkAsync("dev", "undone", repoName: "node-undone");
         var running = await host.UntilForkAsync("dev", "undone", f => f.Status?.VmId is not null);
 
-        await host.Rest.DeleteAsync(Repository.Type, "dev", VersNames.ToObjectName("node-undone"), ForkHost.Ct);
+        await host.Rest.DeleteAsync(Repository.Type, "dev", VersNames.ToObjectName("node-undone"), TestStack.Ct);
 
         var failed = await host.FinishedAsync("dev", "undone");
         Assert.Equal(ForkPhase.Failed, failed.Status!.Phase);

@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
-using Vers.LocalCluster.Seeding;
 using Vers.Api;
 using Vers.Operator.Forks;
-using Vers.Operator.Hosting;
 using Vers.Testing;
 
 namespace Vers.Operator.Tests.Forks;
@@ -35,13 +31,12 @@ public sealed class ForkSourceRaceTests
     {
         await using var host = await ForkHost.StartAsync(runOperator: false);
         var held = new HeldWatches(SourceKinds);
-        await using var lagging = new VersOperator(host.OperatorClient(held), NullLoggerFactory.Instance, new VersOperatorOptions { Identity = "lagging" });
-        await lagging.StartAsync(ForkHost.Ct);
+        await using var lagging = host.NewOperator("lagging", host.OperatorClient(held));
+        await lagging.StartAsync(TestStack.Ct);
 
-        var publisher = new RepositoryPublisher(host.Client);
-        await publisher.EnsureOrgAsync(LateOrg, ForkHost.Ct);
-        await publisher.PublishAsync(sourceOrg, sourceOrg, "fresh", "latest", Visibility.Public, ForkHost.Ct);
-        await CreateForkAsync(host, forkNs, "race", sourceOrg, "fresh", repoName: "fresh-fork");
+        await host.EnsureOrgAsync(LateOrg);
+        await host.PublishAsync(sourceOrg, "fresh");
+        await host.CreateForkAsync(forkNs, "race", sourceOrg, "fresh", repoName: "fresh-fork");
 
         var started = await host.UntilForkAsync(forkNs, "race", f => f.Status?.Resolved is not null || f.Status?.Phase == ForkPhase.Failed);
 
@@ -53,7 +48,7 @@ public sealed class ForkSourceRaceTests
         Assert.Null(lagging.Namespaces.Get(null, LateOrg));
 
         held.Release();
-        var fork = await host.FinishedAsync(forkNs, "race", seconds: 60);
+        var fork = await host.FinishedAsync(forkNs, "race", TimeSpan.FromSeconds(60));
 
         Assert.True(fork.Status!.Phase == ForkPhase.Succeeded, $"{fork.Status.Phase}: {fork.Status.Error?.Reason} {fork.Status.Error?.Message}");
         Assert.Equal("fresh-fork:latest", fork.Status.Reference);
@@ -68,15 +63,14 @@ public sealed class ForkSourceRaceTests
     {
         await using var host = await ForkHost.StartAsync(runOperator: false);
         var held = new HeldWatches(SourceKinds);
-        await using var lagging = new VersOperator(host.OperatorClient(held), NullLoggerFactory.Instance, new VersOperatorOptions { Identity = "lagging" });
-        await lagging.StartAsync(ForkHost.Ct);
-        var publisher = new RepositoryPublisher(host.Client);
-        await publisher.EnsureOrgAsync(LateOrg, ForkHost.Ct);
-        await publisher.PublishAsync(LateOrg, LateOrg, "secret", "latest", Visibility.Private, ForkHost.Ct);
+        await using var lagging = host.NewOperator("lagging", host.OperatorClient(held));
+        await lagging.StartAsync(TestStack.Ct);
+        await host.EnsureOrgAsync(LateOrg);
+        await host.PublishAsync(LateOrg, "secret", Visibility.Private);
 
         var clock = Stopwatch.StartNew();
-        await CreateForkAsync(host, "dev", "private", LateOrg, "secret");
-        await CreateForkAsync(host, "dev", "missing", LateOrg, "nope");
+        await host.CreateForkAsync("dev", "private", LateOrg, "secret");
+        await host.CreateForkAsync("dev", "missing", LateOrg, "nope");
         var forPrivate = await host.FinishedAsync("dev", "private");
         var forMissing = await host.FinishedAsync("dev", "missing");
         var took = clock.Elapsed;
@@ -93,15 +87,8 @@ public sealed class ForkSourceRaceTests
         Assert.Null(lagging.Caches.Repositories.Get(LateOrg, VersNames.ToObjectName("secret")));
 
         // Its own org sees it: the live answer is not "missing" for everyone.
-        await CreateForkAsync(host, LateOrg, "own", LateOrg, "secret", repoName: "secret-copy");
+        await host.CreateForkAsync(LateOrg, "own", LateOrg, "secret", repoName: "secret-copy");
         var own = await host.UntilForkAsync(LateOrg, "own", f => f.Status?.Resolved is not null || f.Status?.Phase == ForkPhase.Failed);
         Assert.True(own.Status!.Phase != ForkPhase.Failed, $"{own.Status.Error?.Reason}: {own.Status.Error?.Message}");
     }
-
-    private static Task<RepositoryFork> CreateForkAsync(ForkHost host, string ns, string name, string sourceOrg, string sourceRepo, string? repoName = null) =>
-        host.Rest.CreateAsync(RepositoryFork.Type, ns, new RepositoryFork
-        {
-            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns },
-            Spec = new RepositoryForkSpec { SourceOrg = sourceOrg, SourceRepo = sourceRepo, SourceTag = "latest", RepoName = repoName },
-        }, ForkHost.Ct);
 }

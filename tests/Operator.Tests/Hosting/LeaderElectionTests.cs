@@ -1,11 +1,7 @@
 using System.Diagnostics;
-using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Vers.LocalCluster.Hosting;
 using Vers.Api;
 using Vers.Operator.Hosting;
-using Vers.Kube;
-using Vers.Kube.Client;
 using Vers.Kube.LeaderElection;
 using Vers.Testing;
 
@@ -22,19 +18,15 @@ public sealed class LeaderElectionTests : IAsyncLifetime
     };
 
     private readonly ForkStartLog _starts = new();
-    private AllInOneHost _host = null!;
+    private TestStack _host = null!;
     private ILoggerFactory _loggers = null!;
-    private KubeRestClient _rest = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        _host = await AllInOneHost.StartAsync(
-            new AllInOneOptions { Listen = "http://127.0.0.1:0", KubeListen = "http://127.0.0.1:0", Kubeconfig = null, RunOperator = false },
-            Ct);
-        _rest = new KubeRestClient(_host.Client);
         _loggers = LoggerFactory.Create(b => b.AddProvider(_starts));
+        _host = await TestStack.StartAsync(new TestStackOptions { Loggers = _loggers, Configure = o => o with { RunOperator = false } }, Ct);
     }
 
     public async ValueTask DisposeAsync()
@@ -70,18 +62,12 @@ public sealed class LeaderElectionTests : IAsyncLifetime
         await second.DisposeAsync();
     }
 
-    private VersOperator Replica(string identity) =>
-        new(_host.Client, _loggers, new VersOperatorOptions { Identity = identity, LeaderElection = Lease });
+    private VersOperator Replica(string identity) => _host.NewOperator(identity, _host.Client, leaderElection: Lease);
 
     private async Task<RepositoryFork> ForkAsync(string name, string repoName)
     {
-        await _rest.CreateAsync(RepositoryFork.Type, "dev", new RepositoryFork
-        {
-            Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "dev" },
-            Spec = new RepositoryForkSpec { SourceOrg = "vers", SourceRepo = "python", SourceTag = "latest", RepoName = repoName },
-        }, Ct);
-        return await _rest.UntilAsync<RepositoryFork>(
-            RepositoryFork.Type, "dev", name, f => f.Status?.Phase is ForkPhase.Succeeded or ForkPhase.Failed, TimeSpan.FromSeconds(20), Ct);
+        await _host.CreateForkAsync("dev", name, sourceRepo: "python", repoName: repoName);
+        return await _host.UntilForkAsync("dev", name, f => f.Status?.Phase is ForkPhase.Succeeded or ForkPhase.Failed, TimeSpan.FromSeconds(20));
     }
 
     /// <summary>Which operator instances logged starting this fork (after its intent write): exactly one means it was processed once.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Vers.Api;
 using Vers.Kube;
+using Vers.Testing;
 
 namespace Vers.Reliability.Tests.Support;
 

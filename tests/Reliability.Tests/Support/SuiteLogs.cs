@@ -17,7 +17,7 @@ namespace Vers.Reliability.Tests.Support;
 /// </summary>
 public sealed class SuiteLogs : IAsyncLifetime
 {
-    private static readonly ConcurrentQueue<string> AllLines = new();
+    private static readonly LogCapture Captured = new();
     private static readonly ConcurrentDictionary<string, byte> AllKeys = new();
 
     /// <summary>Which operator instance started which fork, from the operator's ForkStarted log records.</summary>
@@ -25,9 +25,9 @@ public sealed class SuiteLogs : IAsyncLifetime
     public static ForkStartLog ForkStarts { get; } = new();
 
     /// <summary>The one logger factory every component started by this suite logs to.</summary>
-    public static ILoggerFactory Loggers { get; } = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new Capture()).AddProvider(ForkStarts));
+    public static ILoggerFactory Loggers { get; } = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Captured).AddProvider(ForkStarts));
 
-    public static IReadOnlyCollection<string> Lines => AllLines;
+    public static IReadOnlyCollection<string> Lines => Captured.Lines;
 
     public static IReadOnlyCollection<string> Keys => (IReadOnlyCollection<string>)AllKeys.Keys;
 
@@ -52,7 +52,7 @@ public sealed class SuiteLogs : IAsyncLifetime
     public static List<string> FindKeyMaterial()
     {
         var material = AllKeys.Keys.SelectMany(MaterialOf).Distinct().ToList();
-        return AllLines.Where(line => material.Any(m => line.Contains(m, StringComparison.Ordinal))).ToList();
+        return Captured.Lines.Where(line => material.Any(m => line.Contains(m, StringComparison.Ordinal))).ToList();
     }
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
@@ -61,43 +61,16 @@ public sealed class SuiteLogs : IAsyncLifetime
     {
         if (Environment.GetEnvironmentVariable("VERS_RELIABILITY_LOGS") is { Length: > 0 } path)
         {
-            File.WriteAllLines(path, AllLines);
+            File.WriteAllLines(path, Captured.Lines);
         }
 
         var leaks = FindKeyMaterial();
-        Figures.Report($"key material check over the whole suite: {AllLines.Count} log lines, {AllKeys.Count} keys, {leaks.Count} lines with key material");
+        Figures.Report($"key material check over the whole suite: {Captured.Lines.Count} log lines, {AllKeys.Count} keys, {leaks.Count} lines with key material");
         if (leaks.Count > 0)
         {
             throw new InvalidOperationException($"{leaks.Count} log line(s) carry key material, e.g.: {leaks[0]}");
         }
 
         return ValueTask.CompletedTask;
-    }
-
-    private sealed class Capture : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class Logger(string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull
-        {
-            AllLines.Enqueue($"{category} scope: {state}");
-            return null;
-        }
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
-            AllLines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} | {values} | {exception}");
-        }
     }
 }

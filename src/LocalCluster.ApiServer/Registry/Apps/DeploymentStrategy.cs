@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Vers.LocalCluster.ApiServer.Http;
 using Vers.LocalCluster.ApiServer.Registry.Autoscaling;
 using Vers.LocalCluster.ApiServer.Resources;
-using Vers.LocalCluster.ApiServer.Schema;
 
 namespace Vers.LocalCluster.ApiServer.Registry.Apps;
 
@@ -19,13 +18,7 @@ internal sealed class DeploymentStrategy() : TypedStrategy(typeof(k8s.Models.V1D
     /// <summary>The store sets generation 1 on create and bumps it on spec changes; annotations are in <see cref="PrepareForUpdate"/>.</summary>
     public override bool TracksGeneration => true;
 
-    public override IReadOnlyList<string> Decode(ResourceType type, JsonObject obj, FieldValidation validation)
-    {
-        // The typed decode (TypedStrategy) has checked every field's Go type: the defaults come after.
-        var warnings = base.Decode(type, obj, validation);
-        DeploymentDecoding.ApplyDefaults(obj);
-        return warnings;
-    }
+    protected override void Default(ResourceType type, JsonObject obj) => DeploymentDecoding.ApplyDefaults(obj);
 
     /// <summary>PrepareForCreate: status is the zero DeploymentStatus (every field omitempty, so <c>{}</c>).</summary>
     public override CreateReservation? PrepareForCreate(StrategyContext ctx, JsonObject obj)

@@ -19,7 +19,7 @@ internal sealed class NamespaceStrategy() : TypedStrategy(typeof(k8s.Models.V1Na
     public override IEnumerable<FieldError> ValidateName(string name) => NameRules.Label(name, "metadata.name");
 
     /// <summary>SetDefaults_NamespaceStatus: a status without a phase is Active.</summary>
-    protected override void Default(JsonObject obj)
+    protected override void Default(ResourceType type, JsonObject obj)
     {
         if (obj["status"] is JsonObject status)
         {

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using k8s.Models;
 using Vers.LocalCluster.ApiServer.Http;
 using Vers.LocalCluster.ApiServer.Registry.Decoding;
+using Vers.LocalCluster.ApiServer.Resources;
 
 namespace Vers.LocalCluster.ApiServer.Registry.Core;
 
@@ -17,7 +18,7 @@ internal sealed class SecretStrategy() : TypedStrategy(typeof(V1Secret))
     private const string ServiceAccountNameKey = "kubernetes.io/service-account.name";
 
     /// <summary>stringData is write-only: its values replace data's under the same keys, and it is not stored.</summary>
-    protected override void Default(JsonObject obj)
+    protected override void Default(ResourceType type, JsonObject obj)
     {
         if (obj["stringData"] is JsonObject stringData)
         {

@@ -27,7 +27,7 @@ internal sealed class ServiceStrategy() : TypedStrategy(typeof(k8s.Models.V1Serv
         return Allocate(obj, services) is { } ip ? new ClusterIpReservation(ctx.Type, ip) : null;
     }
 
-    protected override void Default(JsonObject svc)
+    protected override void Default(ResourceType type, JsonObject svc)
     {
         if (svc["spec"] is not JsonObject spec)
         {

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Vers.LocalCluster.ApiServer.Http;
 using Vers.LocalCluster.ApiServer.Registry.Core;
 using Vers.LocalCluster.ApiServer.Resources;
-using Vers.LocalCluster.ApiServer.Schema;
 
 namespace Vers.LocalCluster.ApiServer.Registry.Networking;
 
@@ -18,10 +17,9 @@ internal sealed class NetworkPolicyStrategy() : TypedStrategy(typeof(k8s.Models.
 {
     public override bool TracksGeneration => true;
 
-    public override IReadOnlyList<string> Decode(ResourceType type, JsonObject obj, FieldValidation validation)
+    protected override void Default(ResourceType type, JsonObject obj)
     {
         // Types were checked by the typed decode (TypedStrategy); a missing podSelector reads as the empty one.
-        var warnings = base.Decode(type, obj, validation);
         if (obj["spec"] is not JsonObject spec)
         {
             spec = new JsonObject();
@@ -29,7 +27,6 @@ internal sealed class NetworkPolicyStrategy() : TypedStrategy(typeof(k8s.Models.
         }
 
         spec["podSelector"] ??= new JsonObject();
-        return warnings;
     }
 
     public override IEnumerable<FieldError> Validate(StrategyContext ctx, JsonObject obj) => Spec(obj["spec"]);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s.Models;
 using Vers.LocalCluster.ApiServer.Http;
+using Vers.LocalCluster.ApiServer.Resources;
 
 namespace Vers.LocalCluster.ApiServer.Registry.Rbac;
 
@@ -34,7 +35,7 @@ internal sealed class RoleBindingStrategy(bool cluster) : TypedStrategy(cluster 
 {
     public override IEnumerable<FieldError> ValidateName(string name) => NameRules.PathSegment(name, "metadata.name");
 
-    protected override void Default(JsonObject obj) => RbacValidation.DefaultBinding(obj);
+    protected override void Default(ResourceType type, JsonObject obj) => RbacValidation.DefaultBinding(obj);
 
     public override IEnumerable<FieldError> Validate(StrategyContext ctx, JsonObject obj) => ValidateBinding(obj);
 

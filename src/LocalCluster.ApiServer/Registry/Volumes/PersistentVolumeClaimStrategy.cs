@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Vers.LocalCluster.ApiServer.Http;
 using Vers.LocalCluster.ApiServer.Resources;
-using Vers.LocalCluster.ApiServer.Schema;
 using static Vers.LocalCluster.ApiServer.Registry.Volumes.VolumeRules;
 
 namespace Vers.LocalCluster.ApiServer.Registry.Volumes;
@@ -15,14 +14,12 @@ namespace Vers.LocalCluster.ApiServer.Registry.Volumes;
 /// </summary>
 internal sealed class PersistentVolumeClaimStrategy() : TypedStrategy(typeof(k8s.Models.V1PersistentVolumeClaim))
 {
-    public override IReadOnlyList<string> Decode(ResourceType type, JsonObject obj, FieldValidation validation)
+    protected override void Default(ResourceType type, JsonObject obj)
     {
-        var warnings = base.Decode(type, obj, validation);
         var spec = Child(obj, "spec");
         spec["volumeMode"] ??= "Filesystem";
         Child(obj, "status")["phase"] ??= "Pending";
         Canonicalize(type, spec["resources"]?["requests"], spec["resources"]?["limits"], obj["status"]?["capacity"], obj["status"]?["allocatedResources"]);
-        return warnings;
     }
 
     /// <summary>

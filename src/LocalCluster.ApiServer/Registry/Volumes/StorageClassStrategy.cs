@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Vers.LocalCluster.ApiServer.Http;
 using Vers.LocalCluster.ApiServer.Resources;
-using Vers.LocalCluster.ApiServer.Schema;
 using static Vers.LocalCluster.ApiServer.Registry.Volumes.VolumeRules;
 
 namespace Vers.LocalCluster.ApiServer.Registry.Volumes;
@@ -14,12 +13,10 @@ namespace Vers.LocalCluster.ApiServer.Registry.Volumes;
 /// </summary>
 internal sealed class StorageClassStrategy() : TypedStrategy(typeof(k8s.Models.V1StorageClass))
 {
-    public override IReadOnlyList<string> Decode(ResourceType type, JsonObject obj, FieldValidation validation)
+    protected override void Default(ResourceType type, JsonObject obj)
     {
-        var warnings = base.Decode(type, obj, validation);
         obj["reclaimPolicy"] ??= "Delete";
         obj["volumeBindingMode"] ??= "Immediate";
-        return warnings;
     }
 
     public override IEnumerable<FieldError> Validate(StrategyContext ctx, JsonObject obj) => ValidateClass(obj);

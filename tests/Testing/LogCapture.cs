@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Vers.ApiShim.Tests.Cluster;
+namespace Vers.Testing;
 
 /// <summary>Keeps every log entry at every level, with its message, structured values and exception text.</summary>
 public sealed class LogCapture : ILoggerProvider

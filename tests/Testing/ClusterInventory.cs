@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using Vers.Kube;
 
-namespace Vers.Reliability.Tests.Support;
+namespace Vers.Testing;
 
 /// <summary>
 /// Everything that exists in a namespace, of every namespaced kind the API server serves (found by discovery, as
