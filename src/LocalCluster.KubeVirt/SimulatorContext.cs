@@ -21,7 +21,7 @@ internal sealed class SimulatorContext
 {
     private readonly ConcurrentDictionary<(string Kind, string Uid), bool> _failures = new();
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, DateTimeOffset>> _steps = new(StringComparer.Ordinal);
-    private readonly Dictionary<ResourceType, OwnWrites> _own;
+    private readonly Dictionary<ResourceType, ReadYourWrites<GenericObject>> _own;
     private readonly Dictionary<ResourceType, List<Action<GenericObject>>> _onWrite = [];
     private readonly ConcurrentDictionary<string, EventRecorder> _recorders = new(StringComparer.Ordinal);
     private readonly IKubernetes _kubernetes;
@@ -51,7 +51,7 @@ internal sealed class SimulatorContext
         SimulatorIndexes.Register(this);
 
         // Read-your-writes for every kind the simulator writes: see Newest and Get.
-        _own = Informers.ToDictionary(i => i.Type, i => new OwnWrites(i, time));
+        _own = Informers.ToDictionary(i => i.Type, i => new ReadYourWrites<GenericObject>(i, time));
 
         // Timers and decisions are held for objects in flight only: dropped when the object is deleted (or seen terminal, see Forget).
         foreach (var informer in Informers)
@@ -158,7 +158,7 @@ internal sealed class SimulatorContext
     public GenericObject Newest(ResourceType type, GenericObject obj) => _own[type].Newest(obj);
 
     /// <summary>An object by name as the simulator last saw it: its own write while the informer trails it, else the cache.</summary>
-    public GenericObject? Get(ResourceType type, string? ns, string name) => _own[type].Get(type.Namespaced ? ns : null, name);
+    public GenericObject? Get(ResourceType type, string? ns, string name) => _own[type].Get(ns, name);
 
     /// <summary>
     /// Runs <paramref name="notify"/> on every object of <paramref name="type"/> the simulator writes, as soon as the

@@ -26,7 +26,7 @@ public sealed partial class ForkReconciler : IReconciler<RepositoryFork>
     private readonly SourceResolver _resolver;
     private readonly EventRecorder _events;
     private readonly string _instance;
-    private readonly WriteExpectations<RepositoryFork> _written;
+    private readonly ReadYourWrites<RepositoryFork> _written;
     private readonly ILogger<ForkReconciler> _logger;
     private readonly ClaimRepositoryStep _claim;
     private readonly IForkStep _clone;
@@ -39,7 +39,7 @@ public sealed partial class ForkReconciler : IReconciler<RepositoryFork>
         SourceResolver resolver,
         EventRecorder events,
         string instance,
-        WriteExpectations<RepositoryFork> written,
+        ReadYourWrites<RepositoryFork> written,
         ForkOptions options,
         ILogger<ForkReconciler> logger,
         TimeProvider time)
@@ -63,7 +63,7 @@ public sealed partial class ForkReconciler : IReconciler<RepositoryFork>
     {
         // Read-your-writes: a copy older than our last write would decide on stale data and meet a 409; the
         // informer's event for that write enqueues the fork again (the delay is only a safety net).
-        if (_written.Pending(obj) is { } stale)
+        if (_written.Stale(obj) is { } stale)
         {
             return ReconcileResult.After(stale);
         }

@@ -35,13 +35,12 @@ public sealed class ForkServices
         Caches = caches;
         Options = options;
         Time = time;
-        Vms = new RecentCreates<GenericObject>(caches.VirtualMachines, time);
-        Clones = new RecentCreates<GenericObject>(caches.Clones, time);
-        Commits = new RecentCreates<Commit>(caches.Commits, time);
-        Repositories = new RecentCreates<Repository>(caches.Repositories, time);
-        Tags = new RecentCreates<Tag>(caches.Tags, time);
-        Snapshots = new RecentCreates<GenericObject>(caches.Snapshots, time);
-        VmWrites = new WriteExpectations<GenericObject>(caches.VirtualMachines, time);
+        Vms = new ReadYourWrites<GenericObject>(caches.VirtualMachines, time);
+        Clones = new ReadYourWrites<GenericObject>(caches.Clones, time);
+        Commits = new ReadYourWrites<Commit>(caches.Commits, time);
+        Repositories = new ReadYourWrites<Repository>(caches.Repositories, time);
+        Tags = new ReadYourWrites<Tag>(caches.Tags, time);
+        Snapshots = new ReadYourWrites<GenericObject>(caches.Snapshots, time);
     }
 
     public KubeRestClient Client { get; }
@@ -52,21 +51,19 @@ public sealed class ForkServices
 
     public TimeProvider Time { get; }
 
-    // Children whose caches visibly lag our own creates: the next pass, woken by another child's event, must still find them.
-    public RecentCreates<GenericObject> Vms { get; }
+    // The children a fork writes, read through its own writes: the next pass, woken by another child's event, finds
+    // what it created and what it patched (a VM set to run, a Commit marked ready) even while their caches lag.
+    public ReadYourWrites<GenericObject> Vms { get; }
 
-    public RecentCreates<GenericObject> Clones { get; }
+    public ReadYourWrites<GenericObject> Clones { get; }
 
-    public RecentCreates<Commit> Commits { get; }
+    public ReadYourWrites<Commit> Commits { get; }
 
-    public RecentCreates<Repository> Repositories { get; }
+    public ReadYourWrites<Repository> Repositories { get; }
 
-    public RecentCreates<Tag> Tags { get; }
+    public ReadYourWrites<Tag> Tags { get; }
 
-    public RecentCreates<GenericObject> Snapshots { get; }
-
-    /// <summary>A VM we patched to run looks Halted in the cache until the patch's event arrives: not a reason to patch again.</summary>
-    public WriteExpectations<GenericObject> VmWrites { get; }
+    public ReadYourWrites<GenericObject> Snapshots { get; }
 
     public DateTime Now() => Time.GetUtcNow().UtcDateTime;
 

@@ -66,7 +66,7 @@ public sealed class VersOperator : IAsyncDisposable
             new SourceResolver(new CachedSourceReader(orgs, caches), new LiveSourceReader(client)),
             events,
             options.Identity,
-            new WriteExpectations<RepositoryFork>(forks, options.Time),
+            new ReadYourWrites<RepositoryFork>(forks, options.Time),
             options.Forks,
             loggers.CreateLogger<ForkReconciler>(),
             options.Time);

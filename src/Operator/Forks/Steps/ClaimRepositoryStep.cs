@@ -20,8 +20,8 @@ public sealed class ClaimRepositoryStep(ForkServices services) : IForkStep
     public async Task<StepResult> RunAsync(ForkContext fork, CancellationToken ct)
     {
         var name = VersNames.ToObjectName(fork.Status.RepoName!);
-        // Absent from the cache after our own create (which RecentCreates remembers until the informer has it) means
-        // deleted; one read makes sure before failing.
+        // Absent after our own create (which Repositories remembers until the informer has it) means deleted; one
+        // read makes sure before failing.
         var repository = services.Repositories.Get(fork.Namespace, name)
             ?? await services.Client.TryGetAsync<Repository>(Repository.Type, fork.Namespace, name, ct);
         if (repository is null || (repository.Metadata.DeletionTimestamp is not null && ClaimedBy(repository) == fork.Uid))
@@ -48,7 +48,7 @@ public sealed class ClaimRepositoryStep(ForkServices services) : IForkStep
         if (existing is null)
         {
             existing = await services.CreateOrGetAsync(Repository.Type, Desired(fork, name), ct);
-            services.Repositories.Created(existing);
+            services.Repositories.Wrote(existing);
         }
 
         return ClaimedBy(existing) == fork.Uid ? existing : null;

@@ -25,7 +25,7 @@ public sealed class CloneVmStep(ForkServices services) : IForkStep
         {
             clone = await services.CreateOrAdoptAsync(
                 KubeVirtTypes.VirtualMachineClone, KubeVirtObjects.Clone(ns, vmId, fork.Source.Snapshot!, vmId, fork.Labels()), fork, ct);
-            services.Clones.Created(clone);
+            services.Clones.Wrote(clone);
         }
 
         // Once: a cached object parses its fields on every read.

@@ -28,7 +28,7 @@ public sealed class CommitStep(ForkServices services) : IForkStep
         if (commit is null)
         {
             commit = await services.CreateOrAdoptAsync(Commit.Type, DesiredCommit(fork), fork, ct);
-            services.Commits.Created(commit);
+            services.Commits.Wrote(commit);
         }
 
         var snapshot = services.Snapshots.Get(ns, commitId);
@@ -40,7 +40,7 @@ public sealed class CommitStep(ForkServices services) : IForkStep
                     ns, commitId, fork.VmId, fork.Labels(), KubeVirtObjects.OwnerReference(VersGroup.ApiVersion, "Commit", commit.Metadata), services.Options.SnapshotTimeout),
                 fork,
                 ct);
-            services.Snapshots.Created(snapshot);
+            services.Snapshots.Wrote(snapshot);
         }
 
         // Once: a cached object parses its fields on every read.

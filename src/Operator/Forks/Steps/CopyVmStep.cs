@@ -47,7 +47,7 @@ public sealed class CopyVmStep(ForkServices services) : IForkStep
             var sourceVm = (JsonObject)content["source"]!["virtualMachine"]!;
             var vm = await services.CreateOrAdoptAsync(
                 KubeVirtTypes.VirtualMachine, KubeVirtObjects.VirtualMachineFromContent(sourceVm, ns, vmId, byVolume, fork.Labels()), fork, ct);
-            services.Vms.Created(vm);
+            services.Vms.Wrote(vm);
         }
 
         foreach (var dvName in DataVolumeNames(fork))

@@ -70,7 +70,9 @@ public sealed class RecordStep(ForkServices services) : IForkStep
             Message = $"VirtualMachineSnapshot {commit.Spec.SnapshotName} is ready to use",
             ObservedGeneration = commit.Metadata.Generation,
         }, services.Now());
-        await services.Client.PatchAsync<Commit>(Commit.Type, commit.Metadata.NamespaceProperty, commit.Metadata.Name, new { status }, ct, subresource: "status");
+        // Remembered until the informer has it: the next pass (woken by the repository going Ready) may come first.
+        services.Commits.Wrote(await services.Client.PatchAsync<Commit>(
+            Commit.Type, commit.Metadata.NamespaceProperty, commit.Metadata.Name, new { status }, ct, subresource: "status"));
     }
 
     /// <summary>Creates the fork's Tag with its reference (or adopts its own after a crash; another one of that name fails the fork).</summary>
@@ -104,14 +106,14 @@ public sealed class RecordStep(ForkServices services) : IForkStep
                 // No status subresource on Tag: the reference goes in with the create.
                 Status = new TagStatus { Reference = reference },
             }, fork, ct);
-            services.Tags.Created(tag);
+            services.Tags.Wrote(tag);
         }
 
         // A Tag of this fork's made without its reference (by an operator before Tag lost its status subresource, which
         // wrote it in a second request) gets it through the object itself.
         if (tag.Status?.Reference != reference)
         {
-            await services.Client.PatchAsync<Tag>(Tag.Type, ns, name, new { status = new TagStatus { Reference = reference } }, ct);
+            services.Tags.Wrote(await services.Client.PatchAsync<Tag>(Tag.Type, ns, name, new { status = new TagStatus { Reference = reference } }, ct));
         }
     }
 

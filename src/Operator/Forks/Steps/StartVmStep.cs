@@ -25,11 +25,6 @@ public sealed class StartVmStep(ForkServices services) : IForkStep
         var vmId = fork.VmId;
         var vm = services.Vms.Get(ns, vmId) ?? await services.Client.TryGetAsync<GenericObject>(KubeVirtTypes.VirtualMachine, ns, vmId, ct)
             ?? throw new ForkFailedException(ForkReasons.VmFailed, $"VirtualMachine {ns}/{vmId} was deleted");
-        if (services.VmWrites.Pending(vm) is { } stale)
-        {
-            return StepResult.Waiting(Kube.Controllers.ReconcileResult.After(stale));
-        }
-
         if ((string?)vm.Spec?["runStrategy"] != "Always" || !fork.Owns(vm))
         {
             var patch = new JsonObject
@@ -38,7 +33,8 @@ public sealed class StartVmStep(ForkServices services) : IForkStep
                 ["spec"] = new JsonObject { ["running"] = null, ["runStrategy"] = "Always" },
             };
             vm = await services.PatchOrFailAsync<GenericObject>(KubeVirtTypes.VirtualMachine, ns, vmId, patch.ToJsonString(), ct);
-            services.VmWrites.Wrote(vm);
+            // Until the patch's event arrives the cache shows the VM Halted: not a reason to patch again.
+            services.Vms.Wrote(vm);
         }
 
         var status = vm.Status;
