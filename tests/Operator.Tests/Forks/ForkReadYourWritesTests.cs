@@ -24,10 +24,10 @@ public sealed class ForkReadYourWritesTests
         var held = new HeldWatches("commits");
         var statusPatches = new StatusPatches("commits");
         await using var lagging = new VersOperator(host.OperatorClient(held, statusPatches), NullLoggerFactory.Instance, new VersOperatorOptions { Identity = "lagging" });
-        await lagging.StartAsync(ForkHost.Ct);
+        await lagging.StartAsync(TestStack.Ct);
 
         await host.CreateForkAsync(ForkHost.OtherOrg, "lag", repoName: "lag-copy");
-        var fork = await host.FinishedAsync(ForkHost.OtherOrg, "lag", seconds: 60);
+        var fork = await host.FinishedAsync(ForkHost.OtherOrg, "lag", within: TimeSpan.FromSeconds(60));
 
         Assert.True(fork.Status!.Phase == ForkPhase.Succeeded, $"{fork.Status.Phase}: {fork.Status.Error?.Reason} {fork.Status.Error?.Message}");
         Assert.Null(lagging.Caches.Commits.Get(ForkHost.OtherOrg, fork.Status.CommitId!));
