@@ -12,8 +12,9 @@ namespace Vers.ApiShim.Forks;
 /// RepositoryFork. What the caches cannot tell (the source commit's snapshot, a VM that cannot be carried across
 /// organisations, a target claimed a moment ago) is still decided by the operator, on a fork object.
 /// <para>
-/// Read from the API's caches; a 404 only once the API server agrees (<c>live</c>, the same rule): the caches
-/// may lag a source created a moment ago (each informer watches on its own), and a request that will succeed costs no read.
+/// Read from the API's caches; a 404 or a 409 only once the API server agrees (<c>live</c>, the same rule): the caches
+/// may lag a source created or a repository deleted a moment ago (each informer watches on its own), and a request that
+/// will succeed costs no read.
 /// </para>
 /// </summary>
 public sealed class ForkPreflight(ITagReader cache, ITagReader? live, ResourceInformer<Repository> repositories)
@@ -28,8 +29,11 @@ public sealed class ForkPreflight(ITagReader cache, ITagReader? live, ResourceIn
                 HttpStatusCode.NotFound, null, ForkReasons.SourceNotFoundMessage(request.SourceOrg, request.SourceRepo, request.SourceTag));
         }
 
+        // The same rule for a 409: the cache may still hold a repository deleted a moment ago (a failed fork's
+        // rollback, a user's delete), so a taken name is confirmed with the API server.
         var target = request.RepoName ?? request.SourceRepo;
-        return repositories.Get(callerNamespace, VersNames.ToObjectName(target)) is not null
+        var name = VersNames.ToObjectName(target);
+        return repositories.Get(callerNamespace, name) is not null && (live is null || await live.RepositoryAsync(callerNamespace, name, ct) is not null)
             ? new ForkOutcome(HttpStatusCode.Conflict, null, $"repository {target} already exists")
             : null;
     }

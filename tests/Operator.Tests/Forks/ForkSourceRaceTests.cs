@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Vers.Api;
 using Vers.Operator.Forks;
+using Vers.Kube.Client;
 using Vers.Testing;
 
 namespace Vers.Operator.Tests.Forks;
@@ -90,5 +91,34 @@ public sealed class ForkSourceRaceTests
         await host.CreateForkAsync(LateOrg, "own", LateOrg, "secret", repoName: "secret-copy");
         var own = await host.UntilForkAsync(LateOrg, "own", f => f.Status?.Resolved is not null || f.Status?.Phase == ForkPhase.Failed);
         Assert.True(own.Status!.Phase != ForkPhase.Failed, $"{own.Status.Error?.Reason}: {own.Status.Error?.Message}");
+    }
+    /// <summary>
+    /// The target name is claimed against the cache, and a taken name is confirmed with the API server before the fork
+    /// fails with TargetExists: a Repository deleted a moment ago (a failed fork's rollback) may still be cached.
+    /// </summary>
+    [Fact]
+    public async Task A_fork_into_the_name_of_a_repository_deleted_while_the_cache_lags_claims_it()
+    {
+        await using var host = await ForkHost.StartAsync(runOperator: false);
+        await host.PublishAsync("dev", "gone");
+        var held = new HeldWatches("repositories");
+        await using var lagging = host.NewOperator("lagging", host.OperatorClient(held));
+        await lagging.StartAsync(TestStack.Ct);
+        Assert.NotNull(lagging.Caches.Repositories.Get("dev", "gone"));
+        // Its finalizer is the lagging operator's, which cannot see the deletion: once it is on, taken off as an admin would.
+        await Eventually.ReachAsync(async () => (await host.TryGetAsync(Repository.Type, "dev", "gone"))?.Metadata.Finalizers?.Count > 0, TimeSpan.FromSeconds(30));
+        await host.Rest.PatchAsync<Repository>(Repository.Type, "dev", "gone", """{"metadata":{"finalizers":null}}""", TestStack.Ct, PatchKind.Merge);
+        await host.Rest.DeleteAsync(Repository.Type, "dev", "gone", TestStack.Ct);
+        Assert.Null(await host.TryGetAsync(Repository.Type, "dev", "gone"));
+
+        await host.CreateForkAsync("dev", "reuse", repoName: "gone");
+        var started = await host.UntilForkAsync("dev", "reuse", f => f.Status?.Phase is ForkPhase.Running or ForkPhase.Failed or ForkPhase.Succeeded);
+
+        Assert.True(started.Status!.Phase != ForkPhase.Failed, $"{started.Status.Error?.Reason}: {started.Status.Error?.Message}");
+        // The race was on: the operator's cache still held the deleted repository when it claimed the name.
+        Assert.NotNull(lagging.Caches.Repositories.Get("dev", "gone"));
+        held.Release();
+        var fork = await host.FinishedAsync("dev", "reuse", TimeSpan.FromSeconds(60));
+        Assert.True(fork.Status!.Phase == ForkPhase.Succeeded, $"{fork.Status.Phase}: {fork.Status.Error?.Reason} {fork.Status.Error?.Message}");
     }
 }

@@ -45,6 +45,13 @@ public sealed class ClaimRepositoryStep(ForkServices services) : IForkStep
         var name = VersNames.ToObjectName(status.RepoName!);
         // Not cached: create it; only AlreadyExists (ours from an earlier pass, or someone else's) costs a read.
         var existing = services.Repositories.Get(ns, name);
+        if (existing is not null && ClaimedBy(existing) != fork.Uid)
+        {
+            // Someone else's in the cache: it may be gone already (a failed fork's rollback a moment ago). One read on
+            // the way to failing, never on the way to succeeding.
+            existing = await services.Client.TryGetAsync<Repository>(Repository.Type, ns, name, ct);
+        }
+
         if (existing is null)
         {
             existing = await services.CreateOrGetAsync(Repository.Type, Desired(fork, name), ct);
