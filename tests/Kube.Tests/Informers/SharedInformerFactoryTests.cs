@@ -1,7 +1,5 @@
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
-using Vers.Kube;
 using Vers.Kube.Informers;
 using Vers.Testing;
 
@@ -17,13 +15,15 @@ public sealed class SharedInformerFactoryTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    private static SharedInformerFactory Factory(ApiServer server) => new(server.Client, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+
     private static Func<V1ConfigMap, IEnumerable<string>> ByValue => c => c.Data?.TryGetValue("value", out var v) == true ? [v] : [];
 
     [Fact]
     public async Task The_same_key_gives_the_same_informer_and_another_selector_type_or_transform_another()
     {
         await using var server = await ApiServer.StartAsync();
-        await using var factory = new SharedInformerFactory(server.Client, NullLoggerFactory.Instance);
+        await using var factory = Factory(server);
 
         var first = factory.Informer<V1ConfigMap>(ApiServer.ConfigMaps);
         var again = factory.Informer<V1ConfigMap>(ApiServer.ConfigMaps, new InformerOptions());
@@ -46,7 +46,7 @@ public sealed class SharedInformerFactoryTests
     public async Task Handlers_of_two_users_are_both_called_from_one_watch()
     {
         await using var server = await ApiServer.StartAsync();
-        await using var factory = new SharedInformerFactory(server.Client, NullLoggerFactory.Instance);
+        await using var factory = Factory(server);
         var simulator = new Observed<string>();
         var operatorSide = new Observed<string>();
         factory.Informer<V1ConfigMap>(ApiServer.ConfigMaps).AddHandler((_, obj) => simulator.Add(obj.Metadata.Name));
@@ -68,7 +68,7 @@ public sealed class SharedInformerFactoryTests
         await using var server = await ApiServer.StartAsync();
         await server.CreateConfigMapAsync("a");
         await server.CreateConfigMapAsync("b");
-        await using var factory = new SharedInformerFactory(server.Client, NullLoggerFactory.Instance);
+        await using var factory = Factory(server);
         var informer = factory.Informer<V1ConfigMap>(ApiServer.ConfigMaps);
         factory.Start();
         await informer.WaitForSyncAsync(Ct);
@@ -87,7 +87,7 @@ public sealed class SharedInformerFactoryTests
     {
         await using var server = await ApiServer.StartAsync();
         await server.CreateConfigMapAsync("a", value: "red");
-        await using var factory = new SharedInformerFactory(server.Client, NullLoggerFactory.Instance);
+        await using var factory = Factory(server);
         var informer = factory.Informer<V1ConfigMap>(ApiServer.ConfigMaps);
         informer.AddIndex("value", ByValue);
         factory.Start();
@@ -105,7 +105,7 @@ public sealed class SharedInformerFactoryTests
     public async Task Start_runs_each_informer_once_later_ones_at_once_and_dispose_stops_them_once()
     {
         await using var server = await ApiServer.StartAsync();
-        var factory = new SharedInformerFactory(server.Client, NullLoggerFactory.Instance);
+        var factory = Factory(server);
         var configMaps = factory.Informer<V1ConfigMap>(ApiServer.ConfigMaps);
         factory.Start();
         factory.Start();
