@@ -95,20 +95,21 @@ public sealed class ResourceInformer<T>
     /// </summary>
     public IDisposable AddHandler(Action<WatchEventType, T> handler, bool replayCached = false)
     {
-        lock (_delivery)
+        if (replayCached)
         {
-            if (replayCached)
+            lock (_delivery)
             {
                 foreach (var obj in _cache.Values)
                 {
                     Call(handler, WatchEventType.Added, obj);
                 }
-            }
 
-            lock (_handlersLock)
-            {
-                _handlers = [.. _handlers, handler];
+                Add(handler);
             }
+        }
+        else
+        {
+            Add(handler);
         }
 
         return new Registration(() =>
@@ -263,6 +264,14 @@ public sealed class ResourceInformer<T>
     }
 
     private ObjectKey KeyOf(T obj) => new(Type.Namespaced ? obj.Metadata.NamespaceProperty : null, obj.Metadata.Name);
+
+    private void Add(Action<WatchEventType, T> handler)
+    {
+        lock (_handlersLock)
+        {
+            _handlers = [.. _handlers, handler];
+        }
+    }
 
     private void Notify(WatchEventType type, T obj)
     {
