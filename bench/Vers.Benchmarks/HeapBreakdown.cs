@@ -14,6 +14,9 @@ internal static class HeapBreakdown
 {
     private const string Informer = "Vers.Kube.Informers.ResourceInformer<";
 
+    /// <summary>The informers (one per kind and form) that two or three of the components below hold: the host shares them.</summary>
+    private const string SharedCaches = "informer caches shared by simulator, operator, fork API";
+
     /// <summary>
     /// The components, in claiming order (the API server's data first, so that what its stored objects share is theirs):
     /// root objects by type, and the fields of theirs that hold the component's data (null: the whole object).
@@ -24,6 +27,7 @@ internal static class HeapBreakdown
         ("API server: watch history (10,000 events)", [("Vers.LocalCluster.ApiServer.Watch.WatchHub", ["_ring"])]),
         ("API server: lifecycle controller indexes", [("Vers.LocalCluster.ApiServer.Controllers.LifecycleController", ["_byUid", "_dependents", "_terminating"])]),
         ("API server: Event expiry queue", [("Vers.LocalCluster.ApiServer.Controllers.EventExpiry", ["_due"])]),
+        (SharedCaches, []),
         ("simulator: informer caches, own writes, decisions", [("Vers.LocalCluster.KubeVirt.SimulatorContext", null)]),
         ("operator: informer caches, queues, indexes", [("Vers.Operator.Hosting.VersOperator", null)]),
         ("fork API: informer caches", [("Vers.ApiShim.Hosting.ApiShimServer", null)]),
@@ -124,14 +128,34 @@ internal static class HeapBreakdown
                 .Select(g => new TypeSize(g.Key, g.Sum(kv => kv.Value.Bytes / kv.Value.Count * (kv.Value.Count - 1)), g.Sum(kv => kv.Value.Count - 1)))
                 .OrderByDescending(t => t.Bytes)]);
 
-        // An informer belongs to the first component whose root holds it in a field (or a field of a field: the
-        // operator's ForkCaches); the fork API's are the ones left.
+        // An informer belongs to the component whose root holds it in a field (or a field of a field: the operator's
+        // ForkCaches, the fork API's Caches); one that several hold (the all-in-one host shares them) is theirs together.
+        var holders = new Dictionary<ulong, int>();
+        foreach (var (_, roots) in Components)
+        {
+            foreach (var (type, fields) in roots.Where(r => r.Fields is null))
+            {
+                foreach (var informer in (instances.GetValueOrDefault(type) ?? []).SelectMany(obj => InformersHeldBy(obj, depth: 2)).DistinctBy(i => i.Address))
+                {
+                    holders[informer.Address] = holders.GetValueOrDefault(informer.Address) + 1;
+                }
+            }
+        }
+
         var owned = new HashSet<ulong>();
         var parts = new List<Part>();
         var claimed = new HashSet<ulong>();
         foreach (var (name, roots) in Components)
         {
             var starts = new List<ulong>();
+            if (name == SharedCaches)
+            {
+                foreach (var informer in informers.Where(i => holders.GetValueOrDefault(i.Address) > 1 && owned.Add(i.Address)))
+                {
+                    starts.AddRange(FieldValues(informer, ["_cache", "_indexes"]));
+                }
+            }
+
             foreach (var (type, fields) in roots)
             {
                 foreach (var obj in instances.GetValueOrDefault(type) ?? [])
@@ -139,10 +163,7 @@ internal static class HeapBreakdown
                     if (fields is null)
                     {
                         starts.Add(obj.Address);
-                        var mine = type == "Vers.ApiShim.Hosting.ApiShimServer"
-                            ? informers.Where(i => !owned.Contains(i.Address)).ToList()
-                            : InformersHeldBy(obj, depth: 2).ToList();
-                        foreach (var informer in mine.Where(i => owned.Add(i.Address)))
+                        foreach (var informer in InformersHeldBy(obj, depth: 2).Where(i => owned.Add(i.Address)))
                         {
                             starts.AddRange(FieldValues(informer, ["_cache", "_indexes"]));
                         }

@@ -31,12 +31,20 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
     private readonly List<Task> _running = [];
     private readonly List<Func<CancellationToken, Task>> _runners = [];
     private readonly IKubernetes _client;
+    private readonly SharedInformerFactory _informers;
+    private readonly SharedInformerFactory? _ownInformers;
 
-    public KubeVirtSimulator(IKubernetes client, ILoggerFactory loggers, SimulatorOptions? options = null, TimeProvider? time = null)
+    /// <summary>
+    /// The simulator on <paramref name="client"/>; its informers come from <paramref name="informers"/> when it shares a
+    /// factory with other components of the process (whose owner starts and stops it), else from a factory of its own.
+    /// </summary>
+    public KubeVirtSimulator(IKubernetes client, ILoggerFactory loggers, SimulatorOptions? options = null, TimeProvider? time = null, SharedInformerFactory? informers = null)
     {
         time ??= TimeProvider.System;
         _client = client;
-        _ctx = new SimulatorContext(client, loggers, options ?? new SimulatorOptions(), time);
+        _ownInformers = informers is null ? new SharedInformerFactory(client, loggers) : null;
+        _informers = informers ?? _ownInformers!;
+        _ctx = new SimulatorContext(client, loggers, options ?? new SimulatorOptions(), time, _informers);
         _logger = loggers.CreateLogger<KubeVirtSimulator>();
         var controllerOptions = new ControllerOptions { Time = time, Workers = 2 };
         Controller<GenericObject> New(string name, ResourceInformer<GenericObject> informer, IReconciler<GenericObject> reconciler)
@@ -94,7 +102,6 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
         Watch(clones, _ctx.Restores, restore => OwnerKeys(restore, "VirtualMachineClone"));
         Watch(clones, _ctx.Claims, claim => RestoreOf(claim).SelectMany(r => _ctx.Restores.Get(r.Namespace, r.Name) is { } restore ? OwnerKeys(restore, "VirtualMachineClone") : []));
 
-        _runners.InsertRange(0, _ctx.Informers.Select(i => (Func<CancellationToken, Task>)i.RunAsync));
         _ctx.AdmissionActive = false;
     }
 
@@ -118,6 +125,7 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
     {
         if (_running.Count > 0) throw new InvalidOperationException("The simulator is already started");
         await InstallAsync(ct).ConfigureAwait(false);
+        _informers.Start();
         _running.AddRange(_runners.Select(run => Task.Run(() => run(_stop.Token), CancellationToken.None)));
         await Task.WhenAll(_ctx.Informers.Select(i => i.WaitForSyncAsync(ct))).ConfigureAwait(false);
         _logger.LogInformation("KubeVirt/CDI simulator started");
@@ -175,6 +183,7 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
             // Normal shutdown.
         }
         await _ctx.DisposeEventsAsync().ConfigureAwait(false);
+        if (_ownInformers is not null) await _ownInformers.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 

@@ -26,7 +26,7 @@ internal sealed class SimulatorContext
     private readonly ConcurrentDictionary<string, EventRecorder> _recorders = new(StringComparer.Ordinal);
     private readonly IKubernetes _kubernetes;
 
-    public SimulatorContext(IKubernetes client, ILoggerFactory loggers, SimulatorOptions options, TimeProvider time)
+    public SimulatorContext(IKubernetes client, ILoggerFactory loggers, SimulatorOptions options, TimeProvider time, SharedInformerFactory? informers = null)
     {
         _kubernetes = client;
         Client = new KubeRestClient(client, KubeJson.ReadWithoutManagedFields);
@@ -34,7 +34,8 @@ internal sealed class SimulatorContext
         Time = time;
         Loggers = loggers;
         var informerOptions = new InformerOptions { Time = time };
-        ResourceInformer<GenericObject> Informer(ResourceType type) => new(client, type, loggers, informerOptions);
+        informers ??= new SharedInformerFactory(client, loggers);
+        ResourceInformer<GenericObject> Informer(ResourceType type) => informers.Informer<GenericObject>(type, informerOptions);
         VirtualMachines = Informer(KubeVirtTypes.VirtualMachine);
         Snapshots = Informer(KubeVirtTypes.VirtualMachineSnapshot);
         Contents = Informer(KubeVirtTypes.VirtualMachineSnapshotContent);

@@ -54,6 +54,13 @@ public sealed record ApiShimOptions
 
     public const int MaxBodyBytes = 64 * 1024;
 
+    /// <summary>
+    /// Cache VirtualMachines reduced to what the VM list shows (<see cref="Vms.VmCatalog.Slim"/>). Off: whole VMs, as the
+    /// operator and the simulator cache them, so that in one process (the all-in-one host) the three share one informer;
+    /// each list then reads the printable status from the VM's stored JSON instead.
+    /// </summary>
+    public bool SlimVmCache { get; init; } = true;
+
     /// <summary>Extra readiness condition (the all-in-one host adds "the operator and simulator are ready").</summary>
     public Func<bool>? ReadinessCheck { get; init; }
 }

@@ -32,16 +32,15 @@ public sealed partial class ApiShimServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly MetricsServer? _metrics;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _informers;
-    private readonly Func<bool> _synced;
+    private readonly SharedInformerFactory? _ownInformers;
+    private readonly Caches _caches;
 
-    private ApiShimServer(WebApplication app, MetricsServer? metrics, Task informers, Func<bool> synced)
+    private ApiShimServer(WebApplication app, MetricsServer? metrics, SharedInformerFactory? ownInformers, Caches caches)
     {
         _app = app;
         _metrics = metrics;
-        _informers = informers;
-        _synced = synced;
+        _ownInformers = ownInformers;
+        _caches = caches;
     }
 
     public Uri BaseAddress { get; private set; } = null!;
@@ -51,7 +50,12 @@ public sealed partial class ApiShimServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ApiShimServer> StartAsync(IKubernetes client, ApiShimOptions options, ILoggerFactory loggers, CancellationToken ct)
+    /// <summary>
+    /// Starts the API on <paramref name="client"/>; its informers come from <paramref name="informers"/> when it shares a
+    /// factory with other components of the process (whose owner starts and stops it), else from a factory of its own.
+    /// </summary>
+    public static async Task<ApiShimServer> StartAsync(
+        IKubernetes client, ApiShimOptions options, ILoggerFactory loggers, CancellationToken ct, SharedInformerFactory? informers = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -69,15 +73,15 @@ public sealed partial class ApiShimServer : IAsyncDisposable
             });
         });
 
-        var secrets = new ResourceInformer<V1Secret>(
-            client, ResourceType.Secret, loggers, new InformerOptions { Namespace = options.ReleaseNamespace, LabelSelector = ApiKeys.KeyLabel });
-        var namespaces = new ResourceInformer<V1Namespace>(client, ResourceType.Namespace, loggers, new InformerOptions { LabelSelector = VersGroup.OrgLabel });
-        var forks = new ResourceInformer<RepositoryFork>(
-            client, RepositoryFork.Type, loggers, new InformerOptions { LabelSelector = $"{ForkService.CreatedByLabel}={ForkService.CreatedBy}" });
-        var repositories = new ResourceInformer<Repository>(client, Repository.Type, loggers);
+        var ownInformers = informers is null ? new SharedInformerFactory(client, loggers) : null;
+        var factory = informers ?? ownInformers!;
+        var secrets = factory.Informer<V1Secret>(ResourceType.Secret, new InformerOptions { Namespace = options.ReleaseNamespace, LabelSelector = ApiKeys.KeyLabel });
+        var namespaces = factory.Informer<V1Namespace>(ResourceType.Namespace, new InformerOptions { LabelSelector = VersGroup.OrgLabel });
+        var forks = factory.Informer<RepositoryFork>(RepositoryFork.Type, new InformerOptions { LabelSelector = $"{ForkService.CreatedByLabel}={ForkService.CreatedBy}" });
+        var repositories = factory.Informer<Repository>(Repository.Type);
         // updated_at is the newest managedFields time: keep the entries, drop their field sets.
-        var tags = new ResourceInformer<Tag>(client, Tag.Type, loggers, new InformerOptions { Transform = InformerTransforms.StripManagedFieldSets });
-        var vms = new ResourceInformer<GenericObject>(client, KubeVirtTypes.VirtualMachine, loggers, new InformerOptions { Transform = VmCatalog.Slim });
+        var tags = factory.Informer<Tag>(Tag.Type, new InformerOptions { Transform = InformerTransforms.StripManagedFieldSets });
+        var vms = factory.Informer<GenericObject>(KubeVirtTypes.VirtualMachine, options.SlimVmCache ? new InformerOptions { Transform = VmCatalog.Slim } : null);
         var orgs = new OrgDirectory(namespaces);
         builder.Services.AddSingleton(client);
         builder.Services.AddSingleton(options);
@@ -96,22 +100,24 @@ public sealed partial class ApiShimServer : IAsyncDisposable
         builder.Services.AddOpenApi("v1", ForkApiDocument.Configure);
 
         var app = builder.Build();
-        var stop = new CancellationTokenSource();
-        Informer[] all = [Of(secrets), Of(namespaces), Of(forks), Of(repositories), Of(tags), Of(vms)];
-        bool Synced() => all.All(i => i.HasSynced());
-        MapEndpoints(app, () => Synced() && (options.ReadinessCheck?.Invoke() ?? true), serveMetrics: options.MetricsListen is null);
+        var caches = new Caches(secrets, namespaces, forks, repositories, tags, vms);
+        MapEndpoints(app, () => caches.Synced() && (options.ReadinessCheck?.Invoke() ?? true), serveMetrics: options.MetricsListen is null);
 
-        var informers = Task.WhenAll(all.Select(i => Task.Run(() => i.Run(stop.Token), CancellationToken.None)));
+        factory.Start();
         MetricsServer? metrics = null;
         try
         {
-            await Task.WhenAll(all.Select(i => i.WaitForSync(ct)));
+            await caches.WaitForSyncAsync(ct);
             metrics = options.MetricsListen is { } metricsListen ? await MetricsServer.StartAsync(metricsListen, ct) : null;
             await app.StartAsync(ct);
         }
         catch
         {
-            await stop.CancelAsync();
+            if (ownInformers is not null)
+            {
+                await ownInformers.DisposeAsync();
+            }
+
             if (metrics is not null)
             {
                 await metrics.DisposeAsync();
@@ -120,17 +126,28 @@ public sealed partial class ApiShimServer : IAsyncDisposable
             throw;
         }
 
-        var server = new ApiShimServer(app, metrics, informers, Synced);
-        server._stop.Token.Register(stop.Cancel);
+        var server = new ApiShimServer(app, metrics, ownInformers, caches);
 
         server.BaseAddress = AddressOf(app);
         return server;
     }
 
-    private sealed record Informer(Func<CancellationToken, Task> Run, Func<CancellationToken, Task> WaitForSync, Func<bool> HasSynced);
+    /// <summary>The informers the API answers from (held here, so that the heap breakdown of the host finds them).</summary>
+    private sealed record Caches(
+        ResourceInformer<V1Secret> Secrets,
+        ResourceInformer<V1Namespace> Namespaces,
+        ResourceInformer<RepositoryFork> Forks,
+        ResourceInformer<Repository> Repositories,
+        ResourceInformer<Tag> Tags,
+        ResourceInformer<GenericObject> Vms)
+    {
+        public bool Synced() =>
+            Secrets.HasSynced && Namespaces.HasSynced && Forks.HasSynced && Repositories.HasSynced && Tags.HasSynced && Vms.HasSynced;
 
-    private static Informer Of<T>(ResourceInformer<T> informer)
-        where T : class, IKubernetesObject<V1ObjectMeta> => new(informer.RunAsync, informer.WaitForSyncAsync, () => informer.HasSynced);
+        public Task WaitForSyncAsync(CancellationToken ct) => Task.WhenAll(
+            Secrets.WaitForSyncAsync(ct), Namespaces.WaitForSyncAsync(ct), Forks.WaitForSyncAsync(ct),
+            Repositories.WaitForSyncAsync(ct), Tags.WaitForSyncAsync(ct), Vms.WaitForSyncAsync(ct));
+    }
 
     internal static Uri AddressOf(WebApplication app)
     {
@@ -138,7 +155,7 @@ public sealed partial class ApiShimServer : IAsyncDisposable
         return new Uri(address.EndsWith('/') ? address : address + "/");
     }
 
-    public bool IsReady => _synced();
+    public bool IsReady => _caches.Synced();
 
     public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);
 
@@ -196,23 +213,18 @@ public sealed partial class ApiShimServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
         await _app.StopAsync();
         if (_metrics is not null)
         {
             await _metrics.DisposeAsync();
         }
 
-        try
+        // A shared factory is stopped by its owner, once its other users are done too.
+        if (_ownInformers is not null)
         {
-            await _informers;
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
+            await _ownInformers.DisposeAsync();
         }
 
         await _app.DisposeAsync();
-        _stop.Dispose();
     }
 }

@@ -47,7 +47,8 @@ public sealed class Controller<T>
         _options = options ?? new ControllerOptions();
         _logger = loggers.CreateLogger($"Vers.Controller.{name}");
         _queue = new WorkQueue(name, new ExponentialBackoff(_options.BackoffBase, _options.BackoffMax), _options.Time);
-        informer.AddHandler((_, obj) => Enqueue(ObjectKey.Of(obj)));
+        // With a replay: on an informer another user already runs (SharedInformerFactory), the objects it holds are ours too.
+        informer.AddHandler((_, obj) => Enqueue(ObjectKey.Of(obj)), replayCached: true);
         _syncWaits.Add(informer.WaitForSyncAsync);
     }
 
@@ -63,13 +64,15 @@ public sealed class Controller<T>
     public Controller<T> Watches<TOther>(ResourceInformer<TOther> other, Func<WatchEventType, TOther, IEnumerable<ObjectKey>> map)
         where TOther : class, IKubernetesObject<V1ObjectMeta>
     {
-        other.AddHandler((type, obj) =>
-        {
-            foreach (var key in map(type, obj))
+        other.AddHandler(
+            (type, obj) =>
             {
-                Enqueue(key);
-            }
-        });
+                foreach (var key in map(type, obj))
+                {
+                    Enqueue(key);
+                }
+            },
+            replayCached: true);
         _syncWaits.Add(other.WaitForSyncAsync);
         return this;
     }

@@ -20,13 +20,20 @@ internal sealed class InformerIndexes<T>
         [Namespace] = new Index(obj => obj.Metadata.NamespaceProperty is { } ns ? [ns] : []),
     };
 
+    /// <summary>Adds the index; one that exists with this function is kept, another function under the name is an error.</summary>
     public void Add(string name, Func<T, IEnumerable<string>> keys, ConcurrentDictionary<ObjectKey, T> existing)
     {
         lock (_gate)
         {
-            if (_indexes.ContainsKey(name))
+            // Users of a shared informer may each add the index they need: one name, one function.
+            if (_indexes.TryGetValue(name, out var present))
             {
-                throw new InvalidOperationException($"The index {name} already exists");
+                if (!present.KeysOf.Equals(keys))
+                {
+                    throw new InvalidOperationException($"The index {name} already exists with another function: give yours a name of its own");
+                }
+
+                return;
             }
 
             var index = new Index(keys);
@@ -81,6 +88,8 @@ internal sealed class InformerIndexes<T>
 
     private sealed class Index(Func<T, IEnumerable<string>> keysOf)
     {
+        public Func<T, IEnumerable<string>> KeysOf => keysOf;
+
         public Dictionary<string, HashSet<ObjectKey>> Entries { get; } = new(StringComparer.Ordinal);
 
         public void Insert(ObjectKey key, T obj)

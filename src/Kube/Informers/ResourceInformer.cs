@@ -8,7 +8,8 @@ using Vers.Kube.Client;
 namespace Vers.Kube.Informers;
 
 /// <summary>
-/// Lists then watches one kind and keeps a cache of it, like client-go's shared informer.
+/// Lists then watches one kind and keeps a cache of it, like client-go's shared informer; several components share
+/// one through a <see cref="SharedInformerFactory"/>.
 /// Reconnects from the last resourceVersion (bookmarks included); on 410 it relists and diffs the
 /// cache against the new list, so deletes missed while disconnected still reach the handlers.
 /// </summary>
@@ -29,6 +30,10 @@ public sealed class ResourceInformer<T>
     private readonly InformerIndexes<T> _indexes = new();
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _handlersLock = new();
+
+    // Held while the loop applies a change to the cache and tells the handlers, and while a handler joins with a
+    // replay of the cache: it then sees every object once, by the replay or by a later event.
+    private readonly Lock _delivery = new();
     private Action<WatchEventType, T>[] _handlers = [];
     private string? _resourceVersion;
 
@@ -61,6 +66,8 @@ public sealed class ResourceInformer<T>
     /// <summary>
     /// Adds an index (client-go's indexer): <paramref name="keys"/> maps an object to the index values it is found
     /// under. Lookups by value then cost the size of the answer, not of the cache. Existing objects are indexed at once.
+    /// Users of a shared informer may add the same index (name and function) each; another function under a name
+    /// already taken is an <see cref="InvalidOperationException"/>.
     /// </summary>
     public void AddIndex(string name, Func<T, IEnumerable<string>> keys) => _indexes.Add(name, keys, _cache);
 
@@ -80,12 +87,29 @@ public sealed class ResourceInformer<T>
         return result;
     }
 
-    /// <summary>Called after the cache is updated, on the informer's loop: keep it quick (enqueue work).</summary>
-    public IDisposable AddHandler(Action<WatchEventType, T> handler)
+    /// <summary>
+    /// Called after the cache is updated, on the informer's loop: keep it quick (enqueue work). With
+    /// <paramref name="replayCached"/>, the handler is first called with <see cref="WatchEventType.Added"/> for every
+    /// object already cached (client-go's handler added to a running shared informer): a controller that joins an
+    /// informer another user started still sees the objects it holds.
+    /// </summary>
+    public IDisposable AddHandler(Action<WatchEventType, T> handler, bool replayCached = false)
     {
-        lock (_handlersLock)
+        if (replayCached)
         {
-            _handlers = [.. _handlers, handler];
+            lock (_delivery)
+            {
+                foreach (var obj in _cache.Values)
+                {
+                    Call(handler, WatchEventType.Added, obj);
+                }
+
+                Add(handler);
+            }
+        }
+        else
+        {
+            Add(handler);
         }
 
         return new Registration(() =>
@@ -158,27 +182,30 @@ public sealed class ResourceInformer<T>
         }
         while (!string.IsNullOrEmpty(continueToken));
 
-        foreach (var (key, old) in _cache)
+        lock (_delivery)
         {
-            if (!fresh.ContainsKey(key) && _cache.TryRemove(key, out _))
+            foreach (var (key, old) in _cache)
             {
-                _indexes.Remove(key, old);
-                Notify(WatchEventType.Deleted, old);
+                if (!fresh.ContainsKey(key) && _cache.TryRemove(key, out _))
+                {
+                    _indexes.Remove(key, old);
+                    Notify(WatchEventType.Deleted, old);
+                }
             }
-        }
 
-        foreach (var (key, obj) in fresh)
-        {
-            var existed = _cache.TryGetValue(key, out var old);
-            _cache[key] = obj;
-            _indexes.Replace(key, old, obj);
-            if (!existed)
+            foreach (var (key, obj) in fresh)
             {
-                Notify(WatchEventType.Added, obj);
-            }
-            else if (old!.Metadata.ResourceVersion != obj.Metadata.ResourceVersion)
-            {
-                Notify(WatchEventType.Modified, obj);
+                var existed = _cache.TryGetValue(key, out var old);
+                _cache[key] = obj;
+                _indexes.Replace(key, old, obj);
+                if (!existed)
+                {
+                    Notify(WatchEventType.Added, obj);
+                }
+                else if (old!.Metadata.ResourceVersion != obj.Metadata.ResourceVersion)
+                {
+                    Notify(WatchEventType.Modified, obj);
+                }
             }
         }
 
@@ -205,22 +232,25 @@ public sealed class ResourceInformer<T>
             var obj = Transform(received);
 
             var key = KeyOf(obj);
-            if (type == WatchEventType.Deleted)
+            lock (_delivery)
             {
-                if (_cache.TryRemove(key, out var removed))
+                if (type == WatchEventType.Deleted)
                 {
-                    _indexes.Remove(key, removed);
+                    if (_cache.TryRemove(key, out var removed))
+                    {
+                        _indexes.Remove(key, removed);
+                    }
                 }
-            }
-            else
-            {
-                _cache.TryGetValue(key, out var old);
-                _cache[key] = obj;
-                _indexes.Replace(key, old, obj);
-            }
+                else
+                {
+                    _cache.TryGetValue(key, out var old);
+                    _cache[key] = obj;
+                    _indexes.Replace(key, old, obj);
+                }
 
-            _resourceVersion = obj.Metadata.ResourceVersion;
-            Notify(type, obj);
+                _resourceVersion = obj.Metadata.ResourceVersion;
+                Notify(type, obj);
+            }
         }
     }
 
@@ -235,18 +265,31 @@ public sealed class ResourceInformer<T>
 
     private ObjectKey KeyOf(T obj) => new(Type.Namespaced ? obj.Metadata.NamespaceProperty : null, obj.Metadata.Name);
 
+    private void Add(Action<WatchEventType, T> handler)
+    {
+        lock (_handlersLock)
+        {
+            _handlers = [.. _handlers, handler];
+        }
+    }
+
     private void Notify(WatchEventType type, T obj)
     {
         foreach (var handler in _handlers)
         {
-            try
-            {
-                handler(type, obj);
-            }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "Informer handler for {Resource} failed on {Key}", Type.QualifiedName, KeyOf(obj));
-            }
+            Call(handler, type, obj);
+        }
+    }
+
+    private void Call(Action<WatchEventType, T> handler, WatchEventType type, T obj)
+    {
+        try
+        {
+            handler(type, obj);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Informer handler for {Resource} failed on {Key}", Type.QualifiedName, KeyOf(obj));
         }
     }
 

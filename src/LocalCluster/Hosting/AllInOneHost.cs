@@ -5,6 +5,7 @@ using Vers.ApiShim.Hosting;
 using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.KubeVirt;
 using Vers.Operator.Hosting;
+using Vers.Kube.Informers;
 
 namespace Vers.LocalCluster.Hosting;
 
@@ -34,6 +35,9 @@ public sealed class AllInOneHost : IAsyncDisposable
     public ApiShimServer Shim => Stack.Shim;
 
     public string DevApiKey => Stack.DevApiKey;
+
+    /// <summary>The informers the simulator, the operator and the fork API share.</summary>
+    public SharedInformerFactory Informers => Stack.Informers!;
 
     public Uri ApiAddress => Shim.BaseAddress;
 

@@ -11,6 +11,7 @@ using Vers.Api.Crds;
 using Vers.Operator.Hosting;
 using Vers.Kube;
 using Vers.Kube.Client;
+using Vers.Kube.Informers;
 
 namespace Vers.LocalCluster.Hosting;
 
@@ -23,6 +24,7 @@ public sealed class VersStack : IAsyncDisposable
 {
     private bool _ready;
     private readonly List<IDisposable> _admission = [];
+    private SharedInformerFactory? _informers;
 
     private VersStack(IKubernetes client, string devApiKey)
     {
@@ -42,6 +44,9 @@ public sealed class VersStack : IAsyncDisposable
     public ApiShimServer Shim { get; private set; } = null!;
 
     public string DevApiKey { get; }
+
+    /// <summary>The informers the simulator, the operator and the fork API share: one per kind and form they cache.</summary>
+    public SharedInformerFactory? Informers => _informers;
 
     public bool IsReady => _ready;
 
@@ -73,10 +78,12 @@ public sealed class VersStack : IAsyncDisposable
             await new CrdInstaller(client, logger).InstallAsync(crds, TimeSpan.FromSeconds(60), ct);
             await EnsureNamespaceAsync(client, options.ReleaseNamespace, ct);
 
-            // One client per component, each with its own User-Agent, so API request counts tell them apart.
+            // One client per component, each with its own User-Agent, so API request counts tell them apart; and one
+            // informer per kind for all of them (see UserAgents.SharedInformers for the identity it lists with).
+            var informers = stack._informers = new SharedInformerFactory(clientFor(UserAgents.SharedInformers), loggers);
             if (options.SimulateKubeVirt)
             {
-                stack.Simulator = new KubeVirtSimulator(clientFor(UserAgents.Simulator), loggers, options.Simulator, options.Time);
+                stack.Simulator = new KubeVirtSimulator(clientFor(UserAgents.Simulator), loggers, options.Simulator, options.Time, informers);
                 if (admission is not null)
                 {
                     stack._admission.AddRange(stack.Simulator.AdmissionPlugins().Select(admission.Register));
@@ -90,7 +97,18 @@ public sealed class VersStack : IAsyncDisposable
                 stack.Operator = new VersOperator(
                     clientFor(UserAgents.Operator),
                     loggers,
-                    new VersOperatorOptions { Forks = options.Forks, Workers = options.OperatorWorkers, Time = options.Time, Identity = "all-in-one" });
+                    new VersOperatorOptions
+                    {
+                        Forks = options.Forks,
+                        Workers = options.OperatorWorkers,
+                        Time = options.Time,
+                        Identity = "all-in-one",
+                        Informers = informers,
+
+                        // The forms the simulator and the fork API cache these kinds in, so that each is cached once.
+                        CacheAllClonesAndDataVolumes = options.SimulateKubeVirt,
+                        CacheTagWriters = true,
+                    });
                 await stack.Operator.StartAsync(ct);
             }
 
@@ -110,9 +128,13 @@ public sealed class VersStack : IAsyncDisposable
                     ForkTtl = options.ForkTtl,
                     RateLimit = options.ApiRateLimit,
                     ReadinessCheck = () => stack._ready && (storageReady?.Invoke() ?? true),
+
+                    // Whole VMs, as the operator and the simulator cache them: one informer instead of a second, slim one.
+                    SlimVmCache = !options.RunOperator && !options.SimulateKubeVirt,
                 },
                 loggers,
-                ct);
+                ct,
+                informers);
             stack._ready = true;
             return stack;
         }
@@ -139,6 +161,12 @@ public sealed class VersStack : IAsyncDisposable
         if (Simulator is not null)
         {
             await Simulator.DisposeAsync();
+        }
+
+        // After every component that uses them has stopped.
+        if (_informers is not null)
+        {
+            await _informers.DisposeAsync();
         }
 
         foreach (var registration in _admission)

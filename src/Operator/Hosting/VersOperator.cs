@@ -15,12 +15,14 @@ using Vers.Kube.LeaderElection;
 namespace Vers.Operator.Hosting;
 
 /// <summary>
-/// The operator's parts wired together: one informer per kind it reads, the fork controller and its
-/// watches on KubeVirt/CDI objects. Used by the standalone operator and by the all-in-one host.
+/// The operator's parts wired together: one informer per kind it reads (from its own factory, or from the one the
+/// all-in-one host shares among its components), the fork controller and its watches on KubeVirt/CDI objects. Used by
+/// the standalone operator and by the all-in-one host.
 /// </summary>
 public sealed class VersOperator : IAsyncDisposable
 {
-    private readonly List<Func<CancellationToken, Task>> _informerRuns = [];
+    private readonly SharedInformerFactory _informers;
+    private readonly SharedInformerFactory? _ownInformers;
     private readonly List<Func<CancellationToken, Task>> _syncWaits = [];
     private readonly Controller<RepositoryFork> _forkController;
     private readonly Controller<Repository> _repositoryController;
@@ -38,20 +40,23 @@ public sealed class VersOperator : IAsyncDisposable
         _leaderElection = options.LeaderElection is { } election
             ? new LeaderElectionService(client, election, options.Identity, loggers)
             : null;
+        _ownInformers = options.Informers is null ? new SharedInformerFactory(client, loggers) : null;
+        _informers = options.Informers ?? _ownInformers!;
         var informerOptions = new InformerOptions { Time = options.Time };
-        var forks = Informer<RepositoryFork>(client, RepositoryFork.Type, loggers, informerOptions);
+        var forkObjects = options.CacheAllClonesAndDataVolumes ? informerOptions : informerOptions with { LabelSelector = VersGroup.ForkUidLabel };
+        var forks = Informer<RepositoryFork>(RepositoryFork.Type, informerOptions);
         var caches = new ForkCaches(
             forks,
-            Informer<Repository>(client, Repository.Type, loggers, informerOptions),
-            Informer<Tag>(client, Tag.Type, loggers, informerOptions),
-            Informer<Commit>(client, Commit.Type, loggers, informerOptions),
-            Informer<GenericObject>(client, KubeVirtTypes.VirtualMachineSnapshot, loggers, informerOptions),
-            Informer<GenericObject>(client, KubeVirtTypes.VirtualMachineClone, loggers, informerOptions with { LabelSelector = VersGroup.ForkUidLabel }),
-            Informer<GenericObject>(client, KubeVirtTypes.DataVolume, loggers, informerOptions with { LabelSelector = VersGroup.ForkUidLabel }),
-            Informer<GenericObject>(client, KubeVirtTypes.VirtualMachine, loggers, informerOptions));
+            Informer<Repository>(Repository.Type, informerOptions),
+            Informer<Tag>(Tag.Type, options.CacheTagWriters ? informerOptions with { Transform = InformerTransforms.StripManagedFieldSets } : informerOptions),
+            Informer<Commit>(Commit.Type, informerOptions),
+            Informer<GenericObject>(KubeVirtTypes.VirtualMachineSnapshot, informerOptions),
+            Informer<GenericObject>(KubeVirtTypes.VirtualMachineClone, forkObjects),
+            Informer<GenericObject>(KubeVirtTypes.DataVolume, forkObjects),
+            Informer<GenericObject>(KubeVirtTypes.VirtualMachine, informerOptions));
         RepositoryTags.AddIndex(caches.Tags);
         CommitTags.AddIndex(caches.Tags);
-        var namespaces = Informer<V1Namespace>(client, ResourceType.Namespace, loggers, informerOptions with { LabelSelector = VersGroup.OrgLabel });
+        var namespaces = Informer<V1Namespace>(ResourceType.Namespace, informerOptions with { LabelSelector = VersGroup.OrgLabel });
         Namespaces = namespaces;
         Caches = caches;
 
@@ -116,9 +121,14 @@ public sealed class VersOperator : IAsyncDisposable
     {
         _stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = _stop.Token;
-        var tasks = _informerRuns.Select(run => Task.Run(() => run(token), token)).ToList();
-        tasks.Add(Task.Run(() => RunControllerAsync(token), token));
-        _running = Task.WhenAll(tasks);
+        _informers.Start();
+        if (_ownInformers is not null)
+        {
+            // As the rest of the operator: cancelling the start's token stops its informers too.
+            token.Register(() => _ = _ownInformers.DisposeAsync());
+        }
+
+        _running = Task.Run(() => RunControllerAsync(token), token);
         await Task.WhenAll(_syncWaits.Select(wait => wait(ct)));
         IsReady = true;
         _logger.LogInformation("Operator caches synced");
@@ -198,14 +208,19 @@ public sealed class VersOperator : IAsyncDisposable
             await _leaderElection.DisposeAsync();
         }
 
+        // A shared factory is stopped by its owner, once its other users are done too.
+        if (_ownInformers is not null)
+        {
+            await _ownInformers.DisposeAsync();
+        }
+
         stop.Dispose();
     }
 
-    private ResourceInformer<T> Informer<T>(IKubernetes client, ResourceType type, ILoggerFactory loggers, InformerOptions options)
+    private ResourceInformer<T> Informer<T>(ResourceType type, InformerOptions options)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
-        var informer = new ResourceInformer<T>(client, type, loggers, options);
-        _informerRuns.Add(informer.RunAsync);
+        var informer = _informers.Informer<T>(type, options);
         _syncWaits.Add(informer.WaitForSyncAsync);
         return informer;
     }

@@ -1,4 +1,5 @@
 using Vers.Operator.Forks;
+using Vers.Kube.Informers;
 using Vers.Kube.LeaderElection;
 
 namespace Vers.Operator.Hosting;
@@ -23,4 +24,23 @@ public sealed record VersOperatorOptions
 
     /// <summary>Reconcile only while holding this Lease (several replicas); null reconciles unconditionally.</summary>
     public LeaderElectionOptions? LeaderElection { get; init; }
+
+    /// <summary>
+    /// Where the operator's informers come from: a factory shared with the other components of one process (the
+    /// all-in-one host), whose owner starts and stops it. Null: a factory of the operator's own, stopped with it.
+    /// </summary>
+    public SharedInformerFactory? Informers { get; init; }
+
+    /// <summary>
+    /// Cache every VirtualMachineClone and DataVolume, not only those carrying a fork's uid label: for a process whose
+    /// simulator caches them all, so that the operator uses that informer instead of a filtered second copy. Events of
+    /// objects no fork made map to no fork.
+    /// </summary>
+    public bool CacheAllClonesAndDataVolumes { get; init; }
+
+    /// <summary>
+    /// Keep each Tag's managedFields entries (who wrote it and when, without the field sets), as the fork API caches
+    /// Tags for updated_at: in one process both then use one informer. The operator reads none of them.
+    /// </summary>
+    public bool CacheTagWriters { get; init; }
 }
