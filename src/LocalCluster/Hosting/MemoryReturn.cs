@@ -45,6 +45,7 @@ public sealed partial class MemoryReturn : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeSpan _period;
     private readonly CancellationTokenSource _stop = new();
+    private readonly PeriodicTimer _timer;
     private readonly Task _loop;
     private int _highWater;
     private DateTimeOffset? _dropSeen;
@@ -63,6 +64,8 @@ public sealed partial class MemoryReturn : IAsyncDisposable
         var first = gauges();
         _allocated = first.AllocatedBytes;
         _floor = first.CommittedBytes;
+        // Made here, not in the loop: its periods count from now, however late the loop starts.
+        _timer = new PeriodicTimer(_period, _time);
         _loop = Task.Run(RunAsync);
     }
 
@@ -81,10 +84,9 @@ public sealed partial class MemoryReturn : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        using var timer = new PeriodicTimer(_period, _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
+            while (await _timer.WaitForNextTickAsync(_stop.Token))
             {
                 Check();
                 Interlocked.Increment(ref _checks);
@@ -151,6 +153,7 @@ public sealed partial class MemoryReturn : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _loop;
+        _timer.Dispose();
         _stop.Dispose();
     }
 
