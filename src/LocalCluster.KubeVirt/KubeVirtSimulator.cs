@@ -124,10 +124,10 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
     public async Task StartAsync(CancellationToken ct)
     {
         if (_running.Count > 0) throw new InvalidOperationException("The simulator is already started");
-        await InstallAsync(ct).ConfigureAwait(false);
+        await InstallAsync(ct);
         _informers.Start();
         _running.AddRange(_runners.Select(run => Task.Run(() => run(_stop.Token), CancellationToken.None)));
-        await Task.WhenAll(_ctx.Informers.Select(i => i.WaitForSyncAsync(ct))).ConfigureAwait(false);
+        await Task.WhenAll(_ctx.Informers.Select(i => i.WaitForSyncAsync(ct)));
         _logger.LogInformation("KubeVirt/CDI simulator started");
     }
 
@@ -142,7 +142,7 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
                      (KubeVirtTypes.VolumeSnapshotClass, SimulatedStorage.VolumeSnapshotClass()),
                  ])
         {
-            await CreateIfMissingAsync(client, type, null, obj, ct).ConfigureAwait(false);
+            await CreateIfMissingAsync(client, type, null, obj, ct);
         }
 
         await CreateIfMissingAsync(client, ResourceType.Namespace, null, new JsonObject
@@ -150,12 +150,12 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
             ["apiVersion"] = "v1",
             ["kind"] = "Namespace",
             ["metadata"] = new JsonObject { ["name"] = SimulatedKubeVirt.Namespace },
-        }, ct).ConfigureAwait(false);
-        var kubeVirt = await CreateIfMissingAsync(client, SimulatedKubeVirt.Type, SimulatedKubeVirt.Namespace, SimulatedKubeVirt.Resource(), ct).ConfigureAwait(false);
+        }, ct);
+        var kubeVirt = await CreateIfMissingAsync(client, SimulatedKubeVirt.Type, SimulatedKubeVirt.Namespace, SimulatedKubeVirt.Resource(), ct);
         if (kubeVirt.Status?["phase"] is null)
         {
             await client.PatchAsync<GenericObject>(SimulatedKubeVirt.Type, SimulatedKubeVirt.Namespace, SimulatedKubeVirt.Name,
-                new JsonObject { ["status"] = SimulatedKubeVirt.DeployedStatus() }.ToJsonString(), ct, PatchKind.Merge, subresource: "status").ConfigureAwait(false);
+                new JsonObject { ["status"] = SimulatedKubeVirt.DeployedStatus() }.ToJsonString(), ct, PatchKind.Merge, subresource: "status");
         }
     }
 
@@ -163,27 +163,27 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
     {
         try
         {
-            return await client.CreateAsync(type, ns, SimulatorContext.FromJson(obj), ct).ConfigureAwait(false);
+            return await client.CreateAsync(type, ns, SimulatorContext.FromJson(obj), ct);
         }
         catch (KubeApiException e) when (e.IsAlreadyExists)
         {
-            return await client.GetAsync<GenericObject>(type, ns, (string)obj["metadata"]!["name"]!, ct).ConfigureAwait(false);
+            return await client.GetAsync<GenericObject>(type, ns, (string)obj["metadata"]!["name"]!, ct);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
+        await _stop.CancelAsync();
         try
         {
-            await Task.WhenAll(_running).ConfigureAwait(false);
+            await Task.WhenAll(_running);
         }
         catch (OperationCanceledException)
         {
             // Normal shutdown.
         }
-        await _ctx.DisposeEventsAsync().ConfigureAwait(false);
-        if (_ownInformers is not null) await _ownInformers.DisposeAsync().ConfigureAwait(false);
+        await _ctx.DisposeEventsAsync();
+        if (_ownInformers is not null) await _ownInformers.DisposeAsync();
         _stop.Dispose();
     }
 

@@ -144,7 +144,7 @@ internal sealed class SimulatorContext
     {
         foreach (var recorder in _recorders.Values)
         {
-            await recorder.DisposeAsync().ConfigureAwait(false);
+            await recorder.DisposeAsync();
         }
     }
 
@@ -194,11 +194,11 @@ internal sealed class SimulatorContext
         GenericObject created;
         try
         {
-            created = await Client.CreateAsync(type, ns, FromJson(obj), ct).ConfigureAwait(false);
+            created = await Client.CreateAsync(type, ns, FromJson(obj), ct);
         }
         catch (KubeApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
-            return await Client.GetAsync<GenericObject>(type, ns, name, ct).ConfigureAwait(false);
+            return await Client.GetAsync<GenericObject>(type, ns, name, ct);
         }
         Wrote(type, created);
         return created;
@@ -211,14 +211,14 @@ internal sealed class SimulatorContext
     public async Task<GenericObject> PatchStatusAsync(ResourceType type, GenericObject obj, JsonObject status, CancellationToken ct)
     {
         if (!StatusDiffers(obj.Status, status)) return obj;
-        return await PatchAsync(type, obj, new JsonObject { ["status"] = status }, ct, "status").ConfigureAwait(false);
+        return await PatchAsync(type, obj, new JsonObject { ["status"] = status }, ct, "status");
     }
 
     /// <summary>Merge-patches the object (or its <paramref name="subresource"/>); the answer is recorded as our own write.</summary>
     public async Task<GenericObject> PatchAsync(ResourceType type, GenericObject obj, JsonObject patch, CancellationToken ct, string? subresource = null)
     {
         var written = await Client.PatchAsync<GenericObject>(type, type.Namespaced ? obj.Metadata.NamespaceProperty : null, obj.Metadata.Name,
-            patch.ToJsonString(), ct, PatchKind.Merge, subresource: subresource).ConfigureAwait(false);
+            patch.ToJsonString(), ct, PatchKind.Merge, subresource: subresource);
         Wrote(type, written);
         return written;
     }
@@ -236,7 +236,7 @@ internal sealed class SimulatorContext
                 ["finalizers"] = new JsonArray([.. finalizers.Concat(missing).Select(f => (JsonNode)f)]),
                 ["resourceVersion"] = obj.Metadata.ResourceVersion,
             },
-        }, ct).ConfigureAwait(false);
+        }, ct);
     }
 
     /// <summary>Removes <paramref name="finalizer"/> when present (gone already is fine); answers whether a write was made.</summary>
@@ -253,7 +253,7 @@ internal sealed class SimulatorContext
                     ["finalizers"] = new JsonArray([.. finalizers.Where(f => f != finalizer).Select(f => (JsonNode)f)]),
                     ["resourceVersion"] = obj.Metadata.ResourceVersion,
                 },
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {

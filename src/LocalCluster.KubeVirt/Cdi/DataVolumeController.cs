@@ -38,7 +38,7 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
         dv = ctx.Newest(KubeVirtTypes.DataVolume, dv);
         if (dv.Metadata.DeletionTimestamp is not null)
         {
-            await ctx.RemoveFinalizerAsync(KubeVirtTypes.DataVolume, dv, CdiKeys.CrossNamespaceFinalizer, ct).ConfigureAwait(false);
+            await ctx.RemoveFinalizerAsync(KubeVirtTypes.DataVolume, dv, CdiKeys.CrossNamespaceFinalizer, ct);
             return ReconcileResult.Done;
         }
 
@@ -54,19 +54,19 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
         var claimPhase = (string?)claim?.Status?["phase"];
         if (claimPhase == "Lost")
         {
-            await SetStatusAsync(dv, "Failed", bound: (false, "ClaimLost", "Claim Lost"), running: (false, "Error", $"PVC {dv.Metadata.Name} lost"), ct).ConfigureAwait(false);
-            await ctx.Events(Component).WarningAsync(dv, "ErrClaimLost", "Sync", $"PVC {dv.Metadata.Name} lost", ct).ConfigureAwait(false);
+            await SetStatusAsync(dv, "Failed", bound: (false, "ClaimLost", "Claim Lost"), running: (false, "Error", $"PVC {dv.Metadata.Name} lost"), ct);
+            await ctx.Events(Component).WarningAsync(dv, "ErrClaimLost", "Sync", $"PVC {dv.Metadata.Name} lost", ct);
             return ReconcileResult.Done;
         }
 
         if (dv.Metadata.Annotations?.ContainsKey(CdiKeys.PrePopulated) == true)
         {
-            return await AdoptAsync(dv, claim, ct).ConfigureAwait(false);
+            return await AdoptAsync(dv, claim, ct);
         }
 
         return dv.Spec?["source"]?["snapshot"] is JsonObject snapshotSource
-            ? await CloneAsync(dv, snapshotSource, claim, ct).ConfigureAwait(false)
-            : await ImportAsync(dv, claim, ct).ConfigureAwait(false);
+            ? await CloneAsync(dv, snapshotSource, claim, ct)
+            : await ImportAsync(dv, claim, ct);
     }
 
     /// <summary>
@@ -81,10 +81,10 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
             await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
             {
                 ["metadata"] = new JsonObject { ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(dv)) },
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
 
-        await SucceedAsync(dv, "Bound", $"PVC {dv.Metadata.Name} Bound", "", ct).ConfigureAwait(false);
+        await SucceedAsync(dv, "Bound", $"PVC {dv.Metadata.Name} Bound", "", ct);
         return ReconcileResult.Done;
     }
 
@@ -93,32 +93,32 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
         var name = dv.Metadata.Name;
         if (claim is null)
         {
-            claim = await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolumeClaim, Claim(dv, RenderSpec(dv, sizeIfMissing: null), dataSourceRef: null), ct).ConfigureAwait(false);
+            claim = await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolumeClaim, Claim(dv, RenderSpec(dv, sizeIfMissing: null), dataSourceRef: null), ct);
         }
 
         if ((string?)claim.Status?["phase"] != "Bound")
         {
             var waiting = WaitsForConsumer(claim) ? "PendingPopulation" : "Pending";
-            await SetStatusAsync(dv, waiting, bound: (false, "Pending", $"PVC {name} Pending"), running: (false, waiting, ""), ct).ConfigureAwait(false);
+            await SetStatusAsync(dv, waiting, bound: (false, "Pending", $"PVC {name} Pending"), running: (false, waiting, ""), ct);
             return ReconcileResult.Done;
         }
 
-        if (await LoseVolumeIfFailingAsync(dv, claim, ct).ConfigureAwait(false)) return ReconcileResult.Done;
+        if (await LoseVolumeIfFailingAsync(dv, claim, ct)) return ReconcileResult.Done;
         foreach (var (step, phase, message) in (ReadOnlySpan<(string, string, string)>)[("schedule", "ImportScheduled", CdiKeys.MessageImportScheduled), ("import", "ImportInProgress", CdiKeys.MessageImportInProgress)])
         {
             var left = ctx.Remaining(Kind, dv, step);
             if (left > TimeSpan.Zero)
             {
-                if (await SetStatusAsync(dv, phase, bound: (true, "Bound", $"PVC {name} Bound"), running: (true, "Pod is running", ""), ct).ConfigureAwait(false))
+                if (await SetStatusAsync(dv, phase, bound: (true, "Bound", $"PVC {name} Bound"), running: (true, "Pod is running", ""), ct))
                 {
-                    await ctx.Events(Component).NormalAsync(dv, phase, "Import", string.Format(CultureInfo.InvariantCulture, message, name), ct).ConfigureAwait(false);
+                    await ctx.Events(Component).NormalAsync(dv, phase, "Import", string.Format(CultureInfo.InvariantCulture, message, name), ct);
                 }
 
                 return ReconcileResult.After(left);
             }
         }
 
-        await SucceedAsync(dv, "ImportSucceeded", string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageImportSucceeded, name), "Import Complete", ct).ConfigureAwait(false);
+        await SucceedAsync(dv, "ImportSucceeded", string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageImportSucceeded, name), "Import Complete", ct);
         return ReconcileResult.Done;
     }
 
@@ -130,8 +130,8 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
         // force-removes it), and the PV controller finds the bound claim without its volume.
         if (ctx.Get(KubeVirtTypes.PersistentVolume, null, volumeName) is { } volume)
         {
-            await ctx.PatchAsync(KubeVirtTypes.PersistentVolume, volume, new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = null } }, ct).ConfigureAwait(false);
-            await ctx.DeleteAsync(KubeVirtTypes.PersistentVolume, null, volumeName, ct).ConfigureAwait(false);
+            await ctx.PatchAsync(KubeVirtTypes.PersistentVolume, volume, new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = null } }, ct);
+            await ctx.DeleteAsync(KubeVirtTypes.PersistentVolume, null, volumeName, ct);
         }
 
         return true;
@@ -139,9 +139,9 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
 
     private async Task SucceedAsync(GenericObject dv, string reason, string message, string runningMessage, CancellationToken ct)
     {
-        if (await SetStatusAsync(dv, "Succeeded", bound: (true, "Bound", $"PVC {dv.Metadata.Name} Bound"), running: (false, "Completed", runningMessage), ct, progress: "100.0%").ConfigureAwait(false))
+        if (await SetStatusAsync(dv, "Succeeded", bound: (true, "Bound", $"PVC {dv.Metadata.Name} Bound"), running: (false, "Completed", runningMessage), ct, progress: "100.0%"))
         {
-            await ctx.Events(Component).NormalAsync(dv, reason, "Sync", message, ct).ConfigureAwait(false);
+            await ctx.Events(Component).NormalAsync(dv, reason, "Sync", message, ct);
         }
 
         ctx.Forget(dv.Metadata.Uid);
@@ -163,7 +163,7 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
                 ctx.Condition(current, "Bound", bound.Status, bound.Reason, bound.Message),
                 ctx.Condition(current, "Ready", ready, readyReason ?? (ready ? "" : bound.Reason), readyReason is null ? "" : bound.Message),
                 ctx.Condition(current, "Running", running.Status, running.Reason, running.Message)),
-        }, ct).ConfigureAwait(false);
+        }, ct);
         return !ReferenceEquals(written, dv);
     }
 

@@ -34,11 +34,11 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
         var volumes = (spec["template"]?["spec"]?["volumes"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
         if (vm.Metadata.DeletionTimestamp is not null)
         {
-            await WriteAsync(vm, "Terminating", runStrategy, volumes, null, ct).ConfigureAwait(false);
+            await WriteAsync(vm, "Terminating", runStrategy, volumes, null, ct);
             return ReconcileResult.Done;
         }
 
-        await EnsureTemplateDataVolumesAsync(vm, ct).ConfigureAwait(false);
+        await EnsureTemplateDataVolumesAsync(vm, ct);
         var dataVolumes = volumes.Select(v => (string?)v["dataVolume"]?["name"]).OfType<string>()
             .Select(name => ctx.Get(KubeVirtTypes.DataVolume, ns, name)).OfType<GenericObject>().Select(dv => dv.Status).ToList();
         var claims = volumes.Select(SnapshotClasses.ClaimOf).OfType<string>().Distinct().Select(name => (Name: name, Claim: SnapshotClasses.Claim(ctx, ns, name))).ToList();
@@ -77,7 +77,7 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
         else if (claims.Any(c => (string?)c.Claim!.Status?["phase"] != "Bound"))
         {
             printable = "WaitingForVolumeBinding";
-            await ScheduleAsync(claims.Select(c => c.Claim!), ct).ConfigureAwait(false);
+            await ScheduleAsync(claims.Select(c => c.Claim!), ct);
         }
         else if ((string?)status?["printableStatus"] != "Running" && ctx.Remaining(Kind, vm, "start") is var left && left > TimeSpan.Zero)
         {
@@ -89,7 +89,7 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
             printable = "Running";
         }
 
-        await WriteAsync(vm, printable, runStrategy, volumes, unschedulable, ct).ConfigureAwait(false);
+        await WriteAsync(vm, printable, runStrategy, volumes, unschedulable, ct);
         return result;
     }
 
@@ -105,7 +105,7 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
             await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
             {
                 ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [StorageKeys.SelectedNode] = SimulatedStorage.Node } },
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
     }
 
@@ -128,10 +128,10 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
             ["runStrategy"] = runStrategy,
             ["conditions"] = conditions,
             ["volumeSnapshotStatuses"] = new JsonArray([.. volumes.Select(v => VolumeSnapshotStatus(vm.Metadata.NamespaceProperty, v))]),
-        }, ct).ConfigureAwait(false);
+        }, ct);
         if (!ReferenceEquals(written, vm) && printable == "ErrorUnschedulable" && (string?)status?["printableStatus"] != printable)
         {
-            await ctx.Events(Component).WarningAsync(vm, "FailedScheduling", "Schedule", (string?)podScheduled?["message"] ?? "", ct).ConfigureAwait(false);
+            await ctx.Events(Component).WarningAsync(vm, "FailedScheduling", "Schedule", (string?)podScheduled?["message"] ?? "", ct);
         }
     }
 
@@ -179,7 +179,7 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
                 ["kind"] = "DataVolume",
                 ["metadata"] = metadata,
                 ["spec"] = template["spec"]?.DeepClone() ?? new JsonObject(),
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
     }
 

@@ -24,7 +24,7 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
         content = ctx.Newest(KubeVirtTypes.VirtualMachineSnapshotContent, content);
         if (content.Metadata.DeletionTimestamp is not null)
         {
-            await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, SnapshotKeys.ContentFinalizer, ct).ConfigureAwait(false);
+            await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, SnapshotKeys.ContentFinalizer, ct);
             return ReconcileResult.Done;
         }
 
@@ -47,11 +47,11 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
                 if (wasCreated)
                 {
                     missing.Add(name);
-                    await ctx.Events(Component).WarningAsync(content, "VolumeSnapshotMissing", "Snapshot", $"VolumeSnapshot {name} no longer exists", ct).ConfigureAwait(false);
+                    await ctx.Events(Component).WarningAsync(content, "VolumeSnapshotMissing", "Snapshot", $"VolumeSnapshot {name} no longer exists", ct);
                     continue;
                 }
 
-                volumeSnapshot = await CreateVolumeSnapshotAsync(content, backup, name, sourceVm, ct).ConfigureAwait(false);
+                volumeSnapshot = await CreateVolumeSnapshotAsync(content, backup, name, sourceVm, ct);
             }
 
             var vsStatus = volumeSnapshot.Status;
@@ -89,7 +89,7 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
         };
         if (wasCreated) status["creationTime"] = (string?)current!["creationTime"];
         else if (allCut) status["creationTime"] = ctx.Now();
-        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, status, ct).ConfigureAwait(false);
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, status, ct);
         return ReconcileResult.Done;
     }
 
@@ -116,8 +116,8 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
                 ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(content)),
             },
             ["spec"] = spec,
-        }, ct).ConfigureAwait(false);
-        await ctx.Events(Component).NormalAsync(content, "SuccessfulVolumeSnapshotCreate", "Snapshot", $"Successfully created VolumeSnapshot {name}", ct).ConfigureAwait(false);
+        }, ct);
+        await ctx.Events(Component).NormalAsync(content, "SuccessfulVolumeSnapshotCreate", "Snapshot", $"Successfully created VolumeSnapshot {name}", ct);
         return created;
     }
 }

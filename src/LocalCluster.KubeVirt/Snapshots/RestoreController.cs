@@ -36,13 +36,13 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
         restore = ctx.Newest(KubeVirtTypes.VirtualMachineRestore, restore);
         if (restore.Metadata.DeletionTimestamp is not null)
         {
-            await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachineRestore, restore, SnapshotKeys.RestoreFinalizer, ct).ConfigureAwait(false);
+            await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachineRestore, restore, SnapshotKeys.RestoreFinalizer, ct);
             return ReconcileResult.Done;
         }
 
         var status = restore.Status;
         if ((bool?)status?["complete"] == true) return ReconcileResult.Done;
-        restore = await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachineRestore, restore, SnapshotKeys.RestoreFinalizer, ct).ConfigureAwait(false);
+        restore = await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachineRestore, restore, SnapshotKeys.RestoreFinalizer, ct);
 
         var ns = restore.Metadata.NamespaceProperty;
         var spec = restore.Spec ?? [];
@@ -64,7 +64,7 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
             : null;
         if (problem is not null)
         {
-            await ErrorAsync(restore, problem, ct).ConfigureAwait(false);
+            await ErrorAsync(restore, problem, ct);
             return ReconcileResult.Done;
         }
 
@@ -86,10 +86,10 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
             renamed[volumeName] = (name, isTemplate);
             if (isTemplate) templateRenames[claimName] = name;
             var claim = ctx.Get(KubeVirtTypes.PersistentVolumeClaim, ns, name)
-                ?? await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolumeClaim, RestoredClaim(restore, sourceVm, backupClaim, name, vsName, isTemplate), ct).ConfigureAwait(false);
+                ?? await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolumeClaim, RestoredClaim(restore, sourceVm, backupClaim, name, vsName, isTemplate), ct);
             if (isTemplate && ctx.Get(KubeVirtTypes.DataVolume, ns, name) is null)
             {
-                await ctx.CreateOrGetAsync(KubeVirtTypes.DataVolume, PrePopulatedDataVolume(restore, sourceVm, claimName, name), ct).ConfigureAwait(false);
+                await ctx.CreateOrGetAsync(KubeVirtTypes.DataVolume, PrePopulatedDataVolume(restore, sourceVm, claimName, name), ct);
             }
 
             var entry = new JsonObject { ["volumeName"] = volumeName, ["persistentVolumeClaim"] = name, ["volumeSnapshotName"] = vsName };
@@ -101,14 +101,14 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
 
         if (waiting)
         {
-            await WriteAsync(restore, restores, (true, "Creating new PVCs"), (false, "Waiting for new PVCs"), complete: false, ct).ConfigureAwait(false);
+            await WriteAsync(restore, restores, (true, "Creating new PVCs"), (false, "Waiting for new PVCs"), complete: false, ct);
             return ReconcileResult.Done;
         }
 
-        target ??= await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachine, NewVm(restore, sourceVm, targetName, renamed, templateRenames, restoreId), ct).ConfigureAwait(false);
-        await AdoptClaimsAsync(restore, content, target, renamed, (string?)snapshot!.Status?["sourceUID"], ct).ConfigureAwait(false);
-        await WriteAsync(restore, restores, (false, "Operation complete"), (true, "Operation complete"), complete: true, ct).ConfigureAwait(false);
-        await ctx.Events(Component).NormalAsync(restore, "VirtualMachineRestoreComplete", "Restore", $"Successfully completed VirtualMachineRestore {restore.Metadata.Name}", ct).ConfigureAwait(false);
+        target ??= await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachine, NewVm(restore, sourceVm, targetName, renamed, templateRenames, restoreId), ct);
+        await AdoptClaimsAsync(restore, content, target, renamed, (string?)snapshot!.Status?["sourceUID"], ct);
+        await WriteAsync(restore, restores, (false, "Operation complete"), (true, "Operation complete"), complete: true, ct);
+        await ctx.Events(Component).NormalAsync(restore, "VirtualMachineRestoreComplete", "Restore", $"Successfully completed VirtualMachineRestore {restore.Metadata.Name}", ct);
         return ReconcileResult.Done;
     }
 
@@ -276,15 +276,15 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
             await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
             {
                 ["metadata"] = new JsonObject { ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(vm)) },
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
     }
 
     private async Task ErrorAsync(GenericObject restore, string message, CancellationToken ct)
     {
-        if (await WriteAsync(restore, null, (false, message), (false, message), complete: false, ct).ConfigureAwait(false))
+        if (await WriteAsync(restore, null, (false, message), (false, message), complete: false, ct))
         {
-            await ctx.Events(Component).WarningAsync(restore, "VirtualMachineRestoreError", "Restore", $"VirtualMachineRestore encountered error {message}", ct).ConfigureAwait(false);
+            await ctx.Events(Component).WarningAsync(restore, "VirtualMachineRestoreError", "Restore", $"VirtualMachineRestore encountered error {message}", ct);
         }
     }
 
@@ -300,7 +300,7 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
         };
         if (restores is not null) status["restores"] = restores;
         if (complete) status["restoreTime"] = ctx.Now();
-        var written = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineRestore, restore, status, ct).ConfigureAwait(false);
+        var written = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineRestore, restore, status, ct);
         return !ReferenceEquals(written, restore);
     }
 

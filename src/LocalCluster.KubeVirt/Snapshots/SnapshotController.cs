@@ -42,46 +42,46 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
         var content = ctx.Get(KubeVirtTypes.VirtualMachineSnapshotContent, ns, SnapshotKeys.ContentName(uid));
         if (snapshot.Metadata.DeletionTimestamp is not null)
         {
-            return await DeleteAsync(snapshot, vm, content, ct).ConfigureAwait(false);
+            return await DeleteAsync(snapshot, vm, content, ct);
         }
 
         var status = snapshot.Status;
         var phase = (string?)status?["phase"];
         if (phase == "Failed" || (phase == "Succeeded" && (bool?)status?["readyToUse"] == true && (bool?)content?.Status?["readyToUse"] == true))
         {
-            await UnlockAsync(snapshot, vm, ct).ConfigureAwait(false);
+            await UnlockAsync(snapshot, vm, ct);
             ctx.Forget(uid);
             return ReconcileResult.Done;
         }
 
-        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, SnapshotKeys.SnapshotFinalizer, ct).ConfigureAwait(false);
+        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, SnapshotKeys.SnapshotFinalizer, ct);
         var contentCreated = content?.Status?["creationTime"] is not null;
         var deadline = FailureDeadline(snapshot);
         var untilDeadline = deadline is { } d ? d - ctx.Time.GetUtcNow() : (TimeSpan?)null;
         if (!contentCreated && (untilDeadline <= TimeSpan.Zero || ctx.Fails(ctx.Snapshots, Kind, snapshot)))
         {
-            await FailAsync(snapshot, vm, content, ct).ConfigureAwait(false);
+            await FailAsync(snapshot, vm, content, ct);
             return ReconcileResult.Done;
         }
 
         string? lockMessage = null;
         if (vm is not null && content is null)
         {
-            lockMessage = await LockAsync(snapshot, vm, ct).ConfigureAwait(false);
+            lockMessage = await LockAsync(snapshot, vm, ct);
             if (lockMessage == SnapshotKeys.SourceLocked)
             {
                 var left = ctx.Remaining(Kind, snapshot, "snapshot");
                 if (left > TimeSpan.Zero)
                 {
-                    await WriteStatusAsync(snapshot, vm, content, lockMessage, ct).ConfigureAwait(false);
+                    await WriteStatusAsync(snapshot, vm, content, lockMessage, ct);
                     return After(left, untilDeadline);
                 }
 
-                content = await CreateContentAsync(snapshot, vm, ct).ConfigureAwait(false);
+                content = await CreateContentAsync(snapshot, vm, ct);
             }
         }
 
-        await WriteStatusAsync(snapshot, vm, content, lockMessage, ct).ConfigureAwait(false);
+        await WriteStatusAsync(snapshot, vm, content, lockMessage, ct);
         return untilDeadline is { } wait && !contentCreated ? ReconcileResult.After(wait + TimeSpan.FromMilliseconds(10)) : ReconcileResult.Done;
     }
 
@@ -118,8 +118,8 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
             }
         }
 
-        vm = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject { ["snapshotInProgress"] = snapshot.Metadata.Name }, ct).ConfigureAwait(false);
-        await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachine, vm, SnapshotKeys.SourceFinalizer, ct).ConfigureAwait(false);
+        vm = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject { ["snapshotInProgress"] = snapshot.Metadata.Name }, ct);
+        await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachine, vm, SnapshotKeys.SourceFinalizer, ct);
         return SnapshotKeys.SourceLocked;
     }
 
@@ -137,8 +137,8 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
     private async Task UnlockAsync(GenericObject snapshot, GenericObject? vm, CancellationToken ct)
     {
         if (vm is null || (string?)vm.Status?["snapshotInProgress"] != snapshot.Metadata.Name) return;
-        await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachine, vm, SnapshotKeys.SourceFinalizer, ct).ConfigureAwait(false);
-        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject { ["snapshotInProgress"] = null }, ct).ConfigureAwait(false);
+        await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachine, vm, SnapshotKeys.SourceFinalizer, ct);
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject { ["snapshotInProgress"] = null }, ct);
     }
 
     /// <summary>snapshot.go <c>createContent</c>: one backup per claim KubeVirt can snapshot; the others are left out silently.</summary>
@@ -180,9 +180,9 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
                 ["virtualMachineSnapshotName"] = snapshot.Metadata.Name,
                 ["volumeBackups"] = backups,
             },
-        }, ct).ConfigureAwait(false);
+        }, ct);
         await ctx.Events(Component).NormalAsync(snapshot, "SuccessfulVirtualMachineSnapshotContentCreate", "Snapshot",
-            $"Successfully created VirtualMachineSnapshotContent {content.Metadata.Name}", ct).ConfigureAwait(false);
+            $"Successfully created VirtualMachineSnapshotContent {content.Metadata.Name}", ct);
         return content;
     }
 
@@ -227,7 +227,7 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
             ctx.Condition(current, "Progressing", progressingStatus, progressing),
             ctx.Condition(current, "Ready", ready, ready ? "Ready" : "Not ready"));
         CarryIndications(status, current);
-        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, status, ct).ConfigureAwait(false);
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, status, ct);
     }
 
     /// <summary>snapshot.go <c>updateSnapshotSnapshotableVolumes</c>: every VM volume is included or excluded; PartialSnapshot when a storage-backed one is excluded.</summary>
@@ -286,13 +286,13 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
                 ctx.Condition(current, "Progressing", false, "Operation failed"),
                 ctx.Condition(current, "Ready", false, "Not ready"),
                 ctx.Condition(current, "Failure", true, SnapshotKeys.DeadlineExceeded)),
-        }, ct).ConfigureAwait(false);
+        }, ct);
         if (content is not null && (bool?)content.Status?["readyToUse"] != true)
         {
-            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content.Metadata.NamespaceProperty, content.Metadata.Name, ct).ConfigureAwait(false);
+            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content.Metadata.NamespaceProperty, content.Metadata.Name, ct);
         }
 
-        await UnlockAsync(snapshot, vm, ct).ConfigureAwait(false);
+        await UnlockAsync(snapshot, vm, ct);
         ctx.Forget(snapshot.Metadata.Uid);
     }
 
@@ -302,11 +302,11 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
         var retain = (string?)snapshot.Spec?["deletionPolicy"] == "Retain" && (bool?)content?.Status?["readyToUse"] == true;
         if (content is not null && !retain && content.Metadata.DeletionTimestamp is null)
         {
-            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content.Metadata.NamespaceProperty, content.Metadata.Name, ct).ConfigureAwait(false);
+            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content.Metadata.NamespaceProperty, content.Metadata.Name, ct);
         }
 
-        await UnlockAsync(snapshot, vm, ct).ConfigureAwait(false);
-        await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, SnapshotKeys.SnapshotFinalizer, ct).ConfigureAwait(false);
+        await UnlockAsync(snapshot, vm, ct);
+        await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, SnapshotKeys.SnapshotFinalizer, ct);
         ctx.Forget(snapshot.Metadata.Uid);
         return ReconcileResult.Done;
     }

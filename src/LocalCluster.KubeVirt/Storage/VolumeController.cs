@@ -19,14 +19,14 @@ internal sealed class VolumeController(SimulatorContext ctx) : IReconciler<Gener
         if (volume.Metadata.DeletionTimestamp is not null || !SimulatedStorage.IsOurs((string?)spec["csi"]?["driver"])) return ReconcileResult.Done;
         if (spec["claimRef"] is not JsonObject claimRef)
         {
-            await ctx.PatchStatusAsync(KubeVirtTypes.PersistentVolume, volume, new JsonObject { ["phase"] = "Available" }, ct).ConfigureAwait(false);
+            await ctx.PatchStatusAsync(KubeVirtTypes.PersistentVolume, volume, new JsonObject { ["phase"] = "Available" }, ct);
             return ReconcileResult.Done;
         }
 
         var claim = ctx.Get(KubeVirtTypes.PersistentVolumeClaim, (string?)claimRef["namespace"], (string?)claimRef["name"] ?? "");
         if (claim is not null && claim.Metadata.Uid == (string?)claimRef["uid"] && claim.Metadata.DeletionTimestamp is null)
         {
-            await ctx.PatchStatusAsync(KubeVirtTypes.PersistentVolume, volume, new JsonObject { ["phase"] = "Bound" }, ct).ConfigureAwait(false);
+            await ctx.PatchStatusAsync(KubeVirtTypes.PersistentVolume, volume, new JsonObject { ["phase"] = "Bound" }, ct);
             return ReconcileResult.Done;
         }
 
@@ -36,10 +36,10 @@ internal sealed class VolumeController(SimulatorContext ctx) : IReconciler<Gener
             return ReconcileResult.Done;
         }
 
-        volume = await ctx.PatchStatusAsync(KubeVirtTypes.PersistentVolume, volume, new JsonObject { ["phase"] = "Released" }, ct).ConfigureAwait(false);
+        volume = await ctx.PatchStatusAsync(KubeVirtTypes.PersistentVolume, volume, new JsonObject { ["phase"] = "Released" }, ct);
         if ((string?)spec["persistentVolumeReclaimPolicy"] == "Delete")
         {
-            await ctx.DeleteAsync(KubeVirtTypes.PersistentVolume, null, volume.Metadata.Name, ct).ConfigureAwait(false);
+            await ctx.DeleteAsync(KubeVirtTypes.PersistentVolume, null, volume.Metadata.Name, ct);
         }
 
         return ReconcileResult.Done;
