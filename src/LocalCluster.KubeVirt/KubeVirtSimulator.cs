@@ -123,7 +123,11 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
     /// <summary>Installs the cluster's storage classes, snapshot class and KubeVirt resource, starts the informers and controllers; returns once every cache has synced.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        if (_running.Count > 0) throw new InvalidOperationException("The simulator is already started");
+        if (_running.Count > 0)
+        {
+            throw new InvalidOperationException("The simulator is already started");
+        }
+
         await InstallAsync(ct);
         _informers.Start();
         _running.AddRange(_runners.Select(run => Task.Run(() => run(_stop.Token), CancellationToken.None)));
@@ -183,7 +187,11 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
             // Normal shutdown.
         }
         await _ctx.DisposeEventsAsync();
-        if (_ownInformers is not null) await _ownInformers.DisposeAsync();
+        if (_ownInformers is not null)
+        {
+            await _ownInformers.DisposeAsync();
+        }
+
         _stop.Dispose();
     }
 
@@ -196,7 +204,10 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
         controller.Watches(other, map);
         _ctx.OnWrite(other.Type, written =>
         {
-            foreach (var key in map(written)) controller.Enqueue(key);
+            foreach (var key in map(written))
+            {
+                controller.Enqueue(key);
+            }
         });
     }
 

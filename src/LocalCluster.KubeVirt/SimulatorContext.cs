@@ -59,7 +59,10 @@ internal sealed class SimulatorContext
         {
             informer.AddHandler((type, obj) =>
             {
-                if (type == WatchEventType.Deleted) Forget(obj.Metadata.Uid);
+                if (type == WatchEventType.Deleted)
+                {
+                    Forget(obj.Metadata.Uid);
+                }
             });
         }
     }
@@ -125,7 +128,11 @@ internal sealed class SimulatorContext
     /// <summary>Time left in a step of <paramref name="obj"/> that lasts <paramref name="delay"/> from the first time it is asked for.</summary>
     public TimeSpan Remaining(GenericObject obj, string step, TimeSpan delay)
     {
-        if (delay <= TimeSpan.Zero) return TimeSpan.Zero;
+        if (delay <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
         var now = Time.GetUtcNow();
         var steps = _steps.GetOrAdd(obj.Metadata.Uid, _ => new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal));
         var left = steps.GetOrAdd(step, now) + delay - now;
@@ -136,7 +143,10 @@ internal sealed class SimulatorContext
     public void Forget(string uid)
     {
         _steps.TryRemove(uid, out _);
-        foreach (var key in _failures.Keys.Where(k => k.Uid == uid)) _failures.TryRemove(key, out _);
+        foreach (var key in _failures.Keys.Where(k => k.Uid == uid))
+        {
+            _failures.TryRemove(key, out _);
+        }
     }
 
     /// <summary>Stops the event recorders after posting what they hold.</summary>
@@ -168,7 +178,11 @@ internal sealed class SimulatorContext
     /// </summary>
     public void OnWrite(ResourceType type, Action<GenericObject> notify)
     {
-        if (!_onWrite.TryGetValue(type, out var list)) _onWrite[type] = list = [];
+        if (!_onWrite.TryGetValue(type, out var list))
+        {
+            _onWrite[type] = list = [];
+        }
+
         list.Add(notify);
     }
 
@@ -210,7 +224,11 @@ internal sealed class SimulatorContext
     /// </summary>
     public async Task<GenericObject> PatchStatusAsync(ResourceType type, GenericObject obj, JsonObject status, CancellationToken ct)
     {
-        if (!StatusDiffers(obj.Status, status)) return obj;
+        if (!StatusDiffers(obj.Status, status))
+        {
+            return obj;
+        }
+
         return await PatchAsync(type, obj, new JsonObject { ["status"] = status }, ct, "status");
     }
 
@@ -228,7 +246,11 @@ internal sealed class SimulatorContext
     {
         var finalizers = obj.Metadata.Finalizers ?? [];
         var missing = new[] { finalizer, another }.OfType<string>().Where(f => !finalizers.Contains(f)).ToList();
-        if (missing.Count == 0) return obj;
+        if (missing.Count == 0)
+        {
+            return obj;
+        }
+
         return await PatchAsync(type, obj, new JsonObject
         {
             ["metadata"] = new JsonObject
@@ -243,7 +265,11 @@ internal sealed class SimulatorContext
     public async Task<bool> RemoveFinalizerAsync(ResourceType type, GenericObject obj, string finalizer, CancellationToken ct)
     {
         var finalizers = obj.Metadata.Finalizers ?? [];
-        if (!finalizers.Contains(finalizer)) return false;
+        if (!finalizers.Contains(finalizer))
+        {
+            return false;
+        }
+
         try
         {
             await PatchAsync(type, obj, new JsonObject
@@ -272,7 +298,10 @@ internal sealed class SimulatorContext
         _own[type].Wrote(written);
         if (_onWrite.TryGetValue(type, out var notify))
         {
-            foreach (var n in notify) n(written);
+            foreach (var n in notify)
+            {
+                n(written);
+            }
         }
     }
 
@@ -284,7 +313,10 @@ internal sealed class SimulatorContext
             var existing = current?[key];
             if (key == "conditions")
             {
-                if (ConditionKey(existing) != ConditionKey(value)) return true;
+                if (ConditionKey(existing) != ConditionKey(value))
+                {
+                    return true;
+                }
             }
             else if (!JsonNode.DeepEquals(existing, value))
             {
@@ -310,7 +342,11 @@ internal sealed class SimulatorContext
             ? t
             : Now();
         var condition = new JsonObject { ["type"] = type, ["status"] = statusText, ["lastTransitionTime"] = transition };
-        if (reason is not null) condition["reason"] = reason;
+        if (reason is not null)
+        {
+            condition["reason"] = reason;
+        }
+
         condition["message"] = message ?? "";
         return condition;
     }

@@ -162,10 +162,22 @@ internal static class CdiWebhooks
 
             var pvc = spec["pvc"] as JsonObject;
             var storage = spec["storage"] as JsonObject;
-            if (pvc is null && storage is null) return "Missing Data volume PVC";
-            if (pvc is not null && storage is not null) return "Duplicate storage definition, both target storage and target pvc defined";
+            if (pvc is null && storage is null)
+            {
+                return "Missing Data volume PVC";
+            }
+
+            if (pvc is not null && storage is not null)
+            {
+                return "Duplicate storage definition, both target storage and target pvc defined";
+            }
+
             var source = spec["source"] as JsonObject;
-            if ((source is null || source.Count == 0) && spec["sourceRef"] is null) return "Data volume should have either Source or SourceRef, or be externally populated";
+            if ((source is null || source.Count == 0) && spec["sourceRef"] is null)
+            {
+                return "Data volume should have either Source or SourceRef, or be externally populated";
+            }
+
             if (source?["snapshot"] is JsonObject snapshot && ((string?)snapshot["name"] is not { Length: > 0 } || (string?)snapshot["namespace"] is not { Length: > 0 }))
             {
                 return "spec.source.Snapshot source snapshot is not valid";
@@ -180,9 +192,21 @@ internal static class CdiWebhooks
             }
 
             var bytes = SimulatedStorage.Bytes(size);
-            if (bytes is null or <= 0) return $"{what} size can't be equal or less than zero";
-            if (bytes < CdiKeys.AlignBlockSize) return $"{what} size should be at least 1MiB";
-            if (pvc is not null && (pvc["accessModes"] as JsonArray)?.Count is not > 0) return "Required value: at least 1 access mode is required";
+            if (bytes is null or <= 0)
+            {
+                return $"{what} size can't be equal or less than zero";
+            }
+
+            if (bytes < CdiKeys.AlignBlockSize)
+            {
+                return $"{what} size should be at least 1MiB";
+            }
+
+            if (pvc is not null && (pvc["accessModes"] as JsonArray)?.Count is not > 0)
+            {
+                return "Required value: at least 1 access mode is required";
+            }
+
             return null;
         }
     }

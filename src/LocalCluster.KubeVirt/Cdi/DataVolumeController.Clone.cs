@@ -62,7 +62,11 @@ internal sealed partial class DataVolumeController
 
         if ((string?)claim.Status?["phase"] == "Bound")
         {
-            if (await LoseVolumeIfFailingAsync(dv, claim, ct)) return ReconcileResult.Done;
+            if (await LoseVolumeIfFailingAsync(dv, claim, ct))
+            {
+                return ReconcileResult.Done;
+            }
+
             await SucceedAsync(dv, "CloneSucceeded",
                 string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneSucceeded, sourceNs, sourceName, ns, name), "Clone Complete", ct);
             await ctx.RemoveFinalizerAsync(KubeVirtTypes.DataVolume, ctx.Get(KubeVirtTypes.DataVolume, ns, name) ?? dv, CdiKeys.CrossNamespaceFinalizer, ct);
@@ -147,9 +151,21 @@ internal sealed partial class DataVolumeController
     private static string? ValidationProblem(GenericObject dv, GenericObject snapshot)
     {
         var status = snapshot.Status;
-        if (status is null) return "no status on source snapshot yet";
-        if ((string?)status["error"]?["message"] is { } error) return $"snapshot in error state with msg: {error}";
-        if (SimulatedStorage.Bytes(status["restoreSize"]) is not { } restoreSize || restoreSize < 0) return "snapshot has no restore size";
+        if (status is null)
+        {
+            return "no status on source snapshot yet";
+        }
+
+        if ((string?)status["error"]?["message"] is { } error)
+        {
+            return $"snapshot in error state with msg: {error}";
+        }
+
+        if (SimulatedStorage.Bytes(status["restoreSize"]) is not { } restoreSize || restoreSize < 0)
+        {
+            return "snapshot has no restore size";
+        }
+
         var spec = dv.Spec ?? [];
         var requested = SimulatedStorage.Bytes((spec["pvc"] ?? spec["storage"])?["resources"]?["requests"]?["storage"]);
         if (requested is { } target && restoreSize > 0 && target < restoreSize)

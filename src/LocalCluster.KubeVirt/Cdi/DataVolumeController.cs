@@ -75,7 +75,11 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
     /// </summary>
     private async Task<ReconcileResult> AdoptAsync(GenericObject dv, GenericObject? claim, CancellationToken ct)
     {
-        if (claim is null) return ReconcileResult.Done;
+        if (claim is null)
+        {
+            return ReconcileResult.Done;
+        }
+
         if (claim.Metadata.OwnerReferences?.Any(o => o.Uid == dv.Metadata.Uid) != true)
         {
             await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
@@ -91,10 +95,7 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
     private async Task<ReconcileResult> ImportAsync(GenericObject dv, GenericObject? claim, CancellationToken ct)
     {
         var name = dv.Metadata.Name;
-        if (claim is null)
-        {
-            claim = await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolumeClaim, Claim(dv, RenderSpec(dv, sizeIfMissing: null), dataSourceRef: null), ct);
-        }
+        claim ??= await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolumeClaim, Claim(dv, RenderSpec(dv, sizeIfMissing: null), dataSourceRef: null), ct);
 
         if ((string?)claim.Status?["phase"] != "Bound")
         {
@@ -103,7 +104,11 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
             return ReconcileResult.Done;
         }
 
-        if (await LoseVolumeIfFailingAsync(dv, claim, ct)) return ReconcileResult.Done;
+        if (await LoseVolumeIfFailingAsync(dv, claim, ct))
+        {
+            return ReconcileResult.Done;
+        }
+
         foreach (var (step, phase, message) in (ReadOnlySpan<(string, string, string)>)[("schedule", "ImportScheduled", CdiKeys.MessageImportScheduled), ("import", "ImportInProgress", CdiKeys.MessageImportInProgress)])
         {
             var left = ctx.Remaining(Kind, dv, step);
@@ -125,7 +130,10 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
     /// <summary><c>--sim-fault fail=datavolumes</c>: the volume is lost (the claim becomes Lost, and the DataVolume Failed with it).</summary>
     private async Task<bool> LoseVolumeIfFailingAsync(GenericObject dv, GenericObject claim, CancellationToken ct)
     {
-        if (!ctx.Fails(ctx.DataVolumes, Kind, dv) || (string?)claim.Spec?["volumeName"] is not { } volumeName) return false;
+        if (!ctx.Fails(ctx.DataVolumes, Kind, dv) || (string?)claim.Spec?["volumeName"] is not { } volumeName)
+        {
+            return false;
+        }
         // The storage behind it is destroyed: the volume goes, pv-protection notwithstanding (as when an administrator
         // force-removes it), and the PV controller finds the bound claim without its volume.
         if (ctx.Get(KubeVirtTypes.PersistentVolume, null, volumeName) is { } volume)
@@ -181,7 +189,11 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
     private JsonObject RenderSpec(GenericObject dv, long? sizeIfMissing)
     {
         var spec = dv.Spec ?? [];
-        if (spec["pvc"] is JsonObject pvc) return pvc.DeepClone().AsObject();
+        if (spec["pvc"] is JsonObject pvc)
+        {
+            return pvc.DeepClone().AsObject();
+        }
+
         var storage = spec["storage"] as JsonObject ?? [];
         var rendered = new JsonObject
         {
@@ -220,14 +232,22 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
         annotations[CdiKeys.PodRestarts] = "0";
         annotations[CdiKeys.ContentType] = "kubevirt";
         annotations[CdiKeys.CreatedForDataVolume] = dv.Metadata.Uid;
-        if (sourceNamespace is not null) annotations[CdiKeys.DataSourceNamespace] = sourceNamespace;
+        if (sourceNamespace is not null)
+        {
+            annotations[CdiKeys.DataSourceNamespace] = sourceNamespace;
+        }
+
         if (dv.Metadata.Annotations?.ContainsKey(CdiKeys.ImmediateBinding) == true)
         {
             // The importer/prep pod CDI runs to bind at once lands on a node: the scheduler's choice, as on a consumer's.
             annotations[StorageKeys.SelectedNode] = SimulatedStorage.Node;
         }
 
-        if (dataSourceRef is not null) spec["dataSourceRef"] = dataSourceRef;
+        if (dataSourceRef is not null)
+        {
+            spec["dataSourceRef"] = dataSourceRef;
+        }
+
         return new JsonObject
         {
             ["apiVersion"] = "v1",

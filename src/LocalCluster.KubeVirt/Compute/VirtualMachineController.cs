@@ -101,7 +101,11 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
     {
         foreach (var claim in claims)
         {
-            if ((string?)claim.Status?["phase"] == "Bound" || claim.Metadata.Annotations?.ContainsKey(StorageKeys.SelectedNode) == true) continue;
+            if ((string?)claim.Status?["phase"] == "Bound" || claim.Metadata.Annotations?.ContainsKey(StorageKeys.SelectedNode) == true)
+            {
+                continue;
+            }
+
             await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
             {
                 ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [StorageKeys.SelectedNode] = SimulatedStorage.Node } },
@@ -119,7 +123,11 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
                 ? ctx.Condition(status, "Ready", false, "PodNotExists", "virt-launcher pod has not yet been scheduled")
                 : ctx.Condition(status, "Ready", false, "VMINotExists", "VMI does not exist");
         var conditions = new JsonArray(ready);
-        if (podScheduled is not null) conditions.Add(podScheduled);
+        if (podScheduled is not null)
+        {
+            conditions.Add(podScheduled);
+        }
+
         var written = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject
         {
             ["printableStatus"] = printable,
@@ -145,10 +153,22 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
         }
 
         var claim = SnapshotClasses.Claim(ctx, ns, claimName);
-        if (claim is null) return Disabled(name, "PVC not found");
-        if ((string?)claim.Spec?["storageClassName"] is not { } className) return Disabled(name, "volume type has no StorageClass defined");
+        if (claim is null)
+        {
+            return Disabled(name, "PVC not found");
+        }
+
+        if ((string?)claim.Spec?["storageClassName"] is not { } className)
+        {
+            return Disabled(name, "volume type has no StorageClass defined");
+        }
+
         var (snapshotClass, error) = SnapshotClasses.For(ctx, className);
-        if (error is not null) return Disabled(name, error);
+        if (error is not null)
+        {
+            return Disabled(name, error);
+        }
+
         return snapshotClass is null
             ? Disabled(name, $"No VolumeSnapshotClass: Volume snapshots are not configured for this StorageClass [{className}] [{name}]")
             : new JsonObject { ["name"] = name, ["enabled"] = true };
@@ -159,20 +179,36 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
     /// <summary>virt-controller creates the DataVolumes of <c>spec.dataVolumeTemplates</c>, owned by the VM.</summary>
     private async Task EnsureTemplateDataVolumesAsync(GenericObject vm, CancellationToken ct)
     {
-        if (vm.Spec?["dataVolumeTemplates"] is not JsonArray templates) return;
+        if (vm.Spec?["dataVolumeTemplates"] is not JsonArray templates)
+        {
+            return;
+        }
+
         var ns = vm.Metadata.NamespaceProperty;
         foreach (var template in templates.OfType<JsonObject>())
         {
             var name = (string?)template["metadata"]?["name"];
-            if (name is null || ctx.Get(KubeVirtTypes.DataVolume, ns, name) is not null) continue;
+            if (name is null || ctx.Get(KubeVirtTypes.DataVolume, ns, name) is not null)
+            {
+                continue;
+            }
+
             var metadata = new JsonObject
             {
                 ["name"] = name,
                 ["namespace"] = ns,
                 ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(vm)),
             };
-            if (template["metadata"]?["labels"] is JsonObject labels) metadata["labels"] = labels.DeepClone();
-            if (template["metadata"]?["annotations"] is JsonObject annotations) metadata["annotations"] = annotations.DeepClone();
+            if (template["metadata"]?["labels"] is JsonObject labels)
+            {
+                metadata["labels"] = labels.DeepClone();
+            }
+
+            if (template["metadata"]?["annotations"] is JsonObject annotations)
+            {
+                metadata["annotations"] = annotations.DeepClone();
+            }
+
             await ctx.CreateOrGetAsync(KubeVirtTypes.DataVolume, new JsonObject
             {
                 ["apiVersion"] = KubeVirtTypes.DataVolume.ApiVersion,

@@ -33,15 +33,26 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
     public async Task<ReconcileResult> ReconcileAsync(GenericObject clone, CancellationToken ct)
     {
         clone = ctx.Newest(KubeVirtTypes.VirtualMachineClone, clone);
-        if (clone.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
+        if (clone.Metadata.DeletionTimestamp is not null)
+        {
+            return ReconcileResult.Done;
+        }
+
         var status = clone.Status;
         var phase = (string?)status?["phase"] ?? "";
         var ns = clone.Metadata.NamespaceProperty;
         var name = clone.Metadata.Name;
         var uid = clone.Metadata.Uid;
         var targetName = (string?)clone.Spec?["target"]?["name"] ?? "";
-        if (phase == "Failed") return ReconcileResult.Done;
-        if (phase == "Succeeded") return await CleanUpAsync(clone, targetName, ct);
+        if (phase == "Failed")
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (phase == "Succeeded")
+        {
+            return await CleanUpAsync(clone, targetName, ct);
+        }
 
         if (ctx.Fails(ctx.Clones, Kind, clone))
         {
@@ -158,13 +169,24 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
             return ReconcileResult.Done;
         }
 
-        if ((string?)clone.Status?["restoreName"] is not { } restoreName) return ReconcileResult.Done;
+        if ((string?)clone.Status?["restoreName"] is not { } restoreName)
+        {
+            return ReconcileResult.Done;
+        }
+
         var restore = ctx.Get(KubeVirtTypes.VirtualMachineRestore, ns, restoreName);
         var claims = (restore?.Status?["restores"] as JsonArray ?? []).OfType<JsonObject>().Select(r => (string?)r["persistentVolumeClaim"]).OfType<string>();
-        if (claims.Any(c => (string?)ctx.Get(KubeVirtTypes.PersistentVolumeClaim, ns, c)?.Status?["phase"] != "Bound")) return ReconcileResult.Done;
+        if (claims.Any(c => (string?)ctx.Get(KubeVirtTypes.PersistentVolumeClaim, ns, c)?.Status?["phase"] != "Bound"))
+        {
+            return ReconcileResult.Done;
+        }
 
         await Record(clone, "PVCBound", $"all PVC for clone {clone.Metadata.Name} are bound", ct);
-        if (restore is not null) await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineRestore, ns, restoreName, ct);
+        if (restore is not null)
+        {
+            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineRestore, ns, restoreName, ct);
+        }
+
         if ((string?)clone.Spec?["source"]?["kind"] == "VirtualMachine")
         {
             await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineSnapshot, ns, $"tmp-snapshot-{clone.Metadata.Uid}", ct);
@@ -210,7 +232,11 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
             ["virtualMachineSnapshotName"] = snapshotName,
             ["patches"] = new JsonArray([.. Patches(clone, sourceVm).Select(p => (JsonNode)p)]),
         };
-        if ((string?)clone.Spec?["volumeNamePolicy"] is { } policy) spec["volumeRestorePolicy"] = policy;
+        if ((string?)clone.Spec?["volumeNamePolicy"] is { } policy)
+        {
+            spec["volumeRestorePolicy"] = policy;
+        }
+
         return new JsonObject
         {
             ["apiVersion"] = KubeVirtTypes.VirtualMachineRestore.ApiVersion,
@@ -278,7 +304,11 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
                 ctx.Condition(current, "Progressing", false, "Pending"),
                 ctx.Condition(current, "Ready", false, reason)),
         }, ct);
-        if (!ReferenceEquals(written, clone)) await Record(clone, eventReason, reason, ct);
+        if (!ReferenceEquals(written, clone))
+        {
+            await Record(clone, eventReason, reason, ct);
+        }
+
         return ReconcileResult.Done;
     }
 

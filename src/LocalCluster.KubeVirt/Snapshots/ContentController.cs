@@ -40,7 +40,11 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
         var allReady = true;
         foreach (var backup in (spec["volumeBackups"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            if ((string?)backup["volumeSnapshotName"] is not { } name) continue;
+            if ((string?)backup["volumeSnapshotName"] is not { } name)
+            {
+                continue;
+            }
+
             var volumeSnapshot = ctx.Get(KubeVirtTypes.VolumeSnapshot, ns, name);
             if (volumeSnapshot is null)
             {
@@ -65,8 +69,16 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
             }
 
             var entry = new JsonObject { ["volumeSnapshotName"] = name, ["readyToUse"] = ready };
-            if (cut is not null) entry["creationTime"] = cut;
-            if (vsStatus?["error"] is JsonObject vsError) entry["error"] = vsError.DeepClone();
+            if (cut is not null)
+            {
+                entry["creationTime"] = cut;
+            }
+
+            if (vsStatus?["error"] is JsonObject vsError)
+            {
+                entry["error"] = vsError.DeepClone();
+            }
+
             statuses.Add(entry);
         }
 
@@ -87,8 +99,15 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
             ["volumeSnapshotStatus"] = statuses,
             ["error"] = error is null || allReady ? null : new JsonObject { ["message"] = error, ["time"] = (string?)current?["error"]?["time"] ?? ctx.Now() },
         };
-        if (wasCreated) status["creationTime"] = (string?)current!["creationTime"];
-        else if (allCut) status["creationTime"] = ctx.Now();
+        if (wasCreated)
+        {
+            status["creationTime"] = (string?)current!["creationTime"];
+        }
+        else if (allCut)
+        {
+            status["creationTime"] = ctx.Now();
+        }
+
         await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, status, ct);
         return ReconcileResult.Done;
     }
@@ -99,7 +118,11 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
         var className = (string?)claim?["spec"]?["storageClassName"];
         var snapshotClass = className is null ? null : SnapshotClasses.For(ctx, className).Name;
         var spec = new JsonObject { ["source"] = new JsonObject { ["persistentVolumeClaimName"] = (string?)claim?["metadata"]?["name"] } };
-        if (snapshotClass is not null) spec["volumeSnapshotClassName"] = snapshotClass;
+        if (snapshotClass is not null)
+        {
+            spec["volumeSnapshotClassName"] = snapshotClass;
+        }
+
         var created = await ctx.CreateOrGetAsync(KubeVirtTypes.VolumeSnapshot, new JsonObject
         {
             ["apiVersion"] = KubeVirtTypes.VolumeSnapshot.ApiVersion,

@@ -41,7 +41,11 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
         }
 
         var status = restore.Status;
-        if ((bool?)status?["complete"] == true) return ReconcileResult.Done;
+        if ((bool?)status?["complete"] == true)
+        {
+            return ReconcileResult.Done;
+        }
+
         restore = await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachineRestore, restore, SnapshotKeys.RestoreFinalizer, ct);
 
         var ns = restore.Metadata.NamespaceProperty;
@@ -84,7 +88,11 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
             var name = RestoredName(restore, volumeName, claimName);
             var isTemplate = templates.Contains(claimName);
             renamed[volumeName] = (name, isTemplate);
-            if (isTemplate) templateRenames[claimName] = name;
+            if (isTemplate)
+            {
+                templateRenames[claimName] = name;
+            }
+
             var claim = ctx.Get(KubeVirtTypes.PersistentVolumeClaim, ns, name)
                 ?? await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolumeClaim, RestoredClaim(restore, sourceVm, backupClaim, name, vsName, isTemplate), ct);
             if (isTemplate && ctx.Get(KubeVirtTypes.DataVolume, ns, name) is null)
@@ -93,7 +101,11 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
             }
 
             var entry = new JsonObject { ["volumeName"] = volumeName, ["persistentVolumeClaim"] = name, ["volumeSnapshotName"] = vsName };
-            if (isTemplate) entry["dataVolumeName"] = name;
+            if (isTemplate)
+            {
+                entry["dataVolumeName"] = name;
+            }
+
             restores.Add(entry);
             var binding = (string?)SimulatedStorage.ClassOf(ctx, (string?)claim.Spec?["storageClassName"])?.Fields["volumeBindingMode"];
             waiting |= (string?)claim.Status?["phase"] != "Bound" && binding != "WaitForFirstConsumer";
@@ -118,7 +130,11 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
         var spec = restore.Spec ?? [];
         var overridden = (spec["volumeRestoreOverrides"] as JsonArray ?? []).OfType<JsonObject>()
             .FirstOrDefault(o => (string?)o["volumeName"] == volumeName && (string?)o["restoreName"] is { Length: > 0 });
-        if (overridden is not null) return (string)overridden["restoreName"]!;
+        if (overridden is not null)
+        {
+            return (string)overridden["restoreName"]!;
+        }
+
         return (string?)spec["volumeRestorePolicy"] switch
         {
             "InPlace" => claimName,
@@ -144,7 +160,11 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
                 || key.StartsWith("k8s.io/CloneRequest", StringComparison.Ordinal) || key.StartsWith("k8s.io/CloneOf", StringComparison.Ordinal)));
         annotations[SnapshotKeys.RestoreNameAnnotation] = restore.Metadata.Name;
         annotations[SnapshotKeys.LastRestoreUid] = $"{restore.Metadata.Name}-{restore.Metadata.Uid}";
-        if (template) annotations[CdiKeys.PopulatedFor] = name;
+        if (template)
+        {
+            annotations[CdiKeys.PopulatedFor] = name;
+        }
+
         var source = new JsonObject { ["apiGroup"] = "snapshot.storage.k8s.io", ["kind"] = "VolumeSnapshot", ["name"] = vsName };
         var spec = new JsonObject
         {
@@ -154,7 +174,11 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
             ["dataSource"] = source,
             ["dataSourceRef"] = source.DeepClone(),
         };
-        if ((string?)backupSpec["storageClassName"] is { } className) spec["storageClassName"] = className;
+        if ((string?)backupSpec["storageClassName"] is { } className)
+        {
+            spec["storageClassName"] = className;
+        }
+
         return new JsonObject
         {
             ["apiVersion"] = "v1",
@@ -192,13 +216,24 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
         GenericObject restore, JsonObject sourceVm, string name, Dictionary<string, (string Name, bool Template)> renamed, Dictionary<string, string> templateRenames, string restoreId)
     {
         var metadata = new JsonObject { ["name"] = name, ["namespace"] = restore.Metadata.NamespaceProperty };
-        if (sourceVm["metadata"]?["labels"] is JsonObject labels) metadata["labels"] = labels.DeepClone();
+        if (sourceVm["metadata"]?["labels"] is JsonObject labels)
+        {
+            metadata["labels"] = labels.DeepClone();
+        }
+
         var annotations = sourceVm["metadata"]?["annotations"]?.DeepClone() as JsonObject ?? [];
         annotations[SnapshotKeys.LastRestoreUid] = restoreId;
         metadata["annotations"] = annotations;
         var spec = sourceVm["spec"]?.DeepClone().AsObject() ?? [];
-        if (spec.ContainsKey("running")) spec["running"] = false;
-        else spec["runStrategy"] = "Halted";
+        if (spec.ContainsKey("running"))
+        {
+            spec["running"] = false;
+        }
+        else
+        {
+            spec["runStrategy"] = "Halted";
+        }
+
         if (spec["template"]?["spec"]?["volumes"] is JsonArray allVolumes)
         {
             // restore.go generateRestoredVMSpec drops memory dumps.
@@ -210,7 +245,11 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
 
         foreach (var volume in (spec["template"]?["spec"]?["volumes"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            if ((string?)volume["name"] is not { } volumeName || !renamed.TryGetValue(volumeName, out var restored)) continue;
+            if ((string?)volume["name"] is not { } volumeName || !renamed.TryGetValue(volumeName, out var restored))
+            {
+                continue;
+            }
+
             if (restored.Template)
             {
                 volume["dataVolume"] = new JsonObject { ["name"] = restored.Name };
@@ -259,7 +298,10 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
 
         static void RemoveIfEmpty(JsonObject obj, string key)
         {
-            if (obj[key] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length == 0) obj.Remove(key);
+            if (obj[key] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length == 0)
+            {
+                obj.Remove(key);
+            }
         }
     }
 
@@ -270,9 +312,17 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
         {
             var ownedBySource = (backup["persistentVolumeClaim"]?["metadata"]?["ownerReferences"] as JsonArray ?? []).OfType<JsonObject>()
                 .Any(o => (string?)o["kind"] == "VirtualMachine" && (string?)o["uid"] == sourceUid);
-            if (!ownedBySource || !renamed.TryGetValue((string?)backup["volumeName"] ?? "", out var restored) || restored.Template) continue;
+            if (!ownedBySource || !renamed.TryGetValue((string?)backup["volumeName"] ?? "", out var restored) || restored.Template)
+            {
+                continue;
+            }
+
             var claim = ctx.Get(KubeVirtTypes.PersistentVolumeClaim, restore.Metadata.NamespaceProperty, restored.Name);
-            if (claim is null || claim.Metadata.OwnerReferences?.Any(o => o.Uid == vm.Metadata.Uid) == true) continue;
+            if (claim is null || claim.Metadata.OwnerReferences?.Any(o => o.Uid == vm.Metadata.Uid) == true)
+            {
+                continue;
+            }
+
             await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
             {
                 ["metadata"] = new JsonObject { ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(vm)) },
@@ -298,8 +348,16 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
                 ctx.Condition(current, "Progressing", progressing.Status, progressing.Reason),
                 ctx.Condition(current, "Ready", ready.Status, ready.Reason)),
         };
-        if (restores is not null) status["restores"] = restores;
-        if (complete) status["restoreTime"] = ctx.Now();
+        if (restores is not null)
+        {
+            status["restores"] = restores;
+        }
+
+        if (complete)
+        {
+            status["restoreTime"] = ctx.Now();
+        }
+
         var written = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineRestore, restore, status, ct);
         return !ReferenceEquals(written, restore);
     }
@@ -309,7 +367,10 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
         var copy = new JsonObject();
         foreach (var (key, value) in map as JsonObject ?? [])
         {
-            if (keep(key)) copy[key] = value?.DeepClone();
+            if (keep(key))
+            {
+                copy[key] = value?.DeepClone();
+            }
         }
 
         return copy;

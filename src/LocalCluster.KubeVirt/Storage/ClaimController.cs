@@ -39,7 +39,11 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
     public async Task<ReconcileResult> ReconcileAsync(GenericObject claim, CancellationToken ct)
     {
         claim = ctx.Newest(KubeVirtTypes.PersistentVolumeClaim, claim);
-        if (claim.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
+        if (claim.Metadata.DeletionTimestamp is not null)
+        {
+            return ReconcileResult.Done;
+        }
+
         var ns = claim.Metadata.NamespaceProperty;
         var spec = claim.Spec ?? [];
         var phase = (string?)claim.Status?["phase"];
@@ -56,7 +60,10 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
             return Done(claim);
         }
 
-        if (phase == "Lost") return Done(claim);
+        if (phase == "Lost")
+        {
+            return Done(claim);
+        }
 
         if (volumeName is not null)
         {
@@ -86,8 +93,15 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
         }
 
         var provisioner = (string?)storageClass.Fields["provisioner"];
-        if (!SimulatedStorage.IsOurs(provisioner)) return ReconcileResult.Done;
-        if (IsPopulated(spec)) return ReconcileResult.Done;
+        if (!SimulatedStorage.IsOurs(provisioner))
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (IsPopulated(spec))
+        {
+            return ReconcileResult.Done;
+        }
 
         var annotations = claim.Metadata.Annotations;
         if ((string?)storageClass.Fields["volumeBindingMode"] == "WaitForFirstConsumer" && annotations?.ContainsKey(StorageKeys.SelectedNode) != true)

@@ -32,17 +32,31 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
     public async Task<ReconcileResult> ReconcileAsync(GenericObject snapshot, CancellationToken ct)
     {
         snapshot = ctx.Newest(KubeVirtTypes.VolumeSnapshot, snapshot);
-        if (snapshot.Metadata.DeletionTimestamp is not null) return await DeleteAsync(snapshot, ct);
+        if (snapshot.Metadata.DeletionTimestamp is not null)
+        {
+            return await DeleteAsync(snapshot, ct);
+        }
+
         var ns = snapshot.Metadata.NamespaceProperty;
         var spec = snapshot.Spec ?? [];
         var status = snapshot.Status;
-        if ((bool?)status?["readyToUse"] == true) return ReconcileResult.Done;
-        if ((string?)spec["source"]?["persistentVolumeClaimName"] is not { } claimName) return ReconcileResult.Done;
+        if ((bool?)status?["readyToUse"] == true)
+        {
+            return ReconcileResult.Done;
+        }
+
+        if ((string?)spec["source"]?["persistentVolumeClaimName"] is not { } claimName)
+        {
+            return ReconcileResult.Done;
+        }
 
         var claim = ctx.Get(KubeVirtTypes.PersistentVolumeClaim, ns, claimName);
         var volume = (string?)claim?.Spec?["volumeName"] is { } volumeName ? ctx.Get(KubeVirtTypes.PersistentVolume, null, volumeName) : null;
         var driver = (string?)volume?.Spec?["csi"]?["driver"];
-        if (driver is not null && !SimulatedStorage.IsOurs(driver)) return ReconcileResult.Done;
+        if (driver is not null && !SimulatedStorage.IsOurs(driver))
+        {
+            return ReconcileResult.Done;
+        }
 
         var className = (string?)spec["volumeSnapshotClassName"];
         if (className is null)

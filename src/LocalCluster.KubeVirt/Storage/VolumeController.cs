@@ -16,7 +16,11 @@ internal sealed class VolumeController(SimulatorContext ctx) : IReconciler<Gener
     {
         volume = ctx.Newest(KubeVirtTypes.PersistentVolume, volume);
         var spec = volume.Spec ?? [];
-        if (volume.Metadata.DeletionTimestamp is not null || !SimulatedStorage.IsOurs((string?)spec["csi"]?["driver"])) return ReconcileResult.Done;
+        if (volume.Metadata.DeletionTimestamp is not null || !SimulatedStorage.IsOurs((string?)spec["csi"]?["driver"]))
+        {
+            return ReconcileResult.Done;
+        }
+
         if (spec["claimRef"] is not JsonObject claimRef)
         {
             await ctx.PatchStatusAsync(KubeVirtTypes.PersistentVolume, volume, new JsonObject { ["phase"] = "Available" }, ct);

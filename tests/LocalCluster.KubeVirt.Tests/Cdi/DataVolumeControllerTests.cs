@@ -241,7 +241,10 @@ public sealed class DataVolumeControllerTests
         var phases = new List<string>();
         foreach (var phase in versions.Select(v => v.Phase()).OfType<string>().Where(p => p.Length > 0))
         {
-            if (phases.Count == 0 || phases[^1] != phase) phases.Add(phase);
+            if (phases.Count == 0 || phases[^1] != phase)
+            {
+                phases.Add(phase);
+            }
         }
 
         return phases;

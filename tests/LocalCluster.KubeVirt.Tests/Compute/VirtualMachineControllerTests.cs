@@ -181,7 +181,10 @@ public sealed class VirtualMachineControllerTests
         var statuses = new List<string>();
         foreach (var status in versions.Select(v => v.PrintableStatus()).OfType<string>())
         {
-            if (statuses.Count == 0 || statuses[^1] != status) statuses.Add(status);
+            if (statuses.Count == 0 || statuses[^1] != status)
+            {
+                statuses.Add(status);
+            }
         }
 
         return statuses;
