@@ -27,7 +27,7 @@ namespace Vers.LocalCluster.KubeVirt.Storage;
 /// </list>
 /// Claims of other provisioners are not touched.
 /// </summary>
-internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class ClaimReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "PersistentVolumeClaim";
     private static readonly TimeSpan RetryStart = TimeSpan.FromSeconds(1);

@@ -25,7 +25,7 @@ namespace Vers.LocalCluster.KubeVirt.Snapshots;
 /// </list>
 /// <c>--sim-fault fail=virtualmachineclones</c> fails a new clone as invalid snapshot content would.
 /// </summary>
-internal sealed class CloneController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class CloneReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "VirtualMachineClone";
     private const string Component = "clone-controller";

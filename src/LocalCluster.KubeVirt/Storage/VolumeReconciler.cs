@@ -10,7 +10,7 @@ namespace Vers.LocalCluster.KubeVirt.Storage;
 /// <c>syncVolume</c>): a volume whose claim exists with the recorded uid is Bound; one whose claim is gone is Released
 /// and, with reclaim policy Delete, deleted (the driver frees the storage, <c>reclaimVolume</c> → <c>deleteVolumeOperation</c>).
 /// </summary>
-internal sealed class VolumeController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class VolumeReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public async Task<ReconcileResult> ReconcileAsync(GenericObject volume, CancellationToken ct)
     {

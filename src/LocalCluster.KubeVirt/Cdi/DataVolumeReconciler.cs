@@ -28,7 +28,7 @@ namespace Vers.LocalCluster.KubeVirt.Cdi;
 /// Not modelled: the smart clone's temporary claim in the snapshot's namespace and its PrepClaim/Rebind phases (the
 /// populator restores straight into the target's volume), host-assisted copies, VolumeCloneSource objects.
 /// </summary>
-internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed partial class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "DataVolume";
     private const string Component = "datavolume-controller";

@@ -10,7 +10,7 @@ namespace Vers.LocalCluster.KubeVirt.Cdi;
 
 // The snapshot clone (source.snapshot): CDI's validation of the source, the clone populator restoring the snapshot
 // into the DataVolume's claim, and the events and conditions of a clone that cannot start.
-internal sealed partial class DataVolumeController
+internal sealed partial class DataVolumeReconciler
 {
     private async Task<ReconcileResult> CloneAsync(GenericObject dv, JsonObject source, GenericObject? claim, CancellationToken ct)
     {
@@ -126,7 +126,7 @@ internal sealed partial class DataVolumeController
         var request = SimulatedStorage.Bytes(spec["resources"]?["requests"]?["storage"]) ?? 0;
         var restoreSize = SimulatedStorage.Bytes(snapshot.Status?["restoreSize"]) ?? 0;
         var capacity = SimulatedStorage.Allocate(Math.Max(request, restoreSize));
-        var volume = await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolume, ClaimController.Volume(claim, storageClass, capacity), ct);
+        var volume = await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolume, ClaimReconciler.Volume(claim, storageClass, capacity), ct);
         await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
         {
             ["metadata"] = new JsonObject

@@ -27,7 +27,7 @@ namespace Vers.LocalCluster.KubeVirt.Snapshots;
 /// An existing target that is not the snapshot's source is refused ("restore target already exists"). Restores onto an
 /// existing VM (stopping it, target readiness policies) are not modelled.
 /// </summary>
-internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class RestoreReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     private const string Component = "restore-controller";
 

@@ -15,7 +15,7 @@ namespace Vers.LocalCluster.KubeVirt.Snapshots;
 /// "VolumeSnapshots (…) missing" with <c>readyToUse</c> false (and Warning VolumeSnapshotMissing). A content being deleted
 /// loses its finalizer; its VolumeSnapshots follow by garbage collection.
 /// </summary>
-internal sealed class ContentController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class ContentReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     private const string Component = "snapshot-controller";
 
@@ -88,7 +88,7 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
         }
 
         // At zero latency the VolumeSnapshots are cut by the next reconcile: a "nothing cut yet" status would last no time.
-        if (!allCut && error is null && current is null && ctx.Options.DelayFor(Storage.SnapshotterController.Kind) <= TimeSpan.Zero)
+        if (!allCut && error is null && current is null && ctx.Options.DelayFor(Storage.SnapshotterReconciler.Kind) <= TimeSpan.Zero)
         {
             return ReconcileResult.Done;
         }

@@ -6,7 +6,7 @@ namespace Vers.LocalCluster.KubeVirt.Snapshots;
 
 // The snapshot's status as snapshot.go updateSnapshotStatus writes it: phase, conditions, snapshotVolumes and the
 // indications (Online, NoGuestAgent, PartialSnapshot).
-internal sealed partial class SnapshotController
+internal sealed partial class SnapshotReconciler
 {
     /// <summary>snapshot.go <c>updateSnapshotStatus</c>.</summary>
     private async Task WriteStatusAsync(GenericObject snapshot, GenericObject? vm, GenericObject? content, string? lockMessage, CancellationToken ct)

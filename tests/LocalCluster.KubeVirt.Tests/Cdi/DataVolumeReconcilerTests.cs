@@ -8,7 +8,7 @@ using T = Vers.Api.KubeVirt.KubeVirtTypes;
 namespace Vers.LocalCluster.KubeVirt.Tests.Cdi;
 
 /// <summary>CDI v1.66's DataVolume controllers (import and snapshot clone) with its clone populator.</summary>
-public sealed class DataVolumeControllerTests
+public sealed class DataVolumeReconcilerTests
 {
     private const string CrossNamespaceFinalizer = "cdi.kubevirt.io/dataVolumeFinalizer";
 

@@ -18,7 +18,7 @@ namespace Vers.LocalCluster.KubeVirt.Compute;
 /// <c>updateVolumeSnapshotStatuses</c>). <c>--sim-fault unschedulable=D</c>: a VM that starts reports
 /// ErrorUnschedulable with the scheduler's message for D, then is scheduled.
 /// </summary>
-internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "VirtualMachine";
     private const string Component = "virtualmachine-controller";

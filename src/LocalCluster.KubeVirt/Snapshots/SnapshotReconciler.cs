@@ -28,7 +28,7 @@ namespace Vers.LocalCluster.KubeVirt.Snapshots;
 /// </list>
 /// <c>--sim-fault fail=virtualmachinesnapshots</c> fails new snapshots as their deadline would.
 /// </summary>
-internal sealed partial class SnapshotController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed partial class SnapshotReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "VirtualMachineSnapshot";
     private const string Component = "snapshot-controller";

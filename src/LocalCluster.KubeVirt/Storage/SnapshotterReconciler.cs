@@ -24,7 +24,7 @@ namespace Vers.LocalCluster.KubeVirt.Storage;
 /// </list>
 /// A VolumeSnapshot chosen to fail (<c>--sim-fault fail=volumesnapshots</c>) gets the driver's error and stays not ready.
 /// </summary>
-internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class SnapshotterReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "VolumeSnapshot";
     private const string Component = "snapshot-controller";
@@ -195,7 +195,7 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
     {
         var ns = snapshot.Metadata.NamespaceProperty;
         var restoring = ctx.Claims.List(ns).Any(c => (string?)c.Status?["phase"] != "Bound" && c.Metadata.DeletionTimestamp is null
-            && ClaimController.SnapshotSource(c.Spec ?? []) == snapshot.Metadata.Name);
+            && ClaimReconciler.SnapshotSource(c.Spec ?? []) == snapshot.Metadata.Name);
         if (restoring)
         {
             await ctx.Events(Component).WarningAsync(snapshot, "SnapshotDeletePending", "DeleteSnapshot", "Snapshot is being used to restore a PVC", ct);
