@@ -288,6 +288,21 @@ internal sealed class SimulatorContext
         return true;
     }
 
+    /// <summary>
+    /// The whole reconcile of an object being deleted when nothing but its finalizer is left to clean up (its children go
+    /// by garbage collection): the finalizer comes off. Answers whether <paramref name="obj"/> is being deleted.
+    /// </summary>
+    public async Task<bool> RemoveFinalizerIfDeletingAsync(ResourceType type, GenericObject obj, string finalizer, CancellationToken ct)
+    {
+        if (obj.Metadata.DeletionTimestamp is null)
+        {
+            return false;
+        }
+
+        await RemoveFinalizerAsync(type, obj, finalizer, ct);
+        return true;
+    }
+
     /// <summary>Deletes an object; gone already is fine.</summary>
     public Task DeleteAsync(ResourceType type, string? ns, string name, CancellationToken ct) =>
         Client.DeleteAsync(type, type.Namespaced ? ns : null, name, ct);

@@ -36,9 +36,8 @@ internal sealed partial class DataVolumeReconciler(SimulatorContext ctx) : IReco
     public async Task<ReconcileResult> ReconcileAsync(GenericObject dv, CancellationToken ct)
     {
         dv = ctx.Newest(KubeVirtTypes.DataVolume, dv);
-        if (dv.Metadata.DeletionTimestamp is not null)
+        if (await ctx.RemoveFinalizerIfDeletingAsync(KubeVirtTypes.DataVolume, dv, CdiKeys.CrossNamespaceFinalizer, ct))
         {
-            await ctx.RemoveFinalizerAsync(KubeVirtTypes.DataVolume, dv, CdiKeys.CrossNamespaceFinalizer, ct);
             return ReconcileResult.Done;
         }
 

@@ -22,9 +22,8 @@ internal sealed class ContentReconciler(SimulatorContext ctx) : IReconciler<Gene
     public async Task<ReconcileResult> ReconcileAsync(GenericObject content, CancellationToken ct)
     {
         content = ctx.Newest(KubeVirtTypes.VirtualMachineSnapshotContent, content);
-        if (content.Metadata.DeletionTimestamp is not null)
+        if (await ctx.RemoveFinalizerIfDeletingAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, SnapshotKeys.ContentFinalizer, ct))
         {
-            await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, SnapshotKeys.ContentFinalizer, ct);
             return ReconcileResult.Done;
         }
 

@@ -34,9 +34,8 @@ internal sealed class RestoreReconciler(SimulatorContext ctx) : IReconciler<Gene
     public async Task<ReconcileResult> ReconcileAsync(GenericObject restore, CancellationToken ct)
     {
         restore = ctx.Newest(KubeVirtTypes.VirtualMachineRestore, restore);
-        if (restore.Metadata.DeletionTimestamp is not null)
+        if (await ctx.RemoveFinalizerIfDeletingAsync(KubeVirtTypes.VirtualMachineRestore, restore, SnapshotKeys.RestoreFinalizer, ct))
         {
-            await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachineRestore, restore, SnapshotKeys.RestoreFinalizer, ct);
             return ReconcileResult.Done;
         }
 
