@@ -77,6 +77,7 @@ public static class KubeVirtSchemaValidator
                 errors.Add(new SchemaError(path, unknownField ? "unknown field (not in the upstream schema)" : message));
             }
         }
+
         if (errors.Count == 0)
         {
             errors.Add(new SchemaError("", "invalid"));

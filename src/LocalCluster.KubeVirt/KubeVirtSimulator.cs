@@ -186,6 +186,7 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
         {
             // Normal shutdown.
         }
+
         await _ctx.DisposeEventsAsync();
         if (_ownInformers is not null)
         {

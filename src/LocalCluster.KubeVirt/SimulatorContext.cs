@@ -214,6 +214,7 @@ internal sealed class SimulatorContext
         {
             return await Client.GetAsync<GenericObject>(type, ns, name, ct);
         }
+
         Wrote(type, created);
         return created;
     }
@@ -285,6 +286,7 @@ internal sealed class SimulatorContext
         {
             // Gone already.
         }
+
         return true;
     }
 
@@ -338,6 +340,7 @@ internal sealed class SimulatorContext
                 return true;
             }
         }
+
         return false;
     }
 

@@ -98,6 +98,7 @@ internal static class SwaggerToCrdSchema
                         ? new V1JSONSchemaProps { Type = "object" } // the API server owns root metadata's schema
                         : Convert(child!.AsObject(), stack);
                 }
+
                 if (node["required"] is JsonArray required && required.Count > 0)
                 {
                     props.Required = [.. required.Select(r => (string)r!)];

@@ -138,6 +138,7 @@ public sealed class KubeVirtCrdsTests
                 }
             }
         }
+
         if (node["type"] is JsonValue type && (string)type! == "array" && node["items"] is not JsonObject)
         {
             problems.Add($"{path}: array without items");
@@ -164,6 +165,7 @@ public sealed class KubeVirtCrdsTests
                 CheckStructural(child!.AsObject(), $"{path}.{name}", problems);
             }
         }
+
         if (node["items"] is JsonObject items)
         {
             CheckStructural(items, path + "[]", problems);

@@ -216,6 +216,7 @@ internal sealed class KubeVirtHarness : IAsyncDisposable
                 }
             }
         }
+
         Assert.True(count > 0, "no objects to validate");
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }

@@ -57,6 +57,7 @@ internal sealed class ClaimReconciler(SimulatorContext ctx) : IReconciler<Generi
                 await ctx.Events("persistentvolume-controller").WarningAsync(claim, "ClaimLost", "Bind",
                     "Bound claim has lost its PersistentVolume. Data on the volume is lost!", ct);
             }
+
             return Done(claim);
         }
 
@@ -73,6 +74,7 @@ internal sealed class ClaimReconciler(SimulatorContext ctx) : IReconciler<Generi
             {
                 await BindAsync(claim, preBound, ct);
             }
+
             return ReconcileResult.Done;
         }
 
