@@ -45,6 +45,7 @@ public static class KubeVirtDefinitions
             var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
             list.Add(new KubeVirtKind(definition, apiVersion[..slash], apiVersion[(slash + 1)..], (string)node["kind"]!, (string)node["plural"]!));
         }
+
         return list;
     }
 }

@@ -44,7 +44,10 @@ public static class KubeVirtSchemaValidator
             ? VolumeSnapshotDefinition
             : apiVersion is null || kind is null ? null : KubeVirtDefinitions.FindKind(apiVersion, kind)?.DefinitionName;
         if (definition is null)
+        {
             return new ValidationResult([new SchemaError("", $"no KubeVirt/CDI schema for apiVersion '{apiVersion}' kind '{kind}'")]);
+        }
+
         return ValidateAgainst(definition, obj);
     }
 
@@ -54,18 +57,32 @@ public static class KubeVirtSchemaValidator
         var schema = Schemas.GetOrAdd(definition, BuildSchema);
         using var document = JsonDocument.Parse(obj.ToJsonString());
         var results = schema.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
-        if (results.IsValid) return new ValidationResult([]);
+        if (results.IsValid)
+        {
+            return new ValidationResult([]);
+        }
 
         var errors = new List<SchemaError>();
         foreach (var node in Flatten(results))
         {
-            if (node.Errors is null) continue;
+            if (node.Errors is null)
+            {
+                continue;
+            }
+
             var path = node.InstanceLocation.ToString();
             var unknownField = node.EvaluationPath.ToString().EndsWith("/additionalProperties", StringComparison.Ordinal);
             foreach (var (_, message) in node.Errors)
+            {
                 errors.Add(new SchemaError(path, unknownField ? "unknown field (not in the upstream schema)" : message));
+            }
         }
-        if (errors.Count == 0) errors.Add(new SchemaError("", "invalid"));
+
+        if (errors.Count == 0)
+        {
+            errors.Add(new SchemaError("", "invalid"));
+        }
+
         return new ValidationResult([.. errors.Distinct()]);
     }
 
@@ -76,17 +93,27 @@ public static class KubeVirtSchemaValidator
     private static IEnumerable<EvaluationResults> Flatten(EvaluationResults results)
     {
         yield return results;
-        if (results.Details is null) yield break;
+        if (results.Details is null)
+        {
+            yield break;
+        }
+
         foreach (var child in results.Details)
         {
-            foreach (var nested in Flatten(child)) yield return nested;
+            foreach (var nested in Flatten(child))
+            {
+                yield return nested;
+            }
         }
     }
 
     private static JsonSchema BuildSchema(string definition)
     {
         if (!LazyDefs.Value.ContainsKey(definition))
+        {
             throw new KeyNotFoundException($"definition {definition} is not in the KubeVirt definitions file");
+        }
+
         var document = new JsonObject
         {
             ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
@@ -103,7 +130,10 @@ public static class KubeVirtSchemaValidator
     {
         var defs = new JsonObject();
         foreach (var (name, node) in KubeVirtDefinitions.Definitions)
+        {
             defs[name] = Convert(node!);
+        }
+
         var volumeSnapshotSchema = JsonNode.Parse(KubernetesJson.Serialize(
             KubeVirtCrds.VolumeSnapshot().Spec.Versions[0].Schema.OpenAPIV3Schema))!;
         defs[VolumeSnapshotDefinition] = Convert(volumeSnapshotSchema);
@@ -113,19 +143,35 @@ public static class KubeVirtSchemaValidator
     /// <summary>Swagger 2.0 / CRD schema node → JSON Schema 2020-12 node.</summary>
     private static JsonNode Convert(JsonNode node)
     {
-        if (node is JsonArray array) return new JsonArray([.. array.Select(n => n is null ? null : Convert(n))]);
-        if (node is not JsonObject source) return node.DeepClone();
+        if (node is JsonArray array)
+        {
+            return new JsonArray([.. array.Select(n => n is null ? null : Convert(n))]);
+        }
+
+        if (node is not JsonObject source)
+        {
+            return node.DeepClone();
+        }
 
         if (source["$ref"] is JsonValue reference)
+        {
             return new JsonObject { ["$ref"] = ((string)reference!).Replace("#/definitions/", "#/$defs/", StringComparison.Ordinal) };
+        }
 
         var target = new JsonObject();
         foreach (var (key, value) in source)
         {
             // Annotations and Kubernetes extensions carry no validation here; formats are deliberately lenient.
             if (key is "description" or "default" or "format" or "nullable" or "example" || key.StartsWith("x-", StringComparison.Ordinal))
+            {
                 continue;
-            if (value is null) continue;
+            }
+
+            if (value is null)
+            {
+                continue;
+            }
+
             target[key] = key switch
             {
                 "properties" => new JsonObject(value.AsObject().Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Convert(p.Value!)))),
@@ -135,9 +181,15 @@ public static class KubeVirtSchemaValidator
         }
 
         if (source["nullable"] is JsonValue nullable && (bool)nullable! && target["type"] is JsonValue type)
+        {
             target["type"] = new JsonArray((string)type!, "null");
+        }
+
         if (source["properties"] is JsonObject && !source.ContainsKey("additionalProperties"))
+        {
             target["additionalProperties"] = false;
+        }
+
         return target;
     }
 }

@@ -54,45 +54,45 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
             return controller;
         }
 
-        var claims = New("pv-controller-claims", _ctx.Claims, new ClaimController(_ctx));
+        var claims = New("pv-controller-claims", _ctx.Claims, new ClaimReconciler(_ctx));
         Watch(claims, _ctx.Volumes, pv => pv.Spec?["claimRef"] is JsonObject claimRef && (string?)claimRef["name"] is { } name
             ? [new ObjectKey((string?)claimRef["namespace"], name)] : []);
         Watch(claims, _ctx.VolumeSnapshots, vs => SimulatorIndexes.ClaimsRestoring(_ctx, vs));
 
-        var volumes = New("pv-controller-volumes", _ctx.Volumes, new VolumeController(_ctx));
+        var volumes = New("pv-controller-volumes", _ctx.Volumes, new VolumeReconciler(_ctx));
         Watch(volumes, _ctx.Claims, claim => (string?)claim.Spec?["volumeName"] is { } volume ? [new ObjectKey(null, volume)] : []);
 
-        var snapshotter = New("csi-snapshotter", _ctx.VolumeSnapshots, new SnapshotterController(_ctx));
+        var snapshotter = New("csi-snapshotter", _ctx.VolumeSnapshots, new SnapshotterReconciler(_ctx));
         Watch(snapshotter, _ctx.Claims, claim => SimulatorIndexes.VolumeSnapshotsOf(_ctx, claim));
         Watch(snapshotter, _ctx.VolumeSnapshotClasses, _ => _ctx.VolumeSnapshots.List()
             .Where(vs => (bool?)vs.Peek()["status"]?["readyToUse"] != true).Select(ObjectKey.Of));
         Watch(snapshotter, _ctx.VolumeSnapshotContents, content => content.Spec?["volumeSnapshotRef"] is JsonObject reference && (string?)reference["name"] is { } name
             ? [new ObjectKey((string?)reference["namespace"], name)] : []);
 
-        var dataVolumes = New("cdi-datavolume", _ctx.DataVolumes, new DataVolumeController(_ctx));
+        var dataVolumes = New("cdi-datavolume", _ctx.DataVolumes, new DataVolumeReconciler(_ctx));
         Watch(dataVolumes, _ctx.Claims, claim => OwnerKeys(claim, "DataVolume").Append(new ObjectKey(claim.Metadata.NamespaceProperty, claim.Metadata.Name)));
         Watch(dataVolumes, _ctx.VolumeSnapshots, vs => SimulatorIndexes.DataVolumesRestoring(_ctx, vs));
 
-        var vms = New("kubevirt-vm", _ctx.VirtualMachines, new VirtualMachineController(_ctx));
+        var vms = New("kubevirt-vm", _ctx.VirtualMachines, new VirtualMachineReconciler(_ctx));
         Watch(vms, _ctx.DataVolumes, dv => SimulatorIndexes.VmsUsing(_ctx, dv));
         Watch(vms, _ctx.Claims, claim => SimulatorIndexes.VmsUsing(_ctx, claim));
 
-        var snapshots = New("kubevirt-vmsnapshot", _ctx.Snapshots, new SnapshotController(_ctx));
+        var snapshots = New("kubevirt-vmsnapshot", _ctx.Snapshots, new SnapshotReconciler(_ctx));
         Watch(snapshots, _ctx.VirtualMachines, vm => SimulatorIndexes.SnapshotsOf(_ctx, vm));
         Watch(snapshots, _ctx.Contents, content => (string?)content.Spec?["virtualMachineSnapshotName"] is { } name
             ? [new ObjectKey(content.Metadata.NamespaceProperty, name)] : []);
         Watch(snapshots, _ctx.Claims, claim => SimulatorIndexes.SnapshotsUsing(_ctx, claim));
         Watch(snapshots, _ctx.DataVolumes, dv => SimulatorIndexes.SnapshotsUsing(_ctx, dv));
 
-        var contents = New("kubevirt-vmsnapshotcontent", _ctx.Contents, new ContentController(_ctx));
+        var contents = New("kubevirt-vmsnapshotcontent", _ctx.Contents, new ContentReconciler(_ctx));
         Watch(contents, _ctx.VolumeSnapshots, vs => OwnerKeys(vs, "VirtualMachineSnapshotContent"));
 
-        var restores = New("kubevirt-vmrestore", _ctx.Restores, new RestoreController(_ctx));
+        var restores = New("kubevirt-vmrestore", _ctx.Restores, new RestoreReconciler(_ctx));
         Watch(restores, _ctx.Snapshots, snapshot => SimulatorIndexes.RestoresOf(_ctx, snapshot.Metadata.NamespaceProperty, snapshot.Metadata.Name));
         Watch(restores, _ctx.Contents, content => SimulatorIndexes.RestoresOf(_ctx, content.Metadata.NamespaceProperty, (string?)content.Spec?["virtualMachineSnapshotName"]));
         Watch(restores, _ctx.Claims, RestoreOf);
 
-        var clones = New("kubevirt-vmclone", _ctx.Clones, new CloneController(_ctx));
+        var clones = New("kubevirt-vmclone", _ctx.Clones, new CloneReconciler(_ctx));
         Watch(clones, _ctx.Snapshots, snapshot => SimulatorIndexes.ClonesOf(_ctx, snapshot.Metadata.NamespaceProperty, "VirtualMachineSnapshot", snapshot.Metadata.Name)
             .Concat(OwnerKeys(snapshot, "VirtualMachineClone")));
         Watch(clones, _ctx.Contents, content => SimulatorIndexes.ClonesOf(_ctx, content.Metadata.NamespaceProperty, "VirtualMachineSnapshot",
@@ -123,11 +123,15 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
     /// <summary>Installs the cluster's storage classes, snapshot class and KubeVirt resource, starts the informers and controllers; returns once every cache has synced.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        if (_running.Count > 0) throw new InvalidOperationException("The simulator is already started");
-        await InstallAsync(ct).ConfigureAwait(false);
+        if (_running.Count > 0)
+        {
+            throw new InvalidOperationException("The simulator is already started");
+        }
+
+        await InstallAsync(ct);
         _informers.Start();
         _running.AddRange(_runners.Select(run => Task.Run(() => run(_stop.Token), CancellationToken.None)));
-        await Task.WhenAll(_ctx.Informers.Select(i => i.WaitForSyncAsync(ct))).ConfigureAwait(false);
+        await Task.WhenAll(_ctx.Informers.Select(i => i.WaitForSyncAsync(ct)));
         _logger.LogInformation("KubeVirt/CDI simulator started");
     }
 
@@ -142,7 +146,7 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
                      (KubeVirtTypes.VolumeSnapshotClass, SimulatedStorage.VolumeSnapshotClass()),
                  ])
         {
-            await CreateIfMissingAsync(client, type, null, obj, ct).ConfigureAwait(false);
+            await CreateIfMissingAsync(client, type, null, obj, ct);
         }
 
         await CreateIfMissingAsync(client, ResourceType.Namespace, null, new JsonObject
@@ -150,12 +154,12 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
             ["apiVersion"] = "v1",
             ["kind"] = "Namespace",
             ["metadata"] = new JsonObject { ["name"] = SimulatedKubeVirt.Namespace },
-        }, ct).ConfigureAwait(false);
-        var kubeVirt = await CreateIfMissingAsync(client, SimulatedKubeVirt.Type, SimulatedKubeVirt.Namespace, SimulatedKubeVirt.Resource(), ct).ConfigureAwait(false);
+        }, ct);
+        var kubeVirt = await CreateIfMissingAsync(client, SimulatedKubeVirt.Type, SimulatedKubeVirt.Namespace, SimulatedKubeVirt.Resource(), ct);
         if (kubeVirt.Status?["phase"] is null)
         {
             await client.PatchAsync<GenericObject>(SimulatedKubeVirt.Type, SimulatedKubeVirt.Namespace, SimulatedKubeVirt.Name,
-                new JsonObject { ["status"] = SimulatedKubeVirt.DeployedStatus() }.ToJsonString(), ct, PatchKind.Merge, subresource: "status").ConfigureAwait(false);
+                new JsonObject { ["status"] = SimulatedKubeVirt.DeployedStatus() }.ToJsonString(), ct, PatchKind.Merge, subresource: "status");
         }
     }
 
@@ -163,27 +167,32 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
     {
         try
         {
-            return await client.CreateAsync(type, ns, SimulatorContext.FromJson(obj), ct).ConfigureAwait(false);
+            return await client.CreateAsync(type, ns, SimulatorContext.FromJson(obj), ct);
         }
         catch (KubeApiException e) when (e.IsAlreadyExists)
         {
-            return await client.GetAsync<GenericObject>(type, ns, (string)obj["metadata"]!["name"]!, ct).ConfigureAwait(false);
+            return await client.GetAsync<GenericObject>(type, ns, (string)obj["metadata"]!["name"]!, ct);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
+        await _stop.CancelAsync();
         try
         {
-            await Task.WhenAll(_running).ConfigureAwait(false);
+            await Task.WhenAll(_running);
         }
         catch (OperationCanceledException)
         {
             // Normal shutdown.
         }
-        await _ctx.DisposeEventsAsync().ConfigureAwait(false);
-        if (_ownInformers is not null) await _ownInformers.DisposeAsync().ConfigureAwait(false);
+
+        await _ctx.DisposeEventsAsync();
+        if (_ownInformers is not null)
+        {
+            await _ownInformers.DisposeAsync();
+        }
+
         _stop.Dispose();
     }
 
@@ -196,7 +205,10 @@ public sealed class KubeVirtSimulator : IAsyncDisposable
         controller.Watches(other, map);
         _ctx.OnWrite(other.Type, written =>
         {
-            foreach (var key in map(written)) controller.Enqueue(key);
+            foreach (var key in map(written))
+            {
+                controller.Enqueue(key);
+            }
         });
     }
 

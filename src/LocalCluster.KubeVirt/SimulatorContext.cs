@@ -59,7 +59,10 @@ internal sealed class SimulatorContext
         {
             informer.AddHandler((type, obj) =>
             {
-                if (type == WatchEventType.Deleted) Forget(obj.Metadata.Uid);
+                if (type == WatchEventType.Deleted)
+                {
+                    Forget(obj.Metadata.Uid);
+                }
             });
         }
     }
@@ -125,7 +128,11 @@ internal sealed class SimulatorContext
     /// <summary>Time left in a step of <paramref name="obj"/> that lasts <paramref name="delay"/> from the first time it is asked for.</summary>
     public TimeSpan Remaining(GenericObject obj, string step, TimeSpan delay)
     {
-        if (delay <= TimeSpan.Zero) return TimeSpan.Zero;
+        if (delay <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero;
+        }
+
         var now = Time.GetUtcNow();
         var steps = _steps.GetOrAdd(obj.Metadata.Uid, _ => new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal));
         var left = steps.GetOrAdd(step, now) + delay - now;
@@ -136,7 +143,10 @@ internal sealed class SimulatorContext
     public void Forget(string uid)
     {
         _steps.TryRemove(uid, out _);
-        foreach (var key in _failures.Keys.Where(k => k.Uid == uid)) _failures.TryRemove(key, out _);
+        foreach (var key in _failures.Keys.Where(k => k.Uid == uid))
+        {
+            _failures.TryRemove(key, out _);
+        }
     }
 
     /// <summary>Stops the event recorders after posting what they hold.</summary>
@@ -144,7 +154,7 @@ internal sealed class SimulatorContext
     {
         foreach (var recorder in _recorders.Values)
         {
-            await recorder.DisposeAsync().ConfigureAwait(false);
+            await recorder.DisposeAsync();
         }
     }
 
@@ -168,7 +178,11 @@ internal sealed class SimulatorContext
     /// </summary>
     public void OnWrite(ResourceType type, Action<GenericObject> notify)
     {
-        if (!_onWrite.TryGetValue(type, out var list)) _onWrite[type] = list = [];
+        if (!_onWrite.TryGetValue(type, out var list))
+        {
+            _onWrite[type] = list = [];
+        }
+
         list.Add(notify);
     }
 
@@ -194,12 +208,13 @@ internal sealed class SimulatorContext
         GenericObject created;
         try
         {
-            created = await Client.CreateAsync(type, ns, FromJson(obj), ct).ConfigureAwait(false);
+            created = await Client.CreateAsync(type, ns, FromJson(obj), ct);
         }
         catch (KubeApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
         {
-            return await Client.GetAsync<GenericObject>(type, ns, name, ct).ConfigureAwait(false);
+            return await Client.GetAsync<GenericObject>(type, ns, name, ct);
         }
+
         Wrote(type, created);
         return created;
     }
@@ -210,15 +225,19 @@ internal sealed class SimulatorContext
     /// </summary>
     public async Task<GenericObject> PatchStatusAsync(ResourceType type, GenericObject obj, JsonObject status, CancellationToken ct)
     {
-        if (!StatusDiffers(obj.Status, status)) return obj;
-        return await PatchAsync(type, obj, new JsonObject { ["status"] = status }, ct, "status").ConfigureAwait(false);
+        if (!StatusDiffers(obj.Status, status))
+        {
+            return obj;
+        }
+
+        return await PatchAsync(type, obj, new JsonObject { ["status"] = status }, ct, "status");
     }
 
     /// <summary>Merge-patches the object (or its <paramref name="subresource"/>); the answer is recorded as our own write.</summary>
     public async Task<GenericObject> PatchAsync(ResourceType type, GenericObject obj, JsonObject patch, CancellationToken ct, string? subresource = null)
     {
         var written = await Client.PatchAsync<GenericObject>(type, type.Namespaced ? obj.Metadata.NamespaceProperty : null, obj.Metadata.Name,
-            patch.ToJsonString(), ct, PatchKind.Merge, subresource: subresource).ConfigureAwait(false);
+            patch.ToJsonString(), ct, PatchKind.Merge, subresource: subresource);
         Wrote(type, written);
         return written;
     }
@@ -228,7 +247,11 @@ internal sealed class SimulatorContext
     {
         var finalizers = obj.Metadata.Finalizers ?? [];
         var missing = new[] { finalizer, another }.OfType<string>().Where(f => !finalizers.Contains(f)).ToList();
-        if (missing.Count == 0) return obj;
+        if (missing.Count == 0)
+        {
+            return obj;
+        }
+
         return await PatchAsync(type, obj, new JsonObject
         {
             ["metadata"] = new JsonObject
@@ -236,14 +259,18 @@ internal sealed class SimulatorContext
                 ["finalizers"] = new JsonArray([.. finalizers.Concat(missing).Select(f => (JsonNode)f)]),
                 ["resourceVersion"] = obj.Metadata.ResourceVersion,
             },
-        }, ct).ConfigureAwait(false);
+        }, ct);
     }
 
     /// <summary>Removes <paramref name="finalizer"/> when present (gone already is fine); answers whether a write was made.</summary>
     public async Task<bool> RemoveFinalizerAsync(ResourceType type, GenericObject obj, string finalizer, CancellationToken ct)
     {
         var finalizers = obj.Metadata.Finalizers ?? [];
-        if (!finalizers.Contains(finalizer)) return false;
+        if (!finalizers.Contains(finalizer))
+        {
+            return false;
+        }
+
         try
         {
             await PatchAsync(type, obj, new JsonObject
@@ -253,12 +280,28 @@ internal sealed class SimulatorContext
                     ["finalizers"] = new JsonArray([.. finalizers.Where(f => f != finalizer).Select(f => (JsonNode)f)]),
                     ["resourceVersion"] = obj.Metadata.ResourceVersion,
                 },
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
         catch (KubeApiException e) when (e.IsNotFound)
         {
             // Gone already.
         }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The whole reconcile of an object being deleted when nothing but its finalizer is left to clean up (its children go
+    /// by garbage collection): the finalizer comes off. Answers whether <paramref name="obj"/> is being deleted.
+    /// </summary>
+    public async Task<bool> RemoveFinalizerIfDeletingAsync(ResourceType type, GenericObject obj, string finalizer, CancellationToken ct)
+    {
+        if (obj.Metadata.DeletionTimestamp is null)
+        {
+            return false;
+        }
+
+        await RemoveFinalizerAsync(type, obj, finalizer, ct);
         return true;
     }
 
@@ -272,7 +315,10 @@ internal sealed class SimulatorContext
         _own[type].Wrote(written);
         if (_onWrite.TryGetValue(type, out var notify))
         {
-            foreach (var n in notify) n(written);
+            foreach (var n in notify)
+            {
+                n(written);
+            }
         }
     }
 
@@ -284,13 +330,17 @@ internal sealed class SimulatorContext
             var existing = current?[key];
             if (key == "conditions")
             {
-                if (ConditionKey(existing) != ConditionKey(value)) return true;
+                if (ConditionKey(existing) != ConditionKey(value))
+                {
+                    return true;
+                }
             }
             else if (!JsonNode.DeepEquals(existing, value))
             {
                 return true;
             }
         }
+
         return false;
     }
 
@@ -310,7 +360,11 @@ internal sealed class SimulatorContext
             ? t
             : Now();
         var condition = new JsonObject { ["type"] = type, ["status"] = statusText, ["lastTransitionTime"] = transition };
-        if (reason is not null) condition["reason"] = reason;
+        if (reason is not null)
+        {
+            condition["reason"] = reason;
+        }
+
         condition["message"] = message ?? "";
         return condition;
     }

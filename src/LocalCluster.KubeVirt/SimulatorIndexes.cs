@@ -59,7 +59,7 @@ internal static class SimulatorIndexes
                 ? [Key((string?)source["namespace"] ?? dv.Metadata.NamespaceProperty, name)]
                 : []);
         ctx.Claims.AddIndex(ClaimsBySnapshot, claim =>
-            claim.Peek()["spec"] is JsonObject spec && ClaimController.SnapshotSource(spec) is { } vs ? [Key(claim.Metadata.NamespaceProperty, vs)] : []);
+            claim.Peek()["spec"] is JsonObject spec && ClaimReconciler.SnapshotSource(spec) is { } vs ? [Key(claim.Metadata.NamespaceProperty, vs)] : []);
         ctx.VolumeSnapshots.AddIndex(VolumeSnapshotsByClaim, vs =>
             (string?)vs.Peek()["spec"]?["source"]?["persistentVolumeClaimName"] is { } claim ? [Key(vs.Metadata.NamespaceProperty, claim)] : []);
         ctx.Restores.AddIndex(RestoresBySnapshot, restore =>

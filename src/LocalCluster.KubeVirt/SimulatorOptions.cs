@@ -104,7 +104,11 @@ public sealed class SimulatorOptions
     /// <summary>Takes one failure decision for a new object: true consumes a pending <see cref="FailNext"/>.</summary>
     internal bool TakeFailure(string kind, string? ns = null)
     {
-        if (_failAll.TryGetValue(kind, out var all) && all) return true;
+        if (_failAll.TryGetValue(kind, out var all) && all)
+        {
+            return true;
+        }
+
         return (ns is not null && Take((kind, ns))) || Take((kind, null));
     }
 
@@ -112,7 +116,10 @@ public sealed class SimulatorOptions
     {
         while (_failNext.TryGetValue(key, out var pending) && pending > 0)
         {
-            if (_failNext.TryUpdate(key, pending - 1, pending)) return true;
+            if (_failNext.TryUpdate(key, pending - 1, pending))
+            {
+                return true;
+            }
         }
 
         return false;

@@ -50,7 +50,11 @@ internal static class SwaggerToCrdSchema
             {
                 var target = ((string)refValue!)[RefPrefix.Length..];
                 var converted = ConvertReference(target, stack);
-                if (description is not null) converted.Description = description;
+                if (description is not null)
+                {
+                    converted.Description = description;
+                }
+
                 return converted;
             }
 
@@ -70,11 +74,19 @@ internal static class SwaggerToCrdSchema
             }
 
             if (node["format"] is JsonValue format && props.Type is "integer" or "number" or "string")
+            {
                 props.Format = (string)format!;
+            }
+
             if (node["nullable"] is JsonValue nullable && (bool)nullable!)
+            {
                 props.Nullable = true;
+            }
+
             if (node["enum"] is JsonArray values)
+            {
                 props.EnumProperty = [.. values.Select(v => v is JsonValue jv && jv.TryGetValue<string>(out var s) ? s : (object)v!.ToJsonString())];
+            }
 
             if (node["properties"] is JsonObject properties)
             {
@@ -86,8 +98,11 @@ internal static class SwaggerToCrdSchema
                         ? new V1JSONSchemaProps { Type = "object" } // the API server owns root metadata's schema
                         : Convert(child!.AsObject(), stack);
                 }
+
                 if (node["required"] is JsonArray required && required.Count > 0)
+                {
                     props.Required = [.. required.Select(r => (string)r!)];
+                }
             }
             else if (node["additionalProperties"] is JsonObject additional)
             {
@@ -95,14 +110,24 @@ internal static class SwaggerToCrdSchema
             }
 
             if (node["items"] is JsonObject items)
+            {
                 props.Items = Convert(items, stack);
+            }
 
             if (node["x-kubernetes-list-type"] is JsonValue listType)
+            {
                 props.XKubernetesListType = (string)listType!;
+            }
+
             if (node["x-kubernetes-list-map-keys"] is JsonArray mapKeys)
+            {
                 props.XKubernetesListMapKeys = [.. mapKeys.Select(k => (string)k!)];
+            }
+
             if (node["x-kubernetes-map-type"] is JsonValue mapType)
+            {
                 props.XKubernetesMapType = (string)mapType!;
+            }
 
             return props;
         }
@@ -110,14 +135,20 @@ internal static class SwaggerToCrdSchema
         private V1JSONSchemaProps ConvertReference(string target, List<string> stack)
         {
             if (QuantityDefinitions.Contains(target))
+            {
                 return IntOrString(QuantityPattern);
+            }
             // Nested ObjectMeta (templates, embedded VM copies): the API server does not know its schema
             // below the root, so keep it whole rather than prune it.
             if (ObjectMetaDefinitions.Contains(target) || FreeFormDefinitions.Contains(target))
+            {
                 return new V1JSONSchemaProps { Type = "object", XKubernetesPreserveUnknownFields = true };
+            }
             // A recursive definition cannot be inlined; structural schemas allow an opaque object there.
             if (stack.Contains(target))
+            {
                 return new V1JSONSchemaProps { Type = "object", XKubernetesPreserveUnknownFields = true };
+            }
 
             var definition = definitions[target]?.AsObject() ?? throw new KeyNotFoundException($"missing definition {target}");
             stack.Add(target);

@@ -103,34 +103,77 @@ public sealed class KubeVirtCrdsTests
     {
         var intOrString = (bool?)node["x-kubernetes-int-or-string"] == true;
         var preserve = (bool?)node["x-kubernetes-preserve-unknown-fields"] == true;
-        if (node["type"] is null && !intOrString && !preserve) problems.Add($"{path}: no type");
-        if (node["$ref"] is not null) problems.Add($"{path}: $ref left");
-        if (node["default"] is not null) problems.Add($"{path}: default kept");
-        if (node["properties"] is not null && node["additionalProperties"] is not null) problems.Add($"{path}: properties and additionalProperties");
+        if (node["type"] is null && !intOrString && !preserve)
+        {
+            problems.Add($"{path}: no type");
+        }
+
+        if (node["$ref"] is not null)
+        {
+            problems.Add($"{path}: $ref left");
+        }
+
+        if (node["default"] is not null)
+        {
+            problems.Add($"{path}: default kept");
+        }
+
+        if (node["properties"] is not null && node["additionalProperties"] is not null)
+        {
+            problems.Add($"{path}: properties and additionalProperties");
+        }
+
         if (node["anyOf"] is JsonArray anyOf)
         {
-            if (!intOrString) problems.Add($"{path}: anyOf outside int-or-string");
+            if (!intOrString)
+            {
+                problems.Add($"{path}: anyOf outside int-or-string");
+            }
+
             foreach (var branch in anyOf.OfType<JsonObject>())
             {
-                if (branch.Select(p => p.Key).Any(k => k != "type")) problems.Add($"{path}: anyOf branch carries more than a type");
+                if (branch.Select(p => p.Key).Any(k => k != "type"))
+                {
+                    problems.Add($"{path}: anyOf branch carries more than a type");
+                }
             }
         }
-        if (node["type"] is JsonValue type && (string)type! == "array" && node["items"] is not JsonObject) problems.Add($"{path}: array without items");
+
+        if (node["type"] is JsonValue type && (string)type! == "array" && node["items"] is not JsonObject)
+        {
+            problems.Add($"{path}: array without items");
+        }
+
         if (node["x-kubernetes-list-map-keys"] is JsonArray keys)
         {
             var required = (node["items"]?["required"] as JsonArray)?.Select(r => (string)r!).ToHashSet() ?? [];
-            foreach (var key in keys.Select(k => (string)k!).Where(k => !required.Contains(k))) problems.Add($"{path}: list-map key {key} not required");
+            foreach (var key in keys.Select(k => (string)k!).Where(k => !required.Contains(k)))
+            {
+                problems.Add($"{path}: list-map key {key} not required");
+            }
         }
 
         if (node["properties"] is JsonObject properties)
         {
             foreach (var (name, child) in properties)
             {
-                if (isRoot && name == "metadata") continue;
+                if (isRoot && name == "metadata")
+                {
+                    continue;
+                }
+
                 CheckStructural(child!.AsObject(), $"{path}.{name}", problems);
             }
         }
-        if (node["items"] is JsonObject items) CheckStructural(items, path + "[]", problems);
-        if (node["additionalProperties"] is JsonObject additional) CheckStructural(additional, path + "{}", problems);
+
+        if (node["items"] is JsonObject items)
+        {
+            CheckStructural(items, path + "[]", problems);
+        }
+
+        if (node["additionalProperties"] is JsonObject additional)
+        {
+            CheckStructural(additional, path + "{}", problems);
+        }
     }
 }

@@ -44,10 +44,16 @@ internal sealed class KubeVirtHarness : IAsyncDisposable
         var client = server.CreateClient();
         await KubeVirtCrds.InstallAsync(client, Ct);
         foreach (var ns in (string[])[Ns, OtherNs])
+        {
             await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, cancellationToken: Ct);
+        }
+
         var simulator = new KubeVirtSimulator(client, new TestOutputLoggers(), options, time);
         foreach (var plugin in simulator.AdmissionPlugins())
+        {
             server.Admission.Register(plugin);
+        }
+
         await simulator.StartAsync(Ct);
         return new KubeVirtHarness(server, client, simulator);
     }
@@ -110,7 +116,11 @@ internal sealed class KubeVirtHarness : IAsyncDisposable
         ns = type.Namespaced ? ns : null;
         var list = await Rest.ListAsync<GenericObject>(type, ns, Ct);
         var recording = new Recording($"{type.Kind} {ns}/{name}");
-        if (list.Items.FirstOrDefault(o => o.Metadata.Name == name) is { } existing) recording.Add(existing);
+        if (list.Items.FirstOrDefault(o => o.Metadata.Name == name) is { } existing)
+        {
+            recording.Add(existing);
+        }
+
         recording.Run(Rest, type, ns, name, list.Metadata.ResourceVersion);
         return recording;
     }
@@ -128,13 +138,28 @@ internal sealed class KubeVirtHarness : IAsyncDisposable
             while (true)
             {
                 var list = await Rest.ListAsync<GenericObject>(ResourceType.EventV1, ns, timeout.Token);
-                if (list.Items.FirstOrDefault(Matches) is { } found) return found;
+                if (list.Items.FirstOrDefault(Matches) is { } found)
+                {
+                    return found;
+                }
+
                 seen.AddRange(list.Items.Where(e => (string?)e.Fields["regarding"]?["name"] == regarding).Select(Describe));
                 await foreach (var (type, e) in Rest.WatchAsync<GenericObject>(ResourceType.EventV1, ns, list.Metadata.ResourceVersion, timeout.Token, timeoutSeconds: 30))
                 {
-                    if (type != WatchEventType.Added) continue;
-                    if (Matches(e)) return e;
-                    if ((string?)e.Fields["regarding"]?["name"] == regarding) seen.Add(Describe(e));
+                    if (type != WatchEventType.Added)
+                    {
+                        continue;
+                    }
+
+                    if (Matches(e))
+                    {
+                        return e;
+                    }
+
+                    if ((string?)e.Fields["regarding"]?["name"] == regarding)
+                    {
+                        seen.Add(Describe(e));
+                    }
                 }
             }
         }
@@ -153,9 +178,16 @@ internal sealed class KubeVirtHarness : IAsyncDisposable
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var handler = informer.AddHandler((_, obj) =>
         {
-            if (obj.Metadata.Name == name && informer.Get(ns, name) is { } cached && condition(cached)) seen.TrySetResult();
+            if (obj.Metadata.Name == name && informer.Get(ns, name) is { } cached && condition(cached))
+            {
+                seen.TrySetResult();
+            }
         });
-        if (informer.Get(ns, name) is { } current && condition(current)) return;
+        if (informer.Get(ns, name) is { } current && condition(current))
+        {
+            return;
+        }
+
         await seen.Task.WaitAsync(WaitTimeout, Ct);
     }
 
@@ -177,10 +209,14 @@ internal sealed class KubeVirtHarness : IAsyncDisposable
                     json["apiVersion"] = type.ApiVersion;
                     json["kind"] = type.Kind;
                     var result = KubeVirtSchemaValidator.Validate(json);
-                    if (!result.IsValid) problems.Add($"{type.Kind} {ns}/{obj.Metadata.Name}:{Environment.NewLine}{result}");
+                    if (!result.IsValid)
+                    {
+                        problems.Add($"{type.Kind} {ns}/{obj.Metadata.Name}:{Environment.NewLine}{result}");
+                    }
                 }
             }
         }
+
         Assert.True(count > 0, "no objects to validate");
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
     }
@@ -198,12 +234,27 @@ internal sealed class KubeVirtHarness : IAsyncDisposable
             {
                 var list = await Rest.ListAsync<GenericObject>(type, ns, timeout.Token);
                 var current = list.Items.FirstOrDefault(o => o.Metadata.Name == name);
-                if (current is null && whenAbsent) return null;
-                if (current is not null && done(WatchEventType.Modified, current)) return current;
+                if (current is null && whenAbsent)
+                {
+                    return null;
+                }
+
+                if (current is not null && done(WatchEventType.Modified, current))
+                {
+                    return current;
+                }
+
                 await foreach (var (eventType, obj) in Rest.WatchAsync<GenericObject>(type, ns, list.Metadata.ResourceVersion, timeout.Token, timeoutSeconds: 30))
                 {
-                    if (eventType is WatchEventType.Bookmark || obj.Metadata.Name != name) continue;
-                    if (done(eventType, obj)) return obj;
+                    if (eventType is WatchEventType.Bookmark || obj.Metadata.Name != name)
+                    {
+                        continue;
+                    }
+
+                    if (done(eventType, obj))
+                    {
+                        return obj;
+                    }
                 }
             }
         }
@@ -238,7 +289,10 @@ internal sealed class KubeVirtHarness : IAsyncDisposable
                 {
                     await foreach (var (eventType, obj) in rest.WatchAsync<GenericObject>(type, ns, resourceVersion, _stop.Token))
                     {
-                        if (eventType is WatchEventType.Added or WatchEventType.Modified && obj.Metadata.Name == name) Add(obj);
+                        if (eventType is WatchEventType.Added or WatchEventType.Modified && obj.Metadata.Name == name)
+                        {
+                            Add(obj);
+                        }
                     }
                 }
                 catch (OperationCanceledException)
@@ -258,7 +312,10 @@ internal sealed class KubeVirtHarness : IAsyncDisposable
                 {
                     var next = await _arrived.Reader.ReadAsync(timeout.Token);
                     _versions.Add(next);
-                    if (condition(next)) return [.. _versions];
+                    if (condition(next))
+                    {
+                        return [.. _versions];
+                    }
                 }
             }
             catch (OperationCanceledException) when (!Ct.IsCancellationRequested)

@@ -104,7 +104,11 @@ internal static class KubeVirtSamples
               "spec": { "accessModes": ["ReadWriteOnce"], "volumeMode": "Filesystem", "resources": { "requests": { "storage": "{{size}}" } } }
             }
             """)!.AsObject();
-        if (storageClass is not null) claim["spec"]!["storageClassName"] = storageClass;
+        if (storageClass is not null)
+        {
+            claim["spec"]!["storageClassName"] = storageClass;
+        }
+
         return claim;
     }
 
@@ -137,7 +141,11 @@ internal static class KubeVirtSamples
               "spec": { "source": { "persistentVolumeClaimName": "{{claimName}}" } }
             }
             """)!.AsObject();
-        if (snapshotClass is not null) snapshot["spec"]!["volumeSnapshotClassName"] = snapshotClass;
+        if (snapshotClass is not null)
+        {
+            snapshot["spec"]!["volumeSnapshotClassName"] = snapshotClass;
+        }
+
         return snapshot;
     }
 
@@ -165,7 +173,10 @@ internal static class KubeVirtSamples
             }
             """)!.AsObject();
         if (targetName is not null)
+        {
             clone["spec"]!["target"] = new JsonObject { ["apiGroup"] = "kubevirt.io", ["kind"] = "VirtualMachine", ["name"] = targetName };
+        }
+
         return clone;
     }
 
@@ -203,7 +214,11 @@ internal static class KubeVirtSamples
               }
             }
             """)!.AsObject();
-        if (size is not null) dv["spec"]!["storage"]!["resources"] = new JsonObject { ["requests"] = new JsonObject { ["storage"] = size } };
+        if (size is not null)
+        {
+            dv["spec"]!["storage"]!["resources"] = new JsonObject { ["requests"] = new JsonObject { ["storage"] = size } };
+        }
+
         return dv;
     }
 
@@ -214,7 +229,11 @@ internal static class KubeVirtSamples
             { "apiVersion": "cdi.kubevirt.io/v1beta1", "kind": "DataVolume", "metadata": { "name": "{{name}}", "namespace": "{{ns}}" },
               "spec": { "source": { "blank": {} }, "storage": { "resources": { "requests": { "storage": "{{size}}" } } } } }
             """)!.AsObject();
-        if (immediate) dv["metadata"]!["annotations"] = new JsonObject { [ImmediateBinding] = "true" };
+        if (immediate)
+        {
+            dv["metadata"]!["annotations"] = new JsonObject { [ImmediateBinding] = "true" };
+        }
+
         return dv;
     }
 }

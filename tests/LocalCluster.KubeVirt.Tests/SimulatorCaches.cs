@@ -40,7 +40,10 @@ internal sealed class SimulatorCaches : IAsyncDisposable
         var client = server.CreateClient();
         await KubeVirtCrds.InstallAsync(client, ct);
         foreach (var ns in namespaces)
+        {
             await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } }, cancellationToken: ct);
+        }
+
         return new SimulatorCaches(server, client, options, time);
     }
 
@@ -78,7 +81,10 @@ internal sealed class SimulatorCaches : IAsyncDisposable
         }
         finally
         {
-            foreach (var handler in handlers) handler.Dispose();
+            foreach (var handler in handlers)
+            {
+                handler.Dispose();
+            }
         }
     }
 

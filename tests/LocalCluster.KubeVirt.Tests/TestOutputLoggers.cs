@@ -20,7 +20,11 @@ internal sealed class TestOutputLoggers : ILoggerFactory, ILoggerProvider, ILogg
 
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
     {
-        if (!IsEnabled(logLevel)) return;
+        if (!IsEnabled(logLevel))
+        {
+            return;
+        }
+
         try
         {
             _output?.WriteLine($"{logLevel}: {formatter(state, exception)}{(exception is null ? "" : $" {exception.GetType().Name}: {exception.Message}")}");

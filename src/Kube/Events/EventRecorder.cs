@@ -66,11 +66,11 @@ public sealed class EventRecorder : IAsyncDisposable
         _queue.Writer.TryComplete();
         try
         {
-            await _sender.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            await _sender.WaitAsync(TimeSpan.FromSeconds(2));
         }
         catch (TimeoutException)
         {
-            await _stop.CancelAsync().ConfigureAwait(false);
+            await _stop.CancelAsync();
         }
 
         _stop.Dispose();
@@ -147,11 +147,11 @@ public sealed class EventRecorder : IAsyncDisposable
 
     private async Task SendAsync()
     {
-        await foreach (var ev in _queue.Reader.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+        await foreach (var ev in _queue.Reader.ReadAllAsync(_stop.Token))
         {
             try
             {
-                await _client.CreateAsync(ResourceType.EventV1, ev.Metadata.NamespaceProperty, ev, _stop.Token).ConfigureAwait(false);
+                await _client.CreateAsync(ResourceType.EventV1, ev.Metadata.NamespaceProperty, ev, _stop.Token);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {

@@ -58,14 +58,14 @@ internal static class CdiWebhooks
             {
                 try
                 {
-                    await client.CoreV1.ReadNamespaceAsync(sourceNs, cancellationToken: ct).ConfigureAwait(false);
+                    await client.CoreV1.ReadNamespaceAsync(sourceNs, cancellationToken: ct);
                 }
                 catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
                 {
                     return AdmissionResponse.Deny(400, $"namespaces \"{sourceNs}\" not found");
                 }
 
-                if (!await AllowedAsync(request.User, sourceNs, sourceName, kind, ct).ConfigureAwait(false))
+                if (!await AllowedAsync(request.User, sourceNs, sourceName, kind, ct))
                 {
                     return Rejected($"User {request.User.Username} has insufficient permissions in clone source namespace {sourceNs}");
                 }
@@ -80,18 +80,18 @@ internal static class CdiWebhooks
         /// <summary>authorize_utils.go <c>authorizeClone</c>: the explicit subresource, or the implicit pair.</summary>
         private async Task<bool> AllowedAsync(AdmissionUser user, string ns, string name, string kind, CancellationToken ct)
         {
-            if (await ReviewAsync(user, ns, name, "cdi.kubevirt.io", "datavolumes", "source", ct).ConfigureAwait(false))
+            if (await ReviewAsync(user, ns, name, "cdi.kubevirt.io", "datavolumes", "source", ct))
             {
                 return true;
             }
 
             if (kind == "pvc")
             {
-                return await ReviewAsync(user, ns, name, "", "pods", null, ct).ConfigureAwait(false);
+                return await ReviewAsync(user, ns, name, "", "pods", null, ct);
             }
 
-            return await ReviewAsync(user, ns, name, "", "pods", null, ct).ConfigureAwait(false)
-                && await ReviewAsync(user, ns, name, "", "pvcs", null, ct).ConfigureAwait(false);
+            return await ReviewAsync(user, ns, name, "", "pods", null, ct)
+                && await ReviewAsync(user, ns, name, "", "pvcs", null, ct);
         }
 
         private async Task<bool> ReviewAsync(AdmissionUser user, string ns, string name, string group, string resource, string? subresource, CancellationToken ct)
@@ -110,7 +110,7 @@ internal static class CdiWebhooks
                         NamespaceProperty = ns, Verb = "create", Group = group, Resource = resource, Subresource = subresource, Name = name,
                     },
                 },
-            }, cancellationToken: ct).ConfigureAwait(false);
+            }, cancellationToken: ct);
             return review.Status?.Allowed == true;
         }
 
@@ -162,10 +162,22 @@ internal static class CdiWebhooks
 
             var pvc = spec["pvc"] as JsonObject;
             var storage = spec["storage"] as JsonObject;
-            if (pvc is null && storage is null) return "Missing Data volume PVC";
-            if (pvc is not null && storage is not null) return "Duplicate storage definition, both target storage and target pvc defined";
+            if (pvc is null && storage is null)
+            {
+                return "Missing Data volume PVC";
+            }
+
+            if (pvc is not null && storage is not null)
+            {
+                return "Duplicate storage definition, both target storage and target pvc defined";
+            }
+
             var source = spec["source"] as JsonObject;
-            if ((source is null || source.Count == 0) && spec["sourceRef"] is null) return "Data volume should have either Source or SourceRef, or be externally populated";
+            if ((source is null || source.Count == 0) && spec["sourceRef"] is null)
+            {
+                return "Data volume should have either Source or SourceRef, or be externally populated";
+            }
+
             if (source?["snapshot"] is JsonObject snapshot && ((string?)snapshot["name"] is not { Length: > 0 } || (string?)snapshot["namespace"] is not { Length: > 0 }))
             {
                 return "spec.source.Snapshot source snapshot is not valid";
@@ -180,9 +192,21 @@ internal static class CdiWebhooks
             }
 
             var bytes = SimulatedStorage.Bytes(size);
-            if (bytes is null or <= 0) return $"{what} size can't be equal or less than zero";
-            if (bytes < CdiKeys.AlignBlockSize) return $"{what} size should be at least 1MiB";
-            if (pvc is not null && (pvc["accessModes"] as JsonArray)?.Count is not > 0) return "Required value: at least 1 access mode is required";
+            if (bytes is null or <= 0)
+            {
+                return $"{what} size can't be equal or less than zero";
+            }
+
+            if (bytes < CdiKeys.AlignBlockSize)
+            {
+                return $"{what} size should be at least 1MiB";
+            }
+
+            if (pvc is not null && (pvc["accessModes"] as JsonArray)?.Count is not > 0)
+            {
+                return "Required value: at least 1 access mode is required";
+            }
+
             return null;
         }
     }

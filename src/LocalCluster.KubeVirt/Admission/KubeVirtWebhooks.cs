@@ -59,17 +59,36 @@ internal static class KubeVirtWebhooks
         var target = spec?["target"] as JsonObject;
         var sourceKind = (string?)source?["kind"] ?? "";
         var causes = new List<string>();
-        if (sourceKind is not ("VirtualMachine" or "VirtualMachineSnapshot")) causes.Add("Source kind is not supported");
-        if (target is not null && (string?)target["kind"] != "VirtualMachine") causes.Add("Target kind is not supported");
+        if (sourceKind is not ("VirtualMachine" or "VirtualMachineSnapshot"))
+        {
+            causes.Add("Source kind is not supported");
+        }
+
+        if (target is not null && (string?)target["kind"] != "VirtualMachine")
+        {
+            causes.Add("Target kind is not supported");
+        }
+
         if (source is null)
         {
             causes.Add("Source cannot be nil");
         }
         else
         {
-            if ((string?)source["apiGroup"] is not { Length: > 0 }) causes.Add("Source's APIGroup cannot be empty");
-            if (sourceKind.Length == 0) causes.Add("Source's Kind cannot be empty");
-            if ((string?)source["name"] is not { Length: > 0 }) causes.Add("Source's name cannot be empty");
+            if ((string?)source["apiGroup"] is not { Length: > 0 })
+            {
+                causes.Add("Source's APIGroup cannot be empty");
+            }
+
+            if (sourceKind.Length == 0)
+            {
+                causes.Add("Source's Kind cannot be empty");
+            }
+
+            if ((string?)source["name"] is not { Length: > 0 })
+            {
+                causes.Add("Source's name cannot be empty");
+            }
         }
 
         if (source is not null && target is not null && sourceKind == "VirtualMachine" && (string?)target["kind"] == "VirtualMachine"

@@ -27,8 +27,16 @@ public static class SimulatedKubeVirt
     public static bool IsEnabled(GenericObject? kubeVirt, string gate)
     {
         var developer = kubeVirt?.Spec?["configuration"]?["developerConfiguration"];
-        if (Lists(developer?["featureGates"]).Contains(gate)) return true;
-        if (Lists(developer?["disabledFeatureGates"]).Contains(gate)) return false;
+        if (Lists(developer?["featureGates"]).Contains(gate))
+        {
+            return true;
+        }
+
+        if (Lists(developer?["disabledFeatureGates"]).Contains(gate))
+        {
+            return false;
+        }
+
         return true;
     }
 

@@ -14,7 +14,11 @@ internal static class VmPatches
     {
         foreach (var text in patches)
         {
-            if (JsonNode.Parse(text) is not JsonObject op || (string?)op["path"] is not { Length: > 1 } path) continue;
+            if (JsonNode.Parse(text) is not JsonObject op || (string?)op["path"] is not { Length: > 1 } path)
+            {
+                continue;
+            }
+
             var segments = path[1..].Split('/').Select(s => s.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
             JsonNode? parent = vm;
             foreach (var segment in segments[..^1])

@@ -75,8 +75,22 @@ public sealed class SharedInformerFactoryTests
 
         var replayed = new List<(WatchEventType, string)>();
         var later = new List<string>();
-        informer.AddHandler((type, obj) => { lock (replayed) replayed.Add((type, obj.Metadata.Name)); }, replayCached: true);
-        informer.AddHandler((_, obj) => { lock (later) later.Add(obj.Metadata.Name); });
+        informer.AddHandler(
+            (type, obj) =>
+            {
+                lock (replayed)
+                {
+                    replayed.Add((type, obj.Metadata.Name));
+                }
+            },
+            replayCached: true);
+        informer.AddHandler((_, obj) =>
+        {
+            lock (later)
+            {
+                later.Add(obj.Metadata.Name);
+            }
+        });
 
         Assert.Equal([(WatchEventType.Added, "a"), (WatchEventType.Added, "b")], replayed.Order());
         Assert.Empty(later);

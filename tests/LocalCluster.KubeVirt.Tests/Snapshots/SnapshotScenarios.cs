@@ -41,7 +41,10 @@ internal static class SnapshotScenarios
         var seen = new List<string>();
         foreach (var value in versions.Select(read).OfType<string>().Where(v => v.Length > 0))
         {
-            if (seen.Count == 0 || seen[^1] != value) seen.Add(value);
+            if (seen.Count == 0 || seen[^1] != value)
+            {
+                seen.Add(value);
+            }
         }
 
         return seen;

@@ -8,7 +8,7 @@ using T = Vers.Api.KubeVirt.KubeVirtTypes;
 namespace Vers.LocalCluster.KubeVirt.Tests.Snapshots;
 
 /// <summary>KubeVirt v1.9's VirtualMachineSnapshotContent reconcile (pkg/storage/snapshot/snapshot.go updateVMSnapshotContent, createVolumeSnapshot).</summary>
-public sealed class ContentControllerTests
+public sealed class ContentReconcilerTests
 {
     /// <summary>snapshot.go createContent: vmsnapshot-content-&lt;uid&gt;, a copy of the VM, one backup per snapshotted claim, the content finalizer, no owner.</summary>
     [Fact]

@@ -28,7 +28,7 @@ namespace Vers.LocalCluster.KubeVirt.Cdi;
 /// Not modelled: the smart clone's temporary claim in the snapshot's namespace and its PrepClaim/Rebind phases (the
 /// populator restores straight into the target's volume), host-assisted copies, VolumeCloneSource objects.
 /// </summary>
-internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed partial class DataVolumeReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "DataVolume";
     private const string Component = "datavolume-controller";
@@ -36,9 +36,8 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
     public async Task<ReconcileResult> ReconcileAsync(GenericObject dv, CancellationToken ct)
     {
         dv = ctx.Newest(KubeVirtTypes.DataVolume, dv);
-        if (dv.Metadata.DeletionTimestamp is not null)
+        if (await ctx.RemoveFinalizerIfDeletingAsync(KubeVirtTypes.DataVolume, dv, CdiKeys.CrossNamespaceFinalizer, ct))
         {
-            await ctx.RemoveFinalizerAsync(KubeVirtTypes.DataVolume, dv, CdiKeys.CrossNamespaceFinalizer, ct).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
 
@@ -54,19 +53,19 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
         var claimPhase = (string?)claim?.Status?["phase"];
         if (claimPhase == "Lost")
         {
-            await SetStatusAsync(dv, "Failed", bound: (false, "ClaimLost", "Claim Lost"), running: (false, "Error", $"PVC {dv.Metadata.Name} lost"), ct).ConfigureAwait(false);
-            await ctx.Events(Component).WarningAsync(dv, "ErrClaimLost", "Sync", $"PVC {dv.Metadata.Name} lost", ct).ConfigureAwait(false);
+            await SetStatusAsync(dv, "Failed", bound: (false, "ClaimLost", "Claim Lost"), running: (false, "Error", $"PVC {dv.Metadata.Name} lost"), ct);
+            await ctx.Events(Component).WarningAsync(dv, "ErrClaimLost", "Sync", $"PVC {dv.Metadata.Name} lost", ct);
             return ReconcileResult.Done;
         }
 
         if (dv.Metadata.Annotations?.ContainsKey(CdiKeys.PrePopulated) == true)
         {
-            return await AdoptAsync(dv, claim, ct).ConfigureAwait(false);
+            return await AdoptAsync(dv, claim, ct);
         }
 
         return dv.Spec?["source"]?["snapshot"] is JsonObject snapshotSource
-            ? await CloneAsync(dv, snapshotSource, claim, ct).ConfigureAwait(false)
-            : await ImportAsync(dv, claim, ct).ConfigureAwait(false);
+            ? await CloneAsync(dv, snapshotSource, claim, ct)
+            : await ImportAsync(dv, claim, ct);
     }
 
     /// <summary>
@@ -75,63 +74,71 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
     /// </summary>
     private async Task<ReconcileResult> AdoptAsync(GenericObject dv, GenericObject? claim, CancellationToken ct)
     {
-        if (claim is null) return ReconcileResult.Done;
+        if (claim is null)
+        {
+            return ReconcileResult.Done;
+        }
+
         if (claim.Metadata.OwnerReferences?.Any(o => o.Uid == dv.Metadata.Uid) != true)
         {
             await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
             {
                 ["metadata"] = new JsonObject { ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(dv)) },
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
 
-        await SucceedAsync(dv, "Bound", $"PVC {dv.Metadata.Name} Bound", "", ct).ConfigureAwait(false);
+        await SucceedAsync(dv, "Bound", $"PVC {dv.Metadata.Name} Bound", "", ct);
         return ReconcileResult.Done;
     }
 
     private async Task<ReconcileResult> ImportAsync(GenericObject dv, GenericObject? claim, CancellationToken ct)
     {
         var name = dv.Metadata.Name;
-        if (claim is null)
-        {
-            claim = await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolumeClaim, Claim(dv, RenderSpec(dv, sizeIfMissing: null), dataSourceRef: null), ct).ConfigureAwait(false);
-        }
+        claim ??= await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolumeClaim, Claim(dv, RenderSpec(dv, sizeIfMissing: null), dataSourceRef: null), ct);
 
         if ((string?)claim.Status?["phase"] != "Bound")
         {
             var waiting = WaitsForConsumer(claim) ? "PendingPopulation" : "Pending";
-            await SetStatusAsync(dv, waiting, bound: (false, "Pending", $"PVC {name} Pending"), running: (false, waiting, ""), ct).ConfigureAwait(false);
+            await SetStatusAsync(dv, waiting, bound: (false, "Pending", $"PVC {name} Pending"), running: (false, waiting, ""), ct);
             return ReconcileResult.Done;
         }
 
-        if (await LoseVolumeIfFailingAsync(dv, claim, ct).ConfigureAwait(false)) return ReconcileResult.Done;
+        if (await LoseVolumeIfFailingAsync(dv, claim, ct))
+        {
+            return ReconcileResult.Done;
+        }
+
         foreach (var (step, phase, message) in (ReadOnlySpan<(string, string, string)>)[("schedule", "ImportScheduled", CdiKeys.MessageImportScheduled), ("import", "ImportInProgress", CdiKeys.MessageImportInProgress)])
         {
             var left = ctx.Remaining(Kind, dv, step);
             if (left > TimeSpan.Zero)
             {
-                if (await SetStatusAsync(dv, phase, bound: (true, "Bound", $"PVC {name} Bound"), running: (true, "Pod is running", ""), ct).ConfigureAwait(false))
+                if (await SetStatusAsync(dv, phase, bound: (true, "Bound", $"PVC {name} Bound"), running: (true, "Pod is running", ""), ct))
                 {
-                    await ctx.Events(Component).NormalAsync(dv, phase, "Import", string.Format(CultureInfo.InvariantCulture, message, name), ct).ConfigureAwait(false);
+                    await ctx.Events(Component).NormalAsync(dv, phase, "Import", string.Format(CultureInfo.InvariantCulture, message, name), ct);
                 }
 
                 return ReconcileResult.After(left);
             }
         }
 
-        await SucceedAsync(dv, "ImportSucceeded", string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageImportSucceeded, name), "Import Complete", ct).ConfigureAwait(false);
+        await SucceedAsync(dv, "ImportSucceeded", string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageImportSucceeded, name), "Import Complete", ct);
         return ReconcileResult.Done;
     }
 
     /// <summary><c>--sim-fault fail=datavolumes</c>: the volume is lost (the claim becomes Lost, and the DataVolume Failed with it).</summary>
     private async Task<bool> LoseVolumeIfFailingAsync(GenericObject dv, GenericObject claim, CancellationToken ct)
     {
-        if (!ctx.Fails(ctx.DataVolumes, Kind, dv) || (string?)claim.Spec?["volumeName"] is not { } volumeName) return false;
+        if (!ctx.Fails(ctx.DataVolumes, Kind, dv) || (string?)claim.Spec?["volumeName"] is not { } volumeName)
+        {
+            return false;
+        }
         // The storage behind it is destroyed: the volume goes, pv-protection notwithstanding (as when an administrator
         // force-removes it), and the PV controller finds the bound claim without its volume.
         if (ctx.Get(KubeVirtTypes.PersistentVolume, null, volumeName) is { } volume)
         {
-            await ctx.PatchAsync(KubeVirtTypes.PersistentVolume, volume, new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = null } }, ct).ConfigureAwait(false);
-            await ctx.DeleteAsync(KubeVirtTypes.PersistentVolume, null, volumeName, ct).ConfigureAwait(false);
+            await ctx.PatchAsync(KubeVirtTypes.PersistentVolume, volume, new JsonObject { ["metadata"] = new JsonObject { ["finalizers"] = null } }, ct);
+            await ctx.DeleteAsync(KubeVirtTypes.PersistentVolume, null, volumeName, ct);
         }
 
         return true;
@@ -139,9 +146,9 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
 
     private async Task SucceedAsync(GenericObject dv, string reason, string message, string runningMessage, CancellationToken ct)
     {
-        if (await SetStatusAsync(dv, "Succeeded", bound: (true, "Bound", $"PVC {dv.Metadata.Name} Bound"), running: (false, "Completed", runningMessage), ct, progress: "100.0%").ConfigureAwait(false))
+        if (await SetStatusAsync(dv, "Succeeded", bound: (true, "Bound", $"PVC {dv.Metadata.Name} Bound"), running: (false, "Completed", runningMessage), ct, progress: "100.0%"))
         {
-            await ctx.Events(Component).NormalAsync(dv, reason, "Sync", message, ct).ConfigureAwait(false);
+            await ctx.Events(Component).NormalAsync(dv, reason, "Sync", message, ct);
         }
 
         ctx.Forget(dv.Metadata.Uid);
@@ -163,7 +170,7 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
                 ctx.Condition(current, "Bound", bound.Status, bound.Reason, bound.Message),
                 ctx.Condition(current, "Ready", ready, readyReason ?? (ready ? "" : bound.Reason), readyReason is null ? "" : bound.Message),
                 ctx.Condition(current, "Running", running.Status, running.Reason, running.Message)),
-        }, ct).ConfigureAwait(false);
+        }, ct);
         return !ReferenceEquals(written, dv);
     }
 
@@ -181,7 +188,11 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
     private JsonObject RenderSpec(GenericObject dv, long? sizeIfMissing)
     {
         var spec = dv.Spec ?? [];
-        if (spec["pvc"] is JsonObject pvc) return pvc.DeepClone().AsObject();
+        if (spec["pvc"] is JsonObject pvc)
+        {
+            return pvc.DeepClone().AsObject();
+        }
+
         var storage = spec["storage"] as JsonObject ?? [];
         var rendered = new JsonObject
         {
@@ -220,14 +231,22 @@ internal sealed partial class DataVolumeController(SimulatorContext ctx) : IReco
         annotations[CdiKeys.PodRestarts] = "0";
         annotations[CdiKeys.ContentType] = "kubevirt";
         annotations[CdiKeys.CreatedForDataVolume] = dv.Metadata.Uid;
-        if (sourceNamespace is not null) annotations[CdiKeys.DataSourceNamespace] = sourceNamespace;
+        if (sourceNamespace is not null)
+        {
+            annotations[CdiKeys.DataSourceNamespace] = sourceNamespace;
+        }
+
         if (dv.Metadata.Annotations?.ContainsKey(CdiKeys.ImmediateBinding) == true)
         {
             // The importer/prep pod CDI runs to bind at once lands on a node: the scheduler's choice, as on a consumer's.
             annotations[StorageKeys.SelectedNode] = SimulatedStorage.Node;
         }
 
-        if (dataSourceRef is not null) spec["dataSourceRef"] = dataSourceRef;
+        if (dataSourceRef is not null)
+        {
+            spec["dataSourceRef"] = dataSourceRef;
+        }
+
         return new JsonObject
         {
             ["apiVersion"] = "v1",

@@ -25,7 +25,7 @@ namespace Vers.LocalCluster.KubeVirt.Snapshots;
 /// </list>
 /// <c>--sim-fault fail=virtualmachineclones</c> fails a new clone as invalid snapshot content would.
 /// </summary>
-internal sealed class CloneController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class CloneReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "VirtualMachineClone";
     private const string Component = "clone-controller";
@@ -33,19 +33,30 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
     public async Task<ReconcileResult> ReconcileAsync(GenericObject clone, CancellationToken ct)
     {
         clone = ctx.Newest(KubeVirtTypes.VirtualMachineClone, clone);
-        if (clone.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
+        if (clone.Metadata.DeletionTimestamp is not null)
+        {
+            return ReconcileResult.Done;
+        }
+
         var status = clone.Status;
         var phase = (string?)status?["phase"] ?? "";
         var ns = clone.Metadata.NamespaceProperty;
         var name = clone.Metadata.Name;
         var uid = clone.Metadata.Uid;
         var targetName = (string?)clone.Spec?["target"]?["name"] ?? "";
-        if (phase == "Failed") return ReconcileResult.Done;
-        if (phase == "Succeeded") return await CleanUpAsync(clone, targetName, ct).ConfigureAwait(false);
+        if (phase == "Failed")
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (phase == "Succeeded")
+        {
+            return await CleanUpAsync(clone, targetName, ct);
+        }
 
         if (ctx.Fails(ctx.Clones, Kind, clone))
         {
-            return await FailAsync(clone, "SnapshotContentInvalid", "simulated failure (--sim-fault fail=virtualmachineclones): the snapshot content is invalid", ct).ConfigureAwait(false);
+            return await FailAsync(clone, "SnapshotContentInvalid", "simulated failure (--sim-fault fail=virtualmachineclones): the snapshot content is invalid", ct);
         }
 
         var sourceKind = (string?)clone.Spec?["source"]?["kind"];
@@ -55,7 +66,7 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
         {
             if (ctx.Get(KubeVirtTypes.VirtualMachine, ns, sourceName) is not { } sourceVm)
             {
-                return await PendingAsync(clone, $"Source doesnt exist: VirtualMachine {ns}/{sourceName}", ct).ConfigureAwait(false);
+                return await PendingAsync(clone, $"Source doesnt exist: VirtualMachine {ns}/{sourceName}", ct);
             }
 
             snapshotName = $"tmp-snapshot-{uid}";
@@ -63,18 +74,18 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
             {
                 if (phase is "RestoreInProgress" or "CreatingTargetVM")
                 {
-                    return await FailAsync(clone, "SnapshotDeleted", $"snapshot {snapshotName} does not exist anymore", ct).ConfigureAwait(false);
+                    return await FailAsync(clone, "SnapshotDeleted", $"snapshot {snapshotName} does not exist anymore", ct);
                 }
 
                 // clone.go createSnapshotFromVm → validateVolumeSnapshotStatus: every claim-backed volume must be one the
                 // VM's status says KubeVirt can snapshot; otherwise the clone waits (pending), it does not fail.
                 if (NotSnapshottable(sourceVm) is { Count: > 0 } unsupported)
                 {
-                    return await PendingAsync(clone, string.Join("\n", unsupported), ct, "VMVolumeSnapshotsInvalid").ConfigureAwait(false);
+                    return await PendingAsync(clone, string.Join("\n", unsupported), ct, "VMVolumeSnapshotsInvalid");
                 }
 
-                await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachineSnapshot, TemporarySnapshot(clone, snapshotName, sourceVm), ct).ConfigureAwait(false);
-                await Record(clone, "SnapshotCreated", $"created snapshot {snapshotName} for clone {name}", ct).ConfigureAwait(false);
+                await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachineSnapshot, TemporarySnapshot(clone, snapshotName, sourceVm), ct);
+                await Record(clone, "SnapshotCreated", $"created snapshot {snapshotName} for clone {name}", ct);
             }
         }
         else
@@ -82,7 +93,7 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
             snapshotName = sourceName;
             if (ctx.Get(KubeVirtTypes.VirtualMachineSnapshot, ns, snapshotName) is null)
             {
-                return await PendingAsync(clone, $"Source doesnt exist: VirtualMachineSnapshot {ns}/{snapshotName}", ct).ConfigureAwait(false);
+                return await PendingAsync(clone, $"Source doesnt exist: VirtualMachineSnapshot {ns}/{snapshotName}", ct);
             }
         }
 
@@ -93,24 +104,24 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
                 ? ctx.Get(KubeVirtTypes.VirtualMachineSnapshotContent, ns, contentName) : null;
             if ((bool?)snapshot.Status?["readyToUse"] != true || content is null)
             {
-                await WriteAsync(clone, "SnapshotInProgress", snapshotName, null, ready: false, ct).ConfigureAwait(false);
+                await WriteAsync(clone, "SnapshotInProgress", snapshotName, null, ready: false, ct);
                 return ReconcileResult.Done;
             }
 
             if (NotBackedUp(content, snapshotName) is { Count: > 0 } invalid)
             {
                 // errors.Join: one line per volume.
-                return await FailAsync(clone, "SnapshotContentInvalid", string.Join("\n", invalid), ct).ConfigureAwait(false);
+                return await FailAsync(clone, "SnapshotContentInvalid", string.Join("\n", invalid), ct);
             }
 
-            await Record(clone, "SnapshotReady", $"snapshot {snapshotName} for clone {name} is ready to use", ct).ConfigureAwait(false);
+            await Record(clone, "SnapshotReady", $"snapshot {snapshotName} for clone {name} is ready to use", ct);
             phase = "RestoreInProgress";
         }
 
         var left = ctx.Remaining(Kind, clone, "restore");
         if (left > TimeSpan.Zero)
         {
-            await WriteAsync(clone, "RestoreInProgress", snapshotName, null, ready: false, ct).ConfigureAwait(false);
+            await WriteAsync(clone, "RestoreInProgress", snapshotName, null, ready: false, ct);
             return ReconcileResult.After(left);
         }
 
@@ -120,32 +131,32 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
         {
             var sourceVmCopy = ctx.Get(KubeVirtTypes.VirtualMachineSnapshotContent, ns, (string?)snapshot.Status?["virtualMachineSnapshotContentName"] ?? "")
                 ?.Spec?["source"]?["virtualMachine"] as JsonObject;
-            restore = await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachineRestore, Restore(clone, restoreName, snapshotName, targetName, sourceVmCopy), ct).ConfigureAwait(false);
-            await Record(clone, "RestoreCreated", $"created restore {restoreName} for clone {name}", ct).ConfigureAwait(false);
+            restore = await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachineRestore, Restore(clone, restoreName, snapshotName, targetName, sourceVmCopy), ct);
+            await Record(clone, "RestoreCreated", $"created restore {restoreName} for clone {name}", ct);
         }
 
         var restoreDone = restore is not null && ((bool?)restore.Status?["complete"] == true
             || (restore.Status?["conditions"] as JsonArray ?? []).OfType<JsonObject>().Any(c => (string?)c["type"] == "Failure" && (string?)c["status"] == "True"));
         if (phase == "RestoreInProgress" && !restoreDone)
         {
-            await WriteAsync(clone, "RestoreInProgress", snapshotName, restoreName, ready: false, ct).ConfigureAwait(false);
+            await WriteAsync(clone, "RestoreInProgress", snapshotName, restoreName, ready: false, ct);
             return ReconcileResult.Done;
         }
 
         if (phase == "RestoreInProgress")
         {
-            await Record(clone, "RestoreReady", $"restore {restoreName} for clone {name} is ready to use", ct).ConfigureAwait(false);
+            await Record(clone, "RestoreReady", $"restore {restoreName} for clone {name} is ready to use", ct);
         }
 
         if (ctx.Get(KubeVirtTypes.VirtualMachine, ns, targetName) is null)
         {
-            await WriteAsync(clone, "CreatingTargetVM", snapshotName, restoreName, ready: false, ct).ConfigureAwait(false);
+            await WriteAsync(clone, "CreatingTargetVM", snapshotName, restoreName, ready: false, ct);
             return ReconcileResult.Done;
         }
 
-        await Record(clone, "TargetVMCreated", $"created target VM {targetName} for clone {name}", ct).ConfigureAwait(false);
-        await WriteAsync(clone, "Succeeded", snapshotName, restoreName, ready: true, ct).ConfigureAwait(false);
-        return await CleanUpAsync(ctx.Get(KubeVirtTypes.VirtualMachineClone, ns, name) ?? clone, targetName, ct).ConfigureAwait(false);
+        await Record(clone, "TargetVMCreated", $"created target VM {targetName} for clone {name}", ct);
+        await WriteAsync(clone, "Succeeded", snapshotName, restoreName, ready: true, ct);
+        return await CleanUpAsync(ctx.Get(KubeVirtTypes.VirtualMachineClone, ns, name) ?? clone, targetName, ct);
     }
 
     /// <summary>clone.go <c>verifyPVCBound</c> and the target-deleted rule.</summary>
@@ -154,23 +165,34 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
         var ns = clone.Metadata.NamespaceProperty;
         if (ctx.Get(KubeVirtTypes.VirtualMachine, ns, targetName) is null && clone.Status?["targetName"] is not null)
         {
-            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineClone, ns, clone.Metadata.Name, ct).ConfigureAwait(false);
+            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineClone, ns, clone.Metadata.Name, ct);
             return ReconcileResult.Done;
         }
 
-        if ((string?)clone.Status?["restoreName"] is not { } restoreName) return ReconcileResult.Done;
-        var restore = ctx.Get(KubeVirtTypes.VirtualMachineRestore, ns, restoreName);
-        var claims = (restore?.Status?["restores"] as JsonArray ?? []).OfType<JsonObject>().Select(r => (string?)r["persistentVolumeClaim"]).OfType<string>();
-        if (claims.Any(c => (string?)ctx.Get(KubeVirtTypes.PersistentVolumeClaim, ns, c)?.Status?["phase"] != "Bound")) return ReconcileResult.Done;
-
-        await Record(clone, "PVCBound", $"all PVC for clone {clone.Metadata.Name} are bound", ct).ConfigureAwait(false);
-        if (restore is not null) await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineRestore, ns, restoreName, ct).ConfigureAwait(false);
-        if ((string?)clone.Spec?["source"]?["kind"] == "VirtualMachine")
+        if ((string?)clone.Status?["restoreName"] is not { } restoreName)
         {
-            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineSnapshot, ns, $"tmp-snapshot-{clone.Metadata.Uid}", ct).ConfigureAwait(false);
+            return ReconcileResult.Done;
         }
 
-        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineClone, clone, new JsonObject { ["snapshotName"] = null, ["restoreName"] = null }, ct).ConfigureAwait(false);
+        var restore = ctx.Get(KubeVirtTypes.VirtualMachineRestore, ns, restoreName);
+        var claims = (restore?.Status?["restores"] as JsonArray ?? []).OfType<JsonObject>().Select(r => (string?)r["persistentVolumeClaim"]).OfType<string>();
+        if (claims.Any(c => (string?)ctx.Get(KubeVirtTypes.PersistentVolumeClaim, ns, c)?.Status?["phase"] != "Bound"))
+        {
+            return ReconcileResult.Done;
+        }
+
+        await Record(clone, "PVCBound", $"all PVC for clone {clone.Metadata.Name} are bound", ct);
+        if (restore is not null)
+        {
+            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineRestore, ns, restoreName, ct);
+        }
+
+        if ((string?)clone.Spec?["source"]?["kind"] == "VirtualMachine")
+        {
+            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineSnapshot, ns, $"tmp-snapshot-{clone.Metadata.Uid}", ct);
+        }
+
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineClone, clone, new JsonObject { ["snapshotName"] = null, ["restoreName"] = null }, ct);
         ctx.Forget(clone.Metadata.Uid);
         return ReconcileResult.Done;
     }
@@ -210,7 +232,11 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
             ["virtualMachineSnapshotName"] = snapshotName,
             ["patches"] = new JsonArray([.. Patches(clone, sourceVm).Select(p => (JsonNode)p)]),
         };
-        if ((string?)clone.Spec?["volumeNamePolicy"] is { } policy) spec["volumeRestorePolicy"] = policy;
+        if ((string?)clone.Spec?["volumeNamePolicy"] is { } policy)
+        {
+            spec["volumeRestorePolicy"] = policy;
+        }
+
         return new JsonObject
         {
             ["apiVersion"] = KubeVirtTypes.VirtualMachineRestore.ApiVersion,
@@ -277,8 +303,12 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
             ["conditions"] = new JsonArray(
                 ctx.Condition(current, "Progressing", false, "Pending"),
                 ctx.Condition(current, "Ready", false, reason)),
-        }, ct).ConfigureAwait(false);
-        if (!ReferenceEquals(written, clone)) await Record(clone, eventReason, reason, ct).ConfigureAwait(false);
+        }, ct);
+        if (!ReferenceEquals(written, clone))
+        {
+            await Record(clone, eventReason, reason, ct);
+        }
+
         return ReconcileResult.Done;
     }
 
@@ -296,8 +326,8 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
             ["conditions"] = new JsonArray(
                 ctx.Condition(current, "Progressing", false, "Failed"),
                 ctx.Condition(current, "Ready", false, message)),
-        }, ct).ConfigureAwait(false);
-        await Record(clone, eventReason, message, ct).ConfigureAwait(false);
+        }, ct);
+        await Record(clone, eventReason, message, ct);
         ctx.Forget(clone.Metadata.Uid);
         return ReconcileResult.Done;
     }
@@ -316,7 +346,7 @@ internal sealed class CloneController(SimulatorContext ctx) : IReconciler<Generi
                 ? new JsonArray(ctx.Condition(current, "Progressing", false, "Ready"), ctx.Condition(current, "Ready", true, "Ready"))
                 : new JsonArray(ctx.Condition(current, "Progressing", true, "Still processing"), ctx.Condition(current, "Ready", false, "Still processing")),
         };
-        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineClone, clone, status, ct).ConfigureAwait(false);
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineClone, clone, status, ct);
     }
 
     /// <summary>clone.go <c>logAndRecord</c>: Normal events on the clone.</summary>

@@ -10,7 +10,7 @@ namespace Vers.LocalCluster.KubeVirt.Cdi;
 
 // The snapshot clone (source.snapshot): CDI's validation of the source, the clone populator restoring the snapshot
 // into the DataVolume's claim, and the events and conditions of a clone that cannot start.
-internal sealed partial class DataVolumeController
+internal sealed partial class DataVolumeReconciler
 {
     private async Task<ReconcileResult> CloneAsync(GenericObject dv, JsonObject source, GenericObject? claim, CancellationToken ct)
     {
@@ -26,19 +26,19 @@ internal sealed partial class DataVolumeController
             if (snapshot is null)
             {
                 var missing = string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneWithoutSource, "snapshot", sourceName);
-                await ValidationFailedAsync(dv, crossNamespace, "CloneWithoutSource", missing, ct).ConfigureAwait(false);
+                await ValidationFailedAsync(dv, crossNamespace, "CloneWithoutSource", missing, ct);
                 return ReconcileResult.Done;
             }
 
             if (ValidationProblem(dv, snapshot) is { } problem)
             {
-                await ValidationFailedAsync(dv, crossNamespace, "CloneValidationFailed", string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneValidationFailed, problem), ct).ConfigureAwait(false);
+                await ValidationFailedAsync(dv, crossNamespace, "CloneValidationFailed", string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneValidationFailed, problem), ct);
                 return ReconcileResult.Done;
             }
 
             if (crossNamespace)
             {
-                dv = await ctx.AddFinalizerAsync(KubeVirtTypes.DataVolume, dv, CdiKeys.CrossNamespaceFinalizer, ct).ConfigureAwait(false);
+                dv = await ctx.AddFinalizerAsync(KubeVirtTypes.DataVolume, dv, CdiKeys.CrossNamespaceFinalizer, ct);
             }
 
             var restoreSize = SimulatedStorage.Bytes(snapshot.Status?["restoreSize"]) ?? 0;
@@ -47,25 +47,29 @@ internal sealed partial class DataVolumeController
                 ["apiGroup"] = "cdi.kubevirt.io",
                 ["kind"] = "VolumeCloneSource",
                 ["name"] = $"volume-clone-source-{dv.Metadata.Uid}",
-            }, crossNamespace ? sourceNs : null), ct).ConfigureAwait(false);
+            }, crossNamespace ? sourceNs : null), ct);
 
             // controller-base.go updateStatus after the claim is made: Pending with the populator not started (clonePhase
             // unset) maps to CloneScheduled (clone-controller-base.go populatorPhaseMap), its event with the phase change.
             if (!WaitsForConsumer(claim)
-                && await SetStatusAsync(dv, "CloneScheduled", bound: (false, "Pending", $"PVC {name} Pending"), running: (false, "Pending", "Clone Pending"), ct).ConfigureAwait(false))
+                && await SetStatusAsync(dv, "CloneScheduled", bound: (false, "Pending", $"PVC {name} Pending"), running: (false, "Pending", "Clone Pending"), ct))
             {
                 await ctx.Events(Component).NormalAsync(dv, "CloneScheduled", "Clone",
-                    string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneScheduled, sourceNs, sourceName, ns, name), ct).ConfigureAwait(false);
+                    string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneScheduled, sourceNs, sourceName, ns, name), ct);
                 dv = ctx.Get(KubeVirtTypes.DataVolume, ns, name) ?? dv;
             }
         }
 
         if ((string?)claim.Status?["phase"] == "Bound")
         {
-            if (await LoseVolumeIfFailingAsync(dv, claim, ct).ConfigureAwait(false)) return ReconcileResult.Done;
+            if (await LoseVolumeIfFailingAsync(dv, claim, ct))
+            {
+                return ReconcileResult.Done;
+            }
+
             await SucceedAsync(dv, "CloneSucceeded",
-                string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneSucceeded, sourceNs, sourceName, ns, name), "Clone Complete", ct).ConfigureAwait(false);
-            await ctx.RemoveFinalizerAsync(KubeVirtTypes.DataVolume, ctx.Get(KubeVirtTypes.DataVolume, ns, name) ?? dv, CdiKeys.CrossNamespaceFinalizer, ct).ConfigureAwait(false);
+                string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneSucceeded, sourceNs, sourceName, ns, name), "Clone Complete", ct);
+            await ctx.RemoveFinalizerAsync(KubeVirtTypes.DataVolume, ctx.Get(KubeVirtTypes.DataVolume, ns, name) ?? dv, CdiKeys.CrossNamespaceFinalizer, ct);
             return ReconcileResult.Done;
         }
 
@@ -78,37 +82,37 @@ internal sealed partial class DataVolumeController
         // The clone populator on the target claim (populators/clone-populator.go reconcilePending).
         if (WaitsForConsumer(claim))
         {
-            await SetStatusAsync(dv, "PendingPopulation", bound: (false, "Pending", $"PVC {name} Pending"), running: (false, "Pending", "Clone Pending"), ct).ConfigureAwait(false);
+            await SetStatusAsync(dv, "PendingPopulation", bound: (false, "Pending", $"PVC {name} Pending"), running: (false, "Pending", "Clone Pending"), ct);
             return ReconcileResult.Done;
         }
 
         if (snapshot is null || snapshot.Metadata.DeletionTimestamp is not null)
         {
             var missing = string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneWithoutSource, "snapshot", sourceName);
-            await ctx.Events("clone-populator").WarningAsync(claim, "CloneWithoutSource", "Clone", missing, ct).ConfigureAwait(false);
-            await SetStatusAsync(dv, "CloneScheduled", bound: (false, "Pending", $"target PVC {name} Pending and {missing}"), running: (false, "Pending", "Clone Pending"), ct).ConfigureAwait(false);
+            await ctx.Events("clone-populator").WarningAsync(claim, "CloneWithoutSource", "Clone", missing, ct);
+            await SetStatusAsync(dv, "CloneScheduled", bound: (false, "Pending", $"target PVC {name} Pending and {missing}"), running: (false, "Pending", "Clone Pending"), ct);
             return ReconcileResult.Done;
         }
 
         if ((bool?)snapshot.Status?["readyToUse"] != true)
         {
-            await SetStatusAsync(dv, "CloneScheduled", bound: (false, "Pending", $"PVC {name} Pending"), running: (false, "Pending", "Clone Pending"), ct).ConfigureAwait(false);
+            await SetStatusAsync(dv, "CloneScheduled", bound: (false, "Pending", $"PVC {name} Pending"), running: (false, "Pending", "Clone Pending"), ct);
             return ReconcileResult.Done;
         }
 
         var left = ctx.Remaining(Kind, dv, "restore");
         if (left > TimeSpan.Zero)
         {
-            if (await SetStatusAsync(dv, "CloneFromSnapshotSourceInProgress", bound: (false, "Pending", $"PVC {name} Pending"), running: (true, "Populator is running", ""), ct).ConfigureAwait(false))
+            if (await SetStatusAsync(dv, "CloneFromSnapshotSourceInProgress", bound: (false, "Pending", $"PVC {name} Pending"), running: (true, "Populator is running", ""), ct))
             {
                 await ctx.Events(Component).NormalAsync(dv, "CloneFromSnapshotSourceInProgress", "Clone",
-                    string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneFromSnapshotSourceInProgress, "snapshot", sourceNs, sourceName), ct).ConfigureAwait(false);
+                    string.Format(CultureInfo.InvariantCulture, CdiKeys.MessageCloneFromSnapshotSourceInProgress, "snapshot", sourceNs, sourceName), ct);
             }
 
             return ReconcileResult.After(left);
         }
 
-        await RestoreAsync(claim, snapshot, ct).ConfigureAwait(false);
+        await RestoreAsync(claim, snapshot, ct);
         return ReconcileResult.Done;
     }
 
@@ -122,7 +126,7 @@ internal sealed partial class DataVolumeController
         var request = SimulatedStorage.Bytes(spec["resources"]?["requests"]?["storage"]) ?? 0;
         var restoreSize = SimulatedStorage.Bytes(snapshot.Status?["restoreSize"]) ?? 0;
         var capacity = SimulatedStorage.Allocate(Math.Max(request, restoreSize));
-        var volume = await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolume, ClaimController.Volume(claim, storageClass, capacity), ct).ConfigureAwait(false);
+        var volume = await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolume, ClaimReconciler.Volume(claim, storageClass, capacity), ct);
         await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
         {
             ["metadata"] = new JsonObject
@@ -137,7 +141,7 @@ internal sealed partial class DataVolumeController
                 },
             },
             ["spec"] = new JsonObject { ["volumeName"] = volume.Metadata.Name },
-        }, ct).ConfigureAwait(false);
+        }, ct);
     }
 
     /// <summary>
@@ -147,9 +151,21 @@ internal sealed partial class DataVolumeController
     private static string? ValidationProblem(GenericObject dv, GenericObject snapshot)
     {
         var status = snapshot.Status;
-        if (status is null) return "no status on source snapshot yet";
-        if ((string?)status["error"]?["message"] is { } error) return $"snapshot in error state with msg: {error}";
-        if (SimulatedStorage.Bytes(status["restoreSize"]) is not { } restoreSize || restoreSize < 0) return "snapshot has no restore size";
+        if (status is null)
+        {
+            return "no status on source snapshot yet";
+        }
+
+        if ((string?)status["error"]?["message"] is { } error)
+        {
+            return $"snapshot in error state with msg: {error}";
+        }
+
+        if (SimulatedStorage.Bytes(status["restoreSize"]) is not { } restoreSize || restoreSize < 0)
+        {
+            return "snapshot has no restore size";
+        }
+
         var spec = dv.Spec ?? [];
         var requested = SimulatedStorage.Bytes((spec["pvc"] ?? spec["storage"])?["resources"]?["requests"]?["storage"]);
         if (requested is { } target && restoreSize > 0 && target < restoreSize)
@@ -169,9 +185,9 @@ internal sealed partial class DataVolumeController
     {
         var phase = (string?)dv.Status?["phase"] ?? "";
         if (await SetStatusAsync(dv, phase.Length == 0 && crossNamespace ? "Pending" : phase,
-                bound: (false, reason, message), running: (false, reason, message), ct, readyReason: reason).ConfigureAwait(false))
+                bound: (false, reason, message), running: (false, reason, message), ct, readyReason: reason))
         {
-            await ctx.Events(Component).NormalAsync(dv, reason, "Clone", message, ct).ConfigureAwait(false);
+            await ctx.Events(Component).NormalAsync(dv, reason, "Clone", message, ct);
         }
     }
 }

@@ -8,7 +8,7 @@ using T = Vers.Api.KubeVirt.KubeVirtTypes;
 namespace Vers.LocalCluster.KubeVirt.Tests.Compute;
 
 /// <summary>virt-controller's VirtualMachine status (KubeVirt v1.9 pkg/virt-controller/watch/vm/vm.go setPrintableStatus) and the storage side of a start.</summary>
-public sealed class VirtualMachineControllerTests
+public sealed class VirtualMachineReconcilerTests
 {
     /// <summary>vm.go setPrintableStatus (Stopped: no VMI and no start expected) with a DataVolume waiting for its first consumer (PendingPopulation is not Provisioning, pkg/storage/types/dv.go).</summary>
     [Fact]
@@ -181,7 +181,10 @@ public sealed class VirtualMachineControllerTests
         var statuses = new List<string>();
         foreach (var status in versions.Select(v => v.PrintableStatus()).OfType<string>())
         {
-            if (statuses.Count == 0 || statuses[^1] != status) statuses.Add(status);
+            if (statuses.Count == 0 || statuses[^1] != status)
+            {
+                statuses.Add(status);
+            }
         }
 
         return statuses;

@@ -6,7 +6,7 @@ using T = Vers.Api.KubeVirt.KubeVirtTypes;
 namespace Vers.LocalCluster.KubeVirt.Tests.Storage;
 
 /// <summary>The PV controller and the CSI external-provisioner on claims of the simulated driver.</summary>
-public sealed class ClaimControllerTests
+public sealed class ClaimReconcilerTests
 {
     /// <summary>kubernetes pv_controller.go syncUnboundClaim / emitEventForUnboundDelayBindingClaim.</summary>
     [Fact]

@@ -8,7 +8,7 @@ using T = Vers.Api.KubeVirt.KubeVirtTypes;
 namespace Vers.LocalCluster.KubeVirt.Tests.Snapshots;
 
 /// <summary>KubeVirt v1.9's VirtualMachineClone controller (pkg/virt-controller/watch/clone) of a VirtualMachineSnapshot, with the restore it runs.</summary>
-public sealed class CloneControllerTests
+public sealed class CloneReconcilerTests
 {
     /// <summary>clone.go syncTargetVM / updateStatus: RestoreInProgress, then Succeeded once the restore is done and the target VM exists (Ready True "Ready").</summary>
     [Fact]

@@ -8,7 +8,7 @@ using T = Vers.Api.KubeVirt.KubeVirtTypes;
 namespace Vers.LocalCluster.KubeVirt.Tests.Cdi;
 
 /// <summary>CDI v1.66's DataVolume controllers (import and snapshot clone) with its clone populator.</summary>
-public sealed class DataVolumeControllerTests
+public sealed class DataVolumeReconcilerTests
 {
     private const string CrossNamespaceFinalizer = "cdi.kubevirt.io/dataVolumeFinalizer";
 
@@ -241,7 +241,10 @@ public sealed class DataVolumeControllerTests
         var phases = new List<string>();
         foreach (var phase in versions.Select(v => v.Phase()).OfType<string>().Where(p => p.Length > 0))
         {
-            if (phases.Count == 0 || phases[^1] != phase) phases.Add(phase);
+            if (phases.Count == 0 || phases[^1] != phase)
+            {
+                phases.Add(phase);
+            }
         }
 
         return phases;

@@ -9,7 +9,7 @@ using T = Vers.Api.KubeVirt.KubeVirtTypes;
 namespace Vers.LocalCluster.KubeVirt.Tests.Snapshots;
 
 /// <summary>KubeVirt v1.9's VirtualMachineSnapshot controller (pkg/storage/snapshot/snapshot.go, source.go).</summary>
-public sealed class SnapshotControllerTests
+public sealed class SnapshotReconcilerTests
 {
     /// <summary>source.go Lock / verifyVolumes: a claim that is not Bound keeps the source unlocked, with the reason in Progressing.</summary>
     [Fact]

@@ -5,7 +5,7 @@ using T = Vers.Api.KubeVirt.KubeVirtTypes;
 namespace Vers.LocalCluster.KubeVirt.Tests.Storage;
 
 /// <summary>The CSI external-snapshotter (common controller and csi-snapshotter sidecar) with the simulated driver.</summary>
-public sealed class SnapshotterControllerTests
+public sealed class SnapshotterReconcilerTests
 {
     private const string AsSourceFinalizer = "snapshot.storage.kubernetes.io/volumesnapshot-as-source-protection";
     private const string BoundFinalizer = "snapshot.storage.kubernetes.io/volumesnapshot-bound-protection";

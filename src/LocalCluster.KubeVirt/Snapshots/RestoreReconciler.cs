@@ -27,22 +27,25 @@ namespace Vers.LocalCluster.KubeVirt.Snapshots;
 /// An existing target that is not the snapshot's source is refused ("restore target already exists"). Restores onto an
 /// existing VM (stopping it, target readiness policies) are not modelled.
 /// </summary>
-internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class RestoreReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     private const string Component = "restore-controller";
 
     public async Task<ReconcileResult> ReconcileAsync(GenericObject restore, CancellationToken ct)
     {
         restore = ctx.Newest(KubeVirtTypes.VirtualMachineRestore, restore);
-        if (restore.Metadata.DeletionTimestamp is not null)
+        if (await ctx.RemoveFinalizerIfDeletingAsync(KubeVirtTypes.VirtualMachineRestore, restore, SnapshotKeys.RestoreFinalizer, ct))
         {
-            await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachineRestore, restore, SnapshotKeys.RestoreFinalizer, ct).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
 
         var status = restore.Status;
-        if ((bool?)status?["complete"] == true) return ReconcileResult.Done;
-        restore = await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachineRestore, restore, SnapshotKeys.RestoreFinalizer, ct).ConfigureAwait(false);
+        if ((bool?)status?["complete"] == true)
+        {
+            return ReconcileResult.Done;
+        }
+
+        restore = await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachineRestore, restore, SnapshotKeys.RestoreFinalizer, ct);
 
         var ns = restore.Metadata.NamespaceProperty;
         var spec = restore.Spec ?? [];
@@ -64,7 +67,7 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
             : null;
         if (problem is not null)
         {
-            await ErrorAsync(restore, problem, ct).ConfigureAwait(false);
+            await ErrorAsync(restore, problem, ct);
             return ReconcileResult.Done;
         }
 
@@ -84,16 +87,24 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
             var name = RestoredName(restore, volumeName, claimName);
             var isTemplate = templates.Contains(claimName);
             renamed[volumeName] = (name, isTemplate);
-            if (isTemplate) templateRenames[claimName] = name;
+            if (isTemplate)
+            {
+                templateRenames[claimName] = name;
+            }
+
             var claim = ctx.Get(KubeVirtTypes.PersistentVolumeClaim, ns, name)
-                ?? await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolumeClaim, RestoredClaim(restore, sourceVm, backupClaim, name, vsName, isTemplate), ct).ConfigureAwait(false);
+                ?? await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolumeClaim, RestoredClaim(restore, sourceVm, backupClaim, name, vsName, isTemplate), ct);
             if (isTemplate && ctx.Get(KubeVirtTypes.DataVolume, ns, name) is null)
             {
-                await ctx.CreateOrGetAsync(KubeVirtTypes.DataVolume, PrePopulatedDataVolume(restore, sourceVm, claimName, name), ct).ConfigureAwait(false);
+                await ctx.CreateOrGetAsync(KubeVirtTypes.DataVolume, PrePopulatedDataVolume(restore, sourceVm, claimName, name), ct);
             }
 
             var entry = new JsonObject { ["volumeName"] = volumeName, ["persistentVolumeClaim"] = name, ["volumeSnapshotName"] = vsName };
-            if (isTemplate) entry["dataVolumeName"] = name;
+            if (isTemplate)
+            {
+                entry["dataVolumeName"] = name;
+            }
+
             restores.Add(entry);
             var binding = (string?)SimulatedStorage.ClassOf(ctx, (string?)claim.Spec?["storageClassName"])?.Fields["volumeBindingMode"];
             waiting |= (string?)claim.Status?["phase"] != "Bound" && binding != "WaitForFirstConsumer";
@@ -101,14 +112,14 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
 
         if (waiting)
         {
-            await WriteAsync(restore, restores, (true, "Creating new PVCs"), (false, "Waiting for new PVCs"), complete: false, ct).ConfigureAwait(false);
+            await WriteAsync(restore, restores, (true, "Creating new PVCs"), (false, "Waiting for new PVCs"), complete: false, ct);
             return ReconcileResult.Done;
         }
 
-        target ??= await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachine, NewVm(restore, sourceVm, targetName, renamed, templateRenames, restoreId), ct).ConfigureAwait(false);
-        await AdoptClaimsAsync(restore, content, target, renamed, (string?)snapshot!.Status?["sourceUID"], ct).ConfigureAwait(false);
-        await WriteAsync(restore, restores, (false, "Operation complete"), (true, "Operation complete"), complete: true, ct).ConfigureAwait(false);
-        await ctx.Events(Component).NormalAsync(restore, "VirtualMachineRestoreComplete", "Restore", $"Successfully completed VirtualMachineRestore {restore.Metadata.Name}", ct).ConfigureAwait(false);
+        target ??= await ctx.CreateOrGetAsync(KubeVirtTypes.VirtualMachine, NewVm(restore, sourceVm, targetName, renamed, templateRenames, restoreId), ct);
+        await AdoptClaimsAsync(restore, content, target, renamed, (string?)snapshot!.Status?["sourceUID"], ct);
+        await WriteAsync(restore, restores, (false, "Operation complete"), (true, "Operation complete"), complete: true, ct);
+        await ctx.Events(Component).NormalAsync(restore, "VirtualMachineRestoreComplete", "Restore", $"Successfully completed VirtualMachineRestore {restore.Metadata.Name}", ct);
         return ReconcileResult.Done;
     }
 
@@ -118,7 +129,11 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
         var spec = restore.Spec ?? [];
         var overridden = (spec["volumeRestoreOverrides"] as JsonArray ?? []).OfType<JsonObject>()
             .FirstOrDefault(o => (string?)o["volumeName"] == volumeName && (string?)o["restoreName"] is { Length: > 0 });
-        if (overridden is not null) return (string)overridden["restoreName"]!;
+        if (overridden is not null)
+        {
+            return (string)overridden["restoreName"]!;
+        }
+
         return (string?)spec["volumeRestorePolicy"] switch
         {
             "InPlace" => claimName,
@@ -144,7 +159,11 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
                 || key.StartsWith("k8s.io/CloneRequest", StringComparison.Ordinal) || key.StartsWith("k8s.io/CloneOf", StringComparison.Ordinal)));
         annotations[SnapshotKeys.RestoreNameAnnotation] = restore.Metadata.Name;
         annotations[SnapshotKeys.LastRestoreUid] = $"{restore.Metadata.Name}-{restore.Metadata.Uid}";
-        if (template) annotations[CdiKeys.PopulatedFor] = name;
+        if (template)
+        {
+            annotations[CdiKeys.PopulatedFor] = name;
+        }
+
         var source = new JsonObject { ["apiGroup"] = "snapshot.storage.k8s.io", ["kind"] = "VolumeSnapshot", ["name"] = vsName };
         var spec = new JsonObject
         {
@@ -154,7 +173,11 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
             ["dataSource"] = source,
             ["dataSourceRef"] = source.DeepClone(),
         };
-        if ((string?)backupSpec["storageClassName"] is { } className) spec["storageClassName"] = className;
+        if ((string?)backupSpec["storageClassName"] is { } className)
+        {
+            spec["storageClassName"] = className;
+        }
+
         return new JsonObject
         {
             ["apiVersion"] = "v1",
@@ -192,13 +215,24 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
         GenericObject restore, JsonObject sourceVm, string name, Dictionary<string, (string Name, bool Template)> renamed, Dictionary<string, string> templateRenames, string restoreId)
     {
         var metadata = new JsonObject { ["name"] = name, ["namespace"] = restore.Metadata.NamespaceProperty };
-        if (sourceVm["metadata"]?["labels"] is JsonObject labels) metadata["labels"] = labels.DeepClone();
+        if (sourceVm["metadata"]?["labels"] is JsonObject labels)
+        {
+            metadata["labels"] = labels.DeepClone();
+        }
+
         var annotations = sourceVm["metadata"]?["annotations"]?.DeepClone() as JsonObject ?? [];
         annotations[SnapshotKeys.LastRestoreUid] = restoreId;
         metadata["annotations"] = annotations;
         var spec = sourceVm["spec"]?.DeepClone().AsObject() ?? [];
-        if (spec.ContainsKey("running")) spec["running"] = false;
-        else spec["runStrategy"] = "Halted";
+        if (spec.ContainsKey("running"))
+        {
+            spec["running"] = false;
+        }
+        else
+        {
+            spec["runStrategy"] = "Halted";
+        }
+
         if (spec["template"]?["spec"]?["volumes"] is JsonArray allVolumes)
         {
             // restore.go generateRestoredVMSpec drops memory dumps.
@@ -210,7 +244,11 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
 
         foreach (var volume in (spec["template"]?["spec"]?["volumes"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            if ((string?)volume["name"] is not { } volumeName || !renamed.TryGetValue(volumeName, out var restored)) continue;
+            if ((string?)volume["name"] is not { } volumeName || !renamed.TryGetValue(volumeName, out var restored))
+            {
+                continue;
+            }
+
             if (restored.Template)
             {
                 volume["dataVolume"] = new JsonObject { ["name"] = restored.Name };
@@ -259,7 +297,10 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
 
         static void RemoveIfEmpty(JsonObject obj, string key)
         {
-            if (obj[key] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length == 0) obj.Remove(key);
+            if (obj[key] is JsonValue value && value.TryGetValue<string>(out var text) && text.Length == 0)
+            {
+                obj.Remove(key);
+            }
         }
     }
 
@@ -270,21 +311,29 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
         {
             var ownedBySource = (backup["persistentVolumeClaim"]?["metadata"]?["ownerReferences"] as JsonArray ?? []).OfType<JsonObject>()
                 .Any(o => (string?)o["kind"] == "VirtualMachine" && (string?)o["uid"] == sourceUid);
-            if (!ownedBySource || !renamed.TryGetValue((string?)backup["volumeName"] ?? "", out var restored) || restored.Template) continue;
+            if (!ownedBySource || !renamed.TryGetValue((string?)backup["volumeName"] ?? "", out var restored) || restored.Template)
+            {
+                continue;
+            }
+
             var claim = ctx.Get(KubeVirtTypes.PersistentVolumeClaim, restore.Metadata.NamespaceProperty, restored.Name);
-            if (claim is null || claim.Metadata.OwnerReferences?.Any(o => o.Uid == vm.Metadata.Uid) == true) continue;
+            if (claim is null || claim.Metadata.OwnerReferences?.Any(o => o.Uid == vm.Metadata.Uid) == true)
+            {
+                continue;
+            }
+
             await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
             {
                 ["metadata"] = new JsonObject { ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(vm)) },
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
     }
 
     private async Task ErrorAsync(GenericObject restore, string message, CancellationToken ct)
     {
-        if (await WriteAsync(restore, null, (false, message), (false, message), complete: false, ct).ConfigureAwait(false))
+        if (await WriteAsync(restore, null, (false, message), (false, message), complete: false, ct))
         {
-            await ctx.Events(Component).WarningAsync(restore, "VirtualMachineRestoreError", "Restore", $"VirtualMachineRestore encountered error {message}", ct).ConfigureAwait(false);
+            await ctx.Events(Component).WarningAsync(restore, "VirtualMachineRestoreError", "Restore", $"VirtualMachineRestore encountered error {message}", ct);
         }
     }
 
@@ -298,9 +347,17 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
                 ctx.Condition(current, "Progressing", progressing.Status, progressing.Reason),
                 ctx.Condition(current, "Ready", ready.Status, ready.Reason)),
         };
-        if (restores is not null) status["restores"] = restores;
-        if (complete) status["restoreTime"] = ctx.Now();
-        var written = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineRestore, restore, status, ct).ConfigureAwait(false);
+        if (restores is not null)
+        {
+            status["restores"] = restores;
+        }
+
+        if (complete)
+        {
+            status["restoreTime"] = ctx.Now();
+        }
+
+        var written = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineRestore, restore, status, ct);
         return !ReferenceEquals(written, restore);
     }
 
@@ -309,7 +366,10 @@ internal sealed class RestoreController(SimulatorContext ctx) : IReconciler<Gene
         var copy = new JsonObject();
         foreach (var (key, value) in map as JsonObject ?? [])
         {
-            if (keep(key)) copy[key] = value?.DeepClone();
+            if (keep(key))
+            {
+                copy[key] = value?.DeepClone();
+            }
         }
 
         return copy;

@@ -15,16 +15,15 @@ namespace Vers.LocalCluster.KubeVirt.Snapshots;
 /// "VolumeSnapshots (…) missing" with <c>readyToUse</c> false (and Warning VolumeSnapshotMissing). A content being deleted
 /// loses its finalizer; its VolumeSnapshots follow by garbage collection.
 /// </summary>
-internal sealed class ContentController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class ContentReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     private const string Component = "snapshot-controller";
 
     public async Task<ReconcileResult> ReconcileAsync(GenericObject content, CancellationToken ct)
     {
         content = ctx.Newest(KubeVirtTypes.VirtualMachineSnapshotContent, content);
-        if (content.Metadata.DeletionTimestamp is not null)
+        if (await ctx.RemoveFinalizerIfDeletingAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, SnapshotKeys.ContentFinalizer, ct))
         {
-            await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, SnapshotKeys.ContentFinalizer, ct).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
 
@@ -40,18 +39,22 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
         var allReady = true;
         foreach (var backup in (spec["volumeBackups"] as JsonArray ?? []).OfType<JsonObject>())
         {
-            if ((string?)backup["volumeSnapshotName"] is not { } name) continue;
+            if ((string?)backup["volumeSnapshotName"] is not { } name)
+            {
+                continue;
+            }
+
             var volumeSnapshot = ctx.Get(KubeVirtTypes.VolumeSnapshot, ns, name);
             if (volumeSnapshot is null)
             {
                 if (wasCreated)
                 {
                     missing.Add(name);
-                    await ctx.Events(Component).WarningAsync(content, "VolumeSnapshotMissing", "Snapshot", $"VolumeSnapshot {name} no longer exists", ct).ConfigureAwait(false);
+                    await ctx.Events(Component).WarningAsync(content, "VolumeSnapshotMissing", "Snapshot", $"VolumeSnapshot {name} no longer exists", ct);
                     continue;
                 }
 
-                volumeSnapshot = await CreateVolumeSnapshotAsync(content, backup, name, sourceVm, ct).ConfigureAwait(false);
+                volumeSnapshot = await CreateVolumeSnapshotAsync(content, backup, name, sourceVm, ct);
             }
 
             var vsStatus = volumeSnapshot.Status;
@@ -65,8 +68,16 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
             }
 
             var entry = new JsonObject { ["volumeSnapshotName"] = name, ["readyToUse"] = ready };
-            if (cut is not null) entry["creationTime"] = cut;
-            if (vsStatus?["error"] is JsonObject vsError) entry["error"] = vsError.DeepClone();
+            if (cut is not null)
+            {
+                entry["creationTime"] = cut;
+            }
+
+            if (vsStatus?["error"] is JsonObject vsError)
+            {
+                entry["error"] = vsError.DeepClone();
+            }
+
             statuses.Add(entry);
         }
 
@@ -76,7 +87,7 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
         }
 
         // At zero latency the VolumeSnapshots are cut by the next reconcile: a "nothing cut yet" status would last no time.
-        if (!allCut && error is null && current is null && ctx.Options.DelayFor(Storage.SnapshotterController.Kind) <= TimeSpan.Zero)
+        if (!allCut && error is null && current is null && ctx.Options.DelayFor(Storage.SnapshotterReconciler.Kind) <= TimeSpan.Zero)
         {
             return ReconcileResult.Done;
         }
@@ -87,9 +98,16 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
             ["volumeSnapshotStatus"] = statuses,
             ["error"] = error is null || allReady ? null : new JsonObject { ["message"] = error, ["time"] = (string?)current?["error"]?["time"] ?? ctx.Now() },
         };
-        if (wasCreated) status["creationTime"] = (string?)current!["creationTime"];
-        else if (allCut) status["creationTime"] = ctx.Now();
-        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, status, ct).ConfigureAwait(false);
+        if (wasCreated)
+        {
+            status["creationTime"] = (string?)current!["creationTime"];
+        }
+        else if (allCut)
+        {
+            status["creationTime"] = ctx.Now();
+        }
+
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content, status, ct);
         return ReconcileResult.Done;
     }
 
@@ -99,7 +117,11 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
         var className = (string?)claim?["spec"]?["storageClassName"];
         var snapshotClass = className is null ? null : SnapshotClasses.For(ctx, className).Name;
         var spec = new JsonObject { ["source"] = new JsonObject { ["persistentVolumeClaimName"] = (string?)claim?["metadata"]?["name"] } };
-        if (snapshotClass is not null) spec["volumeSnapshotClassName"] = snapshotClass;
+        if (snapshotClass is not null)
+        {
+            spec["volumeSnapshotClassName"] = snapshotClass;
+        }
+
         var created = await ctx.CreateOrGetAsync(KubeVirtTypes.VolumeSnapshot, new JsonObject
         {
             ["apiVersion"] = KubeVirtTypes.VolumeSnapshot.ApiVersion,
@@ -116,8 +138,8 @@ internal sealed class ContentController(SimulatorContext ctx) : IReconciler<Gene
                 ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(content)),
             },
             ["spec"] = spec,
-        }, ct).ConfigureAwait(false);
-        await ctx.Events(Component).NormalAsync(content, "SuccessfulVolumeSnapshotCreate", "Snapshot", $"Successfully created VolumeSnapshot {name}", ct).ConfigureAwait(false);
+        }, ct);
+        await ctx.Events(Component).NormalAsync(content, "SuccessfulVolumeSnapshotCreate", "Snapshot", $"Successfully created VolumeSnapshot {name}", ct);
         return created;
     }
 }

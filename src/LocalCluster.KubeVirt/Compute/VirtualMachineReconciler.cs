@@ -18,7 +18,7 @@ namespace Vers.LocalCluster.KubeVirt.Compute;
 /// <c>updateVolumeSnapshotStatuses</c>). <c>--sim-fault unschedulable=D</c>: a VM that starts reports
 /// ErrorUnschedulable with the scheduler's message for D, then is scheduled.
 /// </summary>
-internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class VirtualMachineReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "VirtualMachine";
     private const string Component = "virtualmachine-controller";
@@ -34,11 +34,11 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
         var volumes = (spec["template"]?["spec"]?["volumes"] as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
         if (vm.Metadata.DeletionTimestamp is not null)
         {
-            await WriteAsync(vm, "Terminating", runStrategy, volumes, null, ct).ConfigureAwait(false);
+            await WriteAsync(vm, "Terminating", runStrategy, volumes, null, ct);
             return ReconcileResult.Done;
         }
 
-        await EnsureTemplateDataVolumesAsync(vm, ct).ConfigureAwait(false);
+        await EnsureTemplateDataVolumesAsync(vm, ct);
         var dataVolumes = volumes.Select(v => (string?)v["dataVolume"]?["name"]).OfType<string>()
             .Select(name => ctx.Get(KubeVirtTypes.DataVolume, ns, name)).OfType<GenericObject>().Select(dv => dv.Status).ToList();
         var claims = volumes.Select(SnapshotClasses.ClaimOf).OfType<string>().Distinct().Select(name => (Name: name, Claim: SnapshotClasses.Claim(ctx, ns, name))).ToList();
@@ -77,7 +77,7 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
         else if (claims.Any(c => (string?)c.Claim!.Status?["phase"] != "Bound"))
         {
             printable = "WaitingForVolumeBinding";
-            await ScheduleAsync(claims.Select(c => c.Claim!), ct).ConfigureAwait(false);
+            await ScheduleAsync(claims.Select(c => c.Claim!), ct);
         }
         else if ((string?)status?["printableStatus"] != "Running" && ctx.Remaining(Kind, vm, "start") is var left && left > TimeSpan.Zero)
         {
@@ -89,7 +89,7 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
             printable = "Running";
         }
 
-        await WriteAsync(vm, printable, runStrategy, volumes, unschedulable, ct).ConfigureAwait(false);
+        await WriteAsync(vm, printable, runStrategy, volumes, unschedulable, ct);
         return result;
     }
 
@@ -101,11 +101,15 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
     {
         foreach (var claim in claims)
         {
-            if ((string?)claim.Status?["phase"] == "Bound" || claim.Metadata.Annotations?.ContainsKey(StorageKeys.SelectedNode) == true) continue;
+            if ((string?)claim.Status?["phase"] == "Bound" || claim.Metadata.Annotations?.ContainsKey(StorageKeys.SelectedNode) == true)
+            {
+                continue;
+            }
+
             await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
             {
                 ["metadata"] = new JsonObject { ["annotations"] = new JsonObject { [StorageKeys.SelectedNode] = SimulatedStorage.Node } },
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
     }
 
@@ -119,7 +123,11 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
                 ? ctx.Condition(status, "Ready", false, "PodNotExists", "virt-launcher pod has not yet been scheduled")
                 : ctx.Condition(status, "Ready", false, "VMINotExists", "VMI does not exist");
         var conditions = new JsonArray(ready);
-        if (podScheduled is not null) conditions.Add(podScheduled);
+        if (podScheduled is not null)
+        {
+            conditions.Add(podScheduled);
+        }
+
         var written = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject
         {
             ["printableStatus"] = printable,
@@ -128,10 +136,10 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
             ["runStrategy"] = runStrategy,
             ["conditions"] = conditions,
             ["volumeSnapshotStatuses"] = new JsonArray([.. volumes.Select(v => VolumeSnapshotStatus(vm.Metadata.NamespaceProperty, v))]),
-        }, ct).ConfigureAwait(false);
+        }, ct);
         if (!ReferenceEquals(written, vm) && printable == "ErrorUnschedulable" && (string?)status?["printableStatus"] != printable)
         {
-            await ctx.Events(Component).WarningAsync(vm, "FailedScheduling", "Schedule", (string?)podScheduled?["message"] ?? "", ct).ConfigureAwait(false);
+            await ctx.Events(Component).WarningAsync(vm, "FailedScheduling", "Schedule", (string?)podScheduled?["message"] ?? "", ct);
         }
     }
 
@@ -145,10 +153,22 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
         }
 
         var claim = SnapshotClasses.Claim(ctx, ns, claimName);
-        if (claim is null) return Disabled(name, "PVC not found");
-        if ((string?)claim.Spec?["storageClassName"] is not { } className) return Disabled(name, "volume type has no StorageClass defined");
+        if (claim is null)
+        {
+            return Disabled(name, "PVC not found");
+        }
+
+        if ((string?)claim.Spec?["storageClassName"] is not { } className)
+        {
+            return Disabled(name, "volume type has no StorageClass defined");
+        }
+
         var (snapshotClass, error) = SnapshotClasses.For(ctx, className);
-        if (error is not null) return Disabled(name, error);
+        if (error is not null)
+        {
+            return Disabled(name, error);
+        }
+
         return snapshotClass is null
             ? Disabled(name, $"No VolumeSnapshotClass: Volume snapshots are not configured for this StorageClass [{className}] [{name}]")
             : new JsonObject { ["name"] = name, ["enabled"] = true };
@@ -159,27 +179,43 @@ internal sealed class VirtualMachineController(SimulatorContext ctx) : IReconcil
     /// <summary>virt-controller creates the DataVolumes of <c>spec.dataVolumeTemplates</c>, owned by the VM.</summary>
     private async Task EnsureTemplateDataVolumesAsync(GenericObject vm, CancellationToken ct)
     {
-        if (vm.Spec?["dataVolumeTemplates"] is not JsonArray templates) return;
+        if (vm.Spec?["dataVolumeTemplates"] is not JsonArray templates)
+        {
+            return;
+        }
+
         var ns = vm.Metadata.NamespaceProperty;
         foreach (var template in templates.OfType<JsonObject>())
         {
             var name = (string?)template["metadata"]?["name"];
-            if (name is null || ctx.Get(KubeVirtTypes.DataVolume, ns, name) is not null) continue;
+            if (name is null || ctx.Get(KubeVirtTypes.DataVolume, ns, name) is not null)
+            {
+                continue;
+            }
+
             var metadata = new JsonObject
             {
                 ["name"] = name,
                 ["namespace"] = ns,
                 ["ownerReferences"] = new JsonArray(SimulatorContext.OwnerReference(vm)),
             };
-            if (template["metadata"]?["labels"] is JsonObject labels) metadata["labels"] = labels.DeepClone();
-            if (template["metadata"]?["annotations"] is JsonObject annotations) metadata["annotations"] = annotations.DeepClone();
+            if (template["metadata"]?["labels"] is JsonObject labels)
+            {
+                metadata["labels"] = labels.DeepClone();
+            }
+
+            if (template["metadata"]?["annotations"] is JsonObject annotations)
+            {
+                metadata["annotations"] = annotations.DeepClone();
+            }
+
             await ctx.CreateOrGetAsync(KubeVirtTypes.DataVolume, new JsonObject
             {
                 ["apiVersion"] = KubeVirtTypes.DataVolume.ApiVersion,
                 ["kind"] = "DataVolume",
                 ["metadata"] = metadata,
                 ["spec"] = template["spec"]?.DeepClone() ?? new JsonObject(),
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
     }
 

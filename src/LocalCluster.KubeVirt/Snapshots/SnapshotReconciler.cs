@@ -28,7 +28,7 @@ namespace Vers.LocalCluster.KubeVirt.Snapshots;
 /// </list>
 /// <c>--sim-fault fail=virtualmachinesnapshots</c> fails new snapshots as their deadline would.
 /// </summary>
-internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed partial class SnapshotReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "VirtualMachineSnapshot";
     private const string Component = "snapshot-controller";
@@ -42,46 +42,46 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
         var content = ctx.Get(KubeVirtTypes.VirtualMachineSnapshotContent, ns, SnapshotKeys.ContentName(uid));
         if (snapshot.Metadata.DeletionTimestamp is not null)
         {
-            return await DeleteAsync(snapshot, vm, content, ct).ConfigureAwait(false);
+            return await DeleteAsync(snapshot, vm, content, ct);
         }
 
         var status = snapshot.Status;
         var phase = (string?)status?["phase"];
         if (phase == "Failed" || (phase == "Succeeded" && (bool?)status?["readyToUse"] == true && (bool?)content?.Status?["readyToUse"] == true))
         {
-            await UnlockAsync(snapshot, vm, ct).ConfigureAwait(false);
+            await UnlockAsync(snapshot, vm, ct);
             ctx.Forget(uid);
             return ReconcileResult.Done;
         }
 
-        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, SnapshotKeys.SnapshotFinalizer, ct).ConfigureAwait(false);
+        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, SnapshotKeys.SnapshotFinalizer, ct);
         var contentCreated = content?.Status?["creationTime"] is not null;
         var deadline = FailureDeadline(snapshot);
         var untilDeadline = deadline is { } d ? d - ctx.Time.GetUtcNow() : (TimeSpan?)null;
         if (!contentCreated && (untilDeadline <= TimeSpan.Zero || ctx.Fails(ctx.Snapshots, Kind, snapshot)))
         {
-            await FailAsync(snapshot, vm, content, ct).ConfigureAwait(false);
+            await FailAsync(snapshot, vm, content, ct);
             return ReconcileResult.Done;
         }
 
         string? lockMessage = null;
         if (vm is not null && content is null)
         {
-            lockMessage = await LockAsync(snapshot, vm, ct).ConfigureAwait(false);
+            lockMessage = await LockAsync(snapshot, vm, ct);
             if (lockMessage == SnapshotKeys.SourceLocked)
             {
                 var left = ctx.Remaining(Kind, snapshot, "snapshot");
                 if (left > TimeSpan.Zero)
                 {
-                    await WriteStatusAsync(snapshot, vm, content, lockMessage, ct).ConfigureAwait(false);
+                    await WriteStatusAsync(snapshot, vm, content, lockMessage, ct);
                     return After(left, untilDeadline);
                 }
 
-                content = await CreateContentAsync(snapshot, vm, ct).ConfigureAwait(false);
+                content = await CreateContentAsync(snapshot, vm, ct);
             }
         }
 
-        await WriteStatusAsync(snapshot, vm, content, lockMessage, ct).ConfigureAwait(false);
+        await WriteStatusAsync(snapshot, vm, content, lockMessage, ct);
         return untilDeadline is { } wait && !contentCreated ? ReconcileResult.After(wait + TimeSpan.FromMilliseconds(10)) : ReconcileResult.Done;
     }
 
@@ -105,7 +105,11 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
 
         foreach (var volume in Volumes(vm))
         {
-            if (SnapshotClasses.ClaimOf(volume) is not { } claimName) continue;
+            if (SnapshotClasses.ClaimOf(volume) is not { } claimName)
+            {
+                continue;
+            }
+
             var claim = SnapshotClasses.Claim(ctx, ns, claimName);
             var problem = claim is null ? $"volume doesnt exist: {claimName}"
                 : claim.Metadata.DeletionTimestamp is not null ? $"volume is being deleted: {claimName}"
@@ -118,8 +122,8 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
             }
         }
 
-        vm = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject { ["snapshotInProgress"] = snapshot.Metadata.Name }, ct).ConfigureAwait(false);
-        await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachine, vm, SnapshotKeys.SourceFinalizer, ct).ConfigureAwait(false);
+        vm = await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject { ["snapshotInProgress"] = snapshot.Metadata.Name }, ct);
+        await ctx.AddFinalizerAsync(KubeVirtTypes.VirtualMachine, vm, SnapshotKeys.SourceFinalizer, ct);
         return SnapshotKeys.SourceLocked;
     }
 
@@ -136,9 +140,13 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
     /// </summary>
     private async Task UnlockAsync(GenericObject snapshot, GenericObject? vm, CancellationToken ct)
     {
-        if (vm is null || (string?)vm.Status?["snapshotInProgress"] != snapshot.Metadata.Name) return;
-        await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachine, vm, SnapshotKeys.SourceFinalizer, ct).ConfigureAwait(false);
-        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject { ["snapshotInProgress"] = null }, ct).ConfigureAwait(false);
+        if (vm is null || (string?)vm.Status?["snapshotInProgress"] != snapshot.Metadata.Name)
+        {
+            return;
+        }
+
+        await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachine, vm, SnapshotKeys.SourceFinalizer, ct);
+        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachine, vm, new JsonObject { ["snapshotInProgress"] = null }, ct);
     }
 
     /// <summary>snapshot.go <c>createContent</c>: one backup per claim KubeVirt can snapshot; the others are left out silently.</summary>
@@ -148,9 +156,21 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
         var backups = new JsonArray();
         foreach (var volume in Volumes(vm))
         {
-            if (SnapshotClasses.ClaimOf(volume) is not { } claimName || SnapshotClasses.Claim(ctx, ns, claimName) is not { } claim) continue;
-            if ((string?)claim.Status?["phase"] != "Bound" || (string?)claim.Spec?["storageClassName"] is not { } className) continue;
-            if (SnapshotClasses.For(ctx, className).Name is null) continue;
+            if (SnapshotClasses.ClaimOf(volume) is not { } claimName || SnapshotClasses.Claim(ctx, ns, claimName) is not { } claim)
+            {
+                continue;
+            }
+
+            if ((string?)claim.Status?["phase"] != "Bound" || (string?)claim.Spec?["storageClassName"] is not { } className)
+            {
+                continue;
+            }
+
+            if (SnapshotClasses.For(ctx, className).Name is null)
+            {
+                continue;
+            }
+
             var volumeName = (string)volume["name"]!;
             backups.Add(new JsonObject
             {
@@ -180,98 +200,10 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
                 ["virtualMachineSnapshotName"] = snapshot.Metadata.Name,
                 ["volumeBackups"] = backups,
             },
-        }, ct).ConfigureAwait(false);
+        }, ct);
         await ctx.Events(Component).NormalAsync(snapshot, "SuccessfulVirtualMachineSnapshotContentCreate", "Snapshot",
-            $"Successfully created VirtualMachineSnapshotContent {content.Metadata.Name}", ct).ConfigureAwait(false);
+            $"Successfully created VirtualMachineSnapshotContent {content.Metadata.Name}", ct);
         return content;
-    }
-
-    /// <summary>snapshot.go <c>updateSnapshotStatus</c>.</summary>
-    private async Task WriteStatusAsync(GenericObject snapshot, GenericObject? vm, GenericObject? content, string? lockMessage, CancellationToken ct)
-    {
-        var current = snapshot.Status;
-        var contentStatus = content?.Status;
-        var created = (string?)contentStatus?["creationTime"] ?? (string?)current?["creationTime"];
-        var ready = (bool?)contentStatus?["readyToUse"] == true;
-        var status = new JsonObject
-        {
-            ["readyToUse"] = ready,
-            ["sourceUID"] = vm?.Metadata.Uid ?? (string?)current?["sourceUID"],
-        };
-        if (content is not null && contentStatus is not null)
-        {
-            status["virtualMachineSnapshotContentName"] = content.Metadata.Name;
-            status["creationTime"] = created;
-            status["error"] = contentStatus["error"]?.DeepClone();
-        }
-
-        string progressing;
-        bool progressingStatus;
-        if ((string?)current?["phase"] == "Succeeded" || created is not null)
-        {
-            status["phase"] = "Succeeded";
-            (progressingStatus, progressing) = (false, "Operation complete");
-            SetSnapshotVolumes(status, content);
-        }
-        else
-        {
-            status["phase"] = "InProgress";
-            (progressingStatus, progressing) = vm is null ? (false, "Source does not exist")
-                : lockMessage == SnapshotKeys.SourceLocked || (content is not null && lockMessage is null) ? (true, SnapshotKeys.SourceLocked)
-                : (false, lockMessage ?? SnapshotKeys.SourceNotLocked);
-            if (vm is not null) SetOnlineIndications(status, vm, current);
-        }
-
-        if (status["error"] is not null) (progressingStatus, progressing) = (false, "In error state");
-        status["conditions"] = new JsonArray(
-            ctx.Condition(current, "Progressing", progressingStatus, progressing),
-            ctx.Condition(current, "Ready", ready, ready ? "Ready" : "Not ready"));
-        CarryIndications(status, current);
-        await ctx.PatchStatusAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, status, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>snapshot.go <c>updateSnapshotSnapshotableVolumes</c>: every VM volume is included or excluded; PartialSnapshot when a storage-backed one is excluded.</summary>
-    private static void SetSnapshotVolumes(JsonObject status, GenericObject? content)
-    {
-        if (content?.Spec is not { } spec) return;
-        var included = (spec["volumeBackups"] as JsonArray ?? []).OfType<JsonObject>().Select(b => (string?)b["volumeName"]).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var volumes = (spec["source"]?["virtualMachine"]?["spec"]?["template"]?["spec"]?["volumes"] as JsonArray ?? []).OfType<JsonObject>().ToList();
-        var excluded = volumes.Where(v => !included.Contains((string?)v["name"] ?? "")).ToList();
-        status["snapshotVolumes"] = new JsonObject
-        {
-            ["includedVolumes"] = new JsonArray([.. volumes.Select(v => (string?)v["name"]).Where(included.Contains!).Select(n => (JsonNode)n!)]),
-            ["excludedVolumes"] = new JsonArray([.. excluded.Select(v => (JsonNode)(string)v["name"]!)]),
-        };
-        if (excluded.Any(v => v["persistentVolumeClaim"] is not null || v["dataVolume"] is not null || v["memoryDump"] is not null))
-        {
-            status["partialSnapshot"] = true;
-        }
-    }
-
-    /// <summary>Online (the VM runs) and NoGuestAgent (none here): set while in progress, kept afterwards.</summary>
-    private static void SetOnlineIndications(JsonObject status, GenericObject vm, JsonObject? current)
-    {
-        if (current?["sourceIndications"] is not null) return;
-        var online = (string?)vm.Status?["printableStatus"] is "Running" or "Starting";
-        status["onlineIndications"] = online;
-    }
-
-    /// <summary>Folds the markers above into <c>indications</c> and <c>sourceIndications</c> (both kept in step, as upstream does).</summary>
-    private static void CarryIndications(JsonObject status, JsonObject? current)
-    {
-        var names = ((current?["indications"] as JsonArray) ?? []).Select(i => (string?)i).OfType<string>().ToList();
-        if (status["onlineIndications"]?.GetValue<bool>() == true) names.AddRange(["Online", "NoGuestAgent"]);
-        if (status["partialSnapshot"]?.GetValue<bool>() == true) names.Add("PartialSnapshot");
-        status.Remove("onlineIndications");
-        status.Remove("partialSnapshot");
-        names = [.. names.Distinct(StringComparer.Ordinal)];
-        if (names.Count == 0) return;
-        status["indications"] = new JsonArray([.. names.Select(n => (JsonNode)n)]);
-        status["sourceIndications"] = new JsonArray([.. names.Select(n => (JsonNode)new JsonObject
-        {
-            ["indication"] = n,
-            ["message"] = SnapshotKeys.IndicationMessages.GetValueOrDefault(n, "Unknown indication"),
-        })]);
     }
 
     /// <summary>Deadline passed (or a fault): Failed, a content that is not ready deleted, the VM unlocked.</summary>
@@ -286,13 +218,13 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
                 ctx.Condition(current, "Progressing", false, "Operation failed"),
                 ctx.Condition(current, "Ready", false, "Not ready"),
                 ctx.Condition(current, "Failure", true, SnapshotKeys.DeadlineExceeded)),
-        }, ct).ConfigureAwait(false);
+        }, ct);
         if (content is not null && (bool?)content.Status?["readyToUse"] != true)
         {
-            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content.Metadata.NamespaceProperty, content.Metadata.Name, ct).ConfigureAwait(false);
+            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content.Metadata.NamespaceProperty, content.Metadata.Name, ct);
         }
 
-        await UnlockAsync(snapshot, vm, ct).ConfigureAwait(false);
+        await UnlockAsync(snapshot, vm, ct);
         ctx.Forget(snapshot.Metadata.Uid);
     }
 
@@ -302,11 +234,11 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
         var retain = (string?)snapshot.Spec?["deletionPolicy"] == "Retain" && (bool?)content?.Status?["readyToUse"] == true;
         if (content is not null && !retain && content.Metadata.DeletionTimestamp is null)
         {
-            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content.Metadata.NamespaceProperty, content.Metadata.Name, ct).ConfigureAwait(false);
+            await ctx.DeleteAsync(KubeVirtTypes.VirtualMachineSnapshotContent, content.Metadata.NamespaceProperty, content.Metadata.Name, ct);
         }
 
-        await UnlockAsync(snapshot, vm, ct).ConfigureAwait(false);
-        await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, SnapshotKeys.SnapshotFinalizer, ct).ConfigureAwait(false);
+        await UnlockAsync(snapshot, vm, ct);
+        await ctx.RemoveFinalizerAsync(KubeVirtTypes.VirtualMachineSnapshot, snapshot, SnapshotKeys.SnapshotFinalizer, ct);
         ctx.Forget(snapshot.Metadata.Uid);
         return ReconcileResult.Done;
     }
@@ -316,7 +248,11 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
     {
         var text = (string?)snapshot.Spec?["failureDeadline"];
         var deadline = text is null ? SnapshotKeys.DefaultFailureDeadline : GoDuration.Parse(text);
-        if (deadline <= TimeSpan.Zero || snapshot.Metadata.CreationTimestamp is not { } created) return null;
+        if (deadline <= TimeSpan.Zero || snapshot.Metadata.CreationTimestamp is not { } created)
+        {
+            return null;
+        }
+
         return new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)) + deadline;
     }
 
@@ -327,8 +263,16 @@ internal sealed class SnapshotController(SimulatorContext ctx) : IReconciler<Gen
     private static JsonObject VmCopy(GenericObject vm)
     {
         var metadata = new JsonObject { ["name"] = vm.Metadata.Name, ["namespace"] = vm.Metadata.NamespaceProperty };
-        if (vm.Metadata.Labels is { Count: > 0 } labels) metadata["labels"] = new JsonObject(labels.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
-        if (vm.Metadata.Annotations is { Count: > 0 } annotations) metadata["annotations"] = new JsonObject(annotations.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+        if (vm.Metadata.Labels is { Count: > 0 } labels)
+        {
+            metadata["labels"] = new JsonObject(labels.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+        }
+
+        if (vm.Metadata.Annotations is { Count: > 0 } annotations)
+        {
+            metadata["annotations"] = new JsonObject(annotations.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+        }
+
         return new JsonObject { ["metadata"] = metadata, ["spec"] = vm.Spec?.DeepClone() ?? new JsonObject() };
     }
 

@@ -27,7 +27,7 @@ namespace Vers.LocalCluster.KubeVirt.Storage;
 /// </list>
 /// Claims of other provisioners are not touched.
 /// </summary>
-internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class ClaimReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "PersistentVolumeClaim";
     private static readonly TimeSpan RetryStart = TimeSpan.FromSeconds(1);
@@ -39,7 +39,11 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
     public async Task<ReconcileResult> ReconcileAsync(GenericObject claim, CancellationToken ct)
     {
         claim = ctx.Newest(KubeVirtTypes.PersistentVolumeClaim, claim);
-        if (claim.Metadata.DeletionTimestamp is not null) return ReconcileResult.Done;
+        if (claim.Metadata.DeletionTimestamp is not null)
+        {
+            return ReconcileResult.Done;
+        }
+
         var ns = claim.Metadata.NamespaceProperty;
         var spec = claim.Spec ?? [];
         var phase = (string?)claim.Status?["phase"];
@@ -49,14 +53,18 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
         {
             if (volumeName is not null && ctx.Get(KubeVirtTypes.PersistentVolume, null, volumeName) is null)
             {
-                await ctx.PatchStatusAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject { ["phase"] = "Lost" }, ct).ConfigureAwait(false);
+                await ctx.PatchStatusAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject { ["phase"] = "Lost" }, ct);
                 await ctx.Events("persistentvolume-controller").WarningAsync(claim, "ClaimLost", "Bind",
-                    "Bound claim has lost its PersistentVolume. Data on the volume is lost!", ct).ConfigureAwait(false);
+                    "Bound claim has lost its PersistentVolume. Data on the volume is lost!", ct);
             }
+
             return Done(claim);
         }
 
-        if (phase == "Lost") return Done(claim);
+        if (phase == "Lost")
+        {
+            return Done(claim);
+        }
 
         if (volumeName is not null)
         {
@@ -64,8 +72,9 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
             var preBound = ctx.Get(KubeVirtTypes.PersistentVolume, null, volumeName);
             if (preBound?.Spec?["claimRef"] is JsonObject claimRef && (string?)claimRef["uid"] == claim.Metadata.Uid)
             {
-                await BindAsync(claim, preBound, ct).ConfigureAwait(false);
+                await BindAsync(claim, preBound, ct);
             }
+
             return ReconcileResult.Done;
         }
 
@@ -73,7 +82,7 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
         if (className is null)
         {
             await ctx.Events("persistentvolume-controller").NormalAsync(claim, "FailedBinding", "Bind",
-                "no persistent volumes available for this claim and no storage class is set", ct).ConfigureAwait(false);
+                "no persistent volumes available for this claim and no storage class is set", ct);
             return ReconcileResult.Done;
         }
 
@@ -81,19 +90,26 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
         if (storageClass is null)
         {
             await ctx.Events("persistentvolume-controller").WarningAsync(claim, "ProvisioningFailed", "Provision",
-                $"storageclass.storage.k8s.io \"{className}\" not found", ct).ConfigureAwait(false);
+                $"storageclass.storage.k8s.io \"{className}\" not found", ct);
             return ReconcileResult.Done;
         }
 
         var provisioner = (string?)storageClass.Fields["provisioner"];
-        if (!SimulatedStorage.IsOurs(provisioner)) return ReconcileResult.Done;
-        if (IsPopulated(spec)) return ReconcileResult.Done;
+        if (!SimulatedStorage.IsOurs(provisioner))
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (IsPopulated(spec))
+        {
+            return ReconcileResult.Done;
+        }
 
         var annotations = claim.Metadata.Annotations;
         if ((string?)storageClass.Fields["volumeBindingMode"] == "WaitForFirstConsumer" && annotations?.ContainsKey(StorageKeys.SelectedNode) != true)
         {
             await ctx.Events("persistentvolume-controller").NormalAsync(claim, "WaitForFirstConsumer", "Bind",
-                "waiting for first consumer to be created before binding", ct).ConfigureAwait(false);
+                "waiting for first consumer to be created before binding", ct);
             return ReconcileResult.Done;
         }
 
@@ -102,23 +118,23 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
         {
             await ctx.Events("persistentvolume-controller").NormalAsync(claim, "ExternalProvisioning", "Provision",
                 $"Waiting for a volume to be created either by the external provisioner '{provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.",
-                ct).ConfigureAwait(false);
+                ct);
             return ReconcileResult.After(left);
         }
 
         var request = SimulatedStorage.Bytes(spec["resources"]?["requests"]?["storage"]) ?? 0;
         var events = ctx.Events(provisioner!);
-        await events.NormalAsync(claim, "Provisioning", "Provision", $"External provisioner is provisioning volume for claim \"{ns}/{claim.Metadata.Name}\"", ct).ConfigureAwait(false);
+        await events.NormalAsync(claim, "Provisioning", "Provision", $"External provisioner is provisioning volume for claim \"{ns}/{claim.Metadata.Name}\"", ct);
         if (SnapshotSource(spec) is { } snapshotName && SourceProblem(ns, snapshotName, request, provisioner!, className) is { } problem)
         {
             await events.WarningAsync(claim, "ProvisioningFailed", "Provision",
-                $"error getting handle for DataSource Type VolumeSnapshot by Name {snapshotName}: {problem}", ct).ConfigureAwait(false);
+                $"error getting handle for DataSource Type VolumeSnapshot by Name {snapshotName}: {problem}", ct);
             return ReconcileResult.After(NextRetry(claim.Metadata.Uid));
         }
 
         var capacity = SimulatedStorage.Allocate(Math.Max(request, SnapshotSource(spec) is { } vs ? RestoreSize(ns, vs) ?? 0 : 0));
-        var volume = await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolume, Volume(claim, storageClass, capacity), ct).ConfigureAwait(false);
-        await events.NormalAsync(claim, "ProvisioningSucceeded", "Provision", $"Successfully provisioned volume {volume.Metadata.Name}", ct).ConfigureAwait(false);
+        var volume = await ctx.CreateOrGetAsync(KubeVirtTypes.PersistentVolume, Volume(claim, storageClass, capacity), ct);
+        await events.NormalAsync(claim, "ProvisioningSucceeded", "Provision", $"Successfully provisioned volume {volume.Metadata.Name}", ct);
         claim = await ctx.PatchAsync(KubeVirtTypes.PersistentVolumeClaim, claim, new JsonObject
         {
             ["metadata"] = new JsonObject
@@ -132,8 +148,8 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
                 },
             },
             ["spec"] = new JsonObject { ["volumeName"] = volume.Metadata.Name },
-        }, ct).ConfigureAwait(false);
-        await BindAsync(claim, volume, ct).ConfigureAwait(false);
+        }, ct);
+        await BindAsync(claim, volume, ct);
         return Done(claim);
     }
 
@@ -146,7 +162,7 @@ internal sealed class ClaimController(SimulatorContext ctx) : IReconciler<Generi
             ["phase"] = "Bound",
             ["accessModes"] = volumeSpec["accessModes"]?.DeepClone(),
             ["capacity"] = volumeSpec["capacity"]?.DeepClone(),
-        }, ct).ConfigureAwait(false);
+        }, ct);
     }
 
     private ReconcileResult Done(GenericObject claim)

@@ -24,7 +24,7 @@ namespace Vers.LocalCluster.KubeVirt.Storage;
 /// </list>
 /// A VolumeSnapshot chosen to fail (<c>--sim-fault fail=volumesnapshots</c>) gets the driver's error and stays not ready.
 /// </summary>
-internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<GenericObject>
+internal sealed class SnapshotterReconciler(SimulatorContext ctx) : IReconciler<GenericObject>
 {
     public const string Kind = "VolumeSnapshot";
     private const string Component = "snapshot-controller";
@@ -32,17 +32,31 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
     public async Task<ReconcileResult> ReconcileAsync(GenericObject snapshot, CancellationToken ct)
     {
         snapshot = ctx.Newest(KubeVirtTypes.VolumeSnapshot, snapshot);
-        if (snapshot.Metadata.DeletionTimestamp is not null) return await DeleteAsync(snapshot, ct).ConfigureAwait(false);
+        if (snapshot.Metadata.DeletionTimestamp is not null)
+        {
+            return await DeleteAsync(snapshot, ct);
+        }
+
         var ns = snapshot.Metadata.NamespaceProperty;
         var spec = snapshot.Spec ?? [];
         var status = snapshot.Status;
-        if ((bool?)status?["readyToUse"] == true) return ReconcileResult.Done;
-        if ((string?)spec["source"]?["persistentVolumeClaimName"] is not { } claimName) return ReconcileResult.Done;
+        if ((bool?)status?["readyToUse"] == true)
+        {
+            return ReconcileResult.Done;
+        }
+
+        if ((string?)spec["source"]?["persistentVolumeClaimName"] is not { } claimName)
+        {
+            return ReconcileResult.Done;
+        }
 
         var claim = ctx.Get(KubeVirtTypes.PersistentVolumeClaim, ns, claimName);
         var volume = (string?)claim?.Spec?["volumeName"] is { } volumeName ? ctx.Get(KubeVirtTypes.PersistentVolume, null, volumeName) : null;
         var driver = (string?)volume?.Spec?["csi"]?["driver"];
-        if (driver is not null && !SimulatedStorage.IsOurs(driver)) return ReconcileResult.Done;
+        if (driver is not null && !SimulatedStorage.IsOurs(driver))
+        {
+            return ReconcileResult.Done;
+        }
 
         var className = (string?)spec["volumeSnapshotClassName"];
         if (className is null)
@@ -57,8 +71,8 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
                 await ctx.PatchStatusAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
                 {
                     ["error"] = new JsonObject { ["message"] = message, ["time"] = (string?)status?["error"]?["time"] ?? ctx.Now() },
-                }, ct).ConfigureAwait(false);
-                await ctx.Events(Component).WarningAsync(snapshot, "SetDefaultSnapshotClassFailed", "CreateSnapshot", message, ct).ConfigureAwait(false);
+                }, ct);
+                await ctx.Events(Component).WarningAsync(snapshot, "SetDefaultSnapshotClassFailed", "CreateSnapshot", message, ct);
                 // Re-evaluated when the claim binds (the claim's events map here) — upstream retries with backoff.
                 return ReconcileResult.Done;
             }
@@ -66,7 +80,7 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
             snapshot = await ctx.PatchAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
             {
                 ["spec"] = new JsonObject { ["volumeSnapshotClassName"] = defaultClass },
-            }, ct).ConfigureAwait(false);
+            }, ct);
             className = defaultClass;
         }
         else if (ctx.Get(KubeVirtTypes.VolumeSnapshotClass, null, className) is null)
@@ -79,15 +93,15 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
                 await ctx.PatchStatusAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
                 {
                     ["error"] = new JsonObject { ["message"] = message, ["time"] = ctx.Now() },
-                }, ct).ConfigureAwait(false);
-                await ctx.Events(Component).WarningAsync(snapshot, "GetSnapshotClassFailed", "CreateSnapshot", message, ct).ConfigureAwait(false);
+                }, ct);
+                await ctx.Events(Component).WarningAsync(snapshot, "GetSnapshotClassFailed", "CreateSnapshot", message, ct);
             }
 
             // The classes' events bring the snapshot back when the class appears — upstream retries with backoff.
             return ReconcileResult.Done;
         }
 
-        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotAsSourceFinalizer, ct).ConfigureAwait(false);
+        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotAsSourceFinalizer, ct);
         var snapshotClass = className is null ? null : ctx.Get(KubeVirtTypes.VolumeSnapshotClass, null, className);
         var contentName = $"snapcontent-{snapshot.Metadata.Uid}";
         var content = ctx.Get(KubeVirtTypes.VolumeSnapshotContent, null, contentName);
@@ -105,18 +119,18 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
                 {
                     ["readyToUse"] = false,
                     ["error"] = new JsonObject { ["message"] = message, ["time"] = (string?)status?["error"]?["time"] ?? ctx.Now() },
-                }, ct).ConfigureAwait(false);
-                await ctx.Events(Component).WarningAsync(snapshot, "SnapshotContentCreationFailed", "CreateSnapshot", message, ct).ConfigureAwait(false);
+                }, ct);
+                await ctx.Events(Component).WarningAsync(snapshot, "SnapshotContentCreationFailed", "CreateSnapshot", message, ct);
                 // Re-evaluated when the claim binds (the claim's events map here) — upstream retries with backoff.
                 return ReconcileResult.Done;
             }
 
-            content = await ctx.CreateOrGetAsync(KubeVirtTypes.VolumeSnapshotContent, Content(snapshot, contentName, snapshotClass!, volume!), ct).ConfigureAwait(false);
+            content = await ctx.CreateOrGetAsync(KubeVirtTypes.VolumeSnapshotContent, Content(snapshot, contentName, snapshotClass!, volume!), ct);
             await ctx.Events(Component).NormalAsync(snapshot, "CreatingSnapshot", "CreateSnapshot",
-                $"Waiting for a snapshot {ns}/{snapshot.Metadata.Name} to be created by the CSI driver.", ct).ConfigureAwait(false);
+                $"Waiting for a snapshot {ns}/{snapshot.Metadata.Name} to be created by the CSI driver.", ct);
         }
 
-        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotBoundFinalizer, ct).ConfigureAwait(false);
+        snapshot = await ctx.AddFinalizerAsync(KubeVirtTypes.VolumeSnapshot, snapshot, StorageKeys.VolumeSnapshotBoundFinalizer, ct);
         if (ctx.Fails(ctx.VolumeSnapshots, Kind, snapshot))
         {
             var failure = $"Failed to check and update snapshot content: failed to take snapshot of the volume {(string?)content.Spec?["source"]?["volumeHandle"]}: \"simulated CSI driver error (--sim-fault fail=volumesnapshots)\"";
@@ -124,14 +138,14 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
             {
                 ["readyToUse"] = false,
                 ["error"] = new JsonObject { ["message"] = failure, ["time"] = ctx.Now() },
-            }, ct).ConfigureAwait(false);
+            }, ct);
             await ctx.PatchStatusAsync(KubeVirtTypes.VolumeSnapshot, snapshot, new JsonObject
             {
                 ["boundVolumeSnapshotContentName"] = contentName,
                 ["readyToUse"] = false,
                 ["error"] = new JsonObject { ["message"] = failure, ["time"] = ctx.Now() },
-            }, ct).ConfigureAwait(false);
-            await ctx.Events(Component).WarningAsync(snapshot, "SnapshotContentCheckandUpdateFailed", "CreateSnapshot", failure, ct).ConfigureAwait(false);
+            }, ct);
+            await ctx.Events(Component).WarningAsync(snapshot, "SnapshotContentCheckandUpdateFailed", "CreateSnapshot", failure, ct);
             return ReconcileResult.Done;
         }
 
@@ -142,7 +156,7 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
             {
                 ["boundVolumeSnapshotContentName"] = contentName,
                 ["readyToUse"] = false,
-            }, ct).ConfigureAwait(false);
+            }, ct);
             return ReconcileResult.After(left);
         }
 
@@ -157,7 +171,7 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
                 ["creationTime"] = created.ToUnixTimeMilliseconds() * 1_000_000L,
                 ["readyToUse"] = true,
                 ["restoreSize"] = capacity,
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
 
         var restoreSize = (long?)content.Status?["restoreSize"] ?? capacity;
@@ -168,10 +182,10 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
             ["readyToUse"] = true,
             ["restoreSize"] = SimulatedStorage.Format(restoreSize),
             ["error"] = null,
-        }, ct).ConfigureAwait(false);
+        }, ct);
         var events = ctx.Events(Component);
-        await events.NormalAsync(snapshot, "SnapshotCreated", "CreateSnapshot", $"Snapshot {ns}/{snapshot.Metadata.Name} was successfully created by the CSI driver.", ct).ConfigureAwait(false);
-        await events.NormalAsync(snapshot, "SnapshotReady", "CreateSnapshot", $"Snapshot {ns}/{snapshot.Metadata.Name} is ready to use.", ct).ConfigureAwait(false);
+        await events.NormalAsync(snapshot, "SnapshotCreated", "CreateSnapshot", $"Snapshot {ns}/{snapshot.Metadata.Name} was successfully created by the CSI driver.", ct);
+        await events.NormalAsync(snapshot, "SnapshotReady", "CreateSnapshot", $"Snapshot {ns}/{snapshot.Metadata.Name} is ready to use.", ct);
         ctx.Forget(snapshot.Metadata.Uid);
         return ReconcileResult.Done;
     }
@@ -181,10 +195,10 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
     {
         var ns = snapshot.Metadata.NamespaceProperty;
         var restoring = ctx.Claims.List(ns).Any(c => (string?)c.Status?["phase"] != "Bound" && c.Metadata.DeletionTimestamp is null
-            && ClaimController.SnapshotSource(c.Spec ?? []) == snapshot.Metadata.Name);
+            && ClaimReconciler.SnapshotSource(c.Spec ?? []) == snapshot.Metadata.Name);
         if (restoring)
         {
-            await ctx.Events(Component).WarningAsync(snapshot, "SnapshotDeletePending", "DeleteSnapshot", "Snapshot is being used to restore a PVC", ct).ConfigureAwait(false);
+            await ctx.Events(Component).WarningAsync(snapshot, "SnapshotDeletePending", "DeleteSnapshot", "Snapshot is being used to restore a PVC", ct);
             return ReconcileResult.After(TimeSpan.FromSeconds(5));
         }
 
@@ -194,11 +208,11 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
         {
             if (content.Metadata.DeletionTimestamp is null)
             {
-                await ctx.DeleteAsync(KubeVirtTypes.VolumeSnapshotContent, null, contentName, ct).ConfigureAwait(false);
+                await ctx.DeleteAsync(KubeVirtTypes.VolumeSnapshotContent, null, contentName, ct);
             }
 
             // The bound finalizer stays until the content is gone (its DELETED event brings us back).
-            await ctx.RemoveFinalizerAsync(KubeVirtTypes.VolumeSnapshotContent, content, StorageKeys.VolumeSnapshotContentFinalizer, ct).ConfigureAwait(false);
+            await ctx.RemoveFinalizerAsync(KubeVirtTypes.VolumeSnapshotContent, content, StorageKeys.VolumeSnapshotContentFinalizer, ct);
             return ReconcileResult.Done;
         }
 
@@ -214,7 +228,7 @@ internal sealed class SnapshotterController(SimulatorContext ctx) : IReconciler<
                         .Select(f => (JsonNode)f)]),
                     ["resourceVersion"] = snapshot.Metadata.ResourceVersion,
                 },
-            }, ct).ConfigureAwait(false);
+            }, ct);
         }
 
         return ReconcileResult.Done;

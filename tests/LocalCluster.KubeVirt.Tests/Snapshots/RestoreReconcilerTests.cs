@@ -7,7 +7,7 @@ using T = Vers.Api.KubeVirt.KubeVirtTypes;
 namespace Vers.LocalCluster.KubeVirt.Tests.Snapshots;
 
 /// <summary>KubeVirt v1.9's VirtualMachineRestore controller (pkg/storage/snapshot/restore.go) restoring into a new VM.</summary>
-public sealed class RestoreControllerTests
+public sealed class RestoreReconcilerTests
 {
     /// <summary>restore.go restoreVolumeName (RandomizeNames: restore-&lt;restore uid&gt;-&lt;volume&gt;) and CreateRestorePVCDef (data source, labels, annotations).</summary>
     [Fact]
