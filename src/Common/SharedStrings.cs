@@ -9,22 +9,22 @@ namespace Vers.Common;
 /// One lossy table of strings, so that the same value held by many objects — a namespace, a
 /// label key, an apiVersion, a finalizer, and an object's name and uid as the API server's store, its watch history
 /// and every informer cache hold them — is one instance instead of one per holder. Values are looked up by their
-/// UTF-8 (ASCII) bytes in a set of <see cref="Ways"/> slots; a value missing from a full set evicts one of them in turn,
-/// so the table never grows and never keeps a value alive for long that nothing else uses, and a value many objects
-/// hold (an apiVersion, a kind, a namespace) is not pushed out by one colliding uid, as it was with one slot per hash:
-/// at 50k objects that direct-mapped table of 64k slots held 7,000 copies of each of the fork mix's apiVersions.
+/// UTF-8 (ASCII) bytes in a set of <see cref="Ways"/> slots kept in order of use: a value found moves to the front, a
+/// newcomer enters at the front and pushes the least recently used one out. The table never grows and never keeps a
+/// value alive for long that nothing else uses, and a value many objects hold (an apiVersion, a kind, a namespace)
+/// leaves only when four newcomers reach its set between two of its uses. With one slot per hash, one colliding uid
+/// pushed it out: at 50k objects that table held ~7,000 copies of each of the fork mix's apiVersions.
 /// Non-ASCII and long values pass through unshared.
 /// </summary>
 internal static class SharedStrings
 {
     internal const int MaxLength = 96;
-    private const int Sets = 65536; // power of two
-    private const int Ways = 4; // 262,144 slots: 2 MiB of references
+    // 65,536 slots (512 KiB of references), as many as the direct-mapped table had: what the table keeps alive after
+    // the objects holding its values are gone stays a few MB.
+    private const int Sets = 16384; // power of two
+    private const int Ways = 4;
 
     private static readonly string?[] Table = new string?[Sets * Ways];
-
-    // Which slot of a full set the next newcomer takes (races only make the choice less even).
-    private static int s_victim;
 
     /// <summary>The shared instance of <paramref name="utf8"/>'s value (a new one when none is in the table).</summary>
     public static string Share(ReadOnlySpan<byte> utf8)
@@ -40,7 +40,7 @@ internal static class SharedStrings
             var cached = Volatile.Read(ref Table[set + way]);
             if (cached is not null && cached.Length == utf8.Length && Ascii.Equals(utf8, cached))
             {
-                return cached;
+                return ToFront(set, way, cached);
             }
         }
 
@@ -65,7 +65,7 @@ internal static class SharedStrings
             var cached = Volatile.Read(ref Table[set + way]);
             if (cached is not null && string.Equals(cached, value, StringComparison.Ordinal))
             {
-                return cached;
+                return ToFront(set, way, cached);
             }
         }
 
@@ -84,18 +84,21 @@ internal static class SharedStrings
         return (hash.ToHashCode() & (Sets - 1)) * Ways;
     }
 
-    /// <summary>Puts <paramref name="value"/> in an empty slot of its set, else in the set's slot whose turn it is.</summary>
-    private static void Insert(int set, string value)
+    /// <summary>Puts <paramref name="value"/> at the front of its set; the last one leaves.</summary>
+    private static void Insert(int set, string value) => ToFront(set, Ways - 1, value);
+
+    /// <summary>
+    /// Moves the value in slot <paramref name="way"/> (or a newcomer replacing it) to the front of the set, shifting the
+    /// ones before it back. Unlocked: a race can leave a value twice or drop one, never put a wrong one in a slot.
+    /// </summary>
+    private static string ToFront(int set, int way, string value)
     {
-        for (var way = 0; way < Ways; way++)
+        for (var i = way; i > 0; i--)
         {
-            if (Volatile.Read(ref Table[set + way]) is null)
-            {
-                Volatile.Write(ref Table[set + way], value);
-                return;
-            }
+            Volatile.Write(ref Table[set + i], Volatile.Read(ref Table[set + i - 1]));
         }
 
-        Volatile.Write(ref Table[set + (++s_victim & (Ways - 1))], value);
+        Volatile.Write(ref Table[set], value);
+        return value;
     }
 }

@@ -44,9 +44,9 @@ public sealed class SharedStringsTests
             frequent = now;
         }
 
-        // Each round puts 10,000 values into 65,536 sets of 4: the value's set takes a newcomer in ~15 % of rounds, and
-        // only every fourth newcomer of a full set evicts it (~96 % kept). With one slot per hash it was lost to every
-        // newcomer of its slot (~86 % kept).
+        // Each round puts 10,000 values into 16,384 sets of 4: the value, used once a round, leaves only when four
+        // newcomers reach its set in one round (~0.3 % of rounds). With 65,536 slots of one value each it left whenever
+        // one newcomer reached its slot (~14 % of rounds).
         Assert.True(same > Rounds * 92 / 100, $"{same} of {Rounds}");
     }
 }
