@@ -19,8 +19,7 @@ namespace Vers.LocalCluster.KubeVirt;
 /// </summary>
 internal sealed class SimulatorContext
 {
-    private readonly ConcurrentDictionary<(string Kind, string Uid), bool> _failures = new();
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, DateTimeOffset>> _steps = new(StringComparer.Ordinal);
+    private readonly InFlightObjects _inFlight = new();
     private readonly Dictionary<ResourceType, ReadYourWrites<GenericObject>> _own;
     private readonly Dictionary<ResourceType, List<Action<GenericObject>>> _onWrite = [];
     private readonly ConcurrentDictionary<string, EventRecorder> _recorders = new(StringComparer.Ordinal);
@@ -106,7 +105,7 @@ internal sealed class SimulatorContext
     public bool Fails(ResourceInformer<GenericObject> cache, string kind, GenericObject obj)
     {
         var uid = obj.Metadata.Uid;
-        var fail = _failures.GetOrAdd((kind, uid), _ => Options.TakeFailure(kind, obj.Metadata.NamespaceProperty));
+        var fail = _inFlight.Fails(uid, kind, () => Options.TakeFailure(kind, obj.Metadata.NamespaceProperty));
 
         // A reconcile works on a copy taken before it ran: when the object was deleted meanwhile and its DELETED
         // already dropped the decision, the line above has just put it back. The cache forgets an object before
@@ -134,20 +133,12 @@ internal sealed class SimulatorContext
         }
 
         var now = Time.GetUtcNow();
-        var steps = _steps.GetOrAdd(obj.Metadata.Uid, _ => new ConcurrentDictionary<string, DateTimeOffset>(StringComparer.Ordinal));
-        var left = steps.GetOrAdd(step, now) + delay - now;
+        var left = _inFlight.StepStarted(obj.Metadata.Uid, step, now) + delay - now;
         return left > TimeSpan.Zero ? left : TimeSpan.Zero;
     }
 
     /// <summary>Drops the timers and decision of an object seen terminal or deleted.</summary>
-    public void Forget(string uid)
-    {
-        _steps.TryRemove(uid, out _);
-        foreach (var key in _failures.Keys.Where(k => k.Uid == uid))
-        {
-            _failures.TryRemove(key, out _);
-        }
-    }
+    public void Forget(string uid) => _inFlight.Forget(uid);
 
     /// <summary>Stops the event recorders after posting what they hold.</summary>
     public async Task DisposeEventsAsync()

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using k8s;
 using k8s.Models;
@@ -11,7 +10,7 @@ namespace Vers.Kube.Events;
 /// <summary>
 /// Publishes events.k8s.io/v1 Events about objects, like client-go's recorder: recording only queues the Event, and a
 /// background sender posts it, so a reconcile never waits on (or fails because of) an Event. Identical events for one
-/// object within <see cref="DedupWindow"/> are dropped (client-go's correlator aggregates similar ones); when the queue
+/// object within <see cref="DedupWindow"/> are dropped (<see cref="RecentEvents"/>; client-go's correlator aggregates similar ones); when the queue
 /// is full (the API server is slow or down) new events are dropped and counted, as client-go's broadcaster drops them.
 /// </summary>
 public sealed class EventRecorder : IAsyncDisposable
@@ -25,7 +24,7 @@ public sealed class EventRecorder : IAsyncDisposable
     private readonly string _instance;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _recent = new();
+    private readonly RecentEvents _recent = new(DedupWindow);
     private readonly Channel<Eventsv1Event> _queue = Channel.CreateBounded<Eventsv1Event>(new BoundedChannelOptions(1000)
     {
         FullMode = BoundedChannelFullMode.DropWrite,
@@ -93,22 +92,9 @@ public sealed class EventRecorder : IAsyncDisposable
     private void Record(IKubernetesObject<V1ObjectMeta> regarding, string type, string reason, string action, string note)
     {
         var now = _time.GetUtcNow();
-        var key = $"{regarding.Metadata.Uid}|{type}|{reason}|{note}";
-        if (_recent.TryGetValue(key, out var last) && now - last < DedupWindow)
+        if (!_recent.TryRecord(regarding.Metadata.Uid ?? "", type, reason, note, now))
         {
             return;
-        }
-
-        _recent[key] = now;
-        if (_recent.Count > 10_000)
-        {
-            foreach (var (k, at) in _recent)
-            {
-                if (now - at >= DedupWindow)
-                {
-                    _recent.TryRemove(k, out _);
-                }
-            }
         }
 
         var ev = new Eventsv1Event
