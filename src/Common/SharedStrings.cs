@@ -73,6 +73,12 @@ internal static class SharedStrings
         return value;
     }
 
+    /// <summary>
+    /// Empties the table, after a mass deletion: what it holds then are mostly the deleted objects' names and uids, which
+    /// it alone keeps alive. Values still in use re-enter as they are next read (at most one more copy each).
+    /// </summary>
+    public static void Clear() => Array.Clear(Table);
+
     /// <summary><paramref name="value"/> shared, or null.</summary>
     public static string? ShareOrNull(string? value) => value is null ? null : Share(value);
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using k8s;
 using k8s.Models;
-using Vers.Common;
 
 namespace Vers.Kube;
 
@@ -88,4 +87,10 @@ public static class KubeJson
         KubernetesJson.AddJsonOptions(o => options = o);
         return options!;
     }
+
+    /// <summary>
+    /// Empties this assembly's table of shared strings (<see cref="DedupingStringConverter"/>): for a host that has just
+    /// deleted most of what its informers held, so the table stops keeping the deleted objects' names and uids alive.
+    /// </summary>
+    public static void ForgetSharedStrings() => Common.SharedStrings.Clear();
 }

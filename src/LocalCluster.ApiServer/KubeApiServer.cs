@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Vers.Common;
 using Vers.LocalCluster.ApiServer.Admission;
 using Vers.LocalCluster.ApiServer.Controllers;
 using Vers.LocalCluster.ApiServer.Discovery;
@@ -230,4 +231,10 @@ public sealed class KubeApiServer : IAsyncDisposable
         _backend?.Dispose();
         _dataDirLock?.Dispose();
     }
+
+    /// <summary>
+    /// Empties the API server's table of shared strings (see <see cref="Storage.StoredObject"/>): for a host that has just
+    /// deleted most of what it stored, so the table stops keeping the deleted objects' names and uids alive.
+    /// </summary>
+    public static void ForgetSharedStrings() => SharedStrings.Clear();
 }

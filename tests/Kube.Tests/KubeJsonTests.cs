@@ -6,6 +6,7 @@ using Vers.Kube;
 
 namespace Vers.Kube.Tests;
 
+[Collection(SharedStringsTests.Table)]
 public sealed class KubeJsonTests
 {
     private static readonly byte[] ConfigMap = Encoding.UTF8.GetBytes("""

@@ -4,8 +4,12 @@ using Vers.Common;
 namespace Vers.Kube.Tests;
 
 /// <summary>Equal values become one instance; a value in use stays shared while many others pass through the table.</summary>
+[Collection(Table)]
 public sealed class SharedStringsTests
 {
+    /// <summary>Tests that read the process's table (one clears it) run one at a time.</summary>
+    public const string Table = "shared string table";
+
     [Fact]
     public void Equal_values_from_strings_and_from_bytes_are_one_instance()
     {
@@ -14,6 +18,19 @@ public sealed class SharedStringsTests
 
         Assert.Same(first, SharedStrings.Share(new string(value.AsSpan())));
         Assert.Same(first, SharedStrings.Share(Encoding.ASCII.GetBytes(value)));
+    }
+
+    [Fact]
+    public void After_clearing_a_value_is_shared_again_from_its_next_reading()
+    {
+        var value = $"kubevirt.io/{Guid.NewGuid():N}";
+        var before = SharedStrings.Share(new string(value.AsSpan()));
+
+        KubeJson.ForgetSharedStrings();
+        var after = SharedStrings.Share(new string(value.AsSpan()));
+
+        Assert.NotSame(before, after);
+        Assert.Same(after, SharedStrings.Share(Encoding.ASCII.GetBytes(value)));
     }
 
     [Fact]

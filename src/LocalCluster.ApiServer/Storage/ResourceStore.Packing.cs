@@ -6,8 +6,10 @@ namespace Vers.LocalCluster.ApiServer.Storage;
 /// Packing of cold JSON (<see cref="JsonPacker"/>). A committed object stays as written while it is hot: its watch events
 /// are written to every watcher, and the writer's controllers read it back, right after the commit. It is packed once
 /// it is <see cref="PackAfter"/> old, by whichever writer finishes next (outside the writer lock, one at a time; a
-/// writer that finds another packing goes on), so packing needs no thread of its own and never delays a commit. What a
-/// quiet store leaves unpacked is at most its last seconds of writes. Objects read from disk are packed as they load.
+/// writer that finds another packing goes on), so packing never delays a commit. When the store goes quiet, its last
+/// seconds of writes would stay hot, and hold the last states of objects since deleted (thousands after a namespace
+/// deletion): a one-shot timer, armed only while objects wait to cool, packs them and lets the deleted ones go. Objects
+/// read from disk are packed as they load.
 /// </summary>
 internal sealed partial class ResourceStore
 {
@@ -17,9 +19,13 @@ internal sealed partial class ResourceStore
     /// <summary>At most this many objects are packed after one write, so no request pays for a long backlog.</summary>
     private const int PackBatch = 64;
 
+    /// <summary>The cooling timer never fires sooner than this after it is armed (a backlog past the batch is already cold).</summary>
+    private static readonly TimeSpan MinCoolingDelay = TimeSpan.FromMilliseconds(100);
+
     private readonly JsonPacker _packer = new();
     private readonly Lock _packing = new();
     private readonly ConcurrentQueue<(StoredObject Object, string Bucket, DateTimeOffset At)> _hot = new();
+    private ITimer? _cooling;
 
     /// <summary>Bytes of JSON packed so far and what they packed to.</summary>
     public (long Raw, long Packed) PackedTotals
@@ -51,8 +57,11 @@ internal sealed partial class ResourceStore
     /// <summary>Marks a committed object hot: it is packed after <see cref="PackAfter"/>.</summary>
     private void Committed(string bucket, StoredObject stored) => _hot.Enqueue((stored, bucket, _time.GetUtcNow()));
 
-    /// <summary>Packs the objects that have cooled down, unless another writer is at it.</summary>
-    private void PackCold()
+    /// <summary>
+    /// Packs up to <paramref name="limit"/> objects that have cooled down, unless another writer is at it; arms the
+    /// cooling timer for the rest.
+    /// </summary>
+    private void PackCold(int limit = PackBatch)
     {
         if (_hot.IsEmpty || !_packing.TryEnter())
         {
@@ -61,16 +70,37 @@ internal sealed partial class ResourceStore
 
         try
         {
-            var cold = _time.GetUtcNow() - PackAfter;
-            for (var i = 0; i < PackBatch && _hot.TryPeek(out var next) && next.At <= cold; i++)
+            var now = _time.GetUtcNow();
+            var cold = now - PackAfter;
+            for (var i = 0; i < limit && _hot.TryPeek(out var next) && next.At <= cold; i++)
             {
                 _hot.TryDequeue(out _);
                 next.Object.Pack(_packer, next.Bucket);
+            }
+
+            if (_cooling is null && _hot.TryPeek(out var first))
+            {
+                // Assigned before it is started, so a callback that runs at once finds it.
+                _cooling = _time.CreateTimer(_ => Cooled(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                var due = first.At + PackAfter - now;
+                _cooling.Change(due > MinCoolingDelay ? due : MinCoolingDelay, Timeout.InfiniteTimeSpan);
             }
         }
         finally
         {
             _packing.Exit();
         }
+    }
+
+    /// <summary>The cooling timer fired: pack all that has cooled (no request waits on it) and re-arm for the rest.</summary>
+    private void Cooled()
+    {
+        lock (_packing)
+        {
+            _cooling?.Dispose();
+            _cooling = null;
+        }
+
+        PackCold(int.MaxValue);
     }
 }

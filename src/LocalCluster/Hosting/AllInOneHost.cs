@@ -2,6 +2,7 @@ using k8s;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Vers.ApiShim.Hosting;
+using Vers.Kube;
 using Vers.LocalCluster.ApiServer;
 using Vers.LocalCluster.KubeVirt;
 using Vers.Operator.Hosting;
@@ -71,7 +72,12 @@ public sealed class AllInOneHost : IAsyncDisposable
             host._stack = await VersStack.StartAsync(kubeApi.CreateClient, options, ct, kubeApi.Admission, kubeApi.CheckStorage);
             host._memoryReturn = new MemoryReturn(
                 () => kubeApi.ObjectCount,
-                (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MemoryReturn>());
+                (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MemoryReturn>(),
+                forget: () =>
+                {
+                    KubeJson.ForgetSharedStrings();
+                    KubeApiServer.ForgetSharedStrings();
+                });
             return host;
         }
         catch

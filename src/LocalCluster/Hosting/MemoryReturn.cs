@@ -25,6 +25,8 @@ internal readonly record struct MemoryGauges(int StoredObjects, long AllocatedBy
 /// <item>when the number of stored objects has fallen by a quarter or more from its high-water mark and the watch
 /// history has since let go of the deleted objects' last states (<see cref="WatchHub.FreshFor"/>).</item>
 /// </list>
+/// Before the second, the process's tables of shared strings are emptied (<c>forget</c>): after a mass deletion they hold
+/// mostly the deleted objects' names and uids, and nothing else keeps those alive.
 /// Both are rare (once per quiet spell after growth, once per large drop), and the pause is that of one full collection
 /// of the live heap, taken while no request is waiting. A busy host is left to the GC's own pace.
 /// </summary>
@@ -41,6 +43,7 @@ public sealed partial class MemoryReturn : IAsyncDisposable
 
     private readonly Func<MemoryGauges> _gauges;
     private readonly Action _collect;
+    private readonly Action? _forget;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _period;
@@ -54,10 +57,12 @@ public sealed partial class MemoryReturn : IAsyncDisposable
 
     /// <param name="gauges">Reads the gauges (tests pass their own).</param>
     /// <param name="collect">The collection (tests pass their own; by default <see cref="CollectAndDecommit"/>).</param>
-    internal MemoryReturn(Func<MemoryGauges> gauges, ILogger logger, TimeProvider? time = null, TimeSpan? period = null, Action? collect = null)
+    /// <param name="forget">Empties caches that outlive what they describe; runs before the collection after a large drop.</param>
+    internal MemoryReturn(Func<MemoryGauges> gauges, ILogger logger, TimeProvider? time = null, TimeSpan? period = null, Action? collect = null, Action? forget = null)
     {
         _gauges = gauges;
         _collect = collect ?? CollectAndDecommit;
+        _forget = forget;
         _logger = logger;
         _time = time ?? TimeProvider.System;
         _period = period ?? TimeSpan.FromSeconds(10);
@@ -69,8 +74,11 @@ public sealed partial class MemoryReturn : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    public MemoryReturn(Func<int> objectCount, ILogger logger)
-        : this(() => MemoryGauges.Read(objectCount()), logger)
+    /// <param name="objectCount">The stored objects now.</param>
+    /// <param name="logger">Where each collection is logged.</param>
+    /// <param name="forget">Empties caches that outlive what they describe (the shared string tables); runs before the collection after a large drop.</param>
+    public MemoryReturn(Func<int> objectCount, ILogger logger, Action? forget = null)
+        : this(() => MemoryGauges.Read(objectCount()), logger, forget: forget)
     {
     }
 
@@ -107,6 +115,7 @@ public sealed partial class MemoryReturn : IAsyncDisposable
 
         if (DroppedLongEnough(now.StoredObjects))
         {
+            _forget?.Invoke();
             Collect(now, $"stored objects fell from {_highWater} to {now.StoredObjects}");
             _highWater = now.StoredObjects;
             _dropSeen = null;

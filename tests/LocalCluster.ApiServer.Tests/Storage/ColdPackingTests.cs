@@ -26,6 +26,20 @@ public sealed class ColdPackingTests
     }
 
     [Fact]
+    public async Task A_store_that_goes_quiet_packs_its_last_writes_once_they_have_cooled()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 6, 0, 0, TimeSpan.Zero));
+        await using var c = await TestCluster.StartAsync(new KubeApiServerOptions { Time = time });
+        await CreateAsync(c, "last");
+
+        time.Advance(ResourceStore.PackAfter - TimeSpan.FromMilliseconds(1));
+        Assert.False(Stored(c, "last").Packed);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.True(Stored(c, "last").Packed);
+    }
+
+    [Fact]
     public async Task A_packed_object_reads_lists_and_watches_exactly_as_before()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 6, 0, 0, TimeSpan.Zero));

@@ -34,6 +34,20 @@ public sealed class MemoryReturnTests
     }
 
     [Fact]
+    public async Task The_shared_string_tables_are_emptied_before_a_collection_after_a_drop_only()
+    {
+        await using var host = new FakeHost(objects: 20_000);
+        host.Allocate(500 * Mb, committedGrowth: 200 * Mb);
+        await host.TickAsync(2); // quiet after growth: collected, nothing forgotten
+        Assert.Equal((1, 0), (host.Memory.Collections, host.Forgotten));
+
+        host.Objects = 1_000;
+        await host.TickAsync((int)Math.Ceiling((WatchHub.FreshFor + Period) / Period) + 3);
+
+        Assert.Equal((2, 1), (host.Memory.Collections, host.Forgotten));
+    }
+
+    [Fact]
     public async Task Small_drops_and_growth_of_stored_objects_collect_nothing()
     {
         await using var host = new FakeHost(objects: 20_000);
@@ -90,16 +104,20 @@ public sealed class MemoryReturnTests
         private long _allocated = 10 * Mb;
         private long _committed = StartCommitted;
         private int _objects;
+        private int _forgotten;
 
         public FakeHost(int objects)
         {
             _objects = objects;
             Memory = new MemoryReturn(
                 () => new MemoryGauges(Volatile.Read(ref _objects), Interlocked.Read(ref _allocated), Interlocked.Read(ref _committed)),
-                NullLogger.Instance, _time, Period, () => Interlocked.Exchange(ref _committed, StartCommitted));
+                NullLogger.Instance, _time, Period, () => Interlocked.Exchange(ref _committed, StartCommitted), () => Interlocked.Increment(ref _forgotten));
         }
 
         public MemoryReturn Memory { get; }
+
+        /// <summary>Times the caches were emptied.</summary>
+        public int Forgotten => Volatile.Read(ref _forgotten);
 
         public int Objects
         {
