@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 
 namespace Vers.LocalCluster.ApiServer.Storage;
 
@@ -101,6 +102,17 @@ internal sealed partial class ResourceStore
             _cooling = null;
         }
 
-        PackCold(int.MaxValue);
+        try
+        {
+            PackCold(int.MaxValue);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A timer's exception would end the process; an object left unpacked is only bigger.
+            LogPackingFailed(e);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Packing cold objects failed; they stay as written")]
+    private partial void LogPackingFailed(Exception e);
 }
