@@ -48,7 +48,12 @@ internal static class HeapBreakdown
 
     public sealed record TypeSize(string Type, long Bytes, long Count);
 
-    public sealed record Result(long LiveBytes, long AllObjectBytes, IReadOnlyList<Part> Parts, IReadOnlyList<TypeSize> TopTypes, Duplicates Strings);
+    /// <param name="Holders">Strings and byte arrays by what holds them: the type of the first object found referring to
+    /// each on a walk from the GC roots, and that object's own first referrer ("held by A &lt;- B").</param>
+    public sealed record Result(long LiveBytes, long AllObjectBytes, IReadOnlyList<Part> Parts, IReadOnlyList<TypeSize> TopTypes, Duplicates Strings, IReadOnlyList<TypeSize> Holders);
+
+    /// <summary>The types whose holders are listed: between them most of the live heap, and what a leak is made of.</summary>
+    private static readonly string[] HeldTypes = ["System.String", "System.Byte[]"];
 
     /// <summary>Live strings with a value another live string has: how many, the bytes beyond one copy each, the costliest values.</summary>
     public sealed record Duplicates(long Strings, long DuplicateStrings, long WastedBytes, IReadOnlyList<TypeSize> Top, IReadOnlyList<TypeSize> ByShape);
@@ -106,9 +111,17 @@ internal static class HeapBreakdown
         // Everything live, by type (no boundaries).
         var byType = new Dictionary<string, (long Bytes, long Count)>(StringComparer.Ordinal);
         var strings = new Dictionary<string, (long Bytes, long Count)>(StringComparer.Ordinal);
-        var live = Walk(heap, gcRoots, [], [], bounded: false, (obj, size) =>
+        var parents = new Dictionary<ulong, ulong>();
+        var held = new List<(ulong Address, string Type, long Size)>();
+        var live = Walk(heap, gcRoots, [], [], bounded: false, (obj, size, parent) =>
         {
             var type = obj.Type!.Name ?? "?";
+            parents[obj.Address] = parent;
+            if (HeldTypes.Contains(type))
+            {
+                held.Add((obj.Address, type, size));
+            }
+
             var (bytes, count) = byType.GetValueOrDefault(type);
             byType[type] = (bytes + size, count + 1);
             if (obj.Type.IsString && (string?)obj is { } value)
@@ -117,6 +130,17 @@ internal static class HeapBreakdown
                 strings[value] = (b + size, c + 1);
             }
         });
+        string TypeAt(ulong address) => address == 0 ? "a GC root" : heap.GetObject(address).Type?.Name ?? "?";
+        var holders = held
+            .GroupBy(h =>
+            {
+                var parent = parents.GetValueOrDefault(h.Address);
+                return $"{h.Type} held by {TypeAt(parent)} <- {(parent == 0 ? "" : TypeAt(parents.GetValueOrDefault(parent)))}";
+            })
+            .Select(g => new TypeSize(g.Key, g.Sum(h => h.Size), g.Count()))
+            .OrderByDescending(t => t.Bytes)
+            .Take(12)
+            .ToList();
         var duplicated = strings.Where(kv => kv.Value.Count > 1).ToList();
         var duplicates = new Duplicates(
             strings.Sum(kv => kv.Value.Count),
@@ -130,14 +154,14 @@ internal static class HeapBreakdown
 
         // An informer belongs to the component whose root holds it in a field (or a field of a field: the operator's
         // ForkCaches, the fork API's Caches); one that several hold (the all-in-one host shares them) is theirs together.
-        var holders = new Dictionary<ulong, int>();
+        var sharedBy = new Dictionary<ulong, int>();
         foreach (var (_, roots) in Components)
         {
             foreach (var (type, fields) in roots.Where(r => r.Fields is null))
             {
                 foreach (var informer in (instances.GetValueOrDefault(type) ?? []).SelectMany(obj => InformersHeldBy(obj, depth: 2)).DistinctBy(i => i.Address))
                 {
-                    holders[informer.Address] = holders.GetValueOrDefault(informer.Address) + 1;
+                    sharedBy[informer.Address] = sharedBy.GetValueOrDefault(informer.Address) + 1;
                 }
             }
         }
@@ -150,7 +174,7 @@ internal static class HeapBreakdown
             var starts = new List<ulong>();
             if (name == SharedCaches)
             {
-                foreach (var informer in informers.Where(i => holders.GetValueOrDefault(i.Address) > 1 && owned.Add(i.Address)))
+                foreach (var informer in informers.Where(i => sharedBy.GetValueOrDefault(i.Address) > 1 && owned.Add(i.Address)))
                 {
                     starts.AddRange(FieldValues(informer, ["_cache", "_indexes"]));
                 }
@@ -182,7 +206,7 @@ internal static class HeapBreakdown
 
         parts.Add(new Part("everything else (runtime, ASP.NET, registry and schemas, HTTP, ...)", live - parts.Sum(p => p.ClaimedBytes), 0));
         var top = byType.OrderByDescending(kv => kv.Value.Bytes).Take(25).Select(kv => new TypeSize(kv.Key, kv.Value.Bytes, kv.Value.Count)).ToList();
-        return new Result(live, all, parts, top, duplicates);
+        return new Result(live, all, parts, top, duplicates, holders);
     }
 
     private static IEnumerable<ulong> FieldValues(ClrObject obj, string[] fields) =>
@@ -217,13 +241,18 @@ internal static class HeapBreakdown
         }
     }
 
-    /// <summary>Bytes reachable from <paramref name="starts"/>, not entering <paramref name="blocked"/> nor objects already in <paramref name="seen"/> (which it extends).</summary>
-    private static long Walk(ClrHeap heap, IEnumerable<ulong> starts, HashSet<ulong> seen, HashSet<ulong> blocked, bool bounded, Action<ClrObject, long>? visit)
+    /// <summary>
+    /// Bytes reachable from <paramref name="starts"/>, not entering <paramref name="blocked"/> nor objects already in
+    /// <paramref name="seen"/> (which it extends). <paramref name="visit"/> gets each object, its size and the object
+    /// through which the walk first reached it (0 for a start).
+    /// </summary>
+    private static long Walk(ClrHeap heap, IEnumerable<ulong> starts, HashSet<ulong> seen, HashSet<ulong> blocked, bool bounded, Action<ClrObject, long, ulong>? visit)
     {
-        var stack = new Stack<ulong>(starts);
+        var stack = new Stack<(ulong Address, ulong Parent)>(starts.Select(a => (a, 0UL)));
         long bytes = 0;
-        while (stack.TryPop(out var address))
+        while (stack.TryPop(out var entry))
         {
+            var address = entry.Address;
             if (blocked.Contains(address) || !seen.Add(address))
             {
                 continue;
@@ -237,14 +266,14 @@ internal static class HeapBreakdown
 
             var size = (long)obj.Size;
             bytes += size;
-            visit?.Invoke(obj, size);
+            visit?.Invoke(obj, size, entry.Parent);
             if (obj.ContainsPointers)
             {
                 foreach (var reference in obj.EnumerateReferenceAddresses(carefully: false, considerDependantHandles: true))
                 {
                     if (reference != 0)
                     {
-                        stack.Push(reference);
+                        stack.Push((reference, address));
                     }
                 }
             }

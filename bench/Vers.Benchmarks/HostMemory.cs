@@ -198,6 +198,13 @@ public static partial class HostMemory
             {
                 Console.WriteLine($"      {bytes / 1048576.0,7:0.0} MB {count,9} {type}");
             }
+
+            // Where a leak shows: what keeps the strings and byte arrays alive (after a deletion, nothing should).
+            Console.WriteLine("    strings and byte arrays by holder (first referrer on a walk from the GC roots <- its own):");
+            foreach (var (holder, bytes, count) in breakdown.Holders)
+            {
+                Console.WriteLine($"      {bytes / 1048576.0,7:0.0} MB {count,9} {holder}");
+            }
         }
 
         return new Point(name, counts.Total, rss, metrics.HeapMb, metrics.CommittedMb, json);

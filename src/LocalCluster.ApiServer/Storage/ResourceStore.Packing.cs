@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace Vers.LocalCluster.ApiServer.Storage;
@@ -25,7 +24,11 @@ internal sealed partial class ResourceStore
 
     private readonly JsonPacker _packer = new();
     private readonly Lock _packing = new();
-    private readonly ConcurrentQueue<(StoredObject Object, string Bucket, DateTimeOffset At)> _hot = new();
+    // A plain queue under its own lock, not a ConcurrentQueue: peeking marks a ConcurrentQueue segment "preserved for
+    // observation", after which its dequeued slots are no longer cleared, so the segment (up to 1M slots) would keep
+    // every object version written since alive.
+    private readonly Queue<(StoredObject Object, string Bucket, DateTimeOffset At)> _hot = new();
+    private readonly Lock _hotLock = new();
     private ITimer? _cooling;
 
     /// <summary>Bytes of JSON packed so far and what they packed to.</summary>
@@ -56,7 +59,31 @@ internal sealed partial class ResourceStore
     }
 
     /// <summary>Marks a committed object hot: it is packed after <see cref="PackAfter"/>.</summary>
-    private void Committed(string bucket, StoredObject stored) => _hot.Enqueue((stored, bucket, _time.GetUtcNow()));
+    private void Committed(string bucket, StoredObject stored)
+    {
+        lock (_hotLock)
+        {
+            _hot.Enqueue((stored, bucket, _time.GetUtcNow()));
+        }
+    }
+
+    /// <summary>The oldest hot object when it has cooled down (taken off the queue), else null.</summary>
+    private (StoredObject Object, string Bucket)? TakeCold(DateTimeOffset cold)
+    {
+        lock (_hotLock)
+        {
+            return _hot.TryPeek(out var next) && next.At <= cold && _hot.TryDequeue(out _) ? (next.Object, next.Bucket) : null;
+        }
+    }
+
+    /// <summary>When the oldest hot object was committed, or null when none is hot.</summary>
+    private DateTimeOffset? OldestHot()
+    {
+        lock (_hotLock)
+        {
+            return _hot.TryPeek(out var first) ? first.At : null;
+        }
+    }
 
     /// <summary>
     /// Packs up to <paramref name="limit"/> objects that have cooled down, unless another writer is at it; arms the
@@ -64,7 +91,7 @@ internal sealed partial class ResourceStore
     /// </summary>
     private void PackCold(int limit = PackBatch)
     {
-        if (_hot.IsEmpty || !_packing.TryEnter())
+        if (OldestHot() is null || !_packing.TryEnter())
         {
             return;
         }
@@ -73,17 +100,16 @@ internal sealed partial class ResourceStore
         {
             var now = _time.GetUtcNow();
             var cold = now - PackAfter;
-            for (var i = 0; i < limit && _hot.TryPeek(out var next) && next.At <= cold; i++)
+            for (var i = 0; i < limit && TakeCold(cold) is { } next; i++)
             {
-                _hot.TryDequeue(out _);
                 next.Object.Pack(_packer, next.Bucket);
             }
 
-            if (_cooling is null && _hot.TryPeek(out var first))
+            if (_cooling is null && OldestHot() is { } oldest)
             {
                 // Assigned before it is started, so a callback that runs at once finds it.
                 _cooling = _time.CreateTimer(_ => Cooled(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                var due = first.At + PackAfter - now;
+                var due = oldest + PackAfter - now;
                 _cooling.Change(due > MinCoolingDelay ? due : MinCoolingDelay, Timeout.InfiniteTimeSpan);
             }
         }

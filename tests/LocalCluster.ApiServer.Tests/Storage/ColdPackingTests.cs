@@ -40,6 +40,26 @@ public sealed class ColdPackingTests
     }
 
     [Fact]
+    public async Task A_packed_version_that_was_replaced_is_not_kept_alive_by_the_packing_queue()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 6, 0, 0, TimeSpan.Zero));
+        await using var c = await TestCluster.StartAsync(new KubeApiServerOptions { Time = time, WatchHistoryLimit = 1 });
+        await CreateAsync(c, "first");
+        var first = Weakly(Stored(c, "first"));
+        time.Advance(ResourceStore.PackAfter);
+
+        var replaced = await c.Client.CoreV1.ReadNamespacedConfigMapAsync("first", "default", cancellationToken: Ct);
+        replaced.Data["a"] = "v2";
+        await c.Client.CoreV1.ReplaceNamespacedConfigMapAsync(replaced, "first", "default", cancellationToken: Ct);
+        await CreateAsync(c, "second"); // the watch history (one event) now holds another object
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(first.IsAlive);
+    }
+
+    [Fact]
     public async Task A_packed_object_reads_lists_and_watches_exactly_as_before()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 6, 0, 0, TimeSpan.Zero));
@@ -90,6 +110,10 @@ public sealed class ColdPackingTests
     private static Task<V1ConfigMap> CreateAsync(TestCluster c, string name) =>
         c.Client.CoreV1.CreateNamespacedConfigMapAsync(
             new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name }, Data = new Dictionary<string, string> { ["a"] = "v1" } }, "default", cancellationToken: Ct);
+
+    /// <summary>A weak reference made outside the caller's frame, so no local of the test keeps the object alive.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference Weakly(object obj) => new(obj);
 
     private static StoredObject Stored(TestCluster c, string name) =>
         c.Server.Store.Get(c.Server.Store.Registry.Find("", "v1", "configmaps")!, "default", name)!;
