@@ -29,6 +29,7 @@ internal sealed partial class ResourceStore
     // every object version written since alive.
     private readonly Queue<(StoredObject Object, string Bucket, DateTimeOffset At)> _hot = new();
     private readonly Lock _hotLock = new();
+    private readonly List<(StoredObject Object, string Bucket)> _cold = new(PackBatch); // reused under _packing
     private ITimer? _cooling;
 
     /// <summary>Bytes of JSON packed so far and what they packed to.</summary>
@@ -67,20 +68,20 @@ internal sealed partial class ResourceStore
         }
     }
 
-    /// <summary>The oldest hot object when it has cooled down (taken off the queue), else null.</summary>
-    private (StoredObject Object, string Bucket)? TakeCold(DateTimeOffset cold)
+    /// <summary>
+    /// Takes up to <paramref name="limit"/> objects committed before <paramref name="cold"/> off the queue into
+    /// <paramref name="into"/>, in one hold of the lock; returns when the oldest object left was committed (null: none).
+    /// </summary>
+    private DateTimeOffset? TakeCold(DateTimeOffset cold, int limit, List<(StoredObject Object, string Bucket)> into)
     {
         lock (_hotLock)
         {
-            return _hot.TryPeek(out var next) && next.At <= cold && _hot.TryDequeue(out _) ? (next.Object, next.Bucket) : null;
-        }
-    }
+            while (into.Count < limit && _hot.TryPeek(out var next) && next.At <= cold)
+            {
+                _hot.Dequeue();
+                into.Add((next.Object, next.Bucket));
+            }
 
-    /// <summary>When the oldest hot object was committed, or null when none is hot.</summary>
-    private DateTimeOffset? OldestHot()
-    {
-        lock (_hotLock)
-        {
             return _hot.TryPeek(out var first) ? first.At : null;
         }
     }
@@ -91,7 +92,9 @@ internal sealed partial class ResourceStore
     /// </summary>
     private void PackCold(int limit = PackBatch)
     {
-        if (OldestHot() is null || !_packing.TryEnter())
+        // Read without the lock: a writer always sees its own enqueue, and a stale zero only leaves the work to the
+        // next writer or the cooling timer.
+        if (_hot.Count == 0 || !_packing.TryEnter())
         {
             return;
         }
@@ -99,22 +102,23 @@ internal sealed partial class ResourceStore
         try
         {
             var now = _time.GetUtcNow();
-            var cold = now - PackAfter;
-            for (var i = 0; i < limit && TakeCold(cold) is { } next; i++)
+            var oldest = TakeCold(now - PackAfter, limit, _cold);
+            foreach (var (stored, bucket) in _cold)
             {
-                next.Object.Pack(_packer, next.Bucket);
+                stored.Pack(_packer, bucket);
             }
 
-            if (_cooling is null && OldestHot() is { } oldest)
+            if (_cooling is null && oldest is { } at)
             {
                 // Assigned before it is started, so a callback that runs at once finds it.
                 _cooling = _time.CreateTimer(_ => Cooled(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-                var due = oldest + PackAfter - now;
+                var due = at + PackAfter - now;
                 _cooling.Change(due > MinCoolingDelay ? due : MinCoolingDelay, Timeout.InfiniteTimeSpan);
             }
         }
         finally
         {
+            _cold.Clear();
             _packing.Exit();
         }
     }
